@@ -1,0 +1,58 @@
+// Shared by `npm start`, `npm test`, `npm run bench` and bin/tessera: make sure the
+// dependencies are installed and the TypeScript build is current, so that each of them
+// works on a fresh clone with nothing but Node.js. Plain JavaScript with no dependencies.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const root = dirname(dirname(fileURLToPath(import.meta.url)));
+const stamp = join(root, 'dist', '.build-stamp');
+
+function run(command, args, what) {
+  const result = spawnSync(command, args, { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+  if (result.status !== 0) {
+    console.error(`tessera: ${what} failed (${command} ${args.join(' ')})`);
+    process.exit(result.status ?? 1);
+  }
+}
+
+function mtime(path) {
+  try {
+    return statSync(path).mtimeMs;
+  } catch {
+    return 0;
+  }
+}
+
+function newestIn(dir) {
+  let newest = 0;
+  if (!existsSync(dir)) return newest;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestIn(path) : mtime(path));
+  }
+  return newest;
+}
+
+/** Runs `npm ci` when node_modules is missing or older than package-lock.json. */
+export function ensureDependencies() {
+  const installed = join(root, 'node_modules', '.package-lock.json');
+  if (existsSync(installed) && mtime(installed) >= mtime(join(root, 'package-lock.json'))) return;
+  console.error('tessera: installing npm dependencies (npm ci)...');
+  run('npm', ['ci', '--no-audit', '--no-fund'], 'installing dependencies');
+}
+
+/** Compiles TypeScript when any source is newer than the last build. */
+export function ensureBuilt() {
+  const sources = Math.max(
+    newestIn(join(root, 'src')),
+    newestIn(join(root, 'test')),
+    newestIn(join(root, 'bench')),
+    mtime(join(root, 'tsconfig.json')),
+    mtime(join(root, 'package-lock.json')),
+  );
+  if (mtime(stamp) >= sources) return;
+  run(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], 'build');
+  writeFileSync(stamp, new Date().toISOString() + '\n');
+}

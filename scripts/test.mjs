@@ -1,0 +1,30 @@
+// The whole test suite: installs what it needs, builds, and runs every test file with
+// Node's test runner. The last line of the output is `N passed, N failed, N skipped`.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { ensureBuilt, ensureDependencies, root } from './lib.mjs';
+
+ensureDependencies();
+ensureBuilt();
+
+function testFiles(dir) {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return testFiles(path);
+    return entry.name.endsWith('.test.js') ? [path] : [];
+  });
+}
+
+const filter = process.argv.slice(2);
+const files = [...testFiles(join(root, 'dist', 'src')), ...testFiles(join(root, 'dist', 'test'))]
+  .filter((f) => filter.length === 0 || filter.some((part) => f.includes(part)))
+  .sort();
+
+const result = spawnSync(
+  process.execPath,
+  ['--test', `--test-reporter=${join(root, 'scripts', 'reporter.mjs')}`, ...files],
+  { cwd: root, stdio: 'inherit', env: { ...process.env, TESSERA_ROOT: root } },
+);
+process.exit(result.status ?? 1);
