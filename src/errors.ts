@@ -13,6 +13,7 @@ export const ERROR_CODES = {
     status: 500,
     publicMessage: 'configuration store is read-only',
   },
+  permission_denied: { status: 403, publicMessage: 'Permission check failed' },
   not_found: { status: 404, publicMessage: 'not found' },
   usage: { status: 400, publicMessage: 'invalid usage' },
 } as const;
@@ -26,12 +27,17 @@ export class TesseraError extends Error {
   /** The parameter or field the error is about, when there is one. */
   readonly field: string | undefined;
 
-  constructor(code: ErrorCode, detail: string, options: { field?: string; cause?: unknown } = {}) {
+  constructor(
+    code: ErrorCode,
+    detail: string,
+    options: { field?: string; cause?: unknown; publicMessage?: string } = {},
+  ) {
     super(detail, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'TesseraError';
     this.code = code;
     this.status = ERROR_CODES[code].status;
-    this.publicMessage = ERROR_CODES[code].publicMessage;
+    // Some public messages carry safe specifics (a 403 names the path and privilege).
+    this.publicMessage = options.publicMessage ?? ERROR_CODES[code].publicMessage;
     this.field = options.field;
   }
 
