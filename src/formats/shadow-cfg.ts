@@ -1,0 +1,44 @@
+/**
+ * `priv/shadow.cfg`: password hashes of the `pve` realm, one `<name>:<crypt hash>:` line per
+ * user, keyed by the user name without `@pve`.
+ */
+import { compareCodePoints } from '../model/compare.js';
+import { asUserId } from '../model/ids.js';
+import { DiagnosticSink, type Parsed } from './diagnostics.js';
+
+/** User name (without `@pve`) -> crypt(3) hash. */
+export type ShadowConfig = ReadonlyMap<string, string>;
+
+// Upstream's line rule: two non-blank fields, each followed by `:`.
+const LINE = /^\S+:\S+:$/;
+
+export function parseShadowCfg(text: string, file = 'priv/shadow.cfg'): Parsed<ShadowConfig> {
+  const sink = new DiagnosticSink(file);
+  const shadow = new Map<string, string>();
+  text.split('\n').forEach((raw, index) => {
+    const line = raw.trim();
+    if (line === '') return;
+    if (!LINE.test(line)) {
+      sink.error(index + 1, 'ignore invalid line');
+      return;
+    }
+    const [name = '', hash = ''] = line.split(':');
+    if (asUserId(`${name}@pve`) === undefined) {
+      sink.error(index + 1, `ignore invalid user name '${name}'`);
+      return;
+    }
+    if (shadow.has(name)) sink.warning(index + 1, `duplicate entry for '${name}': the later line wins`);
+    shadow.set(name, hash);
+  });
+  return { value: shadow, diagnostics: sink.diagnostics };
+}
+
+/**
+ * Writes shadow.cfg. Proxmox writes the lines in Perl hash order, which is random; Tessera
+ * sorts them by user name, so the same content always gives the same file.
+ */
+export function serializeShadowCfg(shadow: ShadowConfig): string {
+  let out = '';
+  for (const name of [...shadow.keys()].sort(compareCodePoints)) out += `${name}:${shadow.get(name) ?? ''}:\n`;
+  return out;
+}

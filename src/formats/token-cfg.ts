@@ -1,0 +1,35 @@
+/**
+ * `priv/token.cfg`: API token secrets, one `<tokenid> <secret>` line per token. Proxmox keeps
+ * the secrets in plain text here; Tessera reads them for import and writes them for export.
+ */
+import { compareCodePoints } from '../model/compare.js';
+import { asTokenId, type TokenId } from '../model/ids.js';
+import { DiagnosticSink, type Parsed } from './diagnostics.js';
+
+/** Token id -> secret. */
+export type TokenSecrets = ReadonlyMap<TokenId, string>;
+
+const LINE = /^(\S+) (\S+)$/;
+
+export function parseTokenCfg(text: string, file = 'priv/token.cfg'): Parsed<TokenSecrets> {
+  const sink = new DiagnosticSink(file);
+  const secrets = new Map<TokenId, string>();
+  text.split('\n').forEach((line, index) => {
+    if (/^\s*$/.test(line)) return;
+    const match = LINE.exec(line);
+    const tokenid = match ? asTokenId(match[1] ?? '') : undefined;
+    if (!match || tokenid === undefined) {
+      sink.error(index + 1, 'skipping invalid token.cfg entry');
+      return;
+    }
+    secrets.set(tokenid, match[2] ?? '');
+  });
+  return { value: secrets, diagnostics: sink.diagnostics };
+}
+
+/** Writes token.cfg as Proxmox does: sorted by token id. */
+export function serializeTokenCfg(secrets: TokenSecrets): string {
+  let out = '';
+  for (const tokenid of [...secrets.keys()].sort(compareCodePoints)) out += `${tokenid} ${secrets.get(tokenid) ?? ''}\n`;
+  return out;
+}
