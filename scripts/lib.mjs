@@ -10,7 +10,8 @@ export const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const stamp = join(root, 'dist', '.build-stamp');
 
 function run(command, args, what) {
-  const result = spawnSync(command, args, { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+  // Tool output goes to stderr so that a command's own output (JSON, say) stays clean.
+  const result = spawnSync(command, args, { cwd: root, stdio: ['ignore', 2, 2] });
   if (result.status !== 0) {
     console.error(`tessera: ${what} failed (${command} ${args.join(' ')})`);
     process.exit(result.status ?? 1);

@@ -1,0 +1,117 @@
+/**
+ * The `tessera` command line: one command tree, shaped like Proxmox's `pveum`.
+ */
+import { parseArgs } from 'node:util';
+import { isTesseraError } from '../errors.js';
+import { aclExplain } from './commands/acl.js';
+import { configCheck, configShow } from './commands/config.js';
+import { userPermissions } from './commands/user.js';
+import type { CommandContext } from './context.js';
+import { parseOutputFormat, processIo, type Io } from './output.js';
+
+interface Command {
+  readonly words: readonly string[];
+  readonly usage: string;
+  readonly summary: string;
+  /** Options the command accepts besides the global ones. */
+  readonly options: readonly string[];
+  readonly run: (ctx: CommandContext) => Promise<number>;
+}
+
+const COMMANDS: readonly Command[] = [
+  {
+    words: ['user', 'permissions'],
+    usage: 'user permissions <userid|tokenid> [--path <path>]',
+    summary: 'Effective permissions of a user or API token (GET /access/permissions).',
+    options: ['path'],
+    run: userPermissions,
+  },
+  {
+    words: ['acl', 'explain'],
+    usage: 'acl explain <userid|tokenid> <path> <privilege>',
+    summary: 'Which ACL entry, role, group or pool grants or denies a privilege.',
+    options: [],
+    run: aclExplain,
+  },
+  {
+    words: ['config', 'show'],
+    usage: 'config show <user.cfg|domains.cfg|priv/shadow.cfg|priv/token.cfg|priv/tfa.cfg>',
+    summary: 'A configuration file as Proxmox would write it back.',
+    options: [],
+    run: configShow,
+  },
+  {
+    words: ['config', 'check'],
+    usage: 'config check',
+    summary: 'Every error and warning in the configuration, with file and line.',
+    options: [],
+    run: configCheck,
+  },
+];
+
+const GLOBAL_OPTIONS = ['store', 'output-format', 'help'];
+
+function helpText(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.usage.length));
+  return [
+    'Usage: tessera [--store <url>] [--output-format text|json|json-pretty] <command> ...',
+    '',
+    'Commands:',
+    ...COMMANDS.map((c) => `  ${c.usage.padEnd(width)}  ${c.summary}`),
+    `  ${'help'.padEnd(width)}  This text.`,
+    '',
+    'Options:',
+    '  --store <url>            Where the configuration is: pve-dir:<dir> (a directory laid out like /etc/pve).',
+    '  --output-format <fmt>    text (default), json or json-pretty.',
+    '',
+  ].join('\n');
+}
+
+/** Runs the command line; returns the exit status (0 ok, 1 failed, 2 usage error). */
+export async function main(argv: readonly string[], io: Io = processIo): Promise<number> {
+  try {
+    const { values, positionals } = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      strict: true,
+      options: {
+        store: { type: 'string' },
+        'output-format': { type: 'string' },
+        path: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+    if (values.help === true || positionals.length === 0 || positionals[0] === 'help') {
+      io.out(helpText());
+      return positionals.length === 0 && values.help !== true ? 2 : 0;
+    }
+    const command = COMMANDS.find((c) => c.words.every((w, i) => positionals[i] === w));
+    if (!command) {
+      io.err(`tessera: unknown command '${positionals.join(' ')}'\n\n${helpText()}`);
+      return 2;
+    }
+    for (const [name, value] of Object.entries(values)) {
+      if (value !== undefined && !GLOBAL_OPTIONS.includes(name) && !command.options.includes(name)) {
+        io.err(`tessera: option '--${name}' is not valid for '${command.words.join(' ')}'\nusage: tessera ${command.usage}\n`);
+        return 2;
+      }
+    }
+    return await command.run({
+      io,
+      format: parseOutputFormat(values['output-format']),
+      args: positionals.slice(command.words.length),
+      options: values,
+      storeUrl: values.store,
+    });
+  } catch (err) {
+    if (isTesseraError(err)) {
+      io.err(`tessera: ${err.field !== undefined ? `${err.field}: ` : ''}${err.detail}\n`);
+      return err.code === 'usage' || err.code === 'invalid_value' ? 2 : 1;
+    }
+    if (err instanceof TypeError && 'code' in err && String(err.code).startsWith('ERR_PARSE_ARGS')) {
+      io.err(`tessera: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,51 @@
+/**
+ * How the command line prints: `text` for people, `json` and `json-pretty` for programs,
+ * like pveum's `--output-format`.
+ */
+import { invalid } from '../errors.js';
+
+export const OUTPUT_FORMATS = ['text', 'json', 'json-pretty'] as const;
+export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+
+export function parseOutputFormat(value: string | undefined): OutputFormat {
+  if (value === undefined) return 'text';
+  if ((OUTPUT_FORMATS as readonly string[]).includes(value)) return value as OutputFormat;
+  throw invalid('output-format', `value '${value}' does not have a value in the enumeration '${OUTPUT_FORMATS.join(', ')}'`);
+}
+
+/** Where a command writes; tests pass their own. */
+export interface Io {
+  readonly out: (text: string) => void;
+  readonly err: (text: string) => void;
+}
+
+export const processIo: Io = {
+  out: (text) => process.stdout.write(text),
+  err: (text) => process.stderr.write(text),
+};
+
+/** Maps and Sets become objects and arrays, so explanations serialise naturally. */
+function replacer(_key: string, value: unknown): unknown {
+  if (value instanceof Map) return Object.fromEntries(value as Map<string, unknown>);
+  if (value instanceof Set) return [...(value as Set<unknown>)];
+  return value;
+}
+
+export function printJson(io: Io, format: OutputFormat, value: unknown): void {
+  io.out(JSON.stringify(value, replacer, format === 'json-pretty' ? 2 : undefined) + '\n');
+}
+
+/** Renders rows as aligned columns; cells never hold control characters. */
+export function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const clean = (s: string): string => s.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?'); // eslint-disable-line no-control-regex
+  const all = [header, ...rows].map((r) => r.map(clean));
+  const widths = header.map((_, i) => Math.max(...all.map((r) => [...(r[i] ?? '')].length)));
+  return all
+    .map((r) =>
+      r
+        .map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i] ?? 0)))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n') + '\n';
+}

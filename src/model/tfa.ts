@@ -1,0 +1,75 @@
+/**
+ * Second factors as Proxmox keeps them in priv/tfa.cfg: per user, TOTP entries, WebAuthn
+ * and (legacy) U2F credentials, Yubico key ids, one set of recovery keys, and the lock
+ * flags.
+ */
+import type { UserId } from './ids.js';
+import type { TotpParameters } from './totp-uri.js';
+
+export interface TfaInfo {
+  /** A UUID; converted pre-2021 entries have `v1-entry`. */
+  readonly id: string;
+  readonly description: string;
+  /** Unix time the entry was added. */
+  readonly created: number;
+  /** Disabled entries are skipped at login. */
+  readonly enable: boolean;
+}
+
+export interface TotpEntry {
+  readonly info: TfaInfo;
+  readonly totp: TotpParameters;
+  /** The time step of the last accepted code; a code at or below it is a replay. */
+  readonly lastCount?: number;
+}
+
+/** A WebAuthn credential as webauthn-rs stores it (`cred_id`, `cred`, `counter`, ...). */
+export interface WebauthnEntry {
+  readonly info: TfaInfo;
+  readonly credential: Readonly<Record<string, unknown>>;
+}
+
+/** A legacy U2F registration (`key`, `public-key`, `certificate`). */
+export interface U2fEntry {
+  readonly info: TfaInfo;
+  readonly registration: Readonly<Record<string, unknown>>;
+}
+
+export interface YubicoEntry {
+  readonly info: TfaInfo;
+  /** The 12-character public id of the key. */
+  readonly publicId: string;
+}
+
+export interface RecoveryKeys {
+  /** 16 hex characters; the HMAC key, as text. */
+  readonly secret: string;
+  /** HMAC-SHA256 of each key in hex; `null` once used. Positions never move. */
+  readonly entries: readonly (string | null)[];
+  readonly created: number;
+}
+
+export interface TfaUser {
+  readonly totp: readonly TotpEntry[];
+  readonly u2f: readonly U2fEntry[];
+  readonly webauthn: readonly WebauthnEntry[];
+  readonly recovery?: RecoveryKeys;
+  readonly yubico: readonly YubicoEntry[];
+  /** Too many wrong TOTP codes: TOTP is locked until a recovery key or an admin unlocks it. */
+  readonly totpLocked: boolean;
+  /** Too many second-factor failures: every factor is locked until this Unix time. */
+  readonly tfaLockedUntil?: number;
+}
+
+export interface TfaConfig {
+  readonly users: ReadonlyMap<UserId, TfaUser>;
+}
+
+export function emptyTfaConfig(): TfaConfig {
+  return { users: new Map() };
+}
+
+/** A user "has TFA" when any factor exists, even a used-up recovery set. */
+export function hasSecondFactor(user: TfaUser): boolean {
+  return user.totp.length + user.u2f.length + user.webauthn.length + user.yubico.length > 0 || user.recovery !== undefined;
+}
