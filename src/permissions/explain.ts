@@ -58,13 +58,16 @@ export function roles(engine: PermissionEngine, authid: string, path: string): t
 
 const EMPTY_WALK: RoleWalk = { levels: [], roles: new Map(), notPropagated: [] };
 
-/** The ACL walk with its evidence. */
-export function walkRoles(engine: PermissionEngine, authid: string, path: string): RoleWalk {
+/**
+ * The ACL walk with its evidence. A token without privilege separation walks as its owner,
+ * unless `ownEntries` asks for the token's own entries (which Proxmox then ignores).
+ */
+export function walkRoles(engine: PermissionEngine, authid: string, path: string, ownEntries = false): RoleWalk {
   const tokenid = authid.includes('!') ? asTokenId(authid) : undefined;
   if (tokenid !== undefined) {
     const token = engine.config.tokens.get(tokenid);
     if (!token) return EMPTY_WALK;
-    if (!token.privsep) return walkRoles(engine, splitTokenId(tokenid).user, path);
+    if (!token.privsep && !ownEntries) return walkRoles(engine, splitTokenId(tokenid).user, path);
   }
   const groups = new Set<string>(tokenid === undefined ? (engine.acl.groupsOfUser.get(authid) ?? []) : []);
   const levels: Level[] = [];
@@ -180,11 +183,15 @@ export function explain(engine: PermissionEngine, authid: string, path: string, 
     if (!token.privsep) {
       const owner = splitTokenId(tokenid).user;
       const inner = explain(engine, owner, path, privilege);
+      const ignored = walkRoles(engine, authid, path, true).levels.flatMap((l) => l.assignments);
       return {
         ...inner,
         ...base,
         actsAs: owner,
-        summary: `Token '${authid}' has no privilege separation, so it has exactly the rights of '${owner}'. ${inner.summary}`,
+        summary:
+          `Token '${authid}' has no privilege separation, so it has exactly the rights of '${owner}'` +
+          (ignored.length > 0 ? ` (its own ACL entries are ignored: ${ignored.map(describeRef).join('; ')})` : '') +
+          `. ${inner.summary}`,
       };
     }
   }

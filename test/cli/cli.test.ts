@@ -1,0 +1,178 @@
+/**
+ * The command line against a directory laid out like /etc/pve.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { readConformanceJson, readConformanceText, repoRoot } from '../support/conformance.js';
+import { runCli } from '../support/cli.js';
+import { makePveDir, type PveDir } from '../support/pve-dir.js';
+
+interface MatrixConfig {
+  config: string;
+  cases: { op: string; authid: string; path?: string; expected: unknown }[];
+}
+
+const DOMAINS = 'pve: pve\n\tcomment Built in\n\nldap: corp\n\tbase_dn dc=corp\n\tuser_attr uid\n\tserver1 ldap.corp\n\tmode ldaps\n';
+
+describe('tessera CLI with --store pve-dir:', () => {
+  let dir: PveDir;
+  let store: string;
+  before(() => {
+    dir = makePveDir({
+      'user.cfg': readConformanceText('pve-access-control', 'fixtures', 'test8.cfg'),
+      'domains.cfg': DOMAINS,
+      'priv/shadow.cfg': 'joe:$5$abcdefgh$0123456789012345678901234567890123456789012:\n',
+      'priv/token.cfg': 'max@pve!token 0c7f1a7e-55b8-4c6e-9d6c-3a0f6b1d2e33\n',
+      'priv/tfa.cfg': '{"users":{"joe@pve":{"yubico":[{"id":"y1","created":1,"entry":"ccccccbcdefg"}]}}}',
+    });
+    store = `pve-dir:${dir.path}`;
+  });
+  after(() => dir.remove());
+
+  const matrix = readConformanceJson<{ configs: MatrixConfig[] }>('pve-access-control', 'generated', 'permission-matrix.json');
+  const test8 = matrix.configs.find((c) => c.config === 'test8.cfg');
+
+  it('user permissions prints GET /access/permissions data, for users and tokens', async () => {
+    const effective = test8?.cases.filter((c) => c.op === 'effective') ?? [];
+    assert.ok(effective.length > 5);
+    for (const c of effective) {
+      const result = await runCli('--store', store, 'user', 'permissions', c.authid, '--output-format', 'json');
+      assert.equal(result.status, 0, result.stderr);
+      assert.deepEqual(JSON.parse(result.stdout), c.expected, c.authid);
+    }
+  });
+
+  it('user permissions --path prints that one path, even when empty', async () => {
+    const cases = (test8?.cases ?? []).filter((c) => c.op === 'permissions').slice(0, 40);
+    for (const c of cases) {
+      const result = await runCli('--store', store, '--output-format', 'json', 'user', 'permissions', c.authid, '--path', c.path ?? '');
+      assert.deepEqual(JSON.parse(result.stdout), { [c.path ?? '']: c.expected });
+    }
+  });
+
+  it('user permissions in text lists paths and marks propagation', async () => {
+    const result = await runCli('--store', store, 'user', 'permissions', 'max@pve!token2');
+    assert.equal(
+      result.stdout,
+      'ACL path  Permissions\n/vms/300  VM.Allocate (*), VM.Audit (*), VM.Console (*), VM.PowerMgmt\n(*) = the privilege propagates to paths below\n',
+    );
+  });
+
+  it('user permissions refuses an invalid id, naming the field', async () => {
+    const result = await runCli('--store', store, 'user', 'permissions', 'nobody');
+    assert.equal(result.status, 2);
+    assert.equal(result.stderr, "tessera: userid: value 'nobody' does not look like a valid user or token ID\n");
+  });
+
+  it('config show prints each file as Proxmox would write it back', async () => {
+    const expected: Record<string, string> = {
+      'user.cfg': readConformanceText('pve-access-control', 'fixtures', 'test8.cfg'),
+      'domains.cfg':
+        'pve: pve\n\tcomment Built in\n\nldap: corp\n\tbase_dn dc=corp\n\tserver1 ldap.corp\n\tuser_attr uid\n\tmode ldaps\n\n' +
+        'pam: pam\n\tcomment Linux PAM standard authentication\n\n',
+      'priv/shadow.cfg': 'joe:$5$abcdefgh$0123456789012345678901234567890123456789012:\n',
+      'priv/token.cfg': 'max@pve!token 0c7f1a7e-55b8-4c6e-9d6c-3a0f6b1d2e33\n',
+      'priv/tfa.cfg': '{"users":{"joe@pve":{"yubico":[{"id":"y1","created":1,"entry":"ccccccbcdefg"}]}}}',
+    };
+    const userCfg = await runCli('--store', store, 'config', 'show', 'user.cfg');
+    assert.match(userCfg.stdout, /^user:alex@pve:1:0::::::\nuser:carol@pam:1:0::::::\ntoken:carol@pam!token:0:0::\n/);
+    assert.match(userCfg.stdout, /\nacl:0:\/vms\/300:max@pve:customer:\nacl:1:\/vms\/300:max@pve!token2,max@pve:Administrator|acl:1:\/vms\/300:/);
+    for (const file of ['domains.cfg', 'priv/shadow.cfg', 'priv/token.cfg', 'priv/tfa.cfg']) {
+      const result = await runCli('--store', store, 'config', 'show', file);
+      assert.equal(result.status, 0);
+      assert.equal(result.stdout, expected[file], file);
+    }
+    const short = await runCli('--store', store, 'config', 'show', 'shadow.cfg');
+    assert.equal(short.stdout, expected['priv/shadow.cfg']);
+  });
+
+  it('config check is quiet about a valid configuration and exits 0', async () => {
+    const result = await runCli('--store', store, 'config', 'check');
+    assert.equal(result.status, 0);
+    assert.equal(result.stdout, 'configuration is valid\n');
+  });
+
+  it('config check lists errors and warnings with file:line and exits 1', async () => {
+    const bad = makePveDir({
+      'user.cfg': '# a comment\nuser:a@pve:1:0::::::\nuser:b@pve:1:soon::::::\ngroup:g:a@pve,ghost@pve::\nrole:r:VM.Audit,VM.Foo:\n',
+      'domains.cfg': 'ldap: corp\n\tserver1 ldap.corp\n\tport 70000\n',
+      'priv/token.cfg': 'bad line\n',
+    });
+    try {
+      const result = await runCli('--store', `pve-dir:${bad.path}`, 'config', 'check');
+      assert.equal(result.status, 1);
+      assert.equal(
+        result.stdout,
+        [
+          'user.cfg:1: warning: ignore config line: # a comment',
+          "user.cfg:3: error: ignore user 'b@pve' - (illegal characters in expire 'soon')",
+          "user.cfg:4: warning: ignore invalid group member 'ghost@pve'",
+          "user.cfg:5: error: ignore invalid privilege 'VM.Foo'",
+          "domains.cfg:3: error (section 'corp'): unable to parse value of 'port': value must have a maximum value of 65535",
+          "domains.cfg:3: error: (skip section 'corp'): missing value for required option 'base_dn'",
+          'priv/token.cfg:1: error: skipping invalid token.cfg entry',
+          'configuration is invalid: 5 error(s), 2 warning(s)',
+          '',
+        ].join('\n'),
+      );
+      const json = await runCli('--store', `pve-dir:${bad.path}`, '--output-format', 'json', 'config', 'check');
+      const parsed = JSON.parse(json.stdout) as { valid: boolean; diagnostics: { file: string; line: number }[] };
+      assert.equal(parsed.valid, false);
+      assert.deepEqual(parsed.diagnostics[1], { file: 'user.cfg', line: 3, severity: 'error', message: "ignore user 'b@pve' - (illegal characters in expire 'soon')" });
+    } finally {
+      bad.remove();
+    }
+  });
+
+  it('acl explain names the deciding entry', async () => {
+    const text = await runCli('--store', store, 'acl', 'explain', 'max@pve!token', '/vms/200', 'Datastore.Audit');
+    assert.equal(text.status, 0);
+    assert.match(text.stdout, /^max@pve!token on \/vms\/200: Datastore.Audit is GRANTED \(granted\)\n/);
+    // The token is not privilege-separated: its own entry is ignored, and the explanation says so.
+    assert.match(text.stdout, /its own ACL entries are ignored: token 'max@pve!token' has role 'storage_manager' on '\/vms\/200'/);
+    assert.match(text.stdout, /\n {2}\/vms\/200 \(group entries, the path itself\) {2}<- decides\n {4}acl:1:\/vms\/200:@testgroup3:storage_manager\n/);
+    const denied = await runCli('--store', store, '--output-format', 'json', 'acl', 'explain', 'alex@pve', '/vms/200/', 'VM.Audit');
+    const explanation = JSON.parse(denied.stdout) as { granted: boolean; verdict: string; path: string; summary: string };
+    assert.equal(explanation.granted, false);
+    assert.equal(explanation.verdict, 'no_access');
+    assert.equal(explanation.path, '/vms/200');
+    assert.match(explanation.summary, /group 'testgroup2' has role 'NoAccess' on '\/vms\/200'/);
+  });
+
+  it('acl explain refuses unknown privileges and bad paths', async () => {
+    const priv = await runCli('--store', store, 'acl', 'explain', 'max@pve', '/vms', 'VM.Fly');
+    assert.deepEqual([priv.status, priv.stderr], [2, "tessera: privilege: invalid privilege 'VM.Fly'\n"]);
+    const path = await runCli('--store', store, 'acl', 'explain', 'max@pve', '/vms/1:2', 'VM.Audit');
+    assert.deepEqual([path.status, path.stderr], [2, "tessera: path: invalid ACL path '/vms/1:2'\n"]);
+  });
+
+  it('says what is missing or wrong about the store', async () => {
+    const none = await runCli('config', 'check');
+    assert.deepEqual([none.status, none.stderr], [2, 'tessera: store: no store given: pass --store pve-dir:<dir> (for example --store pve-dir:/etc/pve)\n']);
+    const unknown = await runCli('--store', 'ftp://x', 'config', 'check');
+    assert.deepEqual([unknown.status, unknown.stderr], [2, "tessera: store: unknown store 'ftp://x': expected pve-dir:<dir>\n"]);
+    const missing = await runCli('--store', `pve-dir:${join(dir.path, 'nope')}`, 'config', 'check');
+    assert.equal(missing.status, 1);
+    assert.match(missing.stderr, /Proxmox configuration directory '.*nope' does not exist/);
+  });
+
+  it('rejects unknown commands and options', async () => {
+    const command = await runCli('frobnicate');
+    assert.equal(command.status, 2);
+    assert.match(command.stderr, /^tessera: unknown command 'frobnicate'/);
+    const option = await runCli('--store', store, 'config', 'check', '--path', '/');
+    assert.deepEqual([option.status, option.stderr.split('\n')[0]], [2, "tessera: option '--path' is not valid for 'config check'"]);
+  });
+
+  it('bin/tessera runs the command line as an executable', () => {
+    const out = execFileSync(join(repoRoot, 'bin', 'tessera'), ['--store', store, '--output-format', 'json', 'user', 'permissions', 'joe@pve', '--path', '/vms'], {
+      encoding: 'utf8',
+    });
+    assert.deepEqual(JSON.parse(out), { '/vms': { 'VM.Allocate': 1, 'VM.Audit': 1, 'VM.Console': 1 } });
+    const help = spawnSync(join(repoRoot, 'bin', 'tessera'), ['--help'], { encoding: 'utf8' });
+    assert.equal(help.status, 0);
+    assert.match(help.stdout, /^Usage: tessera /);
+  });
+});

@@ -1,0 +1,17 @@
+/**
+ * Runs the command line in-process and captures what it prints.
+ */
+import { main } from '../../src/cli/main.js';
+
+export interface CliResult {
+  readonly status: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+export async function runCli(...argv: string[]): Promise<CliResult> {
+  let stdout = '';
+  let stderr = '';
+  const status = await main(argv, { out: (t) => (stdout += t), err: (t) => (stderr += t) });
+  return { status, stdout, stderr };
+}
