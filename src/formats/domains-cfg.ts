@@ -146,7 +146,7 @@ function parseOption(
     throw err instanceof SchemaError ? new SchemaError(`${err.text}\n`) : err;
   }
   if (key === 'comment' && typeof value === 'string') {
-    const comment = decodeText(value);
+    const comment = decodeText(value).trim();
     const error = textFieldError(comment);
     if (error !== undefined) throw new SchemaError(`${error}\n`);
     return [key, comment];

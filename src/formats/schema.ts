@@ -151,7 +151,8 @@ export const SYNC_OPTIONS_FORMAT: PropertyFormat = {
  * `,`. Unknown and missing keys are errors; booleans may be spelled yes/no, on/off, ...
  */
 export function parsePropertyString(format: PropertyFormat, text: string): Record<string, OptionValue> {
-  const raw: Record<string, string> = {};
+  // Null-prototype records: a key such as `__proto__` is just an (unknown) key.
+  const raw: Record<string, string> = Object.create(null) as Record<string, string>;
   for (const part of text.split(',')) {
     if (/^\s*$/.test(part)) continue;
     const match = /^([^=]+)=(.+)$/.exec(part);
@@ -169,8 +170,8 @@ export function parsePropertyString(format: PropertyFormat, text: string): Recor
     }
     raw[key] = value;
   }
-  const errors: Record<string, string> = {};
-  const result: Record<string, OptionValue> = {};
+  const errors: Record<string, string> = Object.create(null) as Record<string, string>;
+  const result: Record<string, OptionValue> = Object.create(null) as Record<string, OptionValue>;
   for (const [key, schema] of Object.entries(format)) {
     const value = raw[key];
     if (value === undefined) {

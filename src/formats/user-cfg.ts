@@ -98,11 +98,8 @@ export function parseUserCfg(text: string, file = 'user.cfg'): Parsed<UserConfig
         }
         const user: Mutable<User> = { userid, enable: perlTruthy(field(2)), expire };
         const setText = (name: 'firstname' | 'lastname' | 'comment', value: string): void => {
-          if (!perlTruthy(value)) return;
-          const decoded = decodeText(value);
-          const error = textFieldError(decoded);
-          if (error === undefined) user[name] = decoded;
-          else sink.error(lineNo, `ignore ${name} of user '${id}' - ${error}`);
+          const decoded = readText(value, `${name} of user '${id}'`, lineNo);
+          if (decoded !== undefined) user[name] = decoded;
         };
         const setRaw = (name: 'email' | 'keys', value: string): void => {
           if (value === '' || (name === 'keys' && !perlTruthy(value))) return;
@@ -143,12 +140,8 @@ export function parseUserCfg(text: string, file = 'user.cfg'): Parsed<UserConfig
         }
         // A repeated token line updates the entry; an empty comment keeps the earlier one.
         const token: Mutable<Token> = { ...tokens.get(tokenid), tokenid, expire, privsep: perlTruthy(field(3)) };
-        if (perlTruthy(field(4))) {
-          const comment = decodeText(field(4));
-          const error = textFieldError(comment);
-          if (error === undefined) token.comment = comment;
-          else sink.error(lineNo, `ignore comment of token '${id}' - ${error}`);
-        }
+        const comment = readText(field(4), `comment of token '${id}'`, lineNo);
+        if (comment !== undefined) token.comment = comment;
         tokens.set(tokenid, token);
         break;
       }
@@ -162,12 +155,8 @@ export function parseUserCfg(text: string, file = 'user.cfg'): Parsed<UserConfig
         }
         let group = groups.get(groupid);
         if (!group) groups.set(groupid, (group = { groupid, members: new Set() }));
-        if (perlTruthy(field(3))) {
-          const comment = decodeText(field(3));
-          const error = textFieldError(comment);
-          if (error === undefined) group.comment = comment;
-          else sink.error(lineNo, `ignore comment of group '${id}' - ${error}`);
-        }
+        const comment = readText(field(3), `comment of group '${id}'`, lineNo);
+        if (comment !== undefined) group.comment = comment;
         for (const member of splitList(field(2))) {
           const userid = asUserId(member);
           if (userid === undefined) {
@@ -242,12 +231,8 @@ export function parseUserCfg(text: string, file = 'user.cfg'): Parsed<UserConfig
           break;
         }
         const pool = ensurePool(poolid);
-        if (perlTruthy(field(2))) {
-          const comment = decodeText(field(2));
-          const error = textFieldError(comment);
-          if (error === undefined) pool.comment = comment;
-          else sink.error(lineNo, `ignore comment of pool '${id}' - ${error}`);
-        }
+        const comment = readText(field(2), `comment of pool '${id}'`, lineNo);
+        if (comment !== undefined) pool.comment = comment;
         for (const vmidText of splitList(field(3))) {
           if (!DIGITS.test(vmidText)) {
             sink.error(lineNo, `ignore invalid vmid '${vmidText}' in pool '${id}'`);
@@ -290,6 +275,23 @@ export function parseUserCfg(text: string, file = 'user.cfg'): Parsed<UserConfig
     },
     diagnostics: sink.diagnostics,
   };
+
+  /**
+   * A percent-encoded text field: decoded and checked. Surrounding whitespace cannot survive
+   * a write and read (fields are trimmed), so it is removed now, with a warning.
+   */
+  function readText(raw: string, what: string, lineNo: number): string | undefined {
+    if (!perlTruthy(raw)) return undefined;
+    const decoded = decodeText(raw);
+    const trimmed = decoded.trim();
+    const error = textFieldError(trimmed);
+    if (error !== undefined) {
+      sink.error(lineNo, `ignore ${what} - ${error}`);
+      return undefined;
+    }
+    if (trimmed !== decoded) sink.warning(lineNo, `surrounding whitespace removed from ${what}`);
+    return perlTruthy(trimmed) ? trimmed : undefined;
+  }
 
   function ensurePool(poolid: PoolId): MutablePool {
     let pool = pools.get(poolid);

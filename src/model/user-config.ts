@@ -126,9 +126,10 @@ export function* aclEntries(config: UserConfig): Generator<AclEntry> {
 
 export function textFieldError(value: string): string | undefined {
   // eslint-disable-next-line no-control-regex
-  return /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/.test(value)
-    ? 'value contains control characters'
-    : undefined;
+  if (/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/.test(value)) return 'value contains control characters';
+  // Proxmox trims every field it reads, so surrounding whitespace would not survive.
+  if (value !== value.trim()) return 'value must not start or end with whitespace';
+  return undefined;
 }
 
 export function rawFieldError(value: string): string | undefined {

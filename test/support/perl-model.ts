@@ -52,6 +52,12 @@ interface PerlUser {
 const ones = (keys: Iterable<string>): Record<string, number> =>
   Object.fromEntries([...keys].sort().map((k) => [k, 1]));
 
+/** Sets an own property, even for keys such as `__proto__`. */
+function put<T>(target: Record<string, T>, key: string, value: T): T {
+  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  return value;
+}
+
 /** Tessera model -> Perl structure (built-in roles left out, as in the fixtures). */
 export function toPerlModel(config: UserConfig): PerlModel {
   const model: PerlModel = {};
@@ -64,37 +70,37 @@ export function toPerlModel(config: UserConfig): PerlModel {
     if (u.keys !== undefined) user.keys = u.keys;
     const groups = [...config.groups.values()].filter((g) => g.members.has(id)).map((g) => g.groupid);
     if (groups.length > 0) user.groups = ones(groups);
-    model.users[id] = user;
+    put(model.users, id, user);
   }
   for (const t of config.tokens.values()) {
     const { user, name } = splitTokenId(t.tokenid);
     const owner = model.users[user];
     if (!owner) continue;
     owner.tokens ??= {};
-    owner.tokens[name] = { expire: t.expire, privsep: t.privsep ? 1 : 0, ...(t.comment !== undefined ? { comment: t.comment } : {}) };
+    put(owner.tokens, name, { expire: t.expire, privsep: t.privsep ? 1 : 0, ...(t.comment !== undefined ? { comment: t.comment } : {}) });
   }
   if (config.groups.size > 0) {
     model.groups = {};
     for (const [id, g] of config.groups) {
-      model.groups[id] = { users: ones(g.members), ...(g.comment !== undefined ? { comment: g.comment } : {}) };
+      put(model.groups, id, { users: ones(g.members), ...(g.comment !== undefined ? { comment: g.comment } : {}) });
     }
   }
   model.roles = {};
-  for (const [id, r] of config.roles) model.roles[id] = ones(r.privileges);
+  for (const [id, r] of config.roles) put(model.roles, id, ones(r.privileges));
   if (config.pools.size > 0) {
     model.pools = {};
     const vms: Record<string, string> = {};
     for (const [id, p] of config.pools) {
       const children = [...config.pools.keys()].filter((c) => parentPool(c) === id);
       const parent = parentPool(id);
-      model.pools[id] = {
+      put(model.pools, id, {
         vms: ones(p.vms),
         storage: ones(p.storage),
         pools: ones(children),
         ...(parent !== undefined ? { parent } : {}),
         ...(p.comment !== undefined ? { comment: p.comment } : {}),
-      };
-      for (const vm of p.vms) vms[vm] = id;
+      });
+      for (const vm of p.vms) put(vms, vm, id);
     }
     if (Object.keys(vms).length > 0) model.vms = vms;
   }
@@ -105,14 +111,14 @@ export function toPerlModel(config: UserConfig): PerlModel {
     let target = model.acl_root;
     for (const segment of aclPathSegments(path)) {
       target.children ??= {};
-      target = target.children[segment] ??= {};
+      target = (Object.hasOwn(target.children, segment) ? target.children[segment] : undefined) ?? put(target.children, segment, {});
     }
     for (const kind of ['users', 'groups', 'tokens'] as const) {
       const members = node[kind];
       if (members.size === 0) continue;
       const out: Record<string, Flags> = (target[kind] = {});
       for (const [member, roles] of members) {
-        out[member] = Object.fromEntries([...roles].map(([r, p]) => [r, p ? 1 : 0]));
+        put(out, member, Object.fromEntries([...roles].map(([r, p]) => [r, p ? 1 : 0])));
       }
     }
   }
