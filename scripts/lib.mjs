@@ -54,6 +54,10 @@ export function ensureBuilt() {
     mtime(join(root, 'package-lock.json')),
   );
   if (mtime(stamp) >= sources) return;
-  run(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], 'build');
+  run(
+    process.execPath,
+    [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'],
+    'build',
+  );
   writeFileSync(stamp, new Date().toISOString() + '\n');
 }

@@ -51,7 +51,10 @@ export default async function* reporter(source) {
       }
     } else if (type === 'test:stderr' || type === 'test:stdout') {
       if (process.env.TESSERA_TEST_VERBOSE) yield data.message;
-    } else if (type === 'test:diagnostic' && /^(tests|suites|pass|fail|cancelled|skipped|todo|duration_ms) /.test(data.message) === false) {
+    } else if (
+      type === 'test:diagnostic' &&
+      /^(tests|suites|pass|fail|cancelled|skipped|todo|duration_ms) /.test(data.message) === false
+    ) {
       yield `# ${data.message}\n`;
     }
   }

@@ -3,5 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { root } from './lib.mjs';
 
-const result = spawnSync(join(root, 'bin', 'tessera'), ['help', ...process.argv.slice(2)], { stdio: 'inherit' });
+const result = spawnSync(join(root, 'bin', 'tessera'), ['help', ...process.argv.slice(2)], {
+  stdio: 'inherit',
+});
 process.exit(result.status ?? 1);

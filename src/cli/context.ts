@@ -19,9 +19,13 @@ export interface CommandContext {
 /** Loads a snapshot from the store the command line names. */
 export async function loadSnapshot(ctx: CommandContext): Promise<AccessSnapshot> {
   if (ctx.storeUrl === undefined) {
-    throw new TesseraError('usage', 'no store given: pass --store pve-dir:<dir> (for example --store pve-dir:/etc/pve)', {
-      field: 'store',
-    });
+    throw new TesseraError(
+      'usage',
+      'no store given: pass --store pve-dir:<dir> (for example --store pve-dir:/etc/pve)',
+      {
+        field: 'store',
+      },
+    );
   }
   const store = openStore(ctx.storeUrl);
   try {
@@ -34,7 +38,8 @@ export async function loadSnapshot(ctx: CommandContext): Promise<AccessSnapshot>
 /** A required positional argument. */
 export function arg(ctx: CommandContext, index: number, name: string): string {
   const value = ctx.args[index];
-  if (value === undefined) throw new TesseraError('usage', `missing argument <${name}>`, { field: name });
+  if (value === undefined)
+    throw new TesseraError('usage', `missing argument <${name}>`, { field: name });
   return value;
 }
 

@@ -90,9 +90,11 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
       io.err(`tessera: unknown command '${positionals.join(' ')}'\n\n${helpText()}`);
       return 2;
     }
-    for (const [name, value] of Object.entries(values)) {
-      if (value !== undefined && !GLOBAL_OPTIONS.includes(name) && !command.options.includes(name)) {
-        io.err(`tessera: option '--${name}' is not valid for '${command.words.join(' ')}'\nusage: tessera ${command.usage}\n`);
+    for (const name of Object.keys(values)) {
+      if (!GLOBAL_OPTIONS.includes(name) && !command.options.includes(name)) {
+        io.err(
+          `tessera: option '--${name}' is not valid for '${command.words.join(' ')}'\nusage: tessera ${command.usage}\n`,
+        );
         return 2;
       }
     }
@@ -108,7 +110,11 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
       io.err(`tessera: ${err.field !== undefined ? `${err.field}: ` : ''}${err.detail}\n`);
       return err.code === 'usage' || err.code === 'invalid_value' ? 2 : 1;
     }
-    if (err instanceof TypeError && 'code' in err && String(err.code).startsWith('ERR_PARSE_ARGS')) {
+    if (
+      err instanceof TypeError &&
+      'code' in err &&
+      String(err.code).startsWith('ERR_PARSE_ARGS')
+    ) {
       io.err(`tessera: ${err.message}\n`);
       return 2;
     }

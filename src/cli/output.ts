@@ -3,6 +3,7 @@
  * like pveum's `--output-format`.
  */
 import { invalid } from '../errors.js';
+import { codePointLength } from '../model/text.js';
 
 export const OUTPUT_FORMATS = ['text', 'json', 'json-pretty'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
@@ -10,7 +11,10 @@ export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 export function parseOutputFormat(value: string | undefined): OutputFormat {
   if (value === undefined) return 'text';
   if ((OUTPUT_FORMATS as readonly string[]).includes(value)) return value as OutputFormat;
-  throw invalid('output-format', `value '${value}' does not have a value in the enumeration '${OUTPUT_FORMATS.join(', ')}'`);
+  throw invalid(
+    'output-format',
+    `value '${value}' does not have a value in the enumeration '${OUTPUT_FORMATS.join(', ')}'`,
+  );
 }
 
 /** Where a command writes; tests pass their own. */
@@ -39,13 +43,19 @@ export function printJson(io: Io, format: OutputFormat, value: unknown): void {
 export function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
   const clean = (s: string): string => s.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?'); // eslint-disable-line no-control-regex
   const all = [header, ...rows].map((r) => r.map(clean));
-  const widths = header.map((_, i) => Math.max(...all.map((r) => [...(r[i] ?? '')].length)));
-  return all
-    .map((r) =>
-      r
-        .map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i] ?? 0)))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n') + '\n';
+  const widths = header.map((_, i) => Math.max(...all.map((r) => codePointLength(r[i] ?? ''))));
+  return (
+    all
+      .map((r) =>
+        r
+          .map((cell, i) =>
+            i === r.length - 1
+              ? cell
+              : cell + ' '.repeat(Math.max(0, (widths[i] ?? 0) - codePointLength(cell))),
+          )
+          .join('  ')
+          .trimEnd(),
+      )
+      .join('\n') + '\n'
+  );
 }

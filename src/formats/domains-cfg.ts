@@ -100,10 +100,14 @@ export function parseDomainsCfg(text: string, file = 'domains.cfg'): Parsed<Pars
     const realmType = type as RealmType;
     const missing = REALM_TYPE_OPTIONS[realmType].required.find((k) => !options.has(k));
     if (missing !== undefined) {
-      sink.error(lastLine, `(skip section '${id}'): missing value for required option '${missing}'`);
+      sink.error(
+        lastLine,
+        `(skip section '${id}'): missing value for required option '${missing}'`,
+      );
       continue;
     }
-    if (realms.delete(realm)) sink.warning(headerLine, `realm '${id}' is defined again; the later section wins`);
+    if (realms.delete(realm))
+      sink.warning(headerLine, `realm '${id}' is defined again; the later section wins`);
     realms.set(realm, { realm, type: realmType, options });
   }
 
@@ -114,7 +118,10 @@ export function parseDomainsCfg(text: string, file = 'domains.cfg'): Parsed<Pars
     if (defaultRealm === undefined) defaultRealm = config.realm;
     else {
       (config.options as Map<RealmOptionName, OptionValue>).delete('default');
-      sink.warning(0, `realm '${config.realm}' is marked default, but '${defaultRealm}' already is; ignoring it`);
+      sink.warning(
+        0,
+        `realm '${config.realm}' is marked default, but '${defaultRealm}' already is; ignoring it`,
+      );
     }
   }
 
@@ -154,18 +161,26 @@ function parseOption(
   return [key, value];
 }
 
-function ensureBuiltinRealm(realms: Map<RealmId, RealmConfig>, id: 'pve' | 'pam', sink: DiagnosticSink): void {
+function ensureBuiltinRealm(
+  realms: Map<RealmId, RealmConfig>,
+  id: 'pve' | 'pam',
+  sink: DiagnosticSink,
+): void {
   const realm = id as RealmId;
   const existing = realms.get(realm);
   const options = new Map<RealmOptionName, OptionValue>();
   if (existing) {
     if (existing.type !== id) {
-      sink.error(0, `realm '${id}' must have type '${id}', not '${existing.type}'; only its common options are kept`);
+      sink.error(
+        0,
+        `realm '${id}' must have type '${id}', not '${existing.type}'; only its common options are kept`,
+      );
     }
     for (const [k, v] of existing.options) if (optionAllowed(id, k)) options.set(k, v);
   }
   const comment = options.get('comment');
-  if (typeof comment !== 'string' || !perlTruthy(comment)) options.set('comment', BUILTIN_REALM_COMMENTS[id]);
+  if (typeof comment !== 'string' || !perlTruthy(comment))
+    options.set('comment', BUILTIN_REALM_COMMENTS[id]);
   realms.set(realm, { realm, type: id, options: reorder(options) });
 }
 
@@ -187,7 +202,8 @@ export function serializeDomainsCfg(config: DomainsConfig): string {
   for (const realm of config.realms.values()) {
     out += `${realm.type}: ${realm.realm}\n`;
     const comment = realm.options.get('comment');
-    if (typeof comment === 'string' && perlTruthy(comment)) out += `\tcomment ${encodeText(comment)}\n`;
+    if (typeof comment === 'string' && perlTruthy(comment))
+      out += `\tcomment ${encodeText(comment)}\n`;
     const { required, optional } = REALM_TYPE_OPTIONS[realm.type];
     const line = (name: RealmOptionName): void => {
       const value = realm.options.get(name);
@@ -204,7 +220,7 @@ export function serializeDomainsCfg(config: DomainsConfig): string {
 
 /** The realm marked `default`, if any. */
 export function defaultRealm(config: DomainsConfig): RealmId | undefined {
-  for (const realm of config.realms.values()) if (realm.options.get('default') === true) return realm.realm;
+  for (const realm of config.realms.values())
+    if (realm.options.get('default') === true) return realm.realm;
   return undefined;
 }
-

@@ -5,7 +5,7 @@
  */
 import { isIP } from 'node:net';
 import type { OptionFormat, OptionSchema, OptionValue } from '../model/realm.js';
-import { splitList } from '../model/text.js';
+import { codePointLength, splitList } from '../model/text.js';
 
 export class SchemaError extends Error {
   /** Per-key messages of a property string, as Proxmox lists them. */
@@ -53,7 +53,8 @@ export function checkValue(schema: OptionSchema, raw: string): OptionValue {
     case 'integer': {
       if (!INTEGER.test(raw)) throw new SchemaError(`type check ('integer') failed - got '${raw}'`);
       const value = Number(raw);
-      if (!Number.isSafeInteger(value)) throw new SchemaError(`type check ('integer') failed - got '${raw}'`);
+      if (!Number.isSafeInteger(value))
+        throw new SchemaError(`type check ('integer') failed - got '${raw}'`);
       if (schema.maximum !== undefined && value > schema.maximum) {
         throw new SchemaError(`value must have a maximum value of ${schema.maximum}`);
       }
@@ -74,11 +75,13 @@ export function checkValue(schema: OptionSchema, raw: string): OptionValue {
       if (schema.pattern !== undefined && !schema.pattern.test(raw)) {
         throw new SchemaError('value does not match the regex pattern');
       }
-      if (schema.maxLength !== undefined && [...raw].length > schema.maxLength) {
+      if (schema.maxLength !== undefined && codePointLength(raw) > schema.maxLength) {
         throw new SchemaError(`value may only be ${schema.maxLength} characters long`);
       }
       if (schema.enum !== undefined && !schema.enum.includes(raw)) {
-        throw new SchemaError(`value '${raw}' does not have a value in the enumeration '${schema.enum.join(', ')}'`);
+        throw new SchemaError(
+          `value '${raw}' does not have a value in the enumeration '${schema.enum.join(', ')}'`,
+        );
       }
       return raw;
     }
@@ -86,7 +89,8 @@ export function checkValue(schema: OptionSchema, raw: string): OptionValue {
 }
 
 // A DNS label starts with a letter, digit or `_` and does not end with `-`.
-const DNS_NAME = /^(?:[a-zA-Z0-9_](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?\.)*[a-zA-Z0-9_](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?$/;
+const DNS_NAME =
+  /^(?:[a-zA-Z0-9_](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?\.)*[a-zA-Z0-9_](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?$/;
 const LDAP_SIMPLE_ATTR = /^[a-zA-Z0-9]+$/;
 
 function checkFormat(format: OptionFormat, value: string): void {
@@ -117,9 +121,9 @@ function checkLdapAttr(value: string): void {
   }
 }
 
-export interface PropertyFormat {
-  readonly [key: string]: OptionSchema & { readonly optional?: boolean };
-}
+export type PropertyFormat = Readonly<
+  Record<string, OptionSchema & { readonly optional?: boolean }>
+>;
 
 /** The `tfa` realm option: `type=oath|yubico` plus OATH or Yubico settings. */
 export const TFA_FORMAT: PropertyFormat = {
@@ -127,13 +131,31 @@ export const TFA_FORMAT: PropertyFormat = {
   id: { type: 'string', optional: true, description: 'Yubico API id.' },
   key: { type: 'string', optional: true, description: 'Yubico API key.' },
   url: { type: 'string', optional: true, description: 'Yubico API URL.' },
-  digits: { type: 'integer', minimum: 6, maximum: 8, default: 6, optional: true, description: 'TOTP digits.' },
-  step: { type: 'integer', minimum: 10, default: 30, optional: true, description: 'TOTP period in seconds.' },
+  digits: {
+    type: 'integer',
+    minimum: 6,
+    maximum: 8,
+    default: 6,
+    optional: true,
+    description: 'TOTP digits.',
+  },
+  step: {
+    type: 'integer',
+    minimum: 10,
+    default: 30,
+    optional: true,
+    description: 'TOTP period in seconds.',
+  },
 };
 
 /** The `sync-defaults-options` realm option. */
 export const SYNC_OPTIONS_FORMAT: PropertyFormat = {
-  scope: { type: 'string', enum: ['users', 'groups', 'both'], optional: true, description: 'What to sync.' },
+  scope: {
+    type: 'string',
+    enum: ['users', 'groups', 'both'],
+    optional: true,
+    description: 'What to sync.',
+  },
   'remove-vanished': {
     type: 'string',
     pattern: /^(?:(?:(?:acl|properties|entry);)*(?:acl|properties|entry)|none)$/,
@@ -142,7 +164,12 @@ export const SYNC_OPTIONS_FORMAT: PropertyFormat = {
     description: 'What to remove when it vanished from the directory.',
   },
   full: { type: 'boolean', optional: true, description: "Deprecated: use 'remove-vanished'." },
-  'enable-new': { type: 'boolean', default: true, optional: true, description: 'Enable new users.' },
+  'enable-new': {
+    type: 'boolean',
+    default: true,
+    optional: true,
+    description: 'Enable new users.',
+  },
   purge: { type: 'boolean', optional: true, description: "Deprecated: use 'remove-vanished'." },
 };
 
@@ -150,19 +177,24 @@ export const SYNC_OPTIONS_FORMAT: PropertyFormat = {
  * Proxmox's `parse_property_string` for formats without a default key: `k=v` pairs split on
  * `,`. Unknown and missing keys are errors; booleans may be spelled yes/no, on/off, ...
  */
-export function parsePropertyString(format: PropertyFormat, text: string): Record<string, OptionValue> {
+export function parsePropertyString(
+  format: PropertyFormat,
+  text: string,
+): Record<string, OptionValue> {
   // Null-prototype records: a key such as `__proto__` is just an (unknown) key.
   const raw: Record<string, string> = Object.create(null) as Record<string, string>;
   for (const part of text.split(',')) {
     if (/^\s*$/.test(part)) continue;
     const match = /^([^=]+)=(.+)$/.exec(part);
     if (!match) {
-      if (!part.includes('=')) throw new SchemaError('value without key, but schema does not define a default key\n');
+      if (!part.includes('='))
+        throw new SchemaError('value without key, but schema does not define a default key\n');
       throw new SchemaError('missing key in comma-separated list property\n');
     }
     const key = match[1] ?? '';
     let value = match[2] ?? '';
-    if (Object.hasOwn(raw, key)) throw new SchemaError(`duplicate key in comma-separated list property: ${key}\n`);
+    if (Object.hasOwn(raw, key))
+      throw new SchemaError(`duplicate key in comma-separated list property: ${key}\n`);
     const schema = Object.hasOwn(format, key) ? format[key] : undefined;
     if (schema?.type === 'boolean') {
       const parsed = parseBoolean(value);
@@ -186,7 +218,8 @@ export function parsePropertyString(format: PropertyFormat, text: string): Recor
   }
   for (const key of Object.keys(raw)) {
     if (!Object.hasOwn(format, key)) {
-      errors[key] = 'property is not defined in schema and the schema does not allow additional properties';
+      errors[key] =
+        'property is not defined in schema and the schema does not allow additional properties';
     }
   }
   if (Object.keys(errors).length > 0) throw new SchemaError('format error\n', errors);

@@ -27,7 +27,8 @@ export function parseShadowCfg(text: string, file = 'priv/shadow.cfg'): Parsed<S
       sink.error(index + 1, `ignore invalid user name '${name}'`);
       return;
     }
-    if (shadow.has(name)) sink.warning(index + 1, `duplicate entry for '${name}': the later line wins`);
+    if (shadow.has(name))
+      sink.warning(index + 1, `duplicate entry for '${name}': the later line wins`);
     shadow.set(name, hash);
   });
   return { value: shadow, diagnostics: sink.diagnostics };
@@ -39,6 +40,7 @@ export function parseShadowCfg(text: string, file = 'priv/shadow.cfg'): Parsed<S
  */
 export function serializeShadowCfg(shadow: ShadowConfig): string {
   let out = '';
-  for (const name of [...shadow.keys()].sort(compareCodePoints)) out += `${name}:${shadow.get(name) ?? ''}:\n`;
+  for (const name of [...shadow.keys()].sort(compareCodePoints))
+    out += `${name}:${shadow.get(name) ?? ''}:\n`;
   return out;
 }

@@ -33,12 +33,17 @@ describe('tfa.cfg', () => {
   });
 
   it('forgets a lock that is already over', () => {
-    const text = '{"users":{"a@pve":{"recovery":{"secret":"00","entries":[],"created":1},"tfa-locked-until":1600000000}}}';
-    assert.equal(serializeTfaCfg(parseTfaCfg(text, { now: NOW }).value), '{"users":{"a@pve":{"recovery":{"secret":"00","entries":[],"created":1}}}}');
+    const text =
+      '{"users":{"a@pve":{"recovery":{"secret":"00","entries":[],"created":1},"tfa-locked-until":1600000000}}}';
+    assert.equal(
+      serializeTfaCfg(parseTfaCfg(text, { now: NOW }).value),
+      '{"users":{"a@pve":{"recovery":{"secret":"00","entries":[],"created":1}}}}',
+    );
   });
 
   it('drops users with invalid ids and unknown fields, with an error', () => {
-    const text = '{"users":{"nobody":{},"a@pve":{"foo":1},"b@pve":{"yubico":[{"id":"y","created":1,"entry":"cccccc"}]}}}';
+    const text =
+      '{"users":{"nobody":{},"a@pve":{"foo":1},"b@pve":{"yubico":[{"id":"y","created":1,"entry":"cccccc"}]}}}';
     const parsed = parseTfaCfg(text, { now: NOW });
     assert.deepEqual(
       parsed.diagnostics.map((d) => `${d.severity}: ${d.message}`),
@@ -57,9 +62,13 @@ describe('tfa.cfg', () => {
   });
 
   it('reads the pre-2021 line format and converts it', () => {
-    const oath = Buffer.from(JSON.stringify({ keys: 'JBSWY3DPEHPK3PXP notakey', config: { step: '60', digits: '8' } })).toString('base64');
+    const oath = Buffer.from(
+      JSON.stringify({ keys: 'JBSWY3DPEHPK3PXP notakey', config: { step: '60', digits: '8' } }),
+    ).toString('base64');
     const yubico = Buffer.from(JSON.stringify({ keys: 'ccccccbcdefg' })).toString('base64');
-    const parsed = parseTfaCfg(`# old\nalice@pve:oath:${oath}\nbob@pve:yubico:${yubico}\n`, { now: NOW });
+    const parsed = parseTfaCfg(`# old\nalice@pve:oath:${oath}\nbob@pve:yubico:${yubico}\n`, {
+      now: NOW,
+    });
     assert.deepEqual(parsed.diagnostics, []);
     assert.equal(
       serializeTfaCfg(parsed.value),
@@ -71,7 +80,10 @@ describe('tfa.cfg', () => {
 
   it('reports a file that is neither JSON nor the old format', () => {
     const parsed = parseTfaCfg('{not json', { now: NOW });
-    assert.deepEqual(parsed.diagnostics.map((d) => d.message), ['failed to parse TFA file, neither old style nor valid json']);
+    assert.deepEqual(
+      parsed.diagnostics.map((d) => d.message),
+      ['failed to parse TFA file, neither old style nor valid json'],
+    );
   });
 
   it('reads an empty file as no users and writes {}', () => {

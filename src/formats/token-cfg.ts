@@ -30,6 +30,7 @@ export function parseTokenCfg(text: string, file = 'priv/token.cfg'): Parsed<Tok
 /** Writes token.cfg as Proxmox does: sorted by token id. */
 export function serializeTokenCfg(secrets: TokenSecrets): string {
   let out = '';
-  for (const tokenid of [...secrets.keys()].sort(compareCodePoints)) out += `${tokenid} ${secrets.get(tokenid) ?? ''}\n`;
+  for (const tokenid of [...secrets.keys()].sort(compareCodePoints))
+    out += `${tokenid} ${secrets.get(tokenid) ?? ''}\n`;
   return out;
 }

@@ -139,7 +139,12 @@ export function parseUserCfg(text: string, file = 'user.cfg'): Parsed<UserConfig
           break;
         }
         // A repeated token line updates the entry; an empty comment keeps the earlier one.
-        const token: Mutable<Token> = { ...tokens.get(tokenid), tokenid, expire, privsep: perlTruthy(field(3)) };
+        const token: Mutable<Token> = {
+          ...tokens.get(tokenid),
+          tokenid,
+          expire,
+          privsep: perlTruthy(field(3)),
+        };
         const comment = readText(field(4), `comment of token '${id}'`, lineNo);
         if (comment !== undefined) token.comment = comment;
         tokens.set(tokenid, token);
@@ -203,7 +208,8 @@ export function parseUserCfg(text: string, file = 'user.cfg'): Parsed<UserConfig
         // The node comes into existence with its first assignment.
         const node = (): MutableAclNode => {
           let found = acl.get(path);
-          if (!found) acl.set(path, (found = { users: new Map(), groups: new Map(), tokens: new Map() }));
+          if (!found)
+            acl.set(path, (found = { users: new Map(), groups: new Map(), tokens: new Map() }));
           return found;
         };
         for (const roleText of splitList(field(4))) {
@@ -268,10 +274,10 @@ export function parseUserCfg(text: string, file = 'user.cfg'): Parsed<UserConfig
     value: {
       users,
       tokens,
-      groups: new Map([...groups].map(([id, g]) => [id, g as Group])),
-      roles: new Map([...roles].map(([id, r]) => [id, r as Role])),
-      pools: new Map([...pools].map(([id, p]) => [id, p as Pool])),
-      acl: acl as ReadonlyMap<AclPath, AclNode>,
+      groups: new Map<GroupId, Group>(groups),
+      roles: new Map<RoleId, Role>(roles),
+      pools: new Map<PoolId, Pool>(pools),
+      acl,
     },
     diagnostics: sink.diagnostics,
   };
@@ -311,7 +317,8 @@ export function parseUserCfg(text: string, file = 'user.cfg'): Parsed<UserConfig
     lineNo: number,
   ): void {
     const groupName = /^@(\S+)$/.exec(member)?.[1];
-    const groupid = groupName !== undefined && perlTruthy(groupName) ? asGroupId(groupName) : undefined;
+    const groupid =
+      groupName !== undefined && perlTruthy(groupName) ? asGroupId(groupName) : undefined;
     if (groupid !== undefined) {
       // Entries for groups and users that do not exist are kept and honoured, as upstream.
       if (!groups.has(groupid)) sink.warning(lineNo, `ignore invalid acl group '${groupid}'`);
@@ -333,9 +340,14 @@ export function parseUserCfg(text: string, file = 'user.cfg'): Parsed<UserConfig
   }
 }
 
-function assign<K>(members: Map<K, Map<RoleId, boolean>>, id: K, roleid: RoleId, propagate: boolean): void {
+function assign<K>(
+  members: Map<K, Map<RoleId, boolean>>,
+  id: K,
+  roleid: RoleId,
+  propagate: boolean,
+): void {
   let roles = members.get(id);
-  if (!roles) members.set(id, (roles = new Map()));
+  if (!roles) members.set(id, (roles = new Map<RoleId, boolean>()));
   roles.set(roleid, propagate);
 }
 
@@ -424,8 +436,15 @@ export function sortAclPaths(paths: Iterable<AclPath>): AclPath[] {
 
 function serializeAclNode(path: AclPath, node: AclNode): string {
   // Members with the same role list and flag share one line.
-  const byFlag: [Map<string, string[]>, Map<string, string[]>] = [new Map(), new Map()];
-  const collect = (members: ReadonlyMap<string, ReadonlyMap<RoleId, boolean>>, prefix: string, exclude?: string): void => {
+  const byFlag: [Map<string, string[]>, Map<string, string[]>] = [
+    new Map<string, string[]>(),
+    new Map<string, string[]>(),
+  ];
+  const collect = (
+    members: ReadonlyMap<string, ReadonlyMap<RoleId, boolean>>,
+    prefix: string,
+    exclude?: string,
+  ): void => {
     for (const [member, assignments] of members) {
       // root@pam's ACLs are never written: it is always Administrator everywhere.
       if (member === exclude) continue;

@@ -32,9 +32,9 @@ export function base32Encode(bytes: Uint8Array): string {
     bits += 8;
     while (bits >= 5) {
       bits -= 5;
-      out += ALPHABET[(buffer >> bits) & 31];
+      out += ALPHABET.charAt((buffer >> bits) & 31);
     }
   }
-  if (bits > 0) out += ALPHABET[(buffer << (5 - bits)) & 31];
+  if (bits > 0) out += ALPHABET.charAt((buffer << (5 - bits)) & 31);
   return out;
 }

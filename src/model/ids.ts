@@ -93,7 +93,8 @@ export function groupIdError(value: string): string | undefined {
   if (!GROUP_OR_ROLE.test(value)) return `group name '${show(value)}' contains invalid characters`;
   // Proxmox's parser reads `@0` in an ACL line as false and drops the entry, so ACLs of a
   // group named "0" would vanish on the next read. Tessera does not create such a group.
-  if (value === '0') return "group name '0' is not allowed: Proxmox drops ACL entries of a group named '0'";
+  if (value === '0')
+    return "group name '0' is not allowed: Proxmox drops ACL entries of a group named '0'";
   return undefined;
 }
 

@@ -53,7 +53,12 @@ export const REALM_OPTIONS = {
     maxLength: 128,
     description: 'Two-factor authentication the realm requires.',
   },
-  server1: { type: 'string', format: 'address', maxLength: 256, description: 'Server IP address (or DNS name).' },
+  server1: {
+    type: 'string',
+    format: 'address',
+    maxLength: 256,
+    description: 'Server IP address (or DNS name).',
+  },
   server2: {
     type: 'string',
     format: 'address',
@@ -67,7 +72,12 @@ export const REALM_OPTIONS = {
     description: 'Lowest TLS version for LDAPS and StartTLS.',
   },
   port: { type: 'integer', minimum: 1, maximum: 65535, description: 'Server port.' },
-  domain: { type: 'string', pattern: anchored('\\S+'), maxLength: 256, description: 'AD domain name.' },
+  domain: {
+    type: 'string',
+    pattern: anchored('\\S+'),
+    maxLength: 256,
+    description: 'AD domain name.',
+  },
   base_dn: { type: 'string', maxLength: 256, description: 'LDAP base domain name.' },
   user_attr: {
     type: 'string',
@@ -76,7 +86,10 @@ export const REALM_OPTIONS = {
     description: 'LDAP user attribute name.',
   },
   bind_dn: { type: 'string', maxLength: 256, description: 'LDAP bind domain name.' },
-  password: { type: 'string', description: 'LDAP bind password (a secret, kept apart from the file).' },
+  password: {
+    type: 'string',
+    description: 'LDAP bind password (a secret, kept apart from the file).',
+  },
   verify: { type: 'boolean', default: false, description: "Verify the server's TLS certificate." },
   capath: {
     type: 'string',
@@ -97,7 +110,11 @@ export const REALM_OPTIONS = {
     default: 'inetorgperson, posixaccount, person, user',
     description: 'The object classes of users.',
   },
-  group_dn: { type: 'string', maxLength: 256, description: 'LDAP base domain name for group sync.' },
+  group_dn: {
+    type: 'string',
+    maxLength: 256,
+    description: 'LDAP base domain name for group sync.',
+  },
   group_name_attr: {
     type: 'string',
     format: 'ldap-simple-attr',
@@ -122,7 +139,11 @@ export const REALM_OPTIONS = {
     default: 'ldap',
     description: 'LDAP protocol mode.',
   },
-  'case-sensitive': { type: 'boolean', default: true, description: 'User names are case-sensitive.' },
+  'case-sensitive': {
+    type: 'boolean',
+    default: true,
+    description: 'User names are case-sensitive.',
+  },
   'issuer-url': { type: 'string', maxLength: 256, description: 'OpenID issuer URL.' },
   'client-id': { type: 'string', maxLength: 256, description: 'OpenID client id.' },
   'client-key': { type: 'string', maxLength: 256, description: 'OpenID client secret.' },
@@ -134,8 +155,16 @@ export const REALM_OPTIONS = {
     maxLength: 256,
     description: 'OpenID claim that lists the groups.',
   },
-  'groups-autocreate': { type: 'boolean', default: false, description: 'Create missing groups on login.' },
-  'groups-overwrite': { type: 'boolean', default: false, description: 'Replace the groups of a user on login.' },
+  'groups-autocreate': {
+    type: 'boolean',
+    default: false,
+    description: 'Create missing groups on login.',
+  },
+  'groups-overwrite': {
+    type: 'boolean',
+    default: false,
+    description: 'Replace the groups of a user on login.',
+  },
   prompt: {
     type: 'string',
     pattern: anchored('(?:none|login|consent|select_account|\\S+)'),
@@ -155,7 +184,11 @@ export const REALM_OPTIONS = {
     pattern: /^[^\x00-\x1F\x7F <>#"]*$/,
     description: 'Additional audiences the ID token may name.',
   },
-  'query-userinfo': { type: 'boolean', default: true, description: 'Query the userinfo endpoint for claims.' },
+  'query-userinfo': {
+    type: 'boolean',
+    default: true,
+    description: 'Query the userinfo endpoint for claims.',
+  },
 } as const satisfies Record<string, OptionSchema>;
 
 export type RealmOptionName = keyof typeof REALM_OPTIONS;
@@ -199,7 +232,11 @@ export const REALM_TYPE_OPTIONS: Readonly<Record<RealmType, TypeOptions>> = {
   pam: { required: [], optional: ['default', 'comment', 'tfa'], fixed: [] },
   pve: { required: [], optional: ['default', 'comment', 'tfa'], fixed: [] },
   ldap: { required: ['server1', 'base_dn', 'user_attr'], optional: DIRECTORY_COMMON, fixed: [] },
-  ad: { required: ['server1', 'domain'], optional: [...DIRECTORY_COMMON, 'base_dn', 'user_attr'], fixed: [] },
+  ad: {
+    required: ['server1', 'domain'],
+    optional: [...DIRECTORY_COMMON, 'base_dn', 'user_attr'],
+    fixed: [],
+  },
   openid: {
     required: ['issuer-url', 'client-id'],
     optional: [
@@ -223,7 +260,10 @@ export const REALM_TYPE_OPTIONS: Readonly<Record<RealmType, TypeOptions>> = {
 
 export function optionAllowed(type: RealmType, name: string): name is RealmOptionName {
   const options = REALM_TYPE_OPTIONS[type];
-  return (options.required as readonly string[]).includes(name) || (options.optional as readonly string[]).includes(name);
+  return (
+    (options.required as readonly string[]).includes(name) ||
+    (options.optional as readonly string[]).includes(name)
+  );
 }
 
 export type OptionValue = string | number | boolean;

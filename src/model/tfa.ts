@@ -71,5 +71,8 @@ export function emptyTfaConfig(): TfaConfig {
 
 /** A user "has TFA" when any factor exists, even a used-up recovery set. */
 export function hasSecondFactor(user: TfaUser): boolean {
-  return user.totp.length + user.u2f.length + user.webauthn.length + user.yubico.length > 0 || user.recovery !== undefined;
+  return (
+    user.totp.length + user.u2f.length + user.webauthn.length + user.yubico.length > 0 ||
+    user.recovery !== undefined
+  );
 }

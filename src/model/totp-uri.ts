@@ -59,18 +59,21 @@ export function parseTotpUri(uri: string): TotpParameters {
       case 'digits':
         digits = Number(value);
         // More than 9 digits would overflow the truncated code; fewer than 1 is no code.
-        if (!/^[0-9]+$/.test(value) || digits < 1 || digits > 9) throw new TotpUriError(`invalid digits '${value}'`);
+        if (!/^[0-9]+$/.test(value) || digits < 1 || digits > 9)
+          throw new TotpUriError(`invalid digits '${value}'`);
         break;
       case 'algorithm': {
         const upper = value.toUpperCase();
-        if (!(TOTP_ALGORITHMS as readonly string[]).includes(upper)) throw new TotpUriError(`unknown algorithm '${value}'`);
+        if (!(TOTP_ALGORITHMS as readonly string[]).includes(upper))
+          throw new TotpUriError(`unknown algorithm '${value}'`);
         algorithm = upper as TotpAlgorithm;
         break;
       }
       case 'period':
         period = Number(value);
         // A period of 0 would divide by zero.
-        if (!/^[0-9]+$/.test(value) || period < 1 || period > 2 ** 32 - 1) throw new TotpUriError(`invalid period '${value}'`);
+        if (!/^[0-9]+$/.test(value) || period < 1 || period > 2 ** 32 - 1)
+          throw new TotpUriError(`invalid period '${value}'`);
         break;
       case 'issuer':
         issuer = value;
@@ -81,21 +84,31 @@ export function parseTotpUri(uri: string): TotpParameters {
   }
   if (secret === undefined || secret.length === 0) throw new TotpUriError('missing secret');
   if (account === '') throw new TotpUriError('missing account name');
-  return issuer === undefined ? { secret, algorithm, digits, period, account } : { secret, algorithm, digits, period, issuer, account };
+  return issuer === undefined
+    ? { secret, algorithm, digits, period, account }
+    : { secret, algorithm, digits, period, issuer, account };
 }
 
 /** Every byte outside [A-Za-z0-9] is percent-encoded, as Proxmox does. */
 function encode(text: string): string {
   let out = '';
   for (const byte of new TextEncoder().encode(text)) {
-    const alnum = (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5a) || (byte >= 0x61 && byte <= 0x7a);
-    out += alnum ? String.fromCharCode(byte) : '%' + byte.toString(16).toUpperCase().padStart(2, '0');
+    const alnum =
+      (byte >= 0x30 && byte <= 0x39) ||
+      (byte >= 0x41 && byte <= 0x5a) ||
+      (byte >= 0x61 && byte <= 0x7a);
+    out += alnum
+      ? String.fromCharCode(byte)
+      : '%' + byte.toString(16).toUpperCase().padStart(2, '0');
   }
   return out;
 }
 
 export function formatTotpUri(totp: TotpParameters): string {
-  const label = totp.issuer !== undefined ? `${encode(totp.issuer)}:${encode(totp.account)}` : encode(totp.account);
+  const label =
+    totp.issuer !== undefined
+      ? `${encode(totp.issuer)}:${encode(totp.account)}`
+      : encode(totp.account);
   const issuer = totp.issuer !== undefined ? `&issuer=${encode(totp.issuer)}` : '';
   return `${PREFIX}${label}?secret=${base32Encode(totp.secret)}&digits=${totp.digits}&algorithm=${totp.algorithm}&period=${totp.period}${issuer}`;
 }

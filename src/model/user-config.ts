@@ -4,7 +4,14 @@
  * in the constructors of its identifiers and in the field checks below.
  */
 import type { AclPath } from './acl-path.js';
-import { ownerOf, type GroupId, type PoolId, type RoleId, type TokenId, type UserId } from './ids.js';
+import {
+  ownerOf,
+  type GroupId,
+  type PoolId,
+  type RoleId,
+  type TokenId,
+  type UserId,
+} from './ids.js';
 import type { Privilege } from './privileges.js';
 import { BUILTIN_ROLES } from './roles.js';
 import { hasControlCharacter } from './text.js';
@@ -82,7 +89,10 @@ export interface AclEntry {
 }
 
 /** The privileges of a role, built-in or custom; `undefined` if there is no such role. */
-export function rolePrivileges(config: UserConfig, roleid: RoleId): ReadonlySet<Privilege> | undefined {
+export function rolePrivileges(
+  config: UserConfig,
+  roleid: RoleId,
+): ReadonlySet<Privilege> | undefined {
   return BUILTIN_ROLES.get(roleid) ?? config.roles.get(roleid)?.privileges;
 }
 
@@ -93,14 +103,16 @@ export function roleExists(config: UserConfig, roleid: RoleId): boolean {
 /** The groups a user belongs to, in code-point order of group id. */
 export function groupsOfUser(config: UserConfig, userid: UserId): GroupId[] {
   const out: GroupId[] = [];
-  for (const group of config.groups.values()) if (group.members.has(userid)) out.push(group.groupid);
+  for (const group of config.groups.values())
+    if (group.members.has(userid)) out.push(group.groupid);
   return out.sort();
 }
 
 /** The tokens of a user. */
 export function tokensOfUser(config: UserConfig, userid: UserId): Token[] {
   const out: Token[] = [];
-  for (const token of config.tokens.values()) if (ownerOf(token.tokenid) === userid) out.push(token);
+  for (const token of config.tokens.values())
+    if (ownerOf(token.tokenid) === userid) out.push(token);
   return out;
 }
 
@@ -126,7 +138,8 @@ export function* aclEntries(config: UserConfig): Generator<AclEntry> {
 
 export function textFieldError(value: string): string | undefined {
   // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/.test(value)) return 'value contains control characters';
+  if (/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/.test(value))
+    return 'value contains control characters';
   // Proxmox trims every field it reads, so surrounding whitespace would not survive.
   if (value !== value.trim()) return 'value must not start or end with whitespace';
   return undefined;

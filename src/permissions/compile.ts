@@ -80,7 +80,15 @@ export function roleSetOf(config: UserConfig, assignments: RoleAssignments): Rol
       ph |= mask.hi;
     }
   }
-  return { gl: gl >>> 0, gh: gh >>> 0, pl: pl >>> 0, ph: ph >>> 0, noAccess, noAccessPropagates, roles: assignments };
+  return {
+    gl: gl >>> 0,
+    gh: gh >>> 0,
+    pl: pl >>> 0,
+    ph: ph >>> 0,
+    noAccess,
+    noAccessPropagates,
+    roles: assignments,
+  };
 }
 
 function memberRoles(config: UserConfig, assignments: RoleAssignments): MemberRoles {
@@ -111,9 +119,12 @@ export function compileAcl(config: UserConfig): CompiledAcl {
     const acl = config.acl.get(path);
     if (!acl) continue;
     const node = ensure(path);
-    for (const [id, roles] of acl.users) if (roles.size > 0) node.users.set(id, memberRoles(config, roles));
-    for (const [id, roles] of acl.groups) if (roles.size > 0) node.groups.set(id, memberRoles(config, roles));
-    for (const [id, roles] of acl.tokens) if (roles.size > 0) node.tokens.set(id, memberRoles(config, roles));
+    for (const [id, roles] of acl.users)
+      if (roles.size > 0) node.users.set(id, memberRoles(config, roles));
+    for (const [id, roles] of acl.groups)
+      if (roles.size > 0) node.groups.set(id, memberRoles(config, roles));
+    for (const [id, roles] of acl.tokens)
+      if (roles.size > 0) node.tokens.set(id, memberRoles(config, roles));
   }
   const visit = (node: AclTreeNode): void => {
     nodePaths.push(node.path);

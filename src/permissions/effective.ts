@@ -12,7 +12,16 @@ import { isEmptyResult, resultToObject, type PermissionEngine } from './engine.j
 export type PermissionMap = Record<string, Record<string, 0 | 1>>;
 
 /** Paths every effective-permission listing looks at, besides the ACL's own. */
-const FIXED_PATHS = ['/', '/access', '/access/groups', '/nodes', '/pool', '/sdn', '/storage', '/vms'];
+const FIXED_PATHS = [
+  '/',
+  '/access',
+  '/access/groups',
+  '/nodes',
+  '/pool',
+  '/sdn',
+  '/storage',
+  '/vms',
+];
 
 /**
  * Every path where `authid` holds something: the fixed paths, every ACL node (parents
@@ -43,7 +52,10 @@ export function permissionsFor(
 ): PermissionMap {
   const target = params.userid ?? caller;
   if (params.userid !== undefined && asAuthid(params.userid) === undefined) {
-    throw invalid('userid', `value '${show(params.userid)}' does not look like a valid user or token ID`);
+    throw invalid(
+      'userid',
+      `value '${show(params.userid)}' does not look like a valid user or token ID`,
+    );
   }
   const ownToken = target.startsWith(`${caller}!`);
   if (target !== caller && !ownToken && !engine.can(caller, '/access', 'Sys.Audit')) {
@@ -62,7 +74,10 @@ export function permissionDenied(path: string, privilege: string): TesseraError 
   });
 }
 
-export type Capabilities = Record<'vms' | 'access' | 'storage' | 'nodes' | 'sdn' | 'dc' | 'mapping', Record<string, 1>>;
+export type Capabilities = Record<
+  'vms' | 'access' | 'storage' | 'nodes' | 'sdn' | 'dc' | 'mapping',
+  Record<string, 1>
+>;
 
 /** Which privileges of a path's permissions count for each `cap` section. */
 function capSections(firstSegment: string, privilege: string): (keyof Capabilities)[] {
@@ -75,7 +90,9 @@ function capSections(firstSegment: string, privilege: string): (keyof Capabiliti
     case 'vms':
       return modify || privilege.startsWith('VM.') ? ['vms'] : [];
     case 'access':
-      return modify || privilege.startsWith('User.') || privilege.startsWith('Group.') ? ['access'] : [];
+      return modify || privilege.startsWith('User.') || privilege.startsWith('Group.')
+        ? ['access']
+        : [];
     case 'storage':
       return modify || privilege.startsWith('Datastore.') ? ['storage'] : [];
     case 'nodes':
@@ -83,7 +100,11 @@ function capSections(firstSegment: string, privilege: string): (keyof Capabiliti
     case 'sdn':
       return modify || privilege.startsWith('SDN.') ? ['sdn'] : [];
     case 'dc':
-      return privilege.startsWith('Sys.Audit') || privilege.startsWith('Sys.Modify') || privilege.startsWith('SDN.') ? ['dc'] : [];
+      return privilege.startsWith('Sys.Audit') ||
+        privilege.startsWith('Sys.Modify') ||
+        privilege.startsWith('SDN.')
+        ? ['dc']
+        : [];
     case 'mapping':
       return modify || privilege.startsWith('Mapping.') ? ['mapping'] : [];
     default:
@@ -95,7 +116,15 @@ const CAP_FIXED_PATHS = ['/', '/nodes', '/access/groups', '/vms', '/storage', '/
 
 /** The `cap` object of a login answer (Proxmox's `compute_api_permission`). */
 export function capabilities(engine: PermissionEngine, authid: string): Capabilities {
-  const cap: Capabilities = { vms: {}, access: {}, storage: {}, nodes: {}, sdn: {}, dc: {}, mapping: {} };
+  const cap: Capabilities = {
+    vms: {},
+    access: {},
+    storage: {},
+    nodes: {},
+    sdn: {},
+    dc: {},
+    mapping: {},
+  };
   const paths = new Set<string>(CAP_FIXED_PATHS);
   for (const path of engine.acl.nodePaths) paths.add(path);
   for (const path of paths) {
@@ -108,4 +137,3 @@ export function capabilities(engine: PermissionEngine, authid: string): Capabili
   }
   return cap;
 }
-

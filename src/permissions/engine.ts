@@ -18,16 +18,16 @@
  * Answers are cached per principal and path; a cached answer costs two map lookups and
  * allocates nothing. The engine is immutable: a configuration change compiles a new one.
  */
-import {
-  asTokenId,
-  asUserId,
-  ROOT_USERID,
-  splitTokenId,
-  type PoolId,
-} from '../model/ids.js';
+import { asTokenId, asUserId, ROOT_USERID, splitTokenId, type PoolId } from '../model/ids.js';
 import { privilegeBit, PRIVILEGES, type Privilege } from '../model/privileges.js';
 import type { UserConfig } from '../model/user-config.js';
-import { compileAcl, poolPath, type AclTreeNode, type CompiledAcl, type RoleSet } from './compile.js';
+import {
+  compileAcl,
+  poolPath,
+  type AclTreeNode,
+  type CompiledAcl,
+  type RoleSet,
+} from './compile.js';
 
 /** Privileges granted (`g*`) and propagated (`p*`) as two 32-bit words each. */
 export interface PermissionResult {
@@ -40,7 +40,12 @@ export interface PermissionResult {
 export const NO_PRIVILEGES: PermissionResult = Object.freeze({ gl: 0, gh: 0, pl: 0, ph: 0 });
 const ALL_LO = 0xffffffff;
 const ALL_HI = (2 ** (PRIVILEGES.length - 32) - 1) >>> 0;
-export const ALL_PRIVILEGES: PermissionResult = Object.freeze({ gl: ALL_LO, gh: ALL_HI, pl: ALL_LO, ph: ALL_HI });
+export const ALL_PRIVILEGES: PermissionResult = Object.freeze({
+  gl: ALL_LO,
+  gh: ALL_HI,
+  pl: ALL_LO,
+  ph: ALL_HI,
+});
 
 export interface EngineOptions {
   /**
@@ -176,7 +181,11 @@ export class PermissionEngine {
   }
 
   private resolve(authid: string): Principal {
-    const make = (kind: PrincipalKind, groups: ReadonlySet<string>, owner: Principal | null): Principal => ({
+    const make = (
+      kind: PrincipalKind,
+      groups: ReadonlySet<string>,
+      owner: Principal | null,
+    ): Principal => ({
       authid,
       kind,
       groups,
@@ -222,7 +231,7 @@ export class PermissionEngine {
   private evaluate(principal: Principal, path: string): PermissionResult {
     const state = this.state;
     this.walk(principal, path, state);
-    let noAccess = state.found && state.noAccess;
+    const noAccess = state.found && state.noAccess;
     let gl = noAccess ? 0 : state.gl;
     let gh = noAccess ? 0 : state.gh;
     let pl = noAccess ? 0 : state.pl;
@@ -244,7 +253,6 @@ export class PermissionEngine {
       }
       if (poolFound) {
         if (poolNoAccess) {
-          noAccess = true;
           gl = gh = pl = ph = 0;
         } else {
           // Pool roles never propagate: only the granted words change.

@@ -6,7 +6,6 @@
 import {
   asTokenId,
   asUserId,
-
   ROOT_USERID,
   splitTokenId,
   type PoolId,
@@ -51,7 +50,11 @@ export interface RoleWalk {
  * Proxmox's `roles()`: the deciding roles of the ACL walk, without pools. root@pam gets
  * the bare string `Administrator`, as upstream.
  */
-export function roles(engine: PermissionEngine, authid: string, path: string): typeof ADMINISTRATOR | ReadonlyMap<RoleId, boolean> {
+export function roles(
+  engine: PermissionEngine,
+  authid: string,
+  path: string,
+): typeof ADMINISTRATOR | ReadonlyMap<RoleId, boolean> {
   if (authid === ROOT_USERID) return ADMINISTRATOR;
   return walkRoles(engine, authid, path).roles;
 }
@@ -62,14 +65,21 @@ const EMPTY_WALK: RoleWalk = { levels: [], roles: new Map(), notPropagated: [] }
  * The ACL walk with its evidence. A token without privilege separation walks as its owner,
  * unless `ownEntries` asks for the token's own entries (which Proxmox then ignores).
  */
-export function walkRoles(engine: PermissionEngine, authid: string, path: string, ownEntries = false): RoleWalk {
+export function walkRoles(
+  engine: PermissionEngine,
+  authid: string,
+  path: string,
+  ownEntries = false,
+): RoleWalk {
   const tokenid = authid.includes('!') ? asTokenId(authid) : undefined;
   if (tokenid !== undefined) {
     const token = engine.config.tokens.get(tokenid);
     if (!token) return EMPTY_WALK;
     if (!token.privsep && !ownEntries) return walkRoles(engine, splitTokenId(tokenid).user, path);
   }
-  const groups = new Set<string>(tokenid === undefined ? (engine.acl.groupsOfUser.get(authid) ?? []) : []);
+  const groups = new Set<string>(
+    tokenid === undefined ? (engine.acl.groupsOfUser.get(authid) ?? []) : [],
+  );
   const levels: Level[] = [];
   const notPropagated: AssignmentRef[] = [];
   const parts = splitPath(path);
@@ -80,7 +90,11 @@ export function walkRoles(engine: PermissionEngine, authid: string, path: string
     if (segment !== '') node = node.children.get(segment);
     if (!node) break;
     const final = i === last;
-    const pick = (type: AclMemberKind, ugid: string, member: MemberRoles | undefined): AssignmentRef[] => {
+    const pick = (
+      type: AclMemberKind,
+      ugid: string,
+      member: MemberRoles | undefined,
+    ): AssignmentRef[] => {
       if (!member) return [];
       const found: AssignmentRef[] = [];
       for (const [roleid, propagate] of member.atNode.roles) {
@@ -92,7 +106,14 @@ export function walkRoles(engine: PermissionEngine, authid: string, path: string
     };
     if (tokenid !== undefined) {
       const own = pick('token', authid, node.tokens.get(authid));
-      if (own.length > 0) levels.push({ path: node.path, final, source: 'token', assignments: own, hiddenGroupAssignments: [] });
+      if (own.length > 0)
+        levels.push({
+          path: node.path,
+          final,
+          source: 'token',
+          assignments: own,
+          hiddenGroupAssignments: [],
+        });
       continue;
     }
     const own = pick('user', authid, node.users.get(authid));
@@ -101,9 +122,21 @@ export function walkRoles(engine: PermissionEngine, authid: string, path: string
       if (groups.has(groupid)) fromGroups.push(...pick('group', groupid, member));
     }
     if (own.length > 0) {
-      levels.push({ path: node.path, final, source: 'user', assignments: own, hiddenGroupAssignments: fromGroups });
+      levels.push({
+        path: node.path,
+        final,
+        source: 'user',
+        assignments: own,
+        hiddenGroupAssignments: fromGroups,
+      });
     } else if (fromGroups.length > 0) {
-      levels.push({ path: node.path, final, source: 'group', assignments: fromGroups, hiddenGroupAssignments: [] });
+      levels.push({
+        path: node.path,
+        final,
+        source: 'group',
+        assignments: fromGroups,
+        hiddenGroupAssignments: [],
+      });
     }
   }
 
@@ -111,7 +144,8 @@ export function walkRoles(engine: PermissionEngine, authid: string, path: string
   const decided = new Map<RoleId, boolean>();
   // Two groups may assign the same role with different flags; the role propagates if
   // either assignment does (Proxmox leaves this to hash order).
-  for (const a of deciding?.assignments ?? []) decided.set(a.roleid, (decided.get(a.roleid) ?? false) || a.propagate);
+  for (const a of deciding?.assignments ?? [])
+    decided.set(a.roleid, (decided.get(a.roleid) ?? false) || a.propagate);
   const noAccess = decided.get(NO_ACCESS);
   const result = noAccess === undefined ? decided : new Map([[NO_ACCESS, noAccess]]);
   return { levels, roles: result, notPropagated };
@@ -149,7 +183,10 @@ export interface Explanation {
   /** Pools the path belongs to (only exact VM and storage paths). */
   readonly pools?: readonly PoolEvidence[];
   /** The role (and where it was assigned) that grants the privilege. */
-  readonly grantedBy?: { readonly roleid: RoleId; readonly via: AssignmentRef | { readonly poolid: PoolId } };
+  readonly grantedBy?: {
+    readonly roleid: RoleId;
+    readonly via: AssignmentRef | { readonly poolid: PoolId };
+  };
   /** For a token without privilege separation: it acts as this user. */
   readonly actsAs?: string;
   /** For a token with privilege separation: the owner's side of the intersection. */
@@ -157,7 +194,12 @@ export interface Explanation {
 }
 
 function describeRef(a: AssignmentRef): string {
-  const member = a.type === 'group' ? `group '${a.ugid}'` : a.type === 'token' ? `token '${a.ugid}'` : `user '${a.ugid}'`;
+  const member =
+    a.type === 'group'
+      ? `group '${a.ugid}'`
+      : a.type === 'token'
+        ? `token '${a.ugid}'`
+        : `user '${a.ugid}'`;
   return `${member} has role '${a.roleid}' on '${a.path}'${a.propagate ? '' : ' (not propagated)'}`;
 }
 
@@ -166,19 +208,39 @@ function roleGrants(engine: PermissionEngine, roleid: RoleId, privilege: Privile
 }
 
 /** Explains `can(authid, path, privilege)`; agrees with the engine by construction and by test. */
-export function explain(engine: PermissionEngine, authid: string, path: string, privilege: Privilege): Explanation {
+export function explain(
+  engine: PermissionEngine,
+  authid: string,
+  path: string,
+  privilege: Privilege,
+): Explanation {
   const base = { authid, path, privilege };
   if (authid === ROOT_USERID) {
-    return { ...base, granted: true, verdict: 'superuser', summary: 'root@pam is the superuser: it holds every privilege on every path.' };
+    return {
+      ...base,
+      granted: true,
+      verdict: 'superuser',
+      summary: 'root@pam is the superuser: it holds every privilege on every path.',
+    };
   }
   const tokenid = authid.includes('!') ? asTokenId(authid) : undefined;
   if (tokenid === undefined && asUserId(authid) === undefined) {
-    return { ...base, granted: false, verdict: 'unknown_principal', summary: `'${authid}' is neither a user id nor a token id.` };
+    return {
+      ...base,
+      granted: false,
+      verdict: 'unknown_principal',
+      summary: `'${authid}' is neither a user id nor a token id.`,
+    };
   }
   if (tokenid !== undefined) {
     const token = engine.config.tokens.get(tokenid);
     if (!token) {
-      return { ...base, granted: false, verdict: 'unknown_principal', summary: `API token '${authid}' does not exist.` };
+      return {
+        ...base,
+        granted: false,
+        verdict: 'unknown_principal',
+        summary: `API token '${authid}' does not exist.`,
+      };
     }
     if (!token.privsep) {
       const owner = splitTokenId(tokenid).user;
@@ -190,7 +252,9 @@ export function explain(engine: PermissionEngine, authid: string, path: string, 
         actsAs: owner,
         summary:
           `Token '${authid}' has no privilege separation, so it has exactly the rights of '${owner}'` +
-          (ignored.length > 0 ? ` (its own ACL entries are ignored: ${ignored.map(describeRef).join('; ')})` : '') +
+          (ignored.length > 0
+            ? ` (its own ACL entries are ignored: ${ignored.map(describeRef).join('; ')})`
+            : '') +
           `. ${inner.summary}`,
       };
     }
@@ -200,7 +264,11 @@ export function explain(engine: PermissionEngine, authid: string, path: string, 
   return intersectWithOwner(engine, tokenid, own);
 }
 
-function intersectWithOwner(engine: PermissionEngine, tokenid: TokenId, own: Explanation): Explanation {
+function intersectWithOwner(
+  engine: PermissionEngine,
+  tokenid: TokenId,
+  own: Explanation,
+): Explanation {
   const owner = splitTokenId(tokenid).user;
   if (owner === ROOT_USERID) return own;
   const ownerExplanation = explain(engine, owner, own.path, own.privilege);
@@ -216,7 +284,12 @@ function intersectWithOwner(engine: PermissionEngine, tokenid: TokenId, own: Exp
   };
 }
 
-function explainOwn(engine: PermissionEngine, authid: string, path: string, privilege: Privilege): Explanation {
+function explainOwn(
+  engine: PermissionEngine,
+  authid: string,
+  path: string,
+  privilege: Privilege,
+): Explanation {
   const base = { authid, path, privilege };
   const walk = walkRoles(engine, authid, path);
   const deciding = walk.levels[walk.levels.length - 1];
@@ -305,4 +378,3 @@ function poolEvidence(engine: PermissionEngine, authid: string, path: string): P
     return { poolid, roles: walk.roles, level: walk.levels[walk.levels.length - 1] };
   });
 }
-

@@ -11,7 +11,8 @@ export const STORE_SCHEMES = ['pve-dir:<dir>'] as const;
 export function openStore(url: string): SnapshotSource {
   if (url.startsWith('pve-dir:')) {
     const dir = url.slice('pve-dir:'.length);
-    if (dir === '') throw invalid('store', "pve-dir: expects a directory, as in 'pve-dir:/etc/pve'");
+    if (dir === '')
+      throw invalid('store', "pve-dir: expects a directory, as in 'pve-dir:/etc/pve'");
     return new PveDirStore(resolve(dir));
   }
   throw invalid('store', `unknown store '${url}': expected ${STORE_SCHEMES.join(' or ')}`);

@@ -15,7 +15,13 @@ import { parseUserCfg } from '../formats/user-cfg.js';
 import type { AccessSnapshot, SnapshotSource } from './snapshot.js';
 
 /** The Proxmox files Tessera reads, by their path below the directory. */
-export const PVE_FILES = ['user.cfg', 'domains.cfg', 'priv/shadow.cfg', 'priv/token.cfg', 'priv/tfa.cfg'] as const;
+export const PVE_FILES = [
+  'user.cfg',
+  'domains.cfg',
+  'priv/shadow.cfg',
+  'priv/token.cfg',
+  'priv/tfa.cfg',
+] as const;
 export type PveFile = (typeof PVE_FILES)[number];
 
 export interface PveDirOptions {
@@ -42,7 +48,11 @@ export class PveDirStore implements SnapshotSource {
       return await readFile(join(this.dir, file), 'utf8');
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return '';
-      throw new TesseraError('store_unavailable', `cannot read ${join(this.dir, file)}: ${(err as Error).message}`, { cause: err });
+      throw new TesseraError(
+        'store_unavailable',
+        `cannot read ${join(this.dir, file)}: ${(err as Error).message}`,
+        { cause: err },
+      );
     }
   }
 
@@ -51,12 +61,18 @@ export class PveDirStore implements SnapshotSource {
     try {
       info = await stat(this.dir);
     } catch (err) {
-      throw new TesseraError('store_unavailable', `Proxmox configuration directory '${this.dir}' does not exist`, { cause: err });
+      throw new TesseraError(
+        'store_unavailable',
+        `Proxmox configuration directory '${this.dir}' does not exist`,
+        { cause: err },
+      );
     }
     if (!info.isDirectory()) {
       throw new TesseraError('store_unavailable', `'${this.dir}' is not a directory`);
     }
-    const [userText, domainsText, shadowText, tokenText, tfaText] = await Promise.all(PVE_FILES.map((f) => this.readText(f)));
+    const [userText, domainsText, shadowText, tokenText, tfaText] = await Promise.all(
+      PVE_FILES.map((f) => this.readText(f)),
+    );
     const users = parseUserCfg(userText ?? '');
     const domains = parseDomainsCfg(domainsText ?? '');
     const shadow = parseShadowCfg(shadowText ?? '');
@@ -69,7 +85,13 @@ export class PveDirStore implements SnapshotSource {
       shadow: shadow.value,
       tokenSecrets: tokens.value,
       tfa: tfa.value,
-      diagnostics: [...users.diagnostics, ...domains.diagnostics, ...shadow.diagnostics, ...tokens.diagnostics, ...tfa.diagnostics],
+      diagnostics: [
+        ...users.diagnostics,
+        ...domains.diagnostics,
+        ...shadow.diagnostics,
+        ...tokens.diagnostics,
+        ...tfa.diagnostics,
+      ],
     };
   }
 

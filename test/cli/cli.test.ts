@@ -14,7 +14,8 @@ interface MatrixConfig {
   cases: { op: string; authid: string; path?: string; expected: unknown }[];
 }
 
-const DOMAINS = 'pve: pve\n\tcomment Built in\n\nldap: corp\n\tbase_dn dc=corp\n\tuser_attr uid\n\tserver1 ldap.corp\n\tmode ldaps\n';
+const DOMAINS =
+  'pve: pve\n\tcomment Built in\n\nldap: corp\n\tbase_dn dc=corp\n\tuser_attr uid\n\tserver1 ldap.corp\n\tmode ldaps\n';
 
 describe('tessera CLI with --store pve-dir:', () => {
   let dir: PveDir;
@@ -25,20 +26,35 @@ describe('tessera CLI with --store pve-dir:', () => {
       'domains.cfg': DOMAINS,
       'priv/shadow.cfg': 'joe:$5$abcdefgh$0123456789012345678901234567890123456789012:\n',
       'priv/token.cfg': 'max@pve!token 0c7f1a7e-55b8-4c6e-9d6c-3a0f6b1d2e33\n',
-      'priv/tfa.cfg': '{"users":{"joe@pve":{"yubico":[{"id":"y1","created":1,"entry":"ccccccbcdefg"}]}}}',
+      'priv/tfa.cfg':
+        '{"users":{"joe@pve":{"yubico":[{"id":"y1","created":1,"entry":"ccccccbcdefg"}]}}}',
     });
     store = `pve-dir:${dir.path}`;
   });
-  after(() => dir.remove());
+  after(() => {
+    dir.remove();
+  });
 
-  const matrix = readConformanceJson<{ configs: MatrixConfig[] }>('pve-access-control', 'generated', 'permission-matrix.json');
+  const matrix = readConformanceJson<{ configs: MatrixConfig[] }>(
+    'pve-access-control',
+    'generated',
+    'permission-matrix.json',
+  );
   const test8 = matrix.configs.find((c) => c.config === 'test8.cfg');
 
   it('user permissions prints GET /access/permissions data, for users and tokens', async () => {
     const effective = test8?.cases.filter((c) => c.op === 'effective') ?? [];
     assert.ok(effective.length > 5);
     for (const c of effective) {
-      const result = await runCli('--store', store, 'user', 'permissions', c.authid, '--output-format', 'json');
+      const result = await runCli(
+        '--store',
+        store,
+        'user',
+        'permissions',
+        c.authid,
+        '--output-format',
+        'json',
+      );
       assert.equal(result.status, 0, result.stderr);
       assert.deepEqual(JSON.parse(result.stdout), c.expected, c.authid);
     }
@@ -47,7 +63,17 @@ describe('tessera CLI with --store pve-dir:', () => {
   it('user permissions --path prints that one path, even when empty', async () => {
     const cases = (test8?.cases ?? []).filter((c) => c.op === 'permissions').slice(0, 40);
     for (const c of cases) {
-      const result = await runCli('--store', store, '--output-format', 'json', 'user', 'permissions', c.authid, '--path', c.path ?? '');
+      const result = await runCli(
+        '--store',
+        store,
+        '--output-format',
+        'json',
+        'user',
+        'permissions',
+        c.authid,
+        '--path',
+        c.path ?? '',
+      );
       assert.deepEqual(JSON.parse(result.stdout), { [c.path ?? '']: c.expected });
     }
   });
@@ -63,7 +89,10 @@ describe('tessera CLI with --store pve-dir:', () => {
   it('user permissions refuses an invalid id, naming the field', async () => {
     const result = await runCli('--store', store, 'user', 'permissions', 'nobody');
     assert.equal(result.status, 2);
-    assert.equal(result.stderr, "tessera: userid: value 'nobody' does not look like a valid user or token ID\n");
+    assert.equal(
+      result.stderr,
+      "tessera: userid: value 'nobody' does not look like a valid user or token ID\n",
+    );
   });
 
   it('config show prints each file as Proxmox would write it back', async () => {
@@ -74,11 +103,18 @@ describe('tessera CLI with --store pve-dir:', () => {
         'pam: pam\n\tcomment Linux PAM standard authentication\n\n',
       'priv/shadow.cfg': 'joe:$5$abcdefgh$0123456789012345678901234567890123456789012:\n',
       'priv/token.cfg': 'max@pve!token 0c7f1a7e-55b8-4c6e-9d6c-3a0f6b1d2e33\n',
-      'priv/tfa.cfg': '{"users":{"joe@pve":{"yubico":[{"id":"y1","created":1,"entry":"ccccccbcdefg"}]}}}',
+      'priv/tfa.cfg':
+        '{"users":{"joe@pve":{"yubico":[{"id":"y1","created":1,"entry":"ccccccbcdefg"}]}}}',
     };
     const userCfg = await runCli('--store', store, 'config', 'show', 'user.cfg');
-    assert.match(userCfg.stdout, /^user:alex@pve:1:0::::::\nuser:carol@pam:1:0::::::\ntoken:carol@pam!token:0:0::\n/);
-    assert.match(userCfg.stdout, /\nacl:0:\/vms\/300:max@pve:customer:\nacl:1:\/vms\/300:max@pve!token2,max@pve:Administrator|acl:1:\/vms\/300:/);
+    assert.match(
+      userCfg.stdout,
+      /^user:alex@pve:1:0::::::\nuser:carol@pam:1:0::::::\ntoken:carol@pam!token:0:0::\n/,
+    );
+    assert.match(
+      userCfg.stdout,
+      /\nacl:0:\/vms\/300:max@pve:customer:\nacl:1:\/vms\/300:max@pve!token2,max@pve:Administrator|acl:1:\/vms\/300:/,
+    );
     for (const file of ['domains.cfg', 'priv/shadow.cfg', 'priv/token.cfg', 'priv/tfa.cfg']) {
       const result = await runCli('--store', store, 'config', 'show', file);
       assert.equal(result.status, 0);
@@ -96,7 +132,8 @@ describe('tessera CLI with --store pve-dir:', () => {
 
   it('config check lists errors and warnings with file:line and exits 1', async () => {
     const bad = makePveDir({
-      'user.cfg': '# a comment\nuser:a@pve:1:0::::::\nuser:b@pve:1:soon::::::\ngroup:g:a@pve,ghost@pve::\nrole:r:VM.Audit,VM.Foo:\n',
+      'user.cfg':
+        '# a comment\nuser:a@pve:1:0::::::\nuser:b@pve:1:soon::::::\ngroup:g:a@pve,ghost@pve::\nrole:r:VM.Audit,VM.Foo:\n',
       'domains.cfg': 'ldap: corp\n\tserver1 ldap.corp\n\tport 70000\n',
       'priv/token.cfg': 'bad line\n',
     });
@@ -117,24 +154,71 @@ describe('tessera CLI with --store pve-dir:', () => {
           '',
         ].join('\n'),
       );
-      const json = await runCli('--store', `pve-dir:${bad.path}`, '--output-format', 'json', 'config', 'check');
-      const parsed = JSON.parse(json.stdout) as { valid: boolean; diagnostics: { file: string; line: number }[] };
+      const json = await runCli(
+        '--store',
+        `pve-dir:${bad.path}`,
+        '--output-format',
+        'json',
+        'config',
+        'check',
+      );
+      const parsed = JSON.parse(json.stdout) as {
+        valid: boolean;
+        diagnostics: { file: string; line: number }[];
+      };
       assert.equal(parsed.valid, false);
-      assert.deepEqual(parsed.diagnostics[1], { file: 'user.cfg', line: 3, severity: 'error', message: "ignore user 'b@pve' - (illegal characters in expire 'soon')" });
+      assert.deepEqual(parsed.diagnostics[1], {
+        file: 'user.cfg',
+        line: 3,
+        severity: 'error',
+        message: "ignore user 'b@pve' - (illegal characters in expire 'soon')",
+      });
     } finally {
       bad.remove();
     }
   });
 
   it('acl explain names the deciding entry', async () => {
-    const text = await runCli('--store', store, 'acl', 'explain', 'max@pve!token', '/vms/200', 'Datastore.Audit');
+    const text = await runCli(
+      '--store',
+      store,
+      'acl',
+      'explain',
+      'max@pve!token',
+      '/vms/200',
+      'Datastore.Audit',
+    );
     assert.equal(text.status, 0);
-    assert.match(text.stdout, /^max@pve!token on \/vms\/200: Datastore.Audit is GRANTED \(granted\)\n/);
+    assert.match(
+      text.stdout,
+      /^max@pve!token on \/vms\/200: Datastore.Audit is GRANTED \(granted\)\n/,
+    );
     // The token is not privilege-separated: its own entry is ignored, and the explanation says so.
-    assert.match(text.stdout, /its own ACL entries are ignored: token 'max@pve!token' has role 'storage_manager' on '\/vms\/200'/);
-    assert.match(text.stdout, /\n {2}\/vms\/200 \(group entries, the path itself\) {2}<- decides\n {4}acl:1:\/vms\/200:@testgroup3:storage_manager\n/);
-    const denied = await runCli('--store', store, '--output-format', 'json', 'acl', 'explain', 'alex@pve', '/vms/200/', 'VM.Audit');
-    const explanation = JSON.parse(denied.stdout) as { granted: boolean; verdict: string; path: string; summary: string };
+    assert.match(
+      text.stdout,
+      /its own ACL entries are ignored: token 'max@pve!token' has role 'storage_manager' on '\/vms\/200'/,
+    );
+    assert.match(
+      text.stdout,
+      /\n {2}\/vms\/200 \(group entries, the path itself\) {2}<- decides\n {4}acl:1:\/vms\/200:@testgroup3:storage_manager\n/,
+    );
+    const denied = await runCli(
+      '--store',
+      store,
+      '--output-format',
+      'json',
+      'acl',
+      'explain',
+      'alex@pve',
+      '/vms/200/',
+      'VM.Audit',
+    );
+    const explanation = JSON.parse(denied.stdout) as {
+      granted: boolean;
+      verdict: string;
+      path: string;
+      summary: string;
+    };
     assert.equal(explanation.granted, false);
     assert.equal(explanation.verdict, 'no_access');
     assert.equal(explanation.path, '/vms/200');
@@ -143,16 +227,39 @@ describe('tessera CLI with --store pve-dir:', () => {
 
   it('acl explain refuses unknown privileges and bad paths', async () => {
     const priv = await runCli('--store', store, 'acl', 'explain', 'max@pve', '/vms', 'VM.Fly');
-    assert.deepEqual([priv.status, priv.stderr], [2, "tessera: privilege: invalid privilege 'VM.Fly'\n"]);
-    const path = await runCli('--store', store, 'acl', 'explain', 'max@pve', '/vms/1:2', 'VM.Audit');
-    assert.deepEqual([path.status, path.stderr], [2, "tessera: path: invalid ACL path '/vms/1:2'\n"]);
+    assert.deepEqual(
+      [priv.status, priv.stderr],
+      [2, "tessera: privilege: invalid privilege 'VM.Fly'\n"],
+    );
+    const path = await runCli(
+      '--store',
+      store,
+      'acl',
+      'explain',
+      'max@pve',
+      '/vms/1:2',
+      'VM.Audit',
+    );
+    assert.deepEqual(
+      [path.status, path.stderr],
+      [2, "tessera: path: invalid ACL path '/vms/1:2'\n"],
+    );
   });
 
   it('says what is missing or wrong about the store', async () => {
     const none = await runCli('config', 'check');
-    assert.deepEqual([none.status, none.stderr], [2, 'tessera: store: no store given: pass --store pve-dir:<dir> (for example --store pve-dir:/etc/pve)\n']);
+    assert.deepEqual(
+      [none.status, none.stderr],
+      [
+        2,
+        'tessera: store: no store given: pass --store pve-dir:<dir> (for example --store pve-dir:/etc/pve)\n',
+      ],
+    );
     const unknown = await runCli('--store', 'ftp://x', 'config', 'check');
-    assert.deepEqual([unknown.status, unknown.stderr], [2, "tessera: store: unknown store 'ftp://x': expected pve-dir:<dir>\n"]);
+    assert.deepEqual(
+      [unknown.status, unknown.stderr],
+      [2, "tessera: store: unknown store 'ftp://x': expected pve-dir:<dir>\n"],
+    );
     const missing = await runCli('--store', `pve-dir:${join(dir.path, 'nope')}`, 'config', 'check');
     assert.equal(missing.status, 1);
     assert.match(missing.stderr, /Proxmox configuration directory '.*nope' does not exist/);
@@ -163,14 +270,33 @@ describe('tessera CLI with --store pve-dir:', () => {
     assert.equal(command.status, 2);
     assert.match(command.stderr, /^tessera: unknown command 'frobnicate'/);
     const option = await runCli('--store', store, 'config', 'check', '--path', '/');
-    assert.deepEqual([option.status, option.stderr.split('\n')[0]], [2, "tessera: option '--path' is not valid for 'config check'"]);
+    assert.deepEqual(
+      [option.status, option.stderr.split('\n')[0]],
+      [2, "tessera: option '--path' is not valid for 'config check'"],
+    );
   });
 
   it('bin/tessera runs the command line as an executable', () => {
-    const out = execFileSync(join(repoRoot, 'bin', 'tessera'), ['--store', store, '--output-format', 'json', 'user', 'permissions', 'joe@pve', '--path', '/vms'], {
-      encoding: 'utf8',
+    const out = execFileSync(
+      join(repoRoot, 'bin', 'tessera'),
+      [
+        '--store',
+        store,
+        '--output-format',
+        'json',
+        'user',
+        'permissions',
+        'joe@pve',
+        '--path',
+        '/vms',
+      ],
+      {
+        encoding: 'utf8',
+      },
+    );
+    assert.deepEqual(JSON.parse(out), {
+      '/vms': { 'VM.Allocate': 1, 'VM.Audit': 1, 'VM.Console': 1 },
     });
-    assert.deepEqual(JSON.parse(out), { '/vms': { 'VM.Allocate': 1, 'VM.Audit': 1, 'VM.Console': 1 } });
     const help = spawnSync(join(repoRoot, 'bin', 'tessera'), ['--help'], { encoding: 'utf8' });
     assert.equal(help.status, 0);
     assert.match(help.stdout, /^Usage: tessera /);

@@ -22,7 +22,8 @@ function asPerlIds(config: DomainsConfig): Record<string, Record<string, string 
   const out: Record<string, Record<string, string | number>> = {};
   for (const realm of config.realms.values()) {
     const entry: Record<string, string | number> = { type: realm.type };
-    for (const [key, value] of realm.options) entry[key] = typeof value === 'boolean' ? (value ? 1 : 0) : value;
+    for (const [key, value] of realm.options)
+      entry[key] = typeof value === 'boolean' ? (value ? 1 : 0) : value;
     out[realm.realm] = entry;
   }
   return out;
@@ -39,7 +40,11 @@ function asPerlWarning(d: Diagnostic): string {
 const TESSERA_ONLY = [/is marked default, but/];
 
 describe('domains-cfg-grammar.json (upstream SectionConfig)', () => {
-  const data = readConformanceJson<{ cases: GrammarCase[] }>('pve-access-control', 'generated', 'domains-cfg-grammar.json');
+  const data = readConformanceJson<{ cases: GrammarCase[] }>(
+    'pve-access-control',
+    'generated',
+    'domains-cfg-grammar.json',
+  );
   for (const c of data.cases) {
     it(`${c.name}: parsed realms`, () => {
       const expected = structuredClone(c.ids);
@@ -51,7 +56,10 @@ describe('domains-cfg-grammar.json (upstream SectionConfig)', () => {
       const warnings = parseDomainsCfg(c.raw)
         .diagnostics.filter((d) => !TESSERA_ONLY.some((re) => re.test(d.message)))
         .map(asPerlWarning);
-      assert.deepEqual(warnings, c.warnings.map((w) => w.trimEnd()));
+      assert.deepEqual(
+        warnings,
+        c.warnings.map((w) => w.trimEnd()),
+      );
     });
     it(`${c.name}: written`, () => {
       assert.equal(serializeDomainsCfg(parseDomainsCfg(c.raw).value), c.written);

@@ -8,7 +8,11 @@ import { describe, it } from 'node:test';
 import { isTesseraError } from '../../src/errors.js';
 import { parseUserCfg } from '../../src/formats/user-cfg.js';
 import { PRIVILEGES } from '../../src/model/privileges.js';
-import { capabilities, effectivePermissions, permissionsFor } from '../../src/permissions/effective.js';
+import {
+  capabilities,
+  effectivePermissions,
+  permissionsFor,
+} from '../../src/permissions/effective.js';
 import { PermissionEngine, resultToObject } from '../../src/permissions/engine.js';
 import { explain, roles } from '../../src/permissions/explain.js';
 import { readConformanceJson } from '../support/conformance.js';
@@ -30,7 +34,10 @@ interface PermTestFile {
 }
 
 describe('perm-tests.json (Proxmox src/test/perm-test1..8.pl)', () => {
-  const data = readConformanceJson<{ files: PermTestFile[] }>('pve-access-control', 'perm-tests.json');
+  const data = readConformanceJson<{ files: PermTestFile[] }>(
+    'pve-access-control',
+    'perm-tests.json',
+  );
   for (const file of data.files) {
     const engine = engineFor(file.config_text);
     file.cases.forEach((c, i) => {
@@ -41,7 +48,8 @@ describe('perm-tests.json (Proxmox src/test/perm-test1..8.pl)', () => {
             : [...engine.privileges(c.authid, c.path).keys()].sort();
         assert.deepEqual(actual, c.expected);
         // Asked twice, as upstream does, to exercise the cache.
-        if (c.op === 'permissions') assert.deepEqual([...engine.privileges(c.authid, c.path).keys()].sort(), c.expected);
+        if (c.op === 'permissions')
+          assert.deepEqual([...engine.privileges(c.authid, c.path).keys()].sort(), c.expected);
       });
     });
   }
@@ -58,7 +66,11 @@ interface MatrixConfig {
 }
 
 describe('permission-matrix.json (answers of the upstream Perl code)', () => {
-  const data = readConformanceJson<{ configs: MatrixConfig[] }>('pve-access-control', 'generated', 'permission-matrix.json');
+  const data = readConformanceJson<{ configs: MatrixConfig[] }>(
+    'pve-access-control',
+    'generated',
+    'permission-matrix.json',
+  );
   for (const config of data.configs) {
     const ops = ['roles', 'permissions', 'effective', 'api_permission'] as const;
     for (const op of ops) {
@@ -71,7 +83,11 @@ describe('permission-matrix.json (answers of the upstream Perl code)', () => {
           else if (c.op === 'permissions') actual = resultToObject(engine.result(c.authid, c.path));
           else if (c.op === 'effective') actual = effectivePermissions(engine, c.authid);
           else actual = capabilities(engine, c.authid);
-          assert.deepEqual(actual, c.expected, `${c.op}(${c.authid}${'path' in c ? `, ${c.path}` : ''})`);
+          assert.deepEqual(
+            actual,
+            c.expected,
+            `${c.op}(${c.authid}${'path' in c ? `, ${c.path}` : ''})`,
+          );
         }
       });
     }
@@ -84,7 +100,11 @@ describe('permission-matrix.json (answers of the upstream Perl code)', () => {
         for (const path of paths) {
           for (const privilege of PRIVILEGES) {
             const explanation = explain(engine, authid, path, privilege);
-            assert.equal(explanation.granted, engine.can(authid, path, privilege), `${authid} ${path} ${privilege}: ${explanation.summary}`);
+            assert.equal(
+              explanation.granted,
+              engine.can(authid, path, privilege),
+              `${authid} ${path} ${privilege}: ${explanation.summary}`,
+            );
           }
         }
       }
@@ -103,14 +123,20 @@ interface ApiCase {
 }
 
 describe('api-get-permissions.json (Proxmox src/test/api-get-permissions-test.pl)', () => {
-  const data = readConformanceJson<{ config_text: string; cases: ApiCase[] }>('pve-access-control', 'api-get-permissions.json');
+  const data = readConformanceJson<{ config_text: string; cases: ApiCase[] }>(
+    'pve-access-control',
+    'api-get-permissions.json',
+  );
   const engine = engineFor(data.config_text);
   for (const c of data.cases) {
     it(`${c.authid}: ${c.description}`, () => {
       if (c.should_fail) {
         assert.throws(
           () => permissionsFor(engine, c.authid, c.params),
-          (err: unknown) => isTesseraError(err, 'permission_denied') && err.status === c.status && `${err.publicMessage}\n` === c.error,
+          (err: unknown) =>
+            isTesseraError(err, 'permission_denied') &&
+            err.status === c.status &&
+            `${err.publicMessage}\n` === c.error,
         );
       } else {
         assert.deepEqual(permissionsFor(engine, c.authid, c.params), c.result);

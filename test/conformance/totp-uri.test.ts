@@ -8,8 +8,25 @@ import { formatTotpUri, parseTotpUri, type TotpAlgorithm } from '../../src/model
 import { readConformanceJson } from '../support/conformance.js';
 
 interface Vectors {
-  uri_roundtrip: { secret_hex: string; digits: number; algorithm: TotpAlgorithm; period: number; account_name: string; issuer: string | null }[];
-  uri_parse: { uri: string; expected: { algorithm: string; period: number; digits: number; issuer: string; account_name: string; secret_base32_unpadded: string } }[];
+  uri_roundtrip: {
+    secret_hex: string;
+    digits: number;
+    algorithm: TotpAlgorithm;
+    period: number;
+    account_name: string;
+    issuer: string | null;
+  }[];
+  uri_parse: {
+    uri: string;
+    expected: {
+      algorithm: string;
+      period: number;
+      digits: number;
+      issuer: string;
+      account_name: string;
+      secret_base32_unpadded: string;
+    };
+  }[];
 }
 
 describe('proxmox-rs totp.json (otpauth URIs)', () => {
@@ -37,13 +54,23 @@ describe('proxmox-rs totp.json (otpauth URIs)', () => {
     it(`parse: ${v.uri}`, () => {
       const parsed = parseTotpUri(v.uri);
       assert.deepEqual(
-        { algorithm: parsed.algorithm, period: parsed.period, digits: parsed.digits, issuer: parsed.issuer, account_name: parsed.account, secret_base32_unpadded: base32Encode(parsed.secret) },
+        {
+          algorithm: parsed.algorithm,
+          period: parsed.period,
+          digits: parsed.digits,
+          issuer: parsed.issuer,
+          account_name: parsed.account,
+          secret_base32_unpadded: base32Encode(parsed.secret),
+        },
         v.expected,
       );
     });
   }
   it('refuses unknown parameters, as Proxmox does', () => {
-    assert.throws(() => parseTotpUri('otpauth://totp/a?secret=AA&image=x'), /unknown otpauth uri parameter 'image'/);
+    assert.throws(
+      () => parseTotpUri('otpauth://totp/a?secret=AA&image=x'),
+      /unknown otpauth uri parameter 'image'/,
+    );
     assert.throws(() => parseTotpUri('otpauth://totp/a?secret=AA&'), /parameter without value/);
     assert.throws(() => parseTotpUri('otpauth://totp/a?period=30'), /missing secret/);
     assert.throws(() => parseTotpUri('otpauth://totp/a?secret=AA&period=0'), /invalid period/);

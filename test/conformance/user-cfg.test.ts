@@ -7,7 +7,12 @@ import { describe, it } from 'node:test';
 import type { Diagnostic } from '../../src/formats/diagnostics.js';
 import { parseUserCfg, serializeUserCfg } from '../../src/formats/user-cfg.js';
 import { readConformanceJson } from '../support/conformance.js';
-import { fromPerlModel, normalizePerlModel, toPerlModel, type PerlModel } from '../support/perl-model.js';
+import {
+  fromPerlModel,
+  normalizePerlModel,
+  toPerlModel,
+  type PerlModel,
+} from '../support/perl-model.js';
 
 interface ParserWriterCase {
   name: string;
@@ -46,7 +51,10 @@ function modelOf(raw: string): PerlModel {
 }
 
 describe('parser-writer.json (Proxmox src/test/parser_writer.pl)', () => {
-  const data = readConformanceJson<{ cases: ParserWriterCase[] }>('pve-access-control', 'parser-writer.json');
+  const data = readConformanceJson<{ cases: ParserWriterCase[] }>(
+    'pve-access-control',
+    'parser-writer.json',
+  );
   for (const c of data.cases) {
     for (const assertion of c.assertions) {
       it(`${c.name}: ${assertion}`, () => {
@@ -71,7 +79,11 @@ describe('parser-writer.json (Proxmox src/test/parser_writer.pl)', () => {
 });
 
 describe('user-cfg-grammar.json (generated with the upstream parser)', () => {
-  const data = readConformanceJson<{ cases: GrammarCase[] }>('pve-access-control', 'generated', 'user-cfg-grammar.json');
+  const data = readConformanceJson<{ cases: GrammarCase[] }>(
+    'pve-access-control',
+    'generated',
+    'user-cfg-grammar.json',
+  );
   for (const c of data.cases) {
     it(`${c.name}: model`, () => {
       assert.deepEqual(modelOf(c.raw), normalizePerlModel(c.model));
@@ -86,7 +98,9 @@ describe('user-cfg-grammar.json (generated with the upstream parser)', () => {
 
   it('role_builtin_redefined: Tessera ignores the lines and says so', () => {
     const raw = data.cases.find((c) => c.name === 'role_builtin_redefined')?.raw ?? '';
-    const messages = parseUserCfg(raw).diagnostics.map((d) => `${d.line} ${d.severity} ${d.message}`);
+    const messages = parseUserCfg(raw).diagnostics.map(
+      (d) => `${d.line} ${d.severity} ${d.message}`,
+    );
     assert.deepEqual(messages, [
       "1 warning ignore role 'PVEAdmin' - built-in roles cannot be redefined",
       "2 warning ignore role 'Administrator' - built-in roles cannot be redefined",

@@ -22,7 +22,12 @@ import {
 import { decodeText, encodeText, splitList } from '../../src/model/text.js';
 import { readConformanceJson } from '../support/conformance.js';
 
-type Case = { op: string; path?: string; value?: string; expected: Record<string, unknown> };
+interface Case {
+  op: string;
+  path?: string;
+  value?: string;
+  expected: Record<string, unknown>;
+}
 
 function check(c: Case): void {
   const value = c.value ?? '';
@@ -36,7 +41,11 @@ function check(c: Case): void {
     case 'verify_username': {
       const id = asUserId(value);
       assert.equal(id !== undefined, c.expected['ok']);
-      if (id) assert.deepEqual({ ...splitUserId(id) }, { name: c.expected['ruid'], realm: c.expected['realm'] });
+      if (id)
+        assert.deepEqual(
+          { ...splitUserId(id) },
+          { name: c.expected['ruid'], realm: c.expected['realm'] },
+        );
       break;
     }
     case 'verify_tokenid': {
@@ -74,7 +83,11 @@ function check(c: Case): void {
 }
 
 describe('validators.json (upstream validators)', () => {
-  const data = readConformanceJson<{ cases: Case[] }>('pve-access-control', 'generated', 'validators.json');
+  const data = readConformanceJson<{ cases: Case[] }>(
+    'pve-access-control',
+    'generated',
+    'validators.json',
+  );
   for (const c of data.cases) {
     it(`${c.op}(${JSON.stringify(c.path ?? c.value)})`, () => {
       check(c);
@@ -87,15 +100,34 @@ interface AuthidData {
   userid_invalid: string[];
   realm_valid: string[];
   realm_invalid: string[];
-  authid_cases: { authid: string; is_token: boolean; user: string; name?: string; realm?: string; tokenname?: string }[];
+  authid_cases: {
+    authid: string;
+    is_token: boolean;
+    user: string;
+    name?: string;
+    realm?: string;
+    tokenname?: string;
+  }[];
 }
 
 describe('proxmox-rs authid.json (Rust id vectors)', () => {
   const data = readConformanceJson<AuthidData>('proxmox-rs', 'authid.json');
-  for (const id of data.userid_valid) it(`valid userid ${id}`, () => assert.ok(asUserId(id)));
-  for (const id of data.userid_invalid) it(`invalid userid ${JSON.stringify(id)}`, () => assert.equal(asUserId(id), undefined));
-  for (const id of data.realm_valid) it(`valid realm ${id}`, () => assert.ok(asRealmId(id)));
-  for (const id of data.realm_invalid) it(`invalid realm ${JSON.stringify(id)}`, () => assert.equal(asRealmId(id), undefined));
+  for (const id of data.userid_valid)
+    it(`valid userid ${id}`, () => {
+      assert.ok(asUserId(id));
+    });
+  for (const id of data.userid_invalid)
+    it(`invalid userid ${JSON.stringify(id)}`, () => {
+      assert.equal(asUserId(id), undefined);
+    });
+  for (const id of data.realm_valid)
+    it(`valid realm ${id}`, () => {
+      assert.ok(asRealmId(id));
+    });
+  for (const id of data.realm_invalid)
+    it(`invalid realm ${JSON.stringify(id)}`, () => {
+      assert.equal(asRealmId(id), undefined);
+    });
   for (const c of data.authid_cases) {
     it(`authid ${c.authid}`, () => {
       const id = asAuthid(c.authid);

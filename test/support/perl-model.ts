@@ -20,19 +20,25 @@ import type { AclNode, Pool, Token, User, UserConfig } from '../../src/model/use
 import { aclPathSegments } from '../../src/model/acl-path.js';
 
 type Flags = Record<string, number>;
-type PerlAclNode = {
+interface PerlAclNode {
   users?: Record<string, Flags>;
   groups?: Record<string, Flags>;
   tokens?: Record<string, Flags>;
   children?: Record<string, PerlAclNode>;
-};
+}
 export interface PerlModel {
   users?: Record<string, PerlUser>;
   groups?: Record<string, { users: Record<string, number>; comment?: string }>;
   roles?: Record<string, Record<string, number>>;
   pools?: Record<
     string,
-    { vms: Record<string, number>; storage: Record<string, number>; pools?: Record<string, number>; parent?: string; comment?: string }
+    {
+      vms: Record<string, number>;
+      storage: Record<string, number>;
+      pools?: Record<string, number>;
+      parent?: string;
+      comment?: string;
+    }
   >;
   vms?: Record<string, string>;
   acl_root?: PerlAclNode;
@@ -54,7 +60,12 @@ const ones = (keys: Iterable<string>): Record<string, number> =>
 
 /** Sets an own property, even for keys such as `__proto__`. */
 function put<T>(target: Record<string, T>, key: string, value: T): T {
-  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  Object.defineProperty(target, key, {
+    value,
+    enumerable: true,
+    writable: true,
+    configurable: true,
+  });
   return value;
 }
 
@@ -68,7 +79,9 @@ export function toPerlModel(config: UserConfig): PerlModel {
     if (u.lastname !== undefined) user.lastname = u.lastname;
     if (u.comment !== undefined) user.comment = u.comment;
     if (u.keys !== undefined) user.keys = u.keys;
-    const groups = [...config.groups.values()].filter((g) => g.members.has(id)).map((g) => g.groupid);
+    const groups = [...config.groups.values()]
+      .filter((g) => g.members.has(id))
+      .map((g) => g.groupid);
     if (groups.length > 0) user.groups = ones(groups);
     put(model.users, id, user);
   }
@@ -77,12 +90,19 @@ export function toPerlModel(config: UserConfig): PerlModel {
     const owner = model.users[user];
     if (!owner) continue;
     owner.tokens ??= {};
-    put(owner.tokens, name, { expire: t.expire, privsep: t.privsep ? 1 : 0, ...(t.comment !== undefined ? { comment: t.comment } : {}) });
+    put(owner.tokens, name, {
+      expire: t.expire,
+      privsep: t.privsep ? 1 : 0,
+      ...(t.comment !== undefined ? { comment: t.comment } : {}),
+    });
   }
   if (config.groups.size > 0) {
     model.groups = {};
     for (const [id, g] of config.groups) {
-      put(model.groups, id, { users: ones(g.members), ...(g.comment !== undefined ? { comment: g.comment } : {}) });
+      put(model.groups, id, {
+        users: ones(g.members),
+        ...(g.comment !== undefined ? { comment: g.comment } : {}),
+      });
     }
   }
   model.roles = {};
@@ -111,7 +131,9 @@ export function toPerlModel(config: UserConfig): PerlModel {
     let target = model.acl_root;
     for (const segment of aclPathSegments(path)) {
       target.children ??= {};
-      target = (Object.hasOwn(target.children, segment) ? target.children[segment] : undefined) ?? put(target.children, segment, {});
+      target =
+        (Object.hasOwn(target.children, segment) ? target.children[segment] : undefined) ??
+        put(target.children, segment, {});
     }
     for (const kind of ['users', 'groups', 'tokens'] as const) {
       const members = node[kind];
@@ -134,7 +156,11 @@ export function fromPerlModel(model: PerlModel): UserConfig {
   const tokens = new Map<TokenId, Token>();
   for (const [id, u] of Object.entries(model.users ?? {})) {
     const userid = id as UserId;
-    const user: { -readonly [K in keyof User]: User[K] } = { userid, enable: (u.enable ?? 0) !== 0, expire: u.expire ?? 0 };
+    const user: { -readonly [K in keyof User]: User[K] } = {
+      userid,
+      enable: (u.enable ?? 0) !== 0,
+      expire: u.expire ?? 0,
+    };
     if (u.firstname !== undefined) user.firstname = u.firstname;
     if (u.lastname !== undefined) user.lastname = u.lastname;
     if (u.email !== undefined && u.email !== null) user.email = u.email;
@@ -143,13 +169,22 @@ export function fromPerlModel(model: PerlModel): UserConfig {
     users.set(userid, user);
     for (const [name, t] of Object.entries(u.tokens ?? {})) {
       const tokenid = joinTokenId(userid, name as TokenName);
-      tokens.set(tokenid, { tokenid, expire: t.expire ?? 0, privsep: (t.privsep ?? 0) !== 0, ...(t.comment !== undefined ? { comment: t.comment } : {}) });
+      tokens.set(tokenid, {
+        tokenid,
+        expire: t.expire ?? 0,
+        privsep: (t.privsep ?? 0) !== 0,
+        ...(t.comment !== undefined ? { comment: t.comment } : {}),
+      });
     }
   }
   const groups = new Map(
     Object.entries(model.groups ?? {}).map(([id, g]) => [
       id as GroupId,
-      { groupid: id as GroupId, members: new Set(Object.keys(g.users) as UserId[]), ...(g.comment !== undefined ? { comment: g.comment } : {}) },
+      {
+        groupid: id as GroupId,
+        members: new Set(Object.keys(g.users) as UserId[]),
+        ...(g.comment !== undefined ? { comment: g.comment } : {}),
+      },
     ]),
   );
   const roles = new Map(
@@ -161,17 +196,32 @@ export function fromPerlModel(model: PerlModel): UserConfig {
   const pools = new Map<PoolId, Pool>(
     Object.entries(model.pools ?? {}).map(([id, p]) => [
       id as PoolId,
-      { poolid: id as PoolId, vms: new Set(Object.keys(p.vms)), storage: new Set(Object.keys(p.storage)), ...(p.comment !== undefined ? { comment: p.comment } : {}) },
+      {
+        poolid: id as PoolId,
+        vms: new Set(Object.keys(p.vms)),
+        storage: new Set(Object.keys(p.storage)),
+        ...(p.comment !== undefined ? { comment: p.comment } : {}),
+      },
     ]),
   );
   const acl = new Map<AclPath, AclNode>();
   const walk = (node: PerlAclNode, path: string): void => {
     const toMap = (members: Record<string, Flags> | undefined): Map<never, Map<RoleId, boolean>> =>
-      new Map(Object.entries(members ?? {}).map(([m, roles]) => [m as never, new Map(Object.entries(roles).map(([r, p]) => [r as RoleId, p !== 0]))]));
+      new Map(
+        Object.entries(members ?? {}).map(([m, roles]) => [
+          m as never,
+          new Map(Object.entries(roles).map(([r, p]) => [r as RoleId, p !== 0])),
+        ]),
+      );
     if (node.users ?? node.groups ?? node.tokens) {
-      acl.set(normalizeAclPath(path) ?? ('/' as AclPath), { users: toMap(node.users), groups: toMap(node.groups), tokens: toMap(node.tokens) });
+      acl.set(normalizeAclPath(path) ?? ('/' as AclPath), {
+        users: toMap(node.users),
+        groups: toMap(node.groups),
+        tokens: toMap(node.tokens),
+      });
     }
-    for (const [segment, child] of Object.entries(node.children ?? {})) walk(child, `${path === '/' ? '' : path}/${segment}`);
+    for (const [segment, child] of Object.entries(node.children ?? {}))
+      walk(child, `${path === '/' ? '' : path}/${segment}`);
   };
   walk(model.acl_root ?? {}, '/');
   return { users, tokens, groups, roles, pools, acl };

@@ -36,16 +36,21 @@ function ref(a: AssignmentRef): string {
 
 export function renderExplanation(e: Explanation, indent = ''): string {
   const lines: string[] = [];
-  lines.push(`${e.authid} on ${e.path}: ${e.privilege} is ${e.granted ? 'GRANTED' : 'DENIED'} (${e.verdict})`);
+  lines.push(
+    `${e.authid} on ${e.path}: ${e.privilege} is ${e.granted ? 'GRANTED' : 'DENIED'} (${e.verdict})`,
+  );
   lines.push(e.summary);
   const levels = e.walk?.levels ?? [];
   if (levels.length > 0) {
     lines.push('', 'ACL entries that apply, from the root down (the deepest level decides):');
     levels.forEach((level, i) => {
       const mark = i === levels.length - 1 ? '  <- decides' : '';
-      lines.push(`  ${level.path} (${level.source} entries${level.final ? ', the path itself' : ', inherited'})${mark}`);
+      lines.push(
+        `  ${level.path} (${level.source} entries${level.final ? ', the path itself' : ', inherited'})${mark}`,
+      );
       for (const a of level.assignments) lines.push(`    ${ref(a)}`);
-      for (const a of level.hiddenGroupAssignments) lines.push(`    ${ref(a)}  (hidden: user entries win over group entries at the same path)`);
+      for (const a of level.hiddenGroupAssignments)
+        lines.push(`    ${ref(a)}  (hidden: user entries win over group entries at the same path)`);
     });
   }
   const skipped = e.walk?.notPropagated ?? [];
@@ -55,7 +60,10 @@ export function renderExplanation(e: Explanation, indent = ''): string {
   }
   for (const pool of e.pools ?? []) {
     const roles = [...pool.roles.keys()];
-    lines.push('', `Member of pool '${pool.poolid}': ${roles.length > 0 ? `roles ${roles.join(', ')} on /pool/${pool.poolid}` : 'no roles on the pool'}`);
+    lines.push(
+      '',
+      `Member of pool '${pool.poolid}': ${roles.length > 0 ? `roles ${roles.join(', ')} on /pool/${pool.poolid}` : 'no roles on the pool'}`,
+    );
   }
   if (e.owner) {
     lines.push('', 'Owner side of the privilege separation:');

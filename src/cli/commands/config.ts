@@ -24,7 +24,11 @@ const WRITERS: Record<PveFile, (s: AccessSnapshot) => string> = {
 function fileName(name: string): PveFile {
   const file = PVE_FILES.find((f) => f === name || f === `priv/${name}`);
   if (!file) {
-    throw new TesseraError('usage', `unknown file '${name}': expected one of ${PVE_FILES.join(', ')}`, { field: 'file' });
+    throw new TesseraError(
+      'usage',
+      `unknown file '${name}': expected one of ${PVE_FILES.join(', ')}`,
+      { field: 'file' },
+    );
   }
   return file;
 }
@@ -48,7 +52,11 @@ export async function configCheck(ctx: CommandContext): Promise<number> {
     for (const d of diagnostics) ctx.io.out(formatDiagnostic(d) + '\n');
     const errors = diagnostics.filter((d) => d.severity === 'error').length;
     const warnings = diagnostics.length - errors;
-    ctx.io.out(failed ? `configuration is invalid: ${errors} error(s), ${warnings} warning(s)\n` : `configuration is valid${warnings > 0 ? ` (${warnings} warning(s))` : ''}\n`);
+    ctx.io.out(
+      failed
+        ? `configuration is invalid: ${errors} error(s), ${warnings} warning(s)\n`
+        : `configuration is valid${warnings > 0 ? ` (${warnings} warning(s))` : ''}\n`,
+    );
   } else {
     printJson(ctx.io, ctx.format, { valid: !failed, diagnostics });
   }

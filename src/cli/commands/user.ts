@@ -21,7 +21,11 @@ export async function userPermissions(ctx: CommandContext): Promise<number> {
   const path = stringOption(ctx, 'path');
   const snapshot = await loadSnapshot(ctx);
   const engine = PermissionEngine.compile(snapshot.users);
-  const data = permissionsFor(engine, ROOT_USERID, path === undefined ? { userid: authid } : { userid: authid, path });
+  const data = permissionsFor(
+    engine,
+    ROOT_USERID,
+    path === undefined ? { userid: authid } : { userid: authid, path },
+  );
   if (ctx.format === 'text') ctx.io.out(renderPermissions(data));
   else printJson(ctx.io, ctx.format, data);
   return 0;
@@ -33,5 +37,7 @@ function renderPermissions(data: PermissionMap): string {
     return [path, list.length > 0 ? list.join(', ') : '(none)'];
   });
   if (rows.length === 0) return 'no permissions\n';
-  return table(['ACL path', 'Permissions'], rows) + '(*) = the privilege propagates to paths below\n';
+  return (
+    table(['ACL path', 'Permissions'], rows) + '(*) = the privilege propagates to paths below\n'
+  );
 }
