@@ -6,5 +6,9 @@ import { ensureBuilt, ensureDependencies, root } from './lib.mjs';
 
 ensureDependencies();
 ensureBuilt();
-const result = spawnSync(process.execPath, ['--expose-gc', join(root, 'dist', 'bench', 'main.js'), ...process.argv.slice(2)], { stdio: 'inherit' });
+const result = spawnSync(
+  process.execPath,
+  ['--expose-gc', join(root, 'dist', 'bench', 'main.js'), ...process.argv.slice(2)],
+  { stdio: 'inherit' },
+);
 process.exit(result.status ?? 1);
