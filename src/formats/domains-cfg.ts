@@ -30,6 +30,7 @@ import {
 import { decodeText, encodeText, perlTruthy } from '../model/text.js';
 import { textFieldError } from '../model/user-config.js';
 import { DiagnosticSink, type Parsed } from './diagnostics.js';
+import { assertWritable } from './guard.js';
 import { checkValue, SchemaError } from './schema.js';
 
 export interface ParsedDomains extends DomainsConfig {
@@ -200,7 +201,7 @@ function formatValue(name: RealmOptionName, value: OptionValue): string {
 export function serializeDomainsCfg(config: DomainsConfig): string {
   let out = '';
   for (const realm of config.realms.values()) {
-    out += `${realm.type}: ${realm.realm}\n`;
+    out += `${realm.type}: ${assertWritable(realm.realm, 'realm', { space: false, colon: false })}\n`;
     const comment = realm.options.get('comment');
     if (typeof comment === 'string' && perlTruthy(comment))
       out += `\tcomment ${encodeText(comment)}\n`;
@@ -208,7 +209,7 @@ export function serializeDomainsCfg(config: DomainsConfig): string {
     const line = (name: RealmOptionName): void => {
       const value = realm.options.get(name);
       if (value === undefined) return;
-      const text = formatValue(name, value);
+      const text = assertWritable(formatValue(name, value), name);
       if (text !== '') out += `\t${name} ${text}\n`;
     };
     for (const name of [...required].sort(compareCodePoints)) line(name);

@@ -5,7 +5,7 @@
  */
 import { isIP } from 'node:net';
 import type { OptionFormat, OptionSchema, OptionValue } from '../model/realm.js';
-import { codePointLength, splitList } from '../model/text.js';
+import { codePointLength, hasControlCharacter, splitList } from '../model/text.js';
 
 export class SchemaError extends Error {
   /** Per-key messages of a property string, as Proxmox lists them. */
@@ -64,6 +64,9 @@ export function checkValue(schema: OptionSchema, raw: string): OptionValue {
       return value;
     }
     case 'string': {
+      // A line break would end the line in domains.cfg and start a forged one.
+      if (/[\n\r]/.test(raw)) throw new SchemaError('property contains a line feed');
+      if (hasControlCharacter(raw)) throw new SchemaError('value contains control characters');
       if (schema.format !== undefined) {
         try {
           checkFormat(schema.format, raw);

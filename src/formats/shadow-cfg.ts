@@ -5,6 +5,7 @@
 import { compareCodePoints } from '../model/compare.js';
 import { asUserId } from '../model/ids.js';
 import { DiagnosticSink, type Parsed } from './diagnostics.js';
+import { assertWritable } from './guard.js';
 
 /** User name (without `@pve`) -> crypt(3) hash. */
 export type ShadowConfig = ReadonlyMap<string, string>;
@@ -40,7 +41,10 @@ export function parseShadowCfg(text: string, file = 'priv/shadow.cfg'): Parsed<S
  */
 export function serializeShadowCfg(shadow: ShadowConfig): string {
   let out = '';
-  for (const name of [...shadow.keys()].sort(compareCodePoints))
-    out += `${name}:${shadow.get(name) ?? ''}:\n`;
+  for (const name of [...shadow.keys()].sort(compareCodePoints)) {
+    const hash = shadow.get(name) ?? '';
+    const safe = { colon: false, space: false };
+    out += `${assertWritable(name, 'userid', safe)}:${assertWritable(hash, 'password', safe)}:\n`;
+  }
   return out;
 }

@@ -5,6 +5,7 @@
 import { compareCodePoints } from '../model/compare.js';
 import { asTokenId, type TokenId } from '../model/ids.js';
 import { DiagnosticSink, type Parsed } from './diagnostics.js';
+import { assertWritable } from './guard.js';
 
 /** Token id -> secret. */
 export type TokenSecrets = ReadonlyMap<TokenId, string>;
@@ -30,7 +31,9 @@ export function parseTokenCfg(text: string, file = 'priv/token.cfg'): Parsed<Tok
 /** Writes token.cfg as Proxmox does: sorted by token id. */
 export function serializeTokenCfg(secrets: TokenSecrets): string {
   let out = '';
-  for (const tokenid of [...secrets.keys()].sort(compareCodePoints))
-    out += `${tokenid} ${secrets.get(tokenid) ?? ''}\n`;
+  for (const tokenid of [...secrets.keys()].sort(compareCodePoints)) {
+    const secret = secrets.get(tokenid) ?? '';
+    out += `${assertWritable(tokenid, 'tokenid', { space: false })} ${assertWritable(secret, 'value', { space: false })}\n`;
+  }
   return out;
 }

@@ -39,6 +39,7 @@ import {
   type UserConfig,
 } from '../model/user-config.js';
 import { DiagnosticSink, type Parsed } from './diagnostics.js';
+import { assertWritable } from './guard.js';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
@@ -373,12 +374,12 @@ export function serializeUserCfg(config: UserConfig): string {
   for (const userid of sortedCodePoints(config.users.keys())) {
     const u = config.users.get(userid);
     if (!u) continue;
-    out += `user:${userid}:${u.enable ? 1 : 0}:${u.expire}:${enc(u.firstname)}:${enc(u.lastname)}:${raw(u.email)}:${enc(u.comment)}:${raw(u.keys)}:\n`;
+    out += `user:${id(userid, 'userid')}:${u.enable ? 1 : 0}:${u.expire}:${enc(u.firstname)}:${enc(u.lastname)}:${raw(u.email, 'email')}:${enc(u.comment)}:${raw(u.keys, 'keys')}:\n`;
     const tokens = (tokensByUser.get(userid) ?? []).sort((a, b) =>
       compareCodePoints(splitTokenId(a.tokenid).name, splitTokenId(b.tokenid).name),
     );
     for (const t of tokens) {
-      out += `token:${t.tokenid}:${t.expire}:${t.privsep ? 1 : 0}:${enc(t.comment)}:\n`;
+      out += `token:${id(t.tokenid, 'tokenid')}:${t.expire}:${t.privsep ? 1 : 0}:${enc(t.comment)}:\n`;
     }
   }
   out += '\n';
@@ -386,7 +387,9 @@ export function serializeUserCfg(config: UserConfig): string {
   for (const groupid of sortedCodePoints(config.groups.keys())) {
     const g = config.groups.get(groupid);
     if (!g) continue;
-    out += `group:${groupid}:${sortedCodePoints(g.members).join(',')}:${enc(g.comment)}:\n`;
+    out += `group:${id(groupid, 'groupid')}:${sortedCodePoints(g.members)
+      .map((m) => id(m, 'userid'))
+      .join(',')}:${enc(g.comment)}:\n`;
   }
   out += '\n';
 
@@ -394,14 +397,18 @@ export function serializeUserCfg(config: UserConfig): string {
     const p = config.pools.get(poolid);
     if (!p) continue;
     // VM ids are sorted as strings, like every other list ("1000" before "200").
-    out += `pool:${poolid}:${enc(p.comment)}:${sortedCodePoints(p.vms).join(',')}:${sortedCodePoints(p.storage).join(',')}:\n`;
+    out += `pool:${id(poolid, 'poolid')}:${enc(p.comment)}:${sortedCodePoints(p.vms)
+      .map((v) => id(v, 'vmid'))
+      .join(',')}:${sortedCodePoints(p.storage)
+      .map((s) => id(s, 'storage'))
+      .join(',')}:\n`;
   }
   out += '\n';
 
   for (const roleid of sortedCodePoints(config.roles.keys())) {
     const r = config.roles.get(roleid);
     if (!r || isBuiltinRole(roleid)) continue;
-    out += `role:${roleid}:${sortedCodePoints(r.privileges).join(',')}:\n`;
+    out += `role:${id(roleid, 'roleid')}:${sortedCodePoints(r.privileges).join(',')}:\n`;
   }
   out += '\n';
 
@@ -416,8 +423,13 @@ function enc(value: string | undefined): string {
   return perlTruthy(value) ? encodeText(value ?? '') : '';
 }
 
-function raw(value: string | undefined): string {
-  return perlTruthy(value) ? (value ?? '') : '';
+function raw(value: string | undefined, field: string): string {
+  return perlTruthy(value) ? assertWritable(value ?? '', field, { colon: false }) : '';
+}
+
+/** Ids are validated when made; the writer checks again that none can break a line. */
+function id(value: string, field: string): string {
+  return assertWritable(value, field, { colon: false, space: false });
 }
 
 /** ACL paths in tree pre-order: the root first, children by name. */
@@ -469,7 +481,7 @@ function serializeAclNode(path: AclPath, node: AclNode): string {
   for (const flag of [0, 1] as const) {
     for (const roleList of sortedCodePoints(byFlag[flag].keys())) {
       const members = sortedCodePoints(byFlag[flag].get(roleList) ?? []).join(',');
-      out += `acl:${flag}:${path}:${members}:${roleList}:\n`;
+      out += `acl:${flag}:${id(path, 'path')}:${id(members, 'ugid')}:${id(roleList, 'roleid')}:\n`;
     }
   }
   return out;
