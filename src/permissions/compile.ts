@@ -22,7 +22,6 @@ export interface RoleSet {
   readonly pl: number;
   readonly ph: number;
   readonly noAccess: boolean;
-  readonly noAccessPropagates: boolean;
   /** The assignments themselves, for explanations: role -> propagate. */
   readonly roles: RoleAssignments;
 }
@@ -63,12 +62,8 @@ export function roleSetOf(config: UserConfig, assignments: RoleAssignments): Rol
   let pl = 0;
   let ph = 0;
   let noAccess = false;
-  let noAccessPropagates = false;
   for (const [roleid, propagate] of assignments) {
-    if (roleid === NO_ACCESS) {
-      noAccess = true;
-      noAccessPropagates ||= propagate;
-    }
+    if (roleid === NO_ACCESS) noAccess = true;
     // A role that no longer exists still counts as assigned; it grants nothing.
     const privileges = rolePrivileges(config, roleid);
     if (!privileges) continue;
@@ -86,7 +81,6 @@ export function roleSetOf(config: UserConfig, assignments: RoleAssignments): Rol
     pl: pl >>> 0,
     ph: ph >>> 0,
     noAccess,
-    noAccessPropagates,
     roles: assignments,
   };
 }

@@ -220,7 +220,9 @@ export class PermissionEngine {
         result = this.evaluate(principal, path);
     }
     if (this.cached >= this.maxCached) {
+      // Start over: callers may ask about any number of paths and authids.
       for (const p of this.principals.values()) p.answers.clear();
+      this.principals.clear();
       this.cached = 0;
     }
     principal.answers.set(path, result);
