@@ -43,30 +43,39 @@ export function encodeText(text: string): string {
   return out;
 }
 
-const HEX = /^[0-9a-fA-F]{2}$/;
+function isHexDigit(byte: number | undefined): boolean {
+  return (
+    byte !== undefined &&
+    ((byte >= 0x30 && byte <= 0x39) ||
+      (byte >= 0x41 && byte <= 0x46) ||
+      (byte >= 0x61 && byte <= 0x66))
+  );
+}
 
-/**
- * Proxmox's `decode_text`: `%XX` becomes the byte, then the bytes are read as UTF-8.
- * Like upstream it is lenient: `%zz` stays as it is and lower-case hex is accepted.
- */
-export function decodeText(text: string): string {
-  if (!text.includes('%')) return text;
+/** The UTF-8 bytes of a text with each valid `%XX` replaced by its byte; other `%` stay. */
+export function percentDecodeBytes(text: string): Uint8Array {
   const source = encoder.encode(text);
   const bytes = new Uint8Array(source.length);
   let length = 0;
   for (let i = 0; i < source.length; i++) {
     const byte = source[i] ?? 0;
-    if (byte === 0x25 && i + 2 < source.length) {
-      const pair = String.fromCharCode(source[i + 1] ?? 0, source[i + 2] ?? 0);
-      if (HEX.test(pair)) {
-        bytes[length++] = parseInt(pair, 16);
-        i += 2;
-        continue;
-      }
+    if (byte === 0x25 && isHexDigit(source[i + 1]) && isHexDigit(source[i + 2])) {
+      bytes[length++] = parseInt(String.fromCharCode(source[i + 1] ?? 0, source[i + 2] ?? 0), 16);
+      i += 2;
+    } else {
+      bytes[length++] = byte;
     }
-    bytes[length++] = byte;
   }
-  return decoder.decode(bytes.subarray(0, length));
+  return bytes.subarray(0, length);
+}
+
+/**
+ * Proxmox's `decode_text`: `%XX` becomes the byte, then the bytes are read as UTF-8.
+ * Like upstream it is lenient: `%zz` stays as it is, lower-case hex is accepted, and
+ * invalid UTF-8 becomes U+FFFD.
+ */
+export function decodeText(text: string): string {
+  return text.includes('%') ? decoder.decode(percentDecodeBytes(text)) : text;
 }
 
 /** Perl's truth: the empty string and `"0"` are false, every other string is true. */

@@ -4,6 +4,7 @@
  * `otpauth://totp/[ISSUER:]ACCOUNT?secret=...&digits=...&algorithm=...&period=...[&issuer=...]`.
  */
 import { base32Decode, base32Encode } from './base32.js';
+import { decodeText, percentDecodeBytes } from './text.js';
 
 export const TOTP_ALGORITHMS = ['SHA1', 'SHA256', 'SHA512'] as const;
 export type TotpAlgorithm = (typeof TOTP_ALGORITHMS)[number];
@@ -24,11 +25,15 @@ export class TotpUriError extends Error {
 
 const PREFIX = 'otpauth://totp/';
 
-function decode(text: string, what: string): string {
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Percent-decoding as Proxmox does it: invalid escapes stay literal; bytes are UTF-8. */
+function decode(text: string, what: string, lossy = false): string {
+  if (lossy) return decodeText(text);
   try {
-    return decodeURIComponent(text);
+    return strictUtf8.decode(percentDecodeBytes(text));
   } catch {
-    throw new TotpUriError(`invalid percent-encoding in ${what}`);
+    throw new TotpUriError(`invalid UTF-8 in ${what}`);
   }
 }
 
@@ -39,8 +44,9 @@ export function parseTotpUri(uri: string): TotpParameters {
   const label = uri.slice(PREFIX.length, question);
   // The label splits at the first literal ':'; an encoded %3A does not split it.
   const colon = label.indexOf(':');
-  let issuer = colon >= 0 ? decode(label.slice(0, colon), 'issuer') : undefined;
-  const account = decode(colon >= 0 ? label.slice(colon + 1) : label, 'account name');
+  // The label is decoded leniently (invalid UTF-8 becomes U+FFFD), as upstream.
+  let issuer = colon >= 0 ? decode(label.slice(0, colon), 'issuer', true) : undefined;
+  const account = decode(colon >= 0 ? label.slice(colon + 1) : label, 'account name', true);
 
   let secret: Uint8Array | undefined;
   let algorithm: TotpAlgorithm = 'SHA1';
@@ -49,8 +55,8 @@ export function parseTotpUri(uri: string): TotpParameters {
   for (const pair of uri.slice(question + 1).split('&')) {
     const eq = pair.indexOf('=');
     if (eq < 0) throw new TotpUriError(`parameter without value: '${pair}'`);
-    const key = pair.slice(0, eq);
-    const value = decode(pair.slice(eq + 1), key);
+    const key = decode(pair.slice(0, eq), 'parameter name');
+    const value = decode(pair.slice(eq + 1), key, key === 'issuer');
     switch (key) {
       case 'secret':
         secret = base32Decode(value);
