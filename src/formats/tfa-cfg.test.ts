@@ -55,6 +55,17 @@ describe('tfa.cfg', () => {
     assert.deepEqual([...parsed.value.users.keys()], ['b@pve']);
   });
 
+  it('refuses unknown fields in an entry, as Proxmox does', () => {
+    const parsed = parseTfaCfg(
+      '{"users":{"a@pve":{"yubico":[{"id":"y","created":1,"entry":"cccccc","color":"red"}]}}}',
+      { now: NOW },
+    );
+    assert.deepEqual(
+      parsed.diagnostics.map((d) => d.message),
+      ["user 'a@pve' yubico[0]: unknown field 'color'; the user's second factors are not loaded"],
+    );
+  });
+
   it('ignores the webauthn and u2f settings blocks, with a warning', () => {
     const parsed = parseTfaCfg('{"webauthn":{"rp":"x","id":"x"},"users":{}}', { now: NOW });
     assert.equal(serializeTfaCfg(parsed.value), '{}');

@@ -63,7 +63,12 @@ function isInteger(value: unknown): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value);
 }
 
+const ENTRY_KEYS = new Set(['id', 'description', 'created', 'enable', 'entry']);
+
 function parseInfo(entry: Json, what: string): TfaInfo {
+  // Proxmox rejects unknown fields in an entry, as in a user.
+  const unknown = Object.keys(entry).find((key) => !ENTRY_KEYS.has(key));
+  if (unknown !== undefined) throw new EntryError(`${what}: unknown field '${unknown}'`);
   const { id, description = '', created, enable = true } = entry;
   if (typeof id !== 'string' || id === '') throw new EntryError(`${what}: missing 'id'`);
   if (typeof description !== 'string')
