@@ -9,8 +9,6 @@ declare const brand: unique symbol;
 /** A normalised ACL path such as `/` or `/vms/100`. */
 export type AclPath = string & { readonly [brand]: 'AclPath' };
 
-export const ROOT_PATH = '/' as AclPath;
-
 // Unicode-aware like Perl's [[:alnum:]] on character strings: letters, marks and decimal
 // digits. `:` (a user.cfg separator), whitespace and control characters can never pass, and
 // unlike Perl's `$`, the end anchor here does not accept a trailing newline.

@@ -160,8 +160,6 @@ export interface PrivilegeMask {
   readonly hi: number;
 }
 
-export const EMPTY_MASK: PrivilegeMask = Object.freeze({ lo: 0, hi: 0 });
-
 export function maskOf(privileges: Iterable<Privilege>): PrivilegeMask {
   let lo = 0;
   let hi = 0;
@@ -171,20 +169,4 @@ export function maskOf(privileges: Iterable<Privilege>): PrivilegeMask {
     else hi |= 1 << (bit - 32);
   }
   return { lo: lo >>> 0, hi: hi >>> 0 };
-}
-
-export function maskHas(mask: PrivilegeMask, privilege: Privilege): boolean {
-  const bit = privilegeBit(privilege);
-  return bit < 32 ? (mask.lo & (1 << bit)) !== 0 : (mask.hi & (1 << (bit - 32))) !== 0;
-}
-
-/** The privileges of a mask, in code-point order. */
-export function privilegesOf(mask: PrivilegeMask): Privilege[] {
-  const out: Privilege[] = [];
-  PRIVILEGES.forEach((p, bit) => {
-    if (bit < 32 ? (mask.lo & (1 << bit)) !== 0 : (mask.hi & (1 << (bit - 32))) !== 0) {
-      out.push(p);
-    }
-  });
-  return out;
 }

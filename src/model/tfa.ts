@@ -64,15 +64,3 @@ export interface TfaUser {
 export interface TfaConfig {
   readonly users: ReadonlyMap<UserId, TfaUser>;
 }
-
-export function emptyTfaConfig(): TfaConfig {
-  return { users: new Map() };
-}
-
-/** A user "has TFA" when any factor exists, even a used-up recovery set. */
-export function hasSecondFactor(user: TfaUser): boolean {
-  return (
-    user.totp.length + user.u2f.length + user.webauthn.length + user.yubico.length > 0 ||
-    user.recovery !== undefined
-  );
-}

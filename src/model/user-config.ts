@@ -4,14 +4,7 @@
  * in the constructors of its identifiers and in the field checks below.
  */
 import type { AclPath } from './acl-path.js';
-import {
-  ownerOf,
-  type GroupId,
-  type PoolId,
-  type RoleId,
-  type TokenId,
-  type UserId,
-} from './ids.js';
+import type { GroupId, PoolId, RoleId, TokenId, UserId } from './ids.js';
 import type { Privilege } from './privileges.js';
 import { BUILTIN_ROLES } from './roles.js';
 import { hasControlCharacter } from './text.js';
@@ -79,56 +72,12 @@ export interface UserConfig {
 
 export type AclMemberKind = 'user' | 'group' | 'token';
 
-/** One (path, member, role) assignment, as listed by GET /access/acl. */
-export interface AclEntry {
-  readonly path: AclPath;
-  readonly type: AclMemberKind;
-  readonly ugid: string;
-  readonly roleid: RoleId;
-  readonly propagate: boolean;
-}
-
 /** The privileges of a role, built-in or custom; `undefined` if there is no such role. */
 export function rolePrivileges(
   config: UserConfig,
   roleid: RoleId,
 ): ReadonlySet<Privilege> | undefined {
   return BUILTIN_ROLES.get(roleid) ?? config.roles.get(roleid)?.privileges;
-}
-
-export function roleExists(config: UserConfig, roleid: RoleId): boolean {
-  return BUILTIN_ROLES.has(roleid) || config.roles.has(roleid);
-}
-
-/** The groups a user belongs to, in code-point order of group id. */
-export function groupsOfUser(config: UserConfig, userid: UserId): GroupId[] {
-  const out: GroupId[] = [];
-  for (const group of config.groups.values())
-    if (group.members.has(userid)) out.push(group.groupid);
-  return out.sort();
-}
-
-/** The tokens of a user. */
-export function tokensOfUser(config: UserConfig, userid: UserId): Token[] {
-  const out: Token[] = [];
-  for (const token of config.tokens.values())
-    if (ownerOf(token.tokenid) === userid) out.push(token);
-  return out;
-}
-
-/** Every ACL assignment, in path order of the map. */
-export function* aclEntries(config: UserConfig): Generator<AclEntry> {
-  for (const [path, node] of config.acl) {
-    for (const [type, members] of [
-      ['user', node.users],
-      ['group', node.groups],
-      ['token', node.tokens],
-    ] as const) {
-      for (const [ugid, roles] of members) {
-        for (const [roleid, propagate] of roles) yield { path, type, ugid, roleid, propagate };
-      }
-    }
-  }
 }
 
 // Field checks. Free text (names, comments) is percent-encoded in user.cfg, so any text is
