@@ -44,6 +44,32 @@ export function ensureDependencies() {
   run('npm', ['ci', '--no-audit', '--no-fund'], 'installing dependencies');
 }
 
+/**
+ * Installs the Debian packages of the commands that are missing from PATH, for tests that run
+ * real servers. `packages` is a list of `{ command, package }`.
+ */
+export function ensureSystemPackages(packages) {
+  const found = (command) => spawnSync('sh', ['-c', 'command -v "$1"', 'sh', command]).status === 0;
+  const missing = packages.filter(({ command }) => !found(command));
+  if (missing.length === 0) return;
+  const names = [...new Set(missing.map((entry) => entry.package))];
+  const what = `installing the Debian packages ${names.join(' ')} (needed by the tests)`;
+  // Through env(1) because sudo drops DEBIAN_FRONTEND from the environment.
+  const sudo = process.getuid() === 0 ? [] : ['sudo', '-n'];
+  const aptGet = (...args) => {
+    const argv = [...sudo, 'env', 'DEBIAN_FRONTEND=noninteractive', 'apt-get', ...args];
+    run(argv[0], argv.slice(1), what);
+  };
+  console.error(`tessera: ${what}...`);
+  aptGet('update');
+  aptGet('install', '-y', '-q', '--no-install-recommends', ...names);
+  const still = missing.filter(({ command }) => !found(command));
+  if (still.length > 0) {
+    console.error(`tessera: ${what}: still not on PATH: ${still.map((e) => e.command).join(' ')}`);
+    process.exit(1);
+  }
+}
+
 /** Compiles TypeScript when any source is newer than the last build. */
 export function ensureBuilt() {
   const sources = Math.max(

@@ -3,8 +3,12 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { ensureBuilt, ensureDependencies, root } from './lib.mjs';
+import { ensureBuilt, ensureDependencies, ensureSystemPackages, root } from './lib.mjs';
 
+ensureSystemPackages([
+  { command: 'etcd', package: 'etcd-server' },
+  { command: 'etcdctl', package: 'etcd-client' },
+]);
 ensureDependencies();
 ensureBuilt();
 

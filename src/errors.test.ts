@@ -16,6 +16,8 @@ describe('error registry', () => {
         store_read_only: '500 configuration store is read-only',
         permission_denied: '403 Permission check failed',
         not_found: '404 not found',
+        conflict: '409 configuration changed concurrently, try again',
+        rejected: '500 request refused',
         usage: '400 invalid usage',
       },
     );

@@ -15,6 +15,10 @@ export const ERROR_CODES = {
   },
   permission_denied: { status: 403, publicMessage: 'Permission check failed' },
   not_found: { status: 404, publicMessage: 'not found' },
+  conflict: { status: 409, publicMessage: 'configuration changed concurrently, try again' },
+  // Proxmox answers a refused change (a duplicate, a built-in role) with 500 and the reason,
+  // which its clients show; `publicMessage` carries that reason.
+  rejected: { status: 500, publicMessage: 'request refused' },
   usage: { status: 400, publicMessage: 'invalid usage' },
 } as const;
 

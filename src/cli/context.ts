@@ -3,6 +3,7 @@
  * configuration.
  */
 import { TesseraError } from '../errors.js';
+import { assemble } from '../store/assemble.js';
 import { openStore } from '../store/open.js';
 import type { AccessSnapshot } from '../store/snapshot.js';
 import type { Io, OutputFormat } from './output.js';
@@ -13,23 +14,15 @@ export interface CommandContext {
   /** Positional arguments after the command words. */
   readonly args: readonly string[];
   readonly options: Readonly<Record<string, string | boolean | undefined>>;
+  /** `--store`; `undefined` means the default store (see store/open.ts). */
   readonly storeUrl: string | undefined;
 }
 
-/** Loads a snapshot from the store the command line names. */
+/** Loads a snapshot from the store the command line names (or the default store). */
 export async function loadSnapshot(ctx: CommandContext): Promise<AccessSnapshot> {
-  if (ctx.storeUrl === undefined) {
-    throw new TesseraError(
-      'usage',
-      'no store given: pass --store pve-dir:<dir> (for example --store pve-dir:/etc/pve)',
-      {
-        field: 'store',
-      },
-    );
-  }
   const store = openStore(ctx.storeUrl);
   try {
-    return await store.snapshot();
+    return assemble(await store.snapshot());
   } finally {
     await store.close();
   }

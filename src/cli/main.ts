@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { isTesseraError } from '../errors.js';
 import { aclExplain } from './commands/acl.js';
 import { configCheck, configShow } from './commands/config.js';
+import { exportCommand, importCommand } from './commands/transfer.js';
 import { userPermissions } from './commands/user.js';
 import type { CommandContext } from './context.js';
 import { parseOutputFormat, processIo, type Io } from './output.js';
@@ -41,6 +42,20 @@ const COMMANDS: readonly Command[] = [
     run: configShow,
   },
   {
+    words: ['import'],
+    usage: 'import --pve-dir <dir> [--replace]',
+    summary: 'Load a Proxmox configuration directory into the store, in one transaction.',
+    options: ['pve-dir', 'replace'],
+    run: importCommand,
+  },
+  {
+    words: ['export'],
+    usage: 'export --pve-dir <dir> [--force]',
+    summary: 'Write the configuration as Proxmox files (token secrets stay behind).',
+    options: ['pve-dir', 'force'],
+    run: exportCommand,
+  },
+  {
     words: ['config', 'check'],
     usage: 'config check',
     summary: 'Every error and warning in the configuration, with file and line.',
@@ -61,7 +76,9 @@ function helpText(): string {
     `  ${'help'.padEnd(width)}  This text.`,
     '',
     'Options:',
-    '  --store <url>            Where the configuration is: pve-dir:<dir> (a directory laid out like /etc/pve).',
+    '  --store <url>            Where the configuration is: sqlite:<file> (default: sqlite:$TESSERA_DATA_DIR/tessera.db,',
+    '                           ./data when unset), etcd://host:port[,host:port...], memory:, or pve-dir:<dir>',
+    '                           (a Proxmox directory such as /etc/pve, read-only).',
     '  --output-format <fmt>    text (default), json or json-pretty.',
     '',
   ].join('\n');
@@ -78,6 +95,9 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
         store: { type: 'string' },
         'output-format': { type: 'string' },
         path: { type: 'string' },
+        'pve-dir': { type: 'string' },
+        replace: { type: 'boolean' },
+        force: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     });

@@ -2,7 +2,6 @@
  * `priv/shadow.cfg`: password hashes of the `pve` realm, one `<name>:<crypt hash>:` line per
  * user, keyed by the user name without `@pve`.
  */
-import { compareCodePoints } from '../model/compare.js';
 import { asUserId } from '../model/ids.js';
 import { DiagnosticSink, type Parsed } from './diagnostics.js';
 import { assertWritable } from './guard.js';
@@ -36,13 +35,13 @@ export function parseShadowCfg(text: string, file = 'priv/shadow.cfg'): Parsed<S
 }
 
 /**
- * Writes shadow.cfg. Proxmox writes the lines in Perl hash order, which is random; Tessera
- * sorts them by user name, so the same content always gives the same file.
+ * Writes shadow.cfg in the order of the map. Proxmox writes Perl hash order, which is random;
+ * Tessera keeps the order it read and appends new users, so an imported file is exported
+ * unchanged and the same content always gives the same file.
  */
 export function serializeShadowCfg(shadow: ShadowConfig): string {
   let out = '';
-  for (const name of [...shadow.keys()].sort(compareCodePoints)) {
-    const hash = shadow.get(name) ?? '';
+  for (const [name, hash] of shadow) {
     const safe = { colon: false, space: false };
     out += `${assertWritable(name, 'userid', safe)}:${assertWritable(hash, 'password', safe)}:\n`;
   }

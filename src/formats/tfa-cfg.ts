@@ -4,7 +4,6 @@
  * before 2021 use a line format, `<user>:<type>:<base64 JSON>`, which is read and converted
  * like Proxmox does; writing always gives JSON.
  */
-import { compareCodePoints } from '../model/compare.js';
 import { asUserId, type UserId } from '../model/ids.js';
 import { base32Decode } from '../model/base32.js';
 import { splitList } from '../model/text.js';
@@ -165,7 +164,8 @@ function parseList<T>(value: unknown, what: string, parse: (entry: Json, what: s
   });
 }
 
-function parseUser(data: unknown, userid: string, now: number): TfaUser {
+/** Reads one user's entry; a lock that ended before `now` is dropped. Throws on bad data. */
+export function tfaUserFromJson(data: unknown, userid: string, now: number): TfaUser {
   if (!isObject(data)) throw new EntryError(`user '${userid}': expected an object`);
   for (const key of Object.keys(data)) {
     // Proxmox rejects unknown fields here (and with them the whole file).
@@ -239,7 +239,7 @@ export function parseTfaCfg(
       continue;
     }
     try {
-      users.set(userid, parseUser(userData, id, options.now));
+      users.set(userid, tfaUserFromJson(userData, id, options.now));
     } catch (err) {
       if (!(err instanceof EntryError)) throw err;
       sink.error(0, `${err.message}; the user's second factors are not loaded`);
@@ -352,7 +352,8 @@ function infoJson(info: TfaInfo, entry: unknown): Json {
   };
 }
 
-function userJson(user: TfaUser): Json {
+/** One user's entry as tfa.cfg holds it. */
+export function tfaUserToJson(user: TfaUser): Record<string, unknown> {
   const out: Json = {};
   if (user.totp.length > 0) {
     out['totp'] = user.totp.map((t) =>
@@ -380,15 +381,13 @@ function userJson(user: TfaUser): Json {
 }
 
 /**
- * Writes tfa.cfg as compact JSON with no trailing newline. Proxmox orders users by hash
- * order, which is random; Tessera sorts them by user id.
+ * Writes tfa.cfg as compact JSON with no trailing newline, users in the order of the map.
+ * Proxmox writes hash order, which is random; Tessera keeps the order it read and appends
+ * new users, so an imported file is exported unchanged.
  */
 export function serializeTfaCfg(config: TfaConfig): string {
   if (config.users.size === 0) return '{}';
   const users: Json = {};
-  for (const userid of [...config.users.keys()].sort(compareCodePoints)) {
-    const user = config.users.get(userid);
-    if (user) users[userid] = userJson(user);
-  }
+  for (const [userid, user] of config.users) users[userid] = tfaUserToJson(user);
   return JSON.stringify({ users });
 }

@@ -1,19 +1,63 @@
 /**
- * Opens a store from its `--store` URL.
+ * Opens a store from its `--store` URL. Without one, Tessera uses the embedded SQLite
+ * database in its data directory.
  */
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { invalid } from '../errors.js';
+import type { ConfigStore } from './config-store.js';
+import { EtcdStore, parseEtcdHosts } from './etcd.js';
+import { MemoryStore } from './memory.js';
 import { PveDirStore } from './pve-dir.js';
-import type { SnapshotSource } from './snapshot.js';
+import { SqliteStore } from './sqlite.js';
 
-export const STORE_SCHEMES = ['pve-dir:<dir>'] as const;
+export const STORE_SCHEMES = [
+  'sqlite:<file>',
+  'etcd://host:port[,host:port...]',
+  'memory:',
+  'pve-dir:<dir>',
+] as const;
 
-export function openStore(url: string): SnapshotSource {
-  if (url.startsWith('pve-dir:')) {
-    const dir = url.slice('pve-dir:'.length);
-    if (dir === '')
-      throw invalid('store', "pve-dir: expects a directory, as in 'pve-dir:/etc/pve'");
-    return new PveDirStore(resolve(dir));
+/** `$TESSERA_DATA_DIR`, or `./data`. */
+export function dataDirectory(env: NodeJS.ProcessEnv = process.env): string {
+  const dir = env['TESSERA_DATA_DIR'];
+  return resolve(dir !== undefined && dir !== '' ? dir : 'data');
+}
+
+export function defaultStoreUrl(env: NodeJS.ProcessEnv = process.env): string {
+  return `sqlite:${join(dataDirectory(env), 'tessera.db')}`;
+}
+
+export function openStore(url: string = defaultStoreUrl()): ConfigStore {
+  const [scheme, rest] = splitScheme(url);
+  switch (scheme) {
+    case 'pve-dir':
+      if (rest === '')
+        throw invalid('store', "pve-dir: expects a directory, as in 'pve-dir:/etc/pve'");
+      return new PveDirStore(resolve(rest));
+    case 'sqlite':
+      if (rest === '')
+        throw invalid(
+          'store',
+          "sqlite: expects a file, as in 'sqlite:/var/lib/tessera/tessera.db'",
+        );
+      return new SqliteStore(resolve(rest));
+    case 'etcd': {
+      const hosts = rest.replace(/^\/\//, '').replace(/\/$/, '');
+      if (hosts === '')
+        throw invalid(
+          'store',
+          "etcd:// expects members, as in 'etcd://10.0.0.1:2379,10.0.0.2:2379'",
+        );
+      return new EtcdStore(parseEtcdHosts(hosts));
+    }
+    case 'memory':
+      if (rest !== '') throw invalid('store', 'memory: takes nothing after the colon');
+      return new MemoryStore();
   }
-  throw invalid('store', `unknown store '${url}': expected ${STORE_SCHEMES.join(' or ')}`);
+  throw invalid('store', `unknown store '${url}': expected ${STORE_SCHEMES.join(', ')}`);
+}
+
+function splitScheme(url: string): [string, string] {
+  const colon = url.indexOf(':');
+  return colon < 0 ? ['', url] : [url.slice(0, colon), url.slice(colon + 1)];
 }

@@ -1,8 +1,9 @@
 /**
- * A read-only store over a directory laid out like `/etc/pve`: `user.cfg`, `domains.cfg`,
- * `priv/shadow.cfg`, `priv/token.cfg` and `priv/tfa.cfg`. A missing file reads as empty,
- * as on a fresh Proxmox node. Every read parses the files anew, so the snapshot always
- * shows what is on disk.
+ * `pve-dir:<dir>`: a read-only store over a directory laid out like `/etc/pve`: `user.cfg`,
+ * `domains.cfg`, `priv/shadow.cfg`, `priv/token.cfg`, `priv/tfa.cfg` and the directory
+ * realms' bind passwords in `priv/realm/<realm>.pw`. A missing file reads as empty, as on a
+ * fresh Proxmox node. Every read parses the files anew, so the snapshot always shows what is
+ * on disk. It is what `import` reads and what `config show` inspects in place.
  */
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -12,7 +13,10 @@ import { parseShadowCfg } from '../formats/shadow-cfg.js';
 import { parseTfaCfg } from '../formats/tfa-cfg.js';
 import { parseTokenCfg } from '../formats/token-cfg.js';
 import { parseUserCfg } from '../formats/user-cfg.js';
-import type { AccessSnapshot, SnapshotSource } from './snapshot.js';
+import type { RealmId } from '../model/ids.js';
+import type { Diagnostic } from '../formats/diagnostics.js';
+import type { ConfigStore, StoreEntry, StoreSnapshot } from './config-store.js';
+import { encodeAccessConfig, type AccessConfig } from './encode.js';
 
 /** The Proxmox files Tessera reads, by their path below the directory. */
 export const PVE_FILES = [
@@ -29,8 +33,14 @@ export interface PveDirOptions {
   readonly now?: () => number;
 }
 
-export class PveDirStore implements SnapshotSource {
+/** Where Proxmox keeps a directory realm's bind password, newest location first. */
+export function realmPasswordFiles(realm: RealmId): string[] {
+  return [`priv/realm/${realm}.pw`, `priv/ldap/${realm}.pw`];
+}
+
+export class PveDirStore implements ConfigStore {
   readonly url: string;
+  readonly writable = false;
   private revision = 0;
   private readonly now: () => number;
 
@@ -42,12 +52,12 @@ export class PveDirStore implements SnapshotSource {
     this.now = options.now ?? (() => Math.floor(Date.now() / 1000));
   }
 
-  /** The text of one file, `''` when it does not exist. */
-  async readText(file: PveFile): Promise<string> {
+  /** The text of one file below the directory, `undefined` when it does not exist. */
+  async readFile(file: string): Promise<string | undefined> {
     try {
       return await readFile(join(this.dir, file), 'utf8');
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return '';
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw new TesseraError(
         'store_unavailable',
         `cannot read ${join(this.dir, file)}: ${(err as Error).message}`,
@@ -56,7 +66,8 @@ export class PveDirStore implements SnapshotSource {
     }
   }
 
-  async snapshot(): Promise<AccessSnapshot> {
+  /** The configuration in the directory, parsed, with every file's diagnostics. */
+  async read(): Promise<{ config: AccessConfig; diagnostics: Diagnostic[] }> {
     let info;
     try {
       info = await stat(this.dir);
@@ -71,20 +82,33 @@ export class PveDirStore implements SnapshotSource {
       throw new TesseraError('store_unavailable', `'${this.dir}' is not a directory`);
     }
     const [userText, domainsText, shadowText, tokenText, tfaText] = await Promise.all(
-      PVE_FILES.map((f) => this.readText(f)),
+      PVE_FILES.map(async (f) => (await this.readFile(f)) ?? ''),
     );
     const users = parseUserCfg(userText ?? '');
     const domains = parseDomainsCfg(domainsText ?? '');
     const shadow = parseShadowCfg(shadowText ?? '');
     const tokens = parseTokenCfg(tokenText ?? '');
     const tfa = parseTfaCfg(tfaText ?? '', { now: this.now() });
+    const realmSecrets = new Map<RealmId, string>();
+    for (const realm of domains.value.realms.values()) {
+      if (realm.type !== 'ldap' && realm.type !== 'ad') continue;
+      for (const file of realmPasswordFiles(realm.realm)) {
+        const text = await this.readFile(file);
+        if (text === undefined) continue;
+        // Proxmox reads the first line only.
+        realmSecrets.set(realm.realm, text.split('\n')[0] ?? '');
+        break;
+      }
+    }
     return {
-      revision: ++this.revision,
-      users: users.value,
-      domains: domains.value,
-      shadow: shadow.value,
-      tokenSecrets: tokens.value,
-      tfa: tfa.value,
+      config: {
+        users: users.value,
+        domains: domains.value,
+        shadow: shadow.value,
+        tokenSecrets: tokens.value,
+        realmSecrets,
+        tfa: tfa.value,
+      },
       diagnostics: [
         ...users.diagnostics,
         ...domains.diagnostics,
@@ -95,7 +119,29 @@ export class PveDirStore implements SnapshotSource {
     };
   }
 
-  async close(): Promise<void> {
-    // Nothing is held open.
+  async snapshot(): Promise<StoreSnapshot> {
+    const { config, diagnostics } = await this.read();
+    const revision = ++this.revision;
+    const entries = new Map<string, StoreEntry>();
+    for (const [key, value] of encodeAccessConfig(config)) entries.set(key, { value, revision });
+    return { revision, entries, diagnostics };
+  }
+
+  transact(): Promise<number> {
+    return Promise.reject(
+      new TesseraError(
+        'store_read_only',
+        `${this.url} is read-only: import it into a store with 'tessera import --pve-dir ${this.dir}'`,
+      ),
+    );
+  }
+
+  watch(): () => void {
+    // The files are read anew by every snapshot; there is nothing to follow.
+    return () => undefined;
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
   }
 }

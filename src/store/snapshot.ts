@@ -1,33 +1,20 @@
 /**
  * An immutable view of the whole access configuration at one revision: what every
- * permission check, login and listing reads. A store hands out snapshots; nothing mutates
- * one.
+ * permission check, login and listing reads. Stores hand out snapshots; nothing mutates one.
  */
 import type { Diagnostic } from '../formats/diagnostics.js';
-import type { DomainsConfig } from '../model/realm.js';
-import type { TfaConfig } from '../model/tfa.js';
-import type { UserConfig } from '../model/user-config.js';
-import type { ShadowConfig } from '../formats/shadow-cfg.js';
-import type { TokenSecrets } from '../formats/token-cfg.js';
+import type { AccessConfig } from './encode.js';
 
-export interface AccessSnapshot {
+export interface AccessSnapshot extends AccessConfig {
   /** Increases with every change; equal revisions mean equal content. */
   readonly revision: number;
-  readonly users: UserConfig;
-  readonly domains: DomainsConfig;
-  /** pve-realm password hashes by user name. */
-  readonly shadow: ShadowConfig;
-  /** API token secrets by token id. */
-  readonly tokenSecrets: TokenSecrets;
-  readonly tfa: TfaConfig;
-  /** What the loader noticed about the source (file problems, with file and line). */
+  /** The store revision of each key, for conditions on the entities a change touches. */
+  readonly revisions: ReadonlyMap<string, number>;
+  /**
+   * The position of each ordered entity (realms, passwords, second factors) by key: the
+   * files list them in this order.
+   */
+  readonly sequence: ReadonlyMap<string, number>;
+  /** What the loader noticed (file problems with file and line, unreadable store values). */
   readonly diagnostics: readonly Diagnostic[];
-}
-
-/** Where snapshots come from. Each store adapter implements it. */
-export interface SnapshotSource {
-  /** The `--store` URL, with any secret left out. */
-  readonly url: string;
-  snapshot(): Promise<AccessSnapshot>;
-  close(): Promise<void>;
 }

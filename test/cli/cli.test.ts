@@ -3,6 +3,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { readConformanceJson, readConformanceText, repoRoot } from '../support/conformance.js';
@@ -247,18 +248,25 @@ describe('tessera CLI with --store pve-dir:', () => {
   });
 
   it('says what is missing or wrong about the store', async () => {
-    const none = await runCli('config', 'check');
-    assert.deepEqual(
-      [none.status, none.stderr],
-      [
-        2,
-        'tessera: store: no store given: pass --store pve-dir:<dir> (for example --store pve-dir:/etc/pve)\n',
-      ],
-    );
+    // Without --store, the default SQLite database in $TESSERA_DATA_DIR, created owner-only.
+    const saved = process.env['TESSERA_DATA_DIR'];
+    process.env['TESSERA_DATA_DIR'] = join(dir.path, 'data');
+    try {
+      const none = await runCli('config', 'check');
+      assert.deepEqual([none.status, none.stdout], [0, 'configuration is valid\n']);
+      assert.equal(statSync(join(dir.path, 'data', 'tessera.db')).mode & 0o777, 0o600);
+    } finally {
+      if (saved === undefined) delete process.env['TESSERA_DATA_DIR'];
+      else process.env['TESSERA_DATA_DIR'] = saved;
+    }
     const unknown = await runCli('--store', 'ftp://x', 'config', 'check');
     assert.deepEqual(
       [unknown.status, unknown.stderr],
-      [2, "tessera: store: unknown store 'ftp://x': expected pve-dir:<dir>\n"],
+      [
+        2,
+        "tessera: store: unknown store 'ftp://x': expected sqlite:<file>, " +
+          'etcd://host:port[,host:port...], memory:, pve-dir:<dir>\n',
+      ],
     );
     const missing = await runCli('--store', `pve-dir:${join(dir.path, 'nope')}`, 'config', 'check');
     assert.equal(missing.status, 1);

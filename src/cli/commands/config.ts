@@ -3,23 +3,10 @@
  */
 import { TesseraError } from '../../errors.js';
 import { formatDiagnostic, hasErrors } from '../../formats/diagnostics.js';
-import { serializeDomainsCfg } from '../../formats/domains-cfg.js';
-import { serializeShadowCfg } from '../../formats/shadow-cfg.js';
-import { serializeTfaCfg } from '../../formats/tfa-cfg.js';
-import { serializeTokenCfg } from '../../formats/token-cfg.js';
-import { serializeUserCfg } from '../../formats/user-cfg.js';
+import { exportFiles } from '../../services/transfer.js';
 import { PVE_FILES, type PveFile } from '../../store/pve-dir.js';
-import type { AccessSnapshot } from '../../store/snapshot.js';
 import { arg, loadSnapshot, noMoreArgs, type CommandContext } from '../context.js';
 import { printJson } from '../output.js';
-
-const WRITERS: Record<PveFile, (s: AccessSnapshot) => string> = {
-  'user.cfg': (s) => serializeUserCfg(s.users),
-  'domains.cfg': (s) => serializeDomainsCfg(s.domains),
-  'priv/shadow.cfg': (s) => serializeShadowCfg(s.shadow),
-  'priv/token.cfg': (s) => serializeTokenCfg(s.tokenSecrets),
-  'priv/tfa.cfg': (s) => serializeTfaCfg(s.tfa),
-};
 
 function fileName(name: string): PveFile {
   const file = PVE_FILES.find((f) => f === name || f === `priv/${name}`);
@@ -37,7 +24,10 @@ function fileName(name: string): PveFile {
 export async function configShow(ctx: CommandContext): Promise<number> {
   const file = fileName(arg(ctx, 0, 'file'));
   noMoreArgs(ctx, 1);
-  const text = WRITERS[file](await loadSnapshot(ctx));
+  const { files, warnings } = exportFiles(await loadSnapshot(ctx));
+  const text = files.get(file) ?? '';
+  for (const warning of warnings)
+    if (warning.startsWith(`${file}:`)) ctx.io.err(`tessera: warning: ${warning}\n`);
   if (ctx.format === 'text') ctx.io.out(text);
   else printJson(ctx.io, ctx.format, { file, content: text });
   return 0;

@@ -1,0 +1,132 @@
+/**
+ * How a service changes the configuration: it reads a snapshot, decides what to write, and
+ * commits one transaction conditioned on the revisions of every entity it read or wrote. If
+ * another writer got there first, the service decides again on a fresh snapshot, a bounded
+ * number of times, so concurrent changes never overwrite each other silently.
+ */
+import { isTesseraError, TesseraError } from '../errors.js';
+import { assemble } from '../store/assemble.js';
+import type { Condition, ConfigStore, Operation } from '../store/config-store.js';
+import type { LiveAccess } from '../store/live.js';
+import type { AccessSnapshot } from '../store/snapshot.js';
+
+export interface ServiceContext {
+  readonly store: ConfigStore;
+  /** The newest snapshot this process knows. */
+  read(): Promise<AccessSnapshot>;
+  /** Returns once this process sees `revision`, so that it reads its own writes. */
+  committed(revision: number): Promise<void>;
+  /** Unix time in seconds. */
+  now(): number;
+}
+
+/** A context over a live view: reads are free, writes wait for the watch to catch up. */
+export function liveContext(live: LiveAccess): ServiceContext {
+  return {
+    store: live.store,
+    read: () => Promise.resolve(live.snapshot),
+    committed: async (revision) => {
+      await live.waitForRevision(revision);
+    },
+    now: () => Math.floor(Date.now() / 1000),
+  };
+}
+
+/** A context that reads the whole store each time: for one-shot commands. */
+export function storeContext(store: ConfigStore): ServiceContext {
+  return {
+    store,
+    read: async () => assemble(await store.snapshot()),
+    committed: () => Promise.resolve(),
+    now: () => Math.floor(Date.now() / 1000),
+  };
+}
+
+/** The writes of one service call, with a condition on every key it depends on. */
+export class Changes {
+  private readonly conditions = new Map<string, number>();
+  private readonly operations: Operation[] = [];
+
+  constructor(readonly snapshot: AccessSnapshot) {}
+
+  /** The change depends on `key` staying as it was in the snapshot. */
+  expect(key: string): this {
+    if (!this.conditions.has(key)) this.conditions.set(key, this.snapshot.revisions.get(key) ?? 0);
+    return this;
+  }
+
+  put(key: string, value: string): this {
+    this.expect(key);
+    this.operations.push({ op: 'put', key, value });
+    return this;
+  }
+
+  delete(key: string): this {
+    this.expect(key);
+    this.operations.push({ op: 'delete', key });
+    return this;
+  }
+
+  get empty(): boolean {
+    return this.operations.length === 0;
+  }
+
+  get plan(): { conditions: Condition[]; operations: Operation[] } {
+    return {
+      conditions: [...this.conditions].map(([key, revision]) => ({ key, revision })),
+      operations: this.operations,
+    };
+  }
+}
+
+const ATTEMPTS = 5;
+
+/**
+ * Runs `decide` on the newest snapshot and commits what it returns; on a conflict, reads
+ * again and decides again. `decide` throws to refuse the change.
+ */
+export async function commit<T>(ctx: ServiceContext, decide: (changes: Changes) => T): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    const changes = new Changes(await ctx.read());
+    const result = decide(changes);
+    if (changes.empty) return result;
+    const { conditions, operations } = changes.plan;
+    try {
+      const revision = await ctx.store.transact(conditions, operations);
+      await ctx.committed(revision);
+      return result;
+    } catch (err) {
+      if (!isTesseraError(err, 'conflict') || attempt >= ATTEMPTS) throw err;
+      await conflictPause(ctx, changes.snapshot.revision);
+    }
+  }
+}
+
+/** Gives the watch a moment to bring the change that beat us. */
+async function conflictPause(ctx: ServiceContext, seen: number): Promise<void> {
+  const deadline = Date.now() + 500;
+  while (Date.now() < deadline && (await ctx.read()).revision <= seen)
+    await new Promise((resolve) => setTimeout(resolve, 10));
+}
+
+/** A refused change, worded as Proxmox words it (its clients show the message). */
+export function rejected(message: string, field?: string): TesseraError {
+  return new TesseraError('rejected', message, {
+    publicMessage: message,
+    ...(field !== undefined ? { field } : {}),
+  });
+}
+
+/** The sequence number for `key`: its own if it exists, else after every key of its kind. */
+export function sequenceFor(snapshot: AccessSnapshot, key: string): number {
+  const own = snapshot.sequence.get(key);
+  if (own !== undefined) return own;
+  const prefix = key.slice(
+    0,
+    key.indexOf('/', key.startsWith('secrets/') ? 'secrets/'.length : 0) + 1,
+  );
+  let max = 0;
+  for (const [other, seq] of snapshot.sequence)
+    if (other.startsWith(prefix) && seq > max) max = seq;
+  return max + 1;
+}

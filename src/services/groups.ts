@@ -1,0 +1,62 @@
+/**
+ * Groups. Memberships are kept on the group, as in user.cfg; deleting a group removes its
+ * memberships with it and its ACL entries, as Proxmox does.
+ */
+import { TesseraError } from '../errors.js';
+import type { GroupId } from '../model/ids.js';
+import type { Group } from '../model/user-config.js';
+import { encodeGroup, KEYS } from '../store/codec.js';
+import type { AccessSnapshot } from '../store/snapshot.js';
+import { removeMembersFromAcl } from './acl.js';
+import { commit, rejected, type ServiceContext } from './context.js';
+import { text } from './fields.js';
+
+function requireGroup(snapshot: AccessSnapshot, groupid: GroupId): Group {
+  const group = snapshot.users.groups.get(groupid);
+  if (!group)
+    throw new TesseraError('not_found', `group '${groupid}' does not exist`, { field: 'groupid' });
+  return group;
+}
+
+export function createGroup(
+  ctx: ServiceContext,
+  groupid: GroupId,
+  input: { readonly comment?: string } = {},
+): Promise<void> {
+  const comment = text('comment', input.comment, 2048);
+  return commit(ctx, (changes) => {
+    if (changes.snapshot.users.groups.has(groupid))
+      throw rejected(`create group failed: group '${groupid}' already exists`, 'groupid');
+    const group: Group = {
+      groupid,
+      members: new Set(),
+      ...(comment !== undefined ? { comment } : {}),
+    };
+    changes.put(KEYS.group(groupid), encodeGroup(group));
+  });
+}
+
+export function updateGroup(
+  ctx: ServiceContext,
+  groupid: GroupId,
+  input: { readonly comment?: string },
+): Promise<void> {
+  const comment = text('comment', input.comment, 2048);
+  return commit(ctx, (changes) => {
+    const group = requireGroup(changes.snapshot, groupid);
+    const updated: Group = {
+      groupid,
+      members: group.members,
+      ...(comment !== undefined ? { comment } : {}),
+    };
+    changes.put(KEYS.group(groupid), encodeGroup(updated));
+  });
+}
+
+export function deleteGroup(ctx: ServiceContext, groupid: GroupId): Promise<void> {
+  return commit(ctx, (changes) => {
+    requireGroup(changes.snapshot, groupid);
+    changes.delete(KEYS.group(groupid));
+    removeMembersFromAcl(changes, { groups: [groupid] });
+  });
+}

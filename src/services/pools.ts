@@ -1,0 +1,102 @@
+/**
+ * Resource pools: a comment, VMs (each in at most one pool) and storages. A pool with
+ * members cannot be deleted; deleting one removes the ACL node of `/pool/<id>`.
+ */
+import { invalid, TesseraError } from '../errors.js';
+import { parseAclPath } from '../model/acl-path.js';
+import type { PoolId } from '../model/ids.js';
+import type { Pool } from '../model/user-config.js';
+import { encodePool, KEYS } from '../store/codec.js';
+import type { AccessSnapshot } from '../store/snapshot.js';
+import { removeAclPath } from './acl.js';
+import { commit, rejected, type ServiceContext } from './context.js';
+import { text } from './fields.js';
+
+const VMID = /^[1-9][0-9]{2,8}$/;
+const STORAGE = /^[a-z][a-z0-9\-_.]*[a-z0-9]$/i;
+
+function requirePool(snapshot: AccessSnapshot, poolid: PoolId): Pool {
+  const pool = snapshot.users.pools.get(poolid);
+  if (!pool)
+    throw new TesseraError('not_found', `pool '${poolid}' does not exist`, { field: 'poolid' });
+  return pool;
+}
+
+export function createPool(
+  ctx: ServiceContext,
+  poolid: PoolId,
+  input: { readonly comment?: string } = {},
+): Promise<void> {
+  const comment = text('comment', input.comment, 2048);
+  return commit(ctx, (changes) => {
+    if (changes.snapshot.users.pools.has(poolid))
+      throw rejected(`create pool failed: pool '${poolid}' already exists`, 'poolid');
+    const pool: Pool = {
+      poolid,
+      vms: new Set(),
+      storage: new Set(),
+      ...(comment !== undefined ? { comment } : {}),
+    };
+    changes.put(KEYS.pool(poolid), encodePool(pool));
+  });
+}
+
+export interface UpdatePool {
+  readonly comment?: string;
+  readonly vms?: readonly string[];
+  readonly storage?: readonly string[];
+  /** Remove the listed VMs and storages instead of adding them. */
+  readonly delete?: boolean;
+}
+
+export function updatePool(ctx: ServiceContext, poolid: PoolId, input: UpdatePool): Promise<void> {
+  const comment = text('comment', input.comment, 2048);
+  const vms = (input.vms ?? []).map((vmid) => {
+    if (!VMID.test(vmid)) throw invalid('vms', `invalid VM id '${vmid}'`);
+    return vmid;
+  });
+  for (const storage of input.storage ?? [])
+    if (!STORAGE.test(storage)) throw invalid('storage', `invalid storage id '${storage}'`);
+  return commit(ctx, (changes) => {
+    const { snapshot } = changes;
+    const pool = requirePool(snapshot, poolid);
+    const nextVms = new Set(pool.vms);
+    const nextStorage = new Set(pool.storage);
+    for (const vmid of vms) {
+      if (input.delete === true) {
+        nextVms.delete(vmid);
+        continue;
+      }
+      for (const other of snapshot.users.pools.values()) {
+        changes.expect(KEYS.pool(other.poolid));
+        if (other.poolid !== poolid && other.vms.has(vmid))
+          throw rejected(`VM ${vmid} is already a pool member`, 'vms');
+      }
+      nextVms.add(vmid);
+    }
+    for (const storage of input.storage ?? []) {
+      if (input.delete === true) nextStorage.delete(storage);
+      else nextStorage.add(storage);
+    }
+    const base =
+      comment !== undefined || input.comment === '' ? { comment } : { comment: pool.comment };
+    changes.put(
+      KEYS.pool(poolid),
+      encodePool({ poolid, vms: nextVms, storage: nextStorage, ...withComment(base.comment) }),
+    );
+  });
+}
+
+function withComment(comment: string | undefined): { comment?: string } {
+  return comment !== undefined ? { comment } : {};
+}
+
+export function deletePool(ctx: ServiceContext, poolid: PoolId): Promise<void> {
+  return commit(ctx, (changes) => {
+    const pool = requirePool(changes.snapshot, poolid);
+    if (pool.vms.size > 0 || pool.storage.size > 0)
+      throw rejected(`delete pool failed: pool '${poolid}' is not empty`);
+    changes.delete(KEYS.pool(poolid));
+    removeAclPath(changes, parseAclPath(`/pool/${poolid}`));
+  });
+}

@@ -1,0 +1,177 @@
+/**
+ * Authentication realms (domains.cfg), with Proxmox's rules: `pam` and `pve` are built in and
+ * cannot be added or removed, required options must be given, fixed options cannot change,
+ * `default` moves from realm to realm, and a directory realm's bind password is a secret
+ * kept apart from its options.
+ */
+import { invalid } from '../errors.js';
+import { parseBoolean, SchemaError, checkValue } from '../formats/schema.js';
+import type { RealmId } from '../model/ids.js';
+import {
+  optionAllowed,
+  REALM_OPTIONS,
+  REALM_TYPE_OPTIONS,
+  type OptionValue,
+  type RealmConfig,
+  type RealmOptionName,
+  type RealmType,
+} from '../model/realm.js';
+import { encodeRealm, encodeSecret, KEYS } from '../store/codec.js';
+import { commit, rejected, sequenceFor, type Changes, type ServiceContext } from './context.js';
+
+export type RawOptions = Readonly<Record<string, string | number | boolean>>;
+
+const BUILTIN_TYPES: readonly RealmType[] = ['pam', 'pve'];
+
+function option(type: RealmType, name: string, value: string | number | boolean): OptionValue {
+  if (!optionAllowed(type, name))
+    throw invalid(
+      name,
+      'property is not defined in schema and the schema does not allow additional properties',
+    );
+  const schema = REALM_OPTIONS[name];
+  if (schema.type === 'boolean') {
+    const flag = typeof value === 'boolean' ? value : parseBoolean(String(value));
+    if (flag === undefined)
+      throw invalid(name, `type check ('boolean') failed - got '${String(value)}'`);
+    return flag;
+  }
+  try {
+    return checkValue(schema, String(value));
+  } catch (err) {
+    if (err instanceof SchemaError) throw invalid(name, err.text);
+    throw err;
+  }
+}
+
+function checkOptions(type: RealmType, raw: RawOptions): Map<RealmOptionName, OptionValue> {
+  const out = new Map<RealmOptionName, OptionValue>();
+  for (const [name, value] of Object.entries(raw))
+    out.set(name as RealmOptionName, option(type, name, value));
+  return out;
+}
+
+/** A bind password only means something to directory realms. */
+function takesPassword(type: RealmType): boolean {
+  return type === 'ldap' || type === 'ad';
+}
+
+function clearOtherDefaults(changes: Changes, realm: RealmId): void {
+  for (const other of changes.snapshot.domains.realms.values()) {
+    if (other.realm === realm || other.options.get('default') !== true) continue;
+    const options = new Map(other.options);
+    options.delete('default');
+    const key = KEYS.realm(other.realm);
+    changes.put(key, encodeRealm({ ...other, options }, sequenceFor(changes.snapshot, key)));
+  }
+}
+
+export interface RealmResult {
+  /** Things the caller should be told (an ignored password, say). */
+  readonly warnings: readonly string[];
+}
+
+export function createRealm(
+  ctx: ServiceContext,
+  realm: RealmId,
+  type: RealmType,
+  raw: RawOptions,
+  password?: string,
+): Promise<RealmResult> {
+  if (BUILTIN_TYPES.includes(type))
+    throw rejected(`add auth server failed: unable to create builtin type '${type}'`, 'type');
+  const options = checkOptions(type, raw);
+  for (const name of REALM_TYPE_OPTIONS[type].required) {
+    if (!options.has(name))
+      throw rejected(`add auth server failed: missing value for required option '${name}'`, name);
+  }
+  const warnings: string[] = [];
+  if (password !== undefined && !takesPassword(type))
+    warnings.push(`ignoring 'password': realms of type '${type}' have no bind password`);
+  return commit(ctx, (changes) => {
+    if (changes.snapshot.domains.realms.has(realm) || realm === 'pam' || realm === 'pve')
+      throw rejected(`add auth server failed: domain '${realm}' already exists`, 'realm');
+    const key = KEYS.realm(realm);
+    changes.put(key, encodeRealm({ realm, type, options }, sequenceFor(changes.snapshot, key)));
+    if (options.get('default') === true) clearOtherDefaults(changes, realm);
+    if (password !== undefined && takesPassword(type))
+      changes.put(KEYS.realmSecret(realm), encodeSecret(password));
+    return { warnings };
+  });
+}
+
+export interface UpdateRealm {
+  readonly options?: RawOptions;
+  /** Options to remove; `password` removes the bind password. */
+  readonly delete?: readonly string[];
+  readonly password?: string;
+}
+
+export function updateRealm(
+  ctx: ServiceContext,
+  realm: RealmId,
+  input: UpdateRealm,
+): Promise<RealmResult> {
+  const raw = input.options ?? {};
+  const deletions = input.delete ?? [];
+  if (Object.keys(raw).length === 0 && deletions.length === 0 && input.password === undefined)
+    throw rejected('update auth server failed: no options specified');
+  return commit(ctx, (changes) => {
+    const current: RealmConfig | undefined = changes.snapshot.domains.realms.get(realm);
+    if (!current)
+      throw rejected(`update auth server failed: domain '${realm}' does not exist`, 'realm');
+    const { type } = current;
+    const updates = checkOptions(type, raw);
+    const { required, fixed } = REALM_TYPE_OPTIONS[type];
+    for (const name of fixed) {
+      if (updates.has(name) && updates.get(name) !== current.options.get(name))
+        throw rejected(
+          `update auth server failed: can't change value of fixed parameter '${name}'`,
+          name,
+        );
+    }
+    const options = new Map(current.options);
+    const warnings: string[] = [];
+    let dropPassword = false;
+    for (const name of deletions) {
+      if (name === 'password') {
+        dropPassword = true;
+        continue;
+      }
+      if ((required as readonly string[]).includes(name))
+        throw rejected(
+          `update auth server failed: cannot delete required option '${name}'`,
+          'delete',
+        );
+      if (updates.has(name as RealmOptionName))
+        throw invalid('delete', `cannot set and delete property '${name}' at the same time`);
+      options.delete(name as RealmOptionName);
+    }
+    for (const [name, value] of updates) options.set(name, value);
+    const key = KEYS.realm(realm);
+    changes.put(key, encodeRealm({ realm, type, options }, sequenceFor(changes.snapshot, key)));
+    if (options.get('default') === true) clearOtherDefaults(changes, realm);
+    if (input.password !== undefined) {
+      if (takesPassword(type)) changes.put(KEYS.realmSecret(realm), encodeSecret(input.password));
+      else warnings.push(`ignoring 'password': realms of type '${type}' have no bind password`);
+    } else if (dropPassword && changes.snapshot.realmSecrets.has(realm)) {
+      changes.delete(KEYS.realmSecret(realm));
+    }
+    return { warnings };
+  });
+}
+
+export function deleteRealm(ctx: ServiceContext, realm: RealmId): Promise<void> {
+  return commit(ctx, (changes) => {
+    const current = changes.snapshot.domains.realms.get(realm);
+    if (!current)
+      throw rejected(`delete auth server failed: domain '${realm}' does not exist`, 'realm');
+    if (BUILTIN_TYPES.includes(current.type))
+      throw rejected(
+        `delete auth server failed: can't delete the built-in realm '${realm}'`,
+        'realm',
+      );
+    changes.delete(KEYS.realm(realm));
+    if (changes.snapshot.realmSecrets.has(realm)) changes.delete(KEYS.realmSecret(realm));
+  });
+}

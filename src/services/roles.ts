@@ -1,0 +1,71 @@
+/**
+ * Custom roles. Built-in roles cannot be created, changed or deleted, and the `PVE` prefix
+ * is reserved for them, as in Proxmox. Deleting a role removes its ACL assignments in the
+ * same transaction (Proxmox leaves them in user.cfg until its next parse drops them; the
+ * permissions are the same either way).
+ */
+import { invalid, TesseraError } from '../errors.js';
+import type { RoleId } from '../model/ids.js';
+import { isPrivilege, type Privilege } from '../model/privileges.js';
+import { isBuiltinRole } from '../model/roles.js';
+import type { Role } from '../model/user-config.js';
+import { encodeRole, KEYS } from '../store/codec.js';
+import { removeRoleFromAcl } from './acl.js';
+import { commit, rejected, type ServiceContext } from './context.js';
+
+function privileges(privs: readonly string[]): Privilege[] {
+  for (const priv of privs)
+    if (!isPrivilege(priv)) throw invalid('privs', `invalid format - invalid privilege '${priv}'`);
+  return privs as Privilege[];
+}
+
+export function createRole(
+  ctx: ServiceContext,
+  roleid: RoleId,
+  privs: readonly string[] = [],
+): Promise<void> {
+  if (/^pve/i.test(roleid))
+    throw invalid(
+      'roleid',
+      "cannot use role ID starting with the (case-insensitive) 'PVE' namespace",
+    );
+  const checked = privileges(privs);
+  return commit(ctx, (changes) => {
+    if (isBuiltinRole(roleid) || changes.snapshot.users.roles.has(roleid))
+      throw rejected(`create role failed: role '${roleid}' already exists`, 'roleid');
+    changes.put(KEYS.role(roleid), encodeRole({ roleid, privileges: new Set(checked) }));
+  });
+}
+
+export function updateRole(
+  ctx: ServiceContext,
+  roleid: RoleId,
+  input: { readonly privs?: readonly string[]; readonly append?: boolean },
+): Promise<void> {
+  if (isBuiltinRole(roleid)) throw rejected(`auto-generated role '${roleid}' cannot be modified`);
+  if (input.append === true && input.privs === undefined)
+    throw invalid('append', "missing property 'privs' - 'append' requires it");
+  const checked = privileges(input.privs ?? []);
+  return commit(ctx, (changes) => {
+    const role = requireRole(changes.snapshot.users.roles.get(roleid), roleid);
+    const next = new Set<Privilege>(input.append === true ? role.privileges : []);
+    for (const priv of checked) next.add(priv);
+    if (input.privs === undefined) for (const priv of role.privileges) next.add(priv);
+    changes.put(KEYS.role(roleid), encodeRole({ roleid, privileges: next }));
+  });
+}
+
+export function deleteRole(ctx: ServiceContext, roleid: RoleId): Promise<void> {
+  if (isBuiltinRole(roleid)) throw rejected(`auto-generated role '${roleid}' cannot be deleted`);
+  return commit(ctx, (changes) => {
+    requireRole(changes.snapshot.users.roles.get(roleid), roleid);
+    changes.delete(KEYS.role(roleid));
+    removeRoleFromAcl(changes, roleid);
+  });
+}
+
+function requireRole(role: Role | undefined, roleid: RoleId): Role {
+  if (!role)
+    throw new TesseraError('not_found', `role '${roleid}' does not exist`, { field: 'roleid' });
+  return role;
+}

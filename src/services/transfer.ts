@@ -1,0 +1,150 @@
+/**
+ * Import from and export to a Proxmox configuration directory (`/etc/pve` layout).
+ *
+ * Import is all-or-nothing: every file is read and checked first, and the whole
+ * configuration is committed in one transaction, or nothing is. Token secrets are hashed on
+ * the way in. Export writes each file as Proxmox would (atomically, secrets owner-only);
+ * the plain token secrets cannot be recovered from their hashes, so an exported
+ * `priv/token.cfg` holds only secrets that were never hashed.
+ */
+import { chmod, mkdir, rename, stat, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { hashTokenSecret, isHashedTokenSecret } from '../auth/token-secret.js';
+import { TesseraError } from '../errors.js';
+import { formatDiagnostic, hasErrors, type Diagnostic } from '../formats/diagnostics.js';
+import { serializeDomainsCfg } from '../formats/domains-cfg.js';
+import { serializeShadowCfg } from '../formats/shadow-cfg.js';
+import { serializeTfaCfg } from '../formats/tfa-cfg.js';
+import { serializeTokenCfg } from '../formats/token-cfg.js';
+import { serializeUserCfg } from '../formats/user-cfg.js';
+import type { TokenId } from '../model/ids.js';
+import { parseKey } from '../store/codec.js';
+import type { ConfigStore, Operation } from '../store/config-store.js';
+import { encodeAccessConfig, type AccessConfig } from '../store/encode.js';
+import { PveDirStore, realmPasswordFiles, type PveFile } from '../store/pve-dir.js';
+
+export interface ImportResult {
+  readonly revision: number;
+  readonly entities: number;
+  readonly warnings: readonly Diagnostic[];
+}
+
+export async function importPveDir(
+  store: ConfigStore,
+  dir: string,
+  options: { readonly replace?: boolean } = {},
+): Promise<ImportResult> {
+  const { config, diagnostics } = await new PveDirStore(dir).read();
+  if (hasErrors(diagnostics)) {
+    const errors = diagnostics.filter((d) => d.severity === 'error');
+    throw new TesseraError(
+      'config_invalid',
+      `nothing imported: ${String(errors.length)} error(s) in ${dir}\n` +
+        errors.map((d) => `  ${formatDiagnostic(d)}`).join('\n'),
+    );
+  }
+  const tokenSecrets = new Map<TokenId, string>();
+  for (const [tokenid, secret] of config.tokenSecrets)
+    tokenSecrets.set(tokenid, isHashedTokenSecret(secret) ? secret : hashTokenSecret(secret));
+  const entries = encodeAccessConfig({ ...config, tokenSecrets });
+
+  const current = await store.snapshot();
+  const existing = [...current.entries.keys()].filter((key) => parseKey(key) !== undefined);
+  if (existing.length > 0 && options.replace !== true) {
+    throw new TesseraError(
+      'rejected',
+      `the store already holds a configuration (${String(existing.length)} entities): ` +
+        'pass --replace to overwrite it',
+      { field: 'store' },
+    );
+  }
+  const operations: Operation[] = [
+    ...existing.filter((key) => !entries.has(key)).map((key) => ({ op: 'delete' as const, key })),
+    ...[...entries].map(([key, value]) => ({ op: 'put' as const, key, value })),
+  ];
+  // Every key as it was read: a concurrent change makes the import fail, not half-apply.
+  const conditions = [...new Set([...existing, ...entries.keys()])].map((key) => ({
+    key,
+    revision: current.entries.get(key)?.revision ?? 0,
+  }));
+  const revision = await store.transact(conditions, operations);
+  return {
+    revision,
+    entities: entries.size,
+    warnings: diagnostics.filter((d) => d.severity === 'warning'),
+  };
+}
+
+export interface ExportedFiles {
+  /** Path below the directory -> content. */
+  readonly files: ReadonlyMap<string, string>;
+  readonly warnings: readonly string[];
+}
+
+/** The files of a configuration, as Proxmox writes them. */
+export function exportFiles(config: AccessConfig): ExportedFiles {
+  const warnings: string[] = [];
+  const plainSecrets = new Map<TokenId, string>();
+  const hashed: TokenId[] = [];
+  for (const [tokenid, secret] of config.tokenSecrets) {
+    if (isHashedTokenSecret(secret)) hashed.push(tokenid);
+    else plainSecrets.set(tokenid, secret);
+  }
+  if (hashed.length > 0) {
+    warnings.push(
+      `priv/token.cfg: the secrets of ${String(hashed.length)} API token(s) are stored hashed ` +
+        `and cannot be exported (${hashed.join(', ')}); regenerate them after moving to Proxmox`,
+    );
+  }
+  const files = new Map<string, string>([
+    ['user.cfg', serializeUserCfg(config.users)],
+    ['domains.cfg', serializeDomainsCfg(config.domains)],
+    ['priv/shadow.cfg', serializeShadowCfg(config.shadow)],
+    ['priv/token.cfg', serializeTokenCfg(plainSecrets)],
+    ['priv/tfa.cfg', serializeTfaCfg(config.tfa)],
+  ] satisfies [PveFile, string][]);
+  for (const [realm, password] of config.realmSecrets) {
+    const [file] = realmPasswordFiles(realm);
+    if (file !== undefined) files.set(file, password);
+  }
+  return { files, warnings };
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Writes the files into `dir`; refuses to overwrite existing ones unless `force`. */
+export async function exportPveDir(
+  config: AccessConfig,
+  dir: string,
+  options: { readonly force?: boolean } = {},
+): Promise<ExportedFiles> {
+  const exported = exportFiles(config);
+  if (options.force !== true) {
+    for (const file of exported.files.keys()) {
+      if (await exists(join(dir, file)))
+        throw new TesseraError(
+          'rejected',
+          `${join(dir, file)} exists: pass --force to overwrite the files in ${dir}`,
+          { field: 'pve-dir' },
+        );
+    }
+  }
+  for (const [file, content] of exported.files) {
+    const path = join(dir, file);
+    const secret = file.startsWith('priv/');
+    await mkdir(dirname(path), { recursive: true, mode: secret ? 0o700 : 0o755 });
+    // Write then rename, so a reader never sees half a file.
+    const temporary = `${path}.tmp-${String(process.pid)}`;
+    await writeFile(temporary, content, { mode: secret ? 0o600 : 0o640 });
+    await chmod(temporary, secret ? 0o600 : 0o640);
+    await rename(temporary, path);
+  }
+  return exported;
+}

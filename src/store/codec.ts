@@ -1,0 +1,327 @@
+/**
+ * How each entity is kept in the store: its key, and its value as JSON. Public
+ * configuration and secrets live under separate keys (`users/...` and
+ * `secrets/passwords/...`), so that listing or replicating the one never touches the other.
+ *
+ * Realms, password hashes and TFA entries carry a sequence number: Proxmox writes them in
+ * file order (domains.cfg) or hash order (shadow.cfg, tfa.cfg), and keeping the order they
+ * were imported in makes an export reproduce the imported files.
+ */
+import type { AclPath } from '../model/acl-path.js';
+import { parseAclPath } from '../model/acl-path.js';
+import {
+  asGroupId,
+  asRoleId,
+  asTokenId,
+  asUserId,
+  type GroupId,
+  type PoolId,
+  type RealmId,
+  type RoleId,
+  type TokenId,
+  type UserId,
+} from '../model/ids.js';
+import { isPrivilege, type Privilege } from '../model/privileges.js';
+import {
+  isRealmType,
+  optionAllowed,
+  type OptionValue,
+  type RealmConfig,
+  type RealmOptionName,
+} from '../model/realm.js';
+import type { TfaUser } from '../model/tfa.js';
+import type {
+  AclNode,
+  Group,
+  Pool,
+  Role,
+  RoleAssignments,
+  Token,
+  User,
+} from '../model/user-config.js';
+import { tfaUserFromJson, tfaUserToJson } from '../formats/tfa-cfg.js';
+
+export const KEYS = {
+  user: (id: UserId) => `users/${id}`,
+  token: (id: TokenId) => `tokens/${id}`,
+  group: (id: GroupId) => `groups/${id}`,
+  role: (id: RoleId) => `roles/${id}`,
+  pool: (id: PoolId) => `pools/${id}`,
+  acl: (path: AclPath) => `acl/${path}`,
+  realm: (id: RealmId) => `realms/${id}`,
+  tfa: (id: UserId) => `tfa/${id}`,
+  password: (id: UserId) => `secrets/passwords/${id}`,
+  tokenSecret: (id: TokenId) => `secrets/tokens/${id}`,
+  realmSecret: (id: RealmId) => `secrets/realms/${id}`,
+} as const;
+
+export type EntityKind = keyof typeof KEYS;
+
+const PREFIXES: readonly (readonly [string, EntityKind])[] = Object.entries(KEYS).map(
+  ([kind, make]) => [make('' as never), kind as EntityKind] as const,
+);
+
+/** The kind and id of a key, or `undefined` for keys of no known kind (left alone). */
+export function parseKey(key: string): { kind: EntityKind; id: string } | undefined {
+  for (const [prefix, kind] of PREFIXES) {
+    if (key.startsWith(prefix) && key.length > prefix.length)
+      return { kind, id: key.slice(prefix.length) };
+  }
+  return undefined;
+}
+
+/** A stored value that cannot be read; the key is named so an administrator can fix it. */
+export class CodecError extends Error {}
+
+type Json = Record<string, unknown>;
+
+function object(text: string): Json {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new CodecError('value is not JSON');
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new CodecError('value is not a JSON object');
+  return value as Json;
+}
+
+function optionalText(json: Json, field: string): string | undefined {
+  const value = json[field];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string') throw new CodecError(`'${field}' must be a string`);
+  return value;
+}
+
+function integer(json: Json, field: string): number {
+  const value = json[field] ?? 0;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value))
+    throw new CodecError(`'${field}' must be an integer`);
+  return value;
+}
+
+function flag(json: Json, field: string): boolean {
+  const value = json[field];
+  if (typeof value !== 'boolean') throw new CodecError(`'${field}' must be a boolean`);
+  return value;
+}
+
+function textList(json: Json, field: string): string[] {
+  const value = json[field] ?? [];
+  if (!Array.isArray(value) || !value.every((v) => typeof v === 'string'))
+    throw new CodecError(`'${field}' must be a list of strings`);
+  return value;
+}
+
+function ids<T>(values: readonly string[], check: (v: string) => T | undefined, what: string): T[] {
+  return values.map((v) => {
+    const id = check(v);
+    if (id === undefined) throw new CodecError(`invalid ${what} '${v}'`);
+    return id;
+  });
+}
+
+/** JSON without the `undefined` fields, so values stay small and stable. */
+function compact(json: Json): string {
+  return JSON.stringify(json);
+}
+
+export function encodeUser(user: User): string {
+  return compact({
+    enable: user.enable,
+    expire: user.expire,
+    firstname: user.firstname,
+    lastname: user.lastname,
+    email: user.email,
+    comment: user.comment,
+    keys: user.keys,
+  });
+}
+
+function optionalFields<K extends string>(
+  json: Json,
+  fields: readonly K[],
+): Partial<Record<K, string>> {
+  const out: Partial<Record<K, string>> = {};
+  for (const field of fields) {
+    const value = optionalText(json, field);
+    if (value !== undefined) out[field] = value;
+  }
+  return out;
+}
+
+export function decodeUser(userid: UserId, text: string): User {
+  const json = object(text);
+  return {
+    userid,
+    enable: flag(json, 'enable'),
+    expire: integer(json, 'expire'),
+    ...optionalFields(json, ['firstname', 'lastname', 'email', 'comment', 'keys'] as const),
+  };
+}
+
+export function encodeToken(token: Token): string {
+  return compact({ expire: token.expire, privsep: token.privsep, comment: token.comment });
+}
+
+export function decodeToken(tokenid: TokenId, text: string): Token {
+  const json = object(text);
+  return {
+    tokenid,
+    expire: integer(json, 'expire'),
+    privsep: flag(json, 'privsep'),
+    ...optionalFields(json, ['comment'] as const),
+  };
+}
+
+export function encodeGroup(group: Group): string {
+  return compact({ members: [...group.members], comment: group.comment });
+}
+
+export function decodeGroup(groupid: GroupId, text: string): Group {
+  const json = object(text);
+  return {
+    groupid,
+    members: new Set(ids(textList(json, 'members'), asUserId, 'member')),
+    ...optionalFields(json, ['comment'] as const),
+  };
+}
+
+export function encodeRole(role: Role): string {
+  return compact({ privs: [...role.privileges] });
+}
+
+export function decodeRole(roleid: RoleId, text: string): Role {
+  const privileges = textList(object(text), 'privs');
+  for (const p of privileges) if (!isPrivilege(p)) throw new CodecError(`unknown privilege '${p}'`);
+  return { roleid, privileges: new Set(privileges as Privilege[]) };
+}
+
+export function encodePool(pool: Pool): string {
+  return compact({ comment: pool.comment, vms: [...pool.vms], storage: [...pool.storage] });
+}
+
+export function decodePool(poolid: PoolId, text: string): Pool {
+  const json = object(text);
+  return {
+    poolid,
+    vms: new Set(textList(json, 'vms')),
+    storage: new Set(textList(json, 'storage')),
+    ...optionalFields(json, ['comment'] as const),
+  };
+}
+
+function assignmentsJson<K extends string>(members: ReadonlyMap<K, RoleAssignments>): Json {
+  const out: Json = {};
+  for (const [member, roles] of members) out[member] = Object.fromEntries(roles);
+  return out;
+}
+
+export function encodeAclNode(node: AclNode): string {
+  return compact({
+    users: assignmentsJson(node.users),
+    groups: assignmentsJson(node.groups),
+    tokens: assignmentsJson(node.tokens),
+  });
+}
+
+function assignments<K>(
+  json: Json,
+  field: string,
+  check: (v: string) => K | undefined,
+): Map<K, RoleAssignments> {
+  const value: unknown = json[field] ?? {};
+  if (typeof value !== 'object' || value === null)
+    throw new CodecError(`'${field}' must be an object`);
+  const out = new Map<K, RoleAssignments>();
+  for (const [member, roles] of Object.entries(value as Json)) {
+    const id = check(member);
+    if (id === undefined) throw new CodecError(`invalid ${field} member '${member}'`);
+    if (typeof roles !== 'object' || roles === null)
+      throw new CodecError(`bad roles of '${member}'`);
+    const map = new Map<RoleId, boolean>();
+    for (const [role, propagate] of Object.entries(roles as Json)) {
+      const roleid = asRoleId(role);
+      if (roleid === undefined || typeof propagate !== 'boolean')
+        throw new CodecError(`bad role '${role}' of '${member}'`);
+      map.set(roleid, propagate);
+    }
+    out.set(id, map);
+  }
+  return out;
+}
+
+export function decodeAclNode(text: string): AclNode {
+  const json = object(text);
+  return {
+    users: assignments(json, 'users', asUserId),
+    groups: assignments(json, 'groups', asGroupId),
+    tokens: assignments(json, 'tokens', asTokenId),
+  };
+}
+
+export function aclPathOf(id: string): AclPath {
+  try {
+    return parseAclPath(id);
+  } catch {
+    throw new CodecError(`invalid ACL path '${id}'`);
+  }
+}
+
+export function encodeRealm(realm: RealmConfig, seq: number): string {
+  return compact({ type: realm.type, seq, options: Object.fromEntries(realm.options) });
+}
+
+export function decodeRealm(realmid: RealmId, text: string): { realm: RealmConfig; seq: number } {
+  const json = object(text);
+  const type = json['type'];
+  if (typeof type !== 'string' || !isRealmType(type)) throw new CodecError('invalid realm type');
+  const rawOptions: unknown = json['options'] ?? {};
+  if (typeof rawOptions !== 'object' || rawOptions === null)
+    throw new CodecError("'options' must be an object");
+  const options = new Map<RealmOptionName, OptionValue>();
+  for (const [name, value] of Object.entries(rawOptions as Json)) {
+    if (!optionAllowed(type, name)) throw new CodecError(`option '${name}' is not one of ${type}`);
+    if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean')
+      throw new CodecError(`option '${name}' has a bad value`);
+    options.set(name, value);
+  }
+  return { realm: { realm: realmid, type, options }, seq: integer(json, 'seq') };
+}
+
+export function encodeTfaUser(user: TfaUser, seq: number): string {
+  return compact({ seq, data: tfaUserToJson(user) });
+}
+
+export function decodeTfaUser(userid: UserId, text: string): { user: TfaUser; seq: number } {
+  const json = object(text);
+  try {
+    // Locks are kept whatever their age; the login compares them with the clock.
+    return { user: tfaUserFromJson(json['data'], userid, 0), seq: integer(json, 'seq') };
+  } catch (err) {
+    if (err instanceof CodecError) throw err;
+    throw new CodecError(err instanceof Error ? err.message : String(err));
+  }
+}
+
+export function encodePassword(hash: string, seq: number): string {
+  return compact({ hash, seq });
+}
+
+export function decodePassword(text: string): { hash: string; seq: number } {
+  const json = object(text);
+  const hash = optionalText(json, 'hash');
+  if (hash === undefined || hash === '') throw new CodecError("'hash' is missing");
+  return { hash, seq: integer(json, 'seq') };
+}
+
+export function encodeSecret(secret: string): string {
+  return compact({ secret });
+}
+
+export function decodeSecret(text: string): string {
+  const secret = optionalText(object(text), 'secret');
+  if (secret === undefined) throw new CodecError("'secret' is missing");
+  return secret;
+}
