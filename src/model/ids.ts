@@ -84,7 +84,8 @@ export function tokenIdError(value: string): string | undefined {
 
 export function tokenNameError(value: string): string | undefined {
   if (!REALM.test(value) || value.length > TOKEN_NAME_MAX_LENGTH) {
-    return `invalid token name '${show(value)}'`;
+    // Proxmox checks the name with a schema pattern, and says so.
+    return 'value does not match the regex pattern';
   }
   return undefined;
 }

@@ -8,7 +8,7 @@ import type { GroupId, RoleId, TokenId, UserId } from '../model/ids.js';
 import { BUILTIN_ROLES } from '../model/roles.js';
 import type { AclNode, RoleAssignments } from '../model/user-config.js';
 import { encodeAclNode, KEYS } from '../store/codec.js';
-import { commit, rejected, type Changes, type ServiceContext } from './context.js';
+import { commit, refuse, type Changes, type ServiceContext } from './context.js';
 
 export interface AclChange {
   readonly path: AclPath;
@@ -71,28 +71,25 @@ export function modifyAcl(ctx: ServiceContext, change: AclChange): Promise<void>
   if (change.delete !== true && !isAssignableAclPath(change.path))
     throw invalid('path', `invalid ACL path '${change.path}'`);
   const remove = change.delete === true;
-  return commit(ctx, (changes) => {
+  return commit(ctx, 'ACL update failed', (changes) => {
     const { snapshot } = changes;
     const config = snapshot.users;
     if (!remove) {
       for (const role of change.roles) {
         if (!BUILTIN_ROLES.has(role) && !config.roles.has(role))
-          throw rejected(`ACL update failed: role '${role}' does not exist`, 'roles');
+          throw refuse(`role '${role}' does not exist`, 'roles');
         changes.expect(KEYS.role(role));
       }
       for (const group of groups) {
-        if (!config.groups.has(group))
-          throw rejected(`ACL update failed: group '${group}' does not exist`, 'groups');
+        if (!config.groups.has(group)) throw refuse(`group '${group}' does not exist`, 'groups');
         changes.expect(KEYS.group(group));
       }
       for (const user of users) {
-        if (!config.users.has(user))
-          throw rejected(`ACL update failed: user '${user}' does not exist`, 'users');
+        if (!config.users.has(user)) throw refuse(`user '${user}' does not exist`, 'users');
         changes.expect(KEYS.user(user));
       }
       for (const token of tokens) {
-        if (!config.tokens.has(token))
-          throw rejected(`ACL update failed: no such token '${token}'`, 'tokens');
+        if (!config.tokens.has(token)) throw refuse(`no such token '${token}'`, 'tokens');
         changes.expect(KEYS.token(token));
       }
     }

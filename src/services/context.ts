@@ -83,12 +83,23 @@ const ATTEMPTS = 5;
 
 /**
  * Runs `decide` on the newest snapshot and commits what it returns; on a conflict, reads
- * again and decides again. `decide` throws to refuse the change.
+ * again and decides again. `decide` throws {@link refuse} to refuse the change; `failure`
+ * prefixes that reason as Proxmox does (`create user failed: ...`).
  */
-export async function commit<T>(ctx: ServiceContext, decide: (changes: Changes) => T): Promise<T> {
+export async function commit<T>(
+  ctx: ServiceContext,
+  failure: string,
+  decide: (changes: Changes) => T,
+): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     const changes = new Changes(await ctx.read());
-    const result = decide(changes);
+    let result: T;
+    try {
+      result = decide(changes);
+    } catch (err) {
+      if (err instanceof Refusal) throw rejected(`${failure}: ${err.message}`, err.field);
+      throw err;
+    }
     if (changes.empty) return result;
     const { conditions, operations } = changes.plan;
     try {
@@ -107,6 +118,20 @@ async function conflictPause(ctx: ServiceContext, seen: number): Promise<void> {
   const deadline = Date.now() + 500;
   while (Date.now() < deadline && (await ctx.read()).revision <= seen)
     await new Promise((resolve) => setTimeout(resolve, 10));
+}
+
+/** Thrown inside `decide`: the change breaks a rule; `commit` words it for the client. */
+export class Refusal extends Error {
+  constructor(
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message);
+  }
+}
+
+export function refuse(message: string, field?: string): Refusal {
+  return new Refusal(message, field);
 }
 
 /** A refused change, worded as Proxmox words it (its clients show the message). */

@@ -2,19 +2,17 @@
  * Groups. Memberships are kept on the group, as in user.cfg; deleting a group removes its
  * memberships with it and its ACL entries, as Proxmox does.
  */
-import { TesseraError } from '../errors.js';
 import type { GroupId } from '../model/ids.js';
 import type { Group } from '../model/user-config.js';
 import { encodeGroup, KEYS } from '../store/codec.js';
 import type { AccessSnapshot } from '../store/snapshot.js';
 import { removeMembersFromAcl } from './acl.js';
-import { commit, rejected, type ServiceContext } from './context.js';
+import { commit, refuse, type ServiceContext } from './context.js';
 import { text } from './fields.js';
 
 function requireGroup(snapshot: AccessSnapshot, groupid: GroupId): Group {
   const group = snapshot.users.groups.get(groupid);
-  if (!group)
-    throw new TesseraError('not_found', `group '${groupid}' does not exist`, { field: 'groupid' });
+  if (!group) throw refuse(`group '${groupid}' does not exist`, 'groupid');
   return group;
 }
 
@@ -24,9 +22,9 @@ export function createGroup(
   input: { readonly comment?: string } = {},
 ): Promise<void> {
   const comment = text('comment', input.comment, 2048);
-  return commit(ctx, (changes) => {
+  return commit(ctx, 'create group failed', (changes) => {
     if (changes.snapshot.users.groups.has(groupid))
-      throw rejected(`create group failed: group '${groupid}' already exists`, 'groupid');
+      throw refuse(`group '${groupid}' already exists`, 'groupid');
     const group: Group = {
       groupid,
       members: new Set(),
@@ -42,7 +40,7 @@ export function updateGroup(
   input: { readonly comment?: string },
 ): Promise<void> {
   const comment = text('comment', input.comment, 2048);
-  return commit(ctx, (changes) => {
+  return commit(ctx, 'update group failed', (changes) => {
     const group = requireGroup(changes.snapshot, groupid);
     const updated: Group = {
       groupid,
@@ -54,7 +52,7 @@ export function updateGroup(
 }
 
 export function deleteGroup(ctx: ServiceContext, groupid: GroupId): Promise<void> {
-  return commit(ctx, (changes) => {
+  return commit(ctx, 'delete group failed', (changes) => {
     requireGroup(changes.snapshot, groupid);
     changes.delete(KEYS.group(groupid));
     removeMembersFromAcl(changes, { groups: [groupid] });

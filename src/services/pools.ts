@@ -2,14 +2,14 @@
  * Resource pools: a comment, VMs (each in at most one pool) and storages. A pool with
  * members cannot be deleted; deleting one removes the ACL node of `/pool/<id>`.
  */
-import { invalid, TesseraError } from '../errors.js';
+import { invalid } from '../errors.js';
 import { parseAclPath } from '../model/acl-path.js';
 import type { PoolId } from '../model/ids.js';
 import type { Pool } from '../model/user-config.js';
 import { encodePool, KEYS } from '../store/codec.js';
 import type { AccessSnapshot } from '../store/snapshot.js';
 import { removeAclPath } from './acl.js';
-import { commit, rejected, type ServiceContext } from './context.js';
+import { commit, refuse, type ServiceContext } from './context.js';
 import { text } from './fields.js';
 
 const VMID = /^[1-9][0-9]{2,8}$/;
@@ -17,8 +17,7 @@ const STORAGE = /^[a-z][a-z0-9\-_.]*[a-z0-9]$/i;
 
 function requirePool(snapshot: AccessSnapshot, poolid: PoolId): Pool {
   const pool = snapshot.users.pools.get(poolid);
-  if (!pool)
-    throw new TesseraError('not_found', `pool '${poolid}' does not exist`, { field: 'poolid' });
+  if (!pool) throw refuse(`pool '${poolid}' does not exist`, 'poolid');
   return pool;
 }
 
@@ -28,9 +27,9 @@ export function createPool(
   input: { readonly comment?: string } = {},
 ): Promise<void> {
   const comment = text('comment', input.comment, 2048);
-  return commit(ctx, (changes) => {
+  return commit(ctx, 'create pool failed', (changes) => {
     if (changes.snapshot.users.pools.has(poolid))
-      throw rejected(`create pool failed: pool '${poolid}' already exists`, 'poolid');
+      throw refuse(`pool '${poolid}' already exists`, 'poolid');
     const pool: Pool = {
       poolid,
       vms: new Set(),
@@ -57,7 +56,7 @@ export function updatePool(ctx: ServiceContext, poolid: PoolId, input: UpdatePoo
   });
   for (const storage of input.storage ?? [])
     if (!STORAGE.test(storage)) throw invalid('storage', `invalid storage id '${storage}'`);
-  return commit(ctx, (changes) => {
+  return commit(ctx, 'update pool failed', (changes) => {
     const { snapshot } = changes;
     const pool = requirePool(snapshot, poolid);
     const nextVms = new Set(pool.vms);
@@ -70,7 +69,7 @@ export function updatePool(ctx: ServiceContext, poolid: PoolId, input: UpdatePoo
       for (const other of snapshot.users.pools.values()) {
         changes.expect(KEYS.pool(other.poolid));
         if (other.poolid !== poolid && other.vms.has(vmid))
-          throw rejected(`VM ${vmid} is already a pool member`, 'vms');
+          throw refuse(`VM ${vmid} is already a pool member`, 'vms');
       }
       nextVms.add(vmid);
     }
@@ -92,10 +91,9 @@ function withComment(comment: string | undefined): { comment?: string } {
 }
 
 export function deletePool(ctx: ServiceContext, poolid: PoolId): Promise<void> {
-  return commit(ctx, (changes) => {
+  return commit(ctx, 'delete pool failed', (changes) => {
     const pool = requirePool(changes.snapshot, poolid);
-    if (pool.vms.size > 0 || pool.storage.size > 0)
-      throw rejected(`delete pool failed: pool '${poolid}' is not empty`);
+    if (pool.vms.size > 0 || pool.storage.size > 0) throw refuse(`pool '${poolid}' is not empty`);
     changes.delete(KEYS.pool(poolid));
     removeAclPath(changes, parseAclPath(`/pool/${poolid}`));
   });

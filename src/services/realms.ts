@@ -17,7 +17,14 @@ import {
   type RealmType,
 } from '../model/realm.js';
 import { encodeRealm, encodeSecret, KEYS } from '../store/codec.js';
-import { commit, rejected, sequenceFor, type Changes, type ServiceContext } from './context.js';
+import {
+  commit,
+  refuse,
+  rejected,
+  sequenceFor,
+  type Changes,
+  type ServiceContext,
+} from './context.js';
 
 export type RawOptions = Readonly<Record<string, string | number | boolean>>;
 
@@ -88,9 +95,9 @@ export function createRealm(
   const warnings: string[] = [];
   if (password !== undefined && !takesPassword(type))
     warnings.push(`ignoring 'password': realms of type '${type}' have no bind password`);
-  return commit(ctx, (changes) => {
+  return commit(ctx, 'add auth server failed', (changes) => {
     if (changes.snapshot.domains.realms.has(realm) || realm === 'pam' || realm === 'pve')
-      throw rejected(`add auth server failed: domain '${realm}' already exists`, 'realm');
+      throw refuse(`domain '${realm}' already exists`, 'realm');
     const key = KEYS.realm(realm);
     changes.put(key, encodeRealm({ realm, type, options }, sequenceFor(changes.snapshot, key)));
     if (options.get('default') === true) clearOtherDefaults(changes, realm);
@@ -116,19 +123,15 @@ export function updateRealm(
   const deletions = input.delete ?? [];
   if (Object.keys(raw).length === 0 && deletions.length === 0 && input.password === undefined)
     throw rejected('update auth server failed: no options specified');
-  return commit(ctx, (changes) => {
+  return commit(ctx, 'update auth server failed', (changes) => {
     const current: RealmConfig | undefined = changes.snapshot.domains.realms.get(realm);
-    if (!current)
-      throw rejected(`update auth server failed: domain '${realm}' does not exist`, 'realm');
+    if (!current) throw refuse(`domain '${realm}' does not exist`, 'realm');
     const { type } = current;
     const updates = checkOptions(type, raw);
     const { required, fixed } = REALM_TYPE_OPTIONS[type];
     for (const name of fixed) {
       if (updates.has(name) && updates.get(name) !== current.options.get(name))
-        throw rejected(
-          `update auth server failed: can't change value of fixed parameter '${name}'`,
-          name,
-        );
+        throw refuse(`can't change value of fixed parameter '${name}'`, name);
     }
     const options = new Map(current.options);
     const warnings: string[] = [];
@@ -139,10 +142,7 @@ export function updateRealm(
         continue;
       }
       if ((required as readonly string[]).includes(name))
-        throw rejected(
-          `update auth server failed: cannot delete required option '${name}'`,
-          'delete',
-        );
+        throw refuse(`cannot delete required option '${name}'`, 'delete');
       if (updates.has(name as RealmOptionName))
         throw invalid('delete', `cannot set and delete property '${name}' at the same time`);
       options.delete(name as RealmOptionName);
@@ -162,15 +162,11 @@ export function updateRealm(
 }
 
 export function deleteRealm(ctx: ServiceContext, realm: RealmId): Promise<void> {
-  return commit(ctx, (changes) => {
+  return commit(ctx, 'delete auth server failed', (changes) => {
     const current = changes.snapshot.domains.realms.get(realm);
-    if (!current)
-      throw rejected(`delete auth server failed: domain '${realm}' does not exist`, 'realm');
+    if (!current) throw refuse(`domain '${realm}' does not exist`, 'realm');
     if (BUILTIN_TYPES.includes(current.type))
-      throw rejected(
-        `delete auth server failed: can't delete the built-in realm '${realm}'`,
-        'realm',
-      );
+      throw refuse(`can't delete the built-in realm '${realm}'`, 'realm');
     changes.delete(KEYS.realm(realm));
     if (changes.snapshot.realmSecrets.has(realm)) changes.delete(KEYS.realmSecret(realm));
   });

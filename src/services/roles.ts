@@ -4,14 +4,14 @@
  * same transaction (Proxmox leaves them in user.cfg until its next parse drops them; the
  * permissions are the same either way).
  */
-import { invalid, TesseraError } from '../errors.js';
+import { invalid } from '../errors.js';
 import type { RoleId } from '../model/ids.js';
 import { isPrivilege, type Privilege } from '../model/privileges.js';
 import { isBuiltinRole } from '../model/roles.js';
 import type { Role } from '../model/user-config.js';
 import { encodeRole, KEYS } from '../store/codec.js';
 import { removeRoleFromAcl } from './acl.js';
-import { commit, rejected, type ServiceContext } from './context.js';
+import { commit, refuse, rejected, type ServiceContext } from './context.js';
 
 function privileges(privs: readonly string[]): Privilege[] {
   for (const priv of privs)
@@ -30,9 +30,9 @@ export function createRole(
       "cannot use role ID starting with the (case-insensitive) 'PVE' namespace",
     );
   const checked = privileges(privs);
-  return commit(ctx, (changes) => {
+  return commit(ctx, 'create role failed', (changes) => {
     if (isBuiltinRole(roleid) || changes.snapshot.users.roles.has(roleid))
-      throw rejected(`create role failed: role '${roleid}' already exists`, 'roleid');
+      throw refuse(`role '${roleid}' already exists`, 'roleid');
     changes.put(KEYS.role(roleid), encodeRole({ roleid, privileges: new Set(checked) }));
   });
 }
@@ -46,7 +46,7 @@ export function updateRole(
   if (input.append === true && input.privs === undefined)
     throw invalid('append', "missing property 'privs' - 'append' requires it");
   const checked = privileges(input.privs ?? []);
-  return commit(ctx, (changes) => {
+  return commit(ctx, 'update role failed', (changes) => {
     const role = requireRole(changes.snapshot.users.roles.get(roleid), roleid);
     const next = new Set<Privilege>(input.append === true ? role.privileges : []);
     for (const priv of checked) next.add(priv);
@@ -57,7 +57,7 @@ export function updateRole(
 
 export function deleteRole(ctx: ServiceContext, roleid: RoleId): Promise<void> {
   if (isBuiltinRole(roleid)) throw rejected(`auto-generated role '${roleid}' cannot be deleted`);
-  return commit(ctx, (changes) => {
+  return commit(ctx, 'delete role failed', (changes) => {
     requireRole(changes.snapshot.users.roles.get(roleid), roleid);
     changes.delete(KEYS.role(roleid));
     removeRoleFromAcl(changes, roleid);
@@ -65,7 +65,6 @@ export function deleteRole(ctx: ServiceContext, roleid: RoleId): Promise<void> {
 }
 
 function requireRole(role: Role | undefined, roleid: RoleId): Role {
-  if (!role)
-    throw new TesseraError('not_found', `role '${roleid}' does not exist`, { field: 'roleid' });
+  if (!role) throw refuse(`role '${roleid}' does not exist`, 'roleid');
   return role;
 }

@@ -8,7 +8,7 @@ import type { Token } from '../model/user-config.js';
 import { generateTokenSecret, hashTokenSecret } from '../auth/token-secret.js';
 import { encodeSecret, encodeToken, KEYS } from '../store/codec.js';
 import { removeMembersFromAcl } from './acl.js';
-import { commit, type Changes, type ServiceContext } from './context.js';
+import { commit, refuse, type Changes, type ServiceContext } from './context.js';
 import { expiry, text } from './fields.js';
 import { requireUser } from './users.js';
 
@@ -44,7 +44,7 @@ export function createToken(
   const fields = checkFields(input);
   const tokenid = joinTokenId(userid, name);
   const value = generateTokenSecret();
-  return commit(ctx, (changes) => {
+  return commit(ctx, 'create token failed', (changes) => {
     requireUser(changes.snapshot, userid);
     changes.expect(KEYS.user(userid));
     if (changes.snapshot.users.tokens.has(tokenid))
@@ -70,7 +70,7 @@ export function updateToken(
 ): Promise<{ token: Token; value?: string }> {
   const fields = checkFields(input);
   const value = input.regenerate === true ? generateTokenSecret() : undefined;
-  return commit(ctx, (changes) => {
+  return commit(ctx, 'update token failed', (changes) => {
     const current = requireToken(changes, tokenid);
     const base: Token = input.delete?.includes('comment')
       ? { tokenid, expire: current.expire, privsep: current.privsep }
@@ -84,7 +84,7 @@ export function updateToken(
 }
 
 export function deleteToken(ctx: ServiceContext, tokenid: TokenId): Promise<void> {
-  return commit(ctx, (changes) => {
+  return commit(ctx, 'delete token failed', (changes) => {
     requireToken(changes, tokenid);
     deleteTokenEntities(changes, tokenid);
     removeMembersFromAcl(changes, { tokens: [tokenid] });
@@ -93,8 +93,7 @@ export function deleteToken(ctx: ServiceContext, tokenid: TokenId): Promise<void
 
 function requireToken(changes: Changes, tokenid: TokenId): Token {
   const token = changes.snapshot.users.tokens.get(tokenid);
-  if (!token)
-    throw new TesseraError('not_found', `no such token '${tokenid}'`, { field: 'tokenid' });
+  if (!token) throw refuse(`no such token '${tokenid}'`, 'tokenid');
   return token;
 }
 

@@ -9,7 +9,14 @@ import type { Group, User } from '../model/user-config.js';
 import { encodeGroup, encodePassword, encodeUser, KEYS } from '../store/codec.js';
 import type { AccessSnapshot } from '../store/snapshot.js';
 import { removeMembersFromAcl } from './acl.js';
-import { commit, rejected, sequenceFor, type Changes, type ServiceContext } from './context.js';
+import {
+  commit,
+  refuse,
+  rejected,
+  sequenceFor,
+  type Changes,
+  type ServiceContext,
+} from './context.js';
 import { email, expiry, raw, text } from './fields.js';
 import { deleteTokenEntities } from './tokens.js';
 
@@ -45,14 +52,14 @@ function checkFields(fields: UserFields): UserFields {
 
 export function requireUser(snapshot: AccessSnapshot, userid: UserId): User {
   const user = snapshot.users.users.get(userid);
-  if (!user) throw new TesseraError('not_found', `no such user ('${userid}')`, { field: 'userid' });
+  if (!user) throw refuse(`no such user ('${userid}')`, 'userid');
   return user;
 }
 
 function requireGroups(snapshot: AccessSnapshot, groups: readonly GroupId[]): Group[] {
   return groups.map((groupid) => {
     const group = snapshot.users.groups.get(groupid);
-    if (!group) throw rejected(`no such group '${groupid}'`, 'groups');
+    if (!group) throw refuse(`no such group '${groupid}'`, 'groups');
     return group;
   });
 }
@@ -75,13 +82,12 @@ export interface CreateUser extends UserFields {
 
 export function createUser(ctx: ServiceContext, input: CreateUser): Promise<void> {
   const fields = checkFields(input);
-  return commit(ctx, (changes) => {
+  return commit(ctx, 'create user failed', (changes) => {
     const { snapshot } = changes;
     const existing = [...snapshot.users.users.keys()].find(
       (id) => id === input.userid || sameUserIgnoringCase(snapshot, id, input.userid),
     );
-    if (existing !== undefined)
-      throw rejected(`create user failed: user '${input.userid}' already exists`, 'userid');
+    if (existing !== undefined) throw refuse(`user '${input.userid}' already exists`, 'userid');
     const user: User = { userid: input.userid, enable: true, expire: 0, ...fields };
     changes.put(KEYS.user(input.userid), encodeUser(user));
     for (const group of requireGroups(snapshot, input.groups ?? []))
@@ -110,7 +116,7 @@ export function updateUser(ctx: ServiceContext, userid: UserId, input: UpdateUse
     throw new TesseraError('invalid_value', "missing property 'groups' - 'append' requires it", {
       field: 'append',
     });
-  return commit(ctx, (changes) => {
+  return commit(ctx, 'update user failed', (changes) => {
     const { snapshot } = changes;
     const user = requireUser(snapshot, userid);
     const cleared: Record<string, unknown> = { ...user };
@@ -131,7 +137,7 @@ export function updateUser(ctx: ServiceContext, userid: UserId, input: UpdateUse
 }
 
 export function deleteUser(ctx: ServiceContext, userid: UserId): Promise<void> {
-  return commit(ctx, (changes) => {
+  return commit(ctx, 'delete user failed', (changes) => {
     const { snapshot } = changes;
     requireUser(snapshot, userid);
     changes.delete(KEYS.user(userid));
@@ -152,7 +158,7 @@ export function setPasswordHash(ctx: ServiceContext, userid: UserId, hash: strin
   raw('password', hash, 1024);
   if (/\s/.test(hash))
     throw new TesseraError('invalid_value', 'hash contains whitespace', { field: 'password' });
-  return commit(ctx, (changes) => {
+  return commit(ctx, 'set password failed', (changes) => {
     const { snapshot } = changes;
     requireUser(snapshot, userid);
     const key = KEYS.password(userid);
