@@ -56,10 +56,16 @@ export function parseEtcdHosts(spec: string): string[] {
   return hosts;
 }
 
-function grpcCode(err: unknown): string {
+// What etcd answers when it cannot commit: no leader, a lost election, its own proposal
+// timeout (sent as UNKNOWN "context deadline exceeded").
+const NO_QUORUM =
+  /context deadline exceeded|request timed out|no leader|leader changed|timed out waiting for read index|not capable/i;
+
+function grpcCode(err: unknown): 'unavailable' | 'deadline' | 'other' {
   const name = err instanceof Error ? err.constructor.name : '';
   if (name === 'GRPCUnavailableError' || name === 'ClientClosedError') return 'unavailable';
   if (name === 'GRPCDeadlineExceededError') return 'deadline';
+  if (err instanceof Error && NO_QUORUM.test(err.message)) return 'deadline';
   return 'other';
 }
 
@@ -265,58 +271,55 @@ export class EtcdStore implements ConfigStore {
 
   watch(fromRevision: number, listener: WatchListener): () => void {
     let next = fromRevision + 1;
-    const state = { stopped: false };
-    const stoppedNow = (): boolean => state.stopped;
-    let watcher: Watcher | undefined;
+    let stopped = false;
+    let current: Watcher | undefined;
     let memberIndex = this.preferred;
+    let retry: NodeJS.Timeout | undefined;
 
-    const start = async (): Promise<void> => {
-      while (!state.stopped && !this.closed) {
-        const member = this.members[memberIndex % this.members.length];
-        if (!member) return;
-        try {
-          watcher = await member.client
-            .watch()
-            .prefix(this.prefix)
-            .startRevision(String(next))
-            .create();
-        } catch {
-          memberIndex++;
-          await new Promise((resolve) => setTimeout(resolve, 200));
-          continue;
+    // The etcd3 watcher retries its own member forever; instead, a watcher that loses its
+    // member is cancelled (which ends its retries) and the watch moves to the next member,
+    // resuming after the last revision delivered.
+    const attach = (): void => {
+      if (stopped || this.closed) return;
+      const member = this.members[memberIndex % this.members.length];
+      if (!member) return;
+      // `watcher()` attaches at once, like `create()`, but does not wait for the member,
+      // so a dead member cannot hold the watch.
+      const watcher = member.client
+        .watch()
+        .prefix(this.prefix)
+        .startRevision(String(next))
+        .watcher();
+      current = watcher;
+      watcher.on('data', (response: IWatchResponse) => {
+        for (const batch of this.batches(response)) {
+          if (batch.revision < next) continue;
+          next = batch.revision + 1;
+          listener.onChanges(batch);
         }
-        // The caller may have stopped the watch while it was being created.
-        if (stoppedNow()) {
-          await watcher.cancel();
-          return;
-        }
-        watcher.on('data', (response: IWatchResponse) => {
-          for (const batch of this.batches(response)) {
-            if (batch.revision < next) continue;
-            next = batch.revision + 1;
-            listener.onChanges(batch);
-          }
-        });
-        watcher.on('disconnected', () => void failover());
-        watcher.on('error', (err: Error) => {
-          listener.onReset(`etcd watch ended: ${err.message}`);
-          void failover();
-        });
-        return;
-      }
+      });
+      watcher.on('disconnected', () => {
+        moveOn(watcher);
+      });
+      watcher.on('error', (err: Error) => {
+        listener.onReset(`etcd watch ended: ${err.message}`);
+        moveOn(watcher);
+      });
     };
-    const failover = async (): Promise<void> => {
-      const current = watcher;
-      watcher = undefined;
+    const moveOn = (watcher: Watcher): void => {
+      if (current !== watcher) return;
+      current = undefined;
+      void watcher.cancel().catch(() => undefined);
       memberIndex++;
-      if (current) await current.cancel().catch(() => undefined);
-      await start();
+      retry = setTimeout(attach, 200);
     };
-    void start();
+    attach();
     const stop = (): void => {
-      state.stopped = true;
+      stopped = true;
+      clearTimeout(retry);
       this.watches.delete(stop);
-      void watcher?.cancel().catch(() => undefined);
+      void current?.cancel().catch(() => undefined);
+      current = undefined;
     };
     this.watches.add(stop);
     return stop;
