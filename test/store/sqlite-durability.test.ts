@@ -25,9 +25,17 @@ async function runAndKill(file: string, start: number): Promise<number[]> {
   });
   const acknowledged: number[] = [];
   const lines = createInterface({ input: child.stdout });
-  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  const exited = new Promise<void>((resolve) =>
+    child.on('exit', () => {
+      resolve();
+    }),
+  );
   // Lines already in the pipe were acknowledged before the kill: read them all.
-  const drained = new Promise<void>((resolve) => lines.once('close', () => resolve()));
+  const drained = new Promise<void>((resolve) =>
+    lines.once('close', () => {
+      resolve();
+    }),
+  );
   await new Promise<void>((resolve) => {
     lines.on('line', (line) => {
       if (line === 'ready') {
@@ -49,7 +57,9 @@ async function runAndKill(file: string, start: number): Promise<number[]> {
 describe('SQLite store under SIGKILL', { timeout: 300_000 }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'tessera-durability-'));
   const file = join(dir, 'tessera.db');
-  after(() => rmSync(dir, { recursive: true, force: true }));
+  after(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
 
   it(`keeps every acknowledged write across ${String(KILLS)} kills`, async (t) => {
     let next = 1;
