@@ -1,14 +1,22 @@
-// `npm run bench [-- --user-cfg <file>]`: builds, then runs the benchmarks with the given
-// arguments, with the garbage collector exposed so that memory figures are exact.
+// `npm run bench [-- --user-cfg <file>]`: builds, then runs the benchmarks (the permission
+// engine with the given arguments, then the configuration store), with the garbage collector
+// exposed so that memory figures are exact.
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { ensureBuilt, ensureDependencies, root } from './lib.mjs';
 
 ensureDependencies();
 ensureBuilt();
-const result = spawnSync(
-  process.execPath,
-  ['--expose-gc', join(root, 'dist', 'bench', 'main.js'), ...process.argv.slice(2)],
-  { stdio: 'inherit' },
-);
-process.exit(result.status ?? 1);
+for (const [script, args] of [
+  ['main.js', process.argv.slice(2)],
+  ['store.js', []],
+]) {
+  const result = spawnSync(
+    process.execPath,
+    ['--expose-gc', join(root, 'dist', 'bench', script), ...args],
+    {
+      stdio: 'inherit',
+    },
+  );
+  if (result.status !== 0) process.exit(result.status ?? 1);
+}

@@ -212,9 +212,13 @@ export function decodePool(poolid: PoolId, text: string): Pool {
   };
 }
 
-function assignmentsJson<K extends string>(members: ReadonlyMap<K, RoleAssignments>): Json {
-  const out: Json = {};
-  for (const [member, roles] of members) out[member] = Object.fromEntries(roles);
+/** `[member, role, propagate]` triples: arrays parse much faster than objects keyed by id. */
+type Assignment = [string, string, boolean];
+
+function assignmentsJson<K extends string>(members: ReadonlyMap<K, RoleAssignments>): Assignment[] {
+  const out: Assignment[] = [];
+  for (const [member, roles] of members)
+    for (const [role, propagate] of roles) out.push([member, role, propagate]);
   return out;
 }
 
@@ -231,23 +235,27 @@ function assignments<K>(
   field: string,
   check: (v: string) => K | undefined,
 ): Map<K, RoleAssignments> {
-  const value: unknown = json[field] ?? {};
-  if (typeof value !== 'object' || value === null)
-    throw new CodecError(`'${field}' must be an object`);
-  const out = new Map<K, RoleAssignments>();
-  for (const [member, roles] of Object.entries(value as Json)) {
-    const id = check(member);
+  const value: unknown = json[field] ?? [];
+  if (!Array.isArray(value)) throw new CodecError(`'${field}' must be a list`);
+  const out = new Map<K, Map<RoleId, boolean>>();
+  // Ids repeat across entries; each distinct one is checked once.
+  let lastMember = '';
+  let lastId: K | undefined;
+  for (const entry of value as unknown[]) {
+    if (!Array.isArray(entry) || entry.length !== 3)
+      throw new CodecError(`'${field}' entries must be [member, role, propagate]`);
+    const [member, role, propagate] = entry as unknown[];
+    if (typeof member !== 'string' || typeof role !== 'string' || typeof propagate !== 'boolean')
+      throw new CodecError(`bad '${field}' entry`);
+    const id = member === lastMember && lastId !== undefined ? lastId : check(member);
     if (id === undefined) throw new CodecError(`invalid ${field} member '${member}'`);
-    if (typeof roles !== 'object' || roles === null)
-      throw new CodecError(`bad roles of '${member}'`);
-    const map = new Map<RoleId, boolean>();
-    for (const [role, propagate] of Object.entries(roles as Json)) {
-      const roleid = asRoleId(role);
-      if (roleid === undefined || typeof propagate !== 'boolean')
-        throw new CodecError(`bad role '${role}' of '${member}'`);
-      map.set(roleid, propagate);
-    }
-    out.set(id, map);
+    lastMember = member;
+    lastId = id;
+    const roleid = asRoleId(role);
+    if (roleid === undefined) throw new CodecError(`bad role '${role}' of '${member}'`);
+    let roles = out.get(id);
+    if (!roles) out.set(id, (roles = new Map<RoleId, boolean>()));
+    roles.set(roleid, propagate);
   }
   return out;
 }

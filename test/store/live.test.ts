@@ -27,7 +27,9 @@ const ops = parseGroupId('ops');
 
 describe('live snapshots', () => {
   const dir = mkdtempSync(join(tmpdir(), 'tessera-live-'));
-  after(() => { rmSync(dir, { recursive: true, force: true }); });
+  after(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
 
   it('swaps snapshot and permission engine on every change, and never mutates an old one', async () => {
     const live = await LiveAccess.open(new MemoryStore());
