@@ -60,7 +60,7 @@ function writeNode(changes: Changes, path: AclPath, node: AclNode): void {
 
 const EMPTY: AclNode = { users: new Map(), groups: new Map(), tokens: new Map() };
 
-export function modifyAcl(ctx: ServiceContext, change: AclChange): Promise<void> {
+export async function modifyAcl(ctx: ServiceContext, change: AclChange): Promise<void> {
   const users = change.users ?? [];
   const groups = change.groups ?? [];
   const tokens = change.tokens ?? [];

@@ -16,7 +16,7 @@ function requireGroup(snapshot: AccessSnapshot, groupid: GroupId): Group {
   return group;
 }
 
-export function createGroup(
+export async function createGroup(
   ctx: ServiceContext,
   groupid: GroupId,
   input: { readonly comment?: string } = {},
@@ -34,7 +34,7 @@ export function createGroup(
   });
 }
 
-export function updateGroup(
+export async function updateGroup(
   ctx: ServiceContext,
   groupid: GroupId,
   input: { readonly comment?: string },
@@ -51,7 +51,7 @@ export function updateGroup(
   });
 }
 
-export function deleteGroup(ctx: ServiceContext, groupid: GroupId): Promise<void> {
+export async function deleteGroup(ctx: ServiceContext, groupid: GroupId): Promise<void> {
   return commit(ctx, 'delete group failed', (changes) => {
     requireGroup(changes.snapshot, groupid);
     changes.delete(KEYS.group(groupid));

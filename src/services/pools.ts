@@ -21,7 +21,7 @@ function requirePool(snapshot: AccessSnapshot, poolid: PoolId): Pool {
   return pool;
 }
 
-export function createPool(
+export async function createPool(
   ctx: ServiceContext,
   poolid: PoolId,
   input: { readonly comment?: string } = {},
@@ -48,7 +48,11 @@ export interface UpdatePool {
   readonly delete?: boolean;
 }
 
-export function updatePool(ctx: ServiceContext, poolid: PoolId, input: UpdatePool): Promise<void> {
+export async function updatePool(
+  ctx: ServiceContext,
+  poolid: PoolId,
+  input: UpdatePool,
+): Promise<void> {
   const comment = text('comment', input.comment, 2048);
   const vms = (input.vms ?? []).map((vmid) => {
     if (!VMID.test(vmid)) throw invalid('vms', `invalid VM id '${vmid}'`);
@@ -90,7 +94,7 @@ function withComment(comment: string | undefined): { comment?: string } {
   return comment !== undefined ? { comment } : {};
 }
 
-export function deletePool(ctx: ServiceContext, poolid: PoolId): Promise<void> {
+export async function deletePool(ctx: ServiceContext, poolid: PoolId): Promise<void> {
   return commit(ctx, 'delete pool failed', (changes) => {
     const pool = requirePool(changes.snapshot, poolid);
     if (pool.vms.size > 0 || pool.storage.size > 0) throw refuse(`pool '${poolid}' is not empty`);

@@ -78,7 +78,7 @@ export interface RealmResult {
   readonly warnings: readonly string[];
 }
 
-export function createRealm(
+export async function createRealm(
   ctx: ServiceContext,
   realm: RealmId,
   type: RealmType,
@@ -114,7 +114,7 @@ export interface UpdateRealm {
   readonly password?: string;
 }
 
-export function updateRealm(
+export async function updateRealm(
   ctx: ServiceContext,
   realm: RealmId,
   input: UpdateRealm,
@@ -161,7 +161,7 @@ export function updateRealm(
   });
 }
 
-export function deleteRealm(ctx: ServiceContext, realm: RealmId): Promise<void> {
+export async function deleteRealm(ctx: ServiceContext, realm: RealmId): Promise<void> {
   return commit(ctx, 'delete auth server failed', (changes) => {
     const current = changes.snapshot.domains.realms.get(realm);
     if (!current) throw refuse(`domain '${realm}' does not exist`, 'realm');

@@ -19,7 +19,7 @@ function privileges(privs: readonly string[]): Privilege[] {
   return privs as Privilege[];
 }
 
-export function createRole(
+export async function createRole(
   ctx: ServiceContext,
   roleid: RoleId,
   privs: readonly string[] = [],
@@ -37,7 +37,7 @@ export function createRole(
   });
 }
 
-export function updateRole(
+export async function updateRole(
   ctx: ServiceContext,
   roleid: RoleId,
   input: { readonly privs?: readonly string[]; readonly append?: boolean },
@@ -55,7 +55,7 @@ export function updateRole(
   });
 }
 
-export function deleteRole(ctx: ServiceContext, roleid: RoleId): Promise<void> {
+export async function deleteRole(ctx: ServiceContext, roleid: RoleId): Promise<void> {
   if (isBuiltinRole(roleid)) throw rejected(`auto-generated role '${roleid}' cannot be deleted`);
   return commit(ctx, 'delete role failed', (changes) => {
     requireRole(changes.snapshot.users.roles.get(roleid), roleid);

@@ -35,7 +35,7 @@ function checkFields(fields: TokenFields): TokenFields {
   };
 }
 
-export function createToken(
+export async function createToken(
   ctx: ServiceContext,
   userid: UserId,
   name: TokenName,
@@ -63,7 +63,7 @@ export interface UpdateToken extends TokenFields {
   readonly delete?: readonly 'comment'[];
 }
 
-export function updateToken(
+export async function updateToken(
   ctx: ServiceContext,
   tokenid: TokenId,
   input: UpdateToken,
@@ -83,7 +83,7 @@ export function updateToken(
   });
 }
 
-export function deleteToken(ctx: ServiceContext, tokenid: TokenId): Promise<void> {
+export async function deleteToken(ctx: ServiceContext, tokenid: TokenId): Promise<void> {
   return commit(ctx, 'delete token failed', (changes) => {
     requireToken(changes, tokenid);
     deleteTokenEntities(changes, tokenid);

@@ -80,7 +80,7 @@ export interface CreateUser extends UserFields {
   readonly groups?: readonly GroupId[];
 }
 
-export function createUser(ctx: ServiceContext, input: CreateUser): Promise<void> {
+export async function createUser(ctx: ServiceContext, input: CreateUser): Promise<void> {
   const fields = checkFields(input);
   return commit(ctx, 'create user failed', (changes) => {
     const { snapshot } = changes;
@@ -110,7 +110,11 @@ export interface UpdateUser extends UserFields {
   readonly delete?: readonly UserField[];
 }
 
-export function updateUser(ctx: ServiceContext, userid: UserId, input: UpdateUser): Promise<void> {
+export async function updateUser(
+  ctx: ServiceContext,
+  userid: UserId,
+  input: UpdateUser,
+): Promise<void> {
   const fields = checkFields(input);
   if (input.append === true && input.groups === undefined)
     throw new TesseraError('invalid_value', "missing property 'groups' - 'append' requires it", {
@@ -136,7 +140,7 @@ export function updateUser(ctx: ServiceContext, userid: UserId, input: UpdateUse
   });
 }
 
-export function deleteUser(ctx: ServiceContext, userid: UserId): Promise<void> {
+export async function deleteUser(ctx: ServiceContext, userid: UserId): Promise<void> {
   return commit(ctx, 'delete user failed', (changes) => {
     const { snapshot } = changes;
     requireUser(snapshot, userid);
@@ -152,7 +156,11 @@ export function deleteUser(ctx: ServiceContext, userid: UserId): Promise<void> {
 }
 
 /** Stores the password hash of a `pve` user (hashing is the realm's business). */
-export function setPasswordHash(ctx: ServiceContext, userid: UserId, hash: string): Promise<void> {
+export async function setPasswordHash(
+  ctx: ServiceContext,
+  userid: UserId,
+  hash: string,
+): Promise<void> {
   if (splitUserId(userid).realm !== 'pve')
     throw rejected(`can't store a password for '${userid}': only the pve realm keeps passwords`);
   raw('password', hash, 1024);
