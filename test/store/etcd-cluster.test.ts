@@ -19,6 +19,7 @@ import { createUser } from '../../src/services/users.js';
 import { EtcdStore, parseEtcdHosts } from '../../src/store/etcd.js';
 import { LiveAccess } from '../../src/store/live.js';
 import { startEtcdCluster, type EtcdCluster } from '../support/etcd-cluster.js';
+import { runCli } from '../support/cli.js';
 import { repoRoot } from '../support/conformance.js';
 
 /** The other process and the lines it prints. */
@@ -118,6 +119,8 @@ describe('etcd cluster of three members', { timeout: 120_000 }, () => {
       `write-to-visible delay over 20 changes: median ${String(delays[10])} ms, max ${String(delays[19])} ms`,
     );
     assert.equal(await child.can('alice@pve', '/vms/100', 'VM.Console'), true);
+    const shown = await runCli('--store', cluster.url, 'config', 'show', 'user.cfg');
+    assert.match(shown.stdout, /^group:ops:alice@pve::$/m);
   });
 
   it('keeps serving reads and checks without quorum, refuses writes quickly, and recovers', async (t) => {
@@ -132,6 +135,18 @@ describe('etcd cluster of three members', { timeout: 120_000 }, () => {
     assert.equal(await child.can('alice@pve', '/vms/100', 'VM.Console'), true);
     const stale = await live.store.snapshot();
     assert.equal(stale.revision, revision);
+    // A one-shot command reads the same way.
+    const cli = await runCli(
+      '--store',
+      cluster.url,
+      'user',
+      'permissions',
+      'alice@pve',
+      '--path',
+      '/vms/7',
+    );
+    assert.equal(cli.status, 0, cli.stderr);
+    assert.match(cli.stdout, /\/vms\/7 .*VM\.Console/);
 
     // Writes fail with store_read_only, each well within 5 s.
     for (let i = 0; i < 3; i++) {
