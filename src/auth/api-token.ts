@@ -1,0 +1,57 @@
+/**
+ * API token authentication: `Authorization: PVEAPIToken=<user>@<realm>!<name>=<secret>`,
+ * checked as Proxmox checks it, with its failure messages (for the audit log, never for the
+ * client, who only hears `401 Authentication failed!`).
+ */
+import { asTokenId, asUserId, splitTokenId, type TokenId } from '../model/ids.js';
+import type { AccessSnapshot } from '../store/snapshot.js';
+import { verifyTokenSecret } from './token-secret.js';
+
+/** Why an authentication failed: for administrators and logs only. */
+export class AuthFailure extends Error {}
+
+/** The token value of an Authorization header, or `undefined` when it carries none. */
+export function apiTokenFromHeader(authorization: string | undefined): string | undefined {
+  if (authorization === undefined) return undefined;
+  const match = /(?:^|\s)PVEAPIToken(?:=| )([^;]*)/.exec(authorization);
+  if (!match) return undefined;
+  try {
+    return decodeURIComponent(match[1] ?? '');
+  } catch {
+    return match[1] ?? '';
+  }
+}
+
+/** The user behind an id must exist, be enabled and not have expired. */
+export function checkUserEnabled(snapshot: AccessSnapshot, userid: string, now: number): void {
+  const id = asUserId(userid);
+  const user = id === undefined ? undefined : snapshot.users.users.get(id);
+  if (!user) throw new AuthFailure(`no such user ('${userid}')`);
+  if (!user.enable) throw new AuthFailure(`user '${userid}' is disabled`);
+  if (user.expire !== 0 && user.expire < now)
+    throw new AuthFailure(`user '${userid}' access expired`);
+}
+
+/** Checks `<tokenid>=<secret>` and returns the token id, or throws {@link AuthFailure}. */
+export function authenticateApiToken(
+  snapshot: AccessSnapshot,
+  value: string,
+  now: number,
+): TokenId {
+  const split = value.lastIndexOf('=');
+  if (split < 0) throw new AuthFailure('no tokenid specified');
+  const tokenid = asTokenId(value.slice(0, split));
+  if (tokenid === undefined)
+    throw new AuthFailure(`'${value.slice(0, split)}' is not a valid token ID`);
+  const secret = value.slice(split + 1);
+  const { user, name } = splitTokenId(tokenid);
+  checkUserEnabled(snapshot, user, now);
+  const token = snapshot.users.tokens.get(tokenid);
+  if (!token) throw new AuthFailure(`no such token '${name}' for user '${user}'`);
+  if (token.expire !== 0 && token.expire < now)
+    throw new AuthFailure(`token '${name}' access expired`);
+  const stored = snapshot.tokenSecrets.get(tokenid);
+  if (stored === undefined || !verifyTokenSecret(stored, secret))
+    throw new AuthFailure('invalid token value!');
+  return tokenid;
+}

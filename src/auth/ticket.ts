@@ -1,0 +1,194 @@
+/**
+ * Proxmox tickets: `<prefix>:[<data>:]<HEX8 time>::<base64 signature>`, where the signature
+ * covers everything before `::` (plus `:<secret data>` when the ticket is bound to one, as
+ * partial TFA tickets are bound to the user logging in).
+ *
+ * Tessera signs with Ed25519 keys; it also verifies RSA keys (PKCS#1 v1.5 with SHA-1, as
+ * Proxmox signs, or SHA-256), so tickets of an imported Proxmox key stay valid until they
+ * expire. The accepted age window follows Proxmox exactly, including its rule that a ticket
+ * may not predate the key that signed it (see `window`).
+ */
+import { sign, verify, type KeyObject } from 'node:crypto';
+
+export interface TicketKey {
+  readonly publicKey: KeyObject;
+  /** Present for the key that signs; verifying keys need only the public half. */
+  readonly privateKey?: KeyObject;
+  /** Unix time the key was made (for the previous key: when it was replaced). */
+  readonly created: number;
+}
+
+export interface TicketKeyRing {
+  readonly current: TicketKey;
+  /** The key before the last rotation; tickets it signed before then stay valid. */
+  readonly previous?: TicketKey;
+}
+
+export interface VerifiedTicket {
+  /** The data part, unescaped (a user id, or `!tfa!<challenge>` for a partial ticket). */
+  readonly data: string;
+  /** Seconds since the ticket was issued; negative for a ticket from a clock ahead. */
+  readonly age: number;
+}
+
+/** How long a full ticket lives, and the clock skew Proxmox tolerates. */
+export const TICKET_LIFETIME = 7200;
+export const CLOCK_SKEW = 300;
+export const KEY_LIFETIME = 86_400;
+
+export function hex8(time: number): string {
+  return Math.floor(time).toString(16).toUpperCase().padStart(8, '0');
+}
+
+/** Proxmox escapes only `:` in the data part. */
+function escapeData(data: string): string {
+  return data.replaceAll(':', '%3A');
+}
+
+/** Perl's `uri_unescape`: every `%XX` becomes its byte; the bytes are read as UTF-8. */
+function unescapeData(data: string): string {
+  if (!data.includes('%')) return data;
+  const bytes: number[] = [];
+  for (let i = 0; i < data.length; i++) {
+    const hex = data.slice(i + 1, i + 3);
+    if (data[i] === '%' && /^[0-9A-Fa-f]{2}$/.test(hex)) {
+      bytes.push(parseInt(hex, 16));
+      i += 2;
+    } else {
+      bytes.push(...Buffer.from(data[i] ?? '', 'utf8'));
+    }
+  }
+  return Buffer.from(bytes).toString('utf8');
+}
+
+function signBytes(key: KeyObject, text: string): Buffer {
+  const data = Buffer.from(text, 'utf8');
+  return key.asymmetricKeyType === 'ed25519' ? sign(null, data, key) : sign('sha1', data, key);
+}
+
+function signatureValid(key: KeyObject, text: string, signature: Buffer): boolean {
+  const data = Buffer.from(text, 'utf8');
+  if (key.asymmetricKeyType === 'ed25519') return verify(null, data, key, signature);
+  return verify('sha1', data, key, signature) || verify('sha256', data, key, signature);
+}
+
+/** A ticket for `data` issued at `now`, signed with the ring's current key. */
+export function signTicket(
+  ring: TicketKeyRing,
+  prefix: string,
+  data: string | undefined,
+  now: number,
+  secretData?: string,
+): string {
+  const key = ring.current.privateKey;
+  if (!key) throw new Error('the current ticket key has no private half');
+  if (data !== undefined && /\s/.test(data))
+    throw new Error('ticket data must not hold whitespace');
+  const plain = `${prefix}:${data === undefined ? '' : `${escapeData(data)}:`}${hex8(now)}`;
+  const signed = secretData === undefined ? plain : `${plain}:${secretData}`;
+  return `${plain}::${signBytes(key, signed).toString('base64')}`;
+}
+
+/**
+ * The (exclusive) bounds of a full ticket's age for the key that verified it, or
+ * `undefined` when the key may not be used any more.
+ */
+function window(
+  ring: TicketKeyRing,
+  which: 'current' | 'previous',
+  now: number,
+): { min: number; max: number } | undefined {
+  if (which === 'previous') {
+    const rotated = ring.previous?.created ?? 0;
+    // Only tickets issued before the rotation (give or take the skew).
+    return { min: now - rotated - CLOCK_SKEW, max: TICKET_LIFETIME };
+  }
+  const keyAge = Math.max(0, now - ring.current.created);
+  let min = -CLOCK_SKEW;
+  let max = TICKET_LIFETIME;
+  // A ticket cannot be older than the key that signed it.
+  if (keyAge < TICKET_LIFETIME) max = keyAge + CLOCK_SKEW;
+  // A key past its lifetime (rotation overdue) only vouches for recent tickets.
+  if (keyAge > KEY_LIFETIME) min = keyAge - KEY_LIFETIME;
+  if (min > TICKET_LIFETIME) return undefined;
+  return { min, max };
+}
+
+interface Parsed {
+  readonly plain: string;
+  readonly data: string;
+  readonly issued: number;
+  readonly signature: Buffer;
+}
+
+function parse(ticket: string, prefix: string): Parsed | undefined {
+  if (!ticket.startsWith(`${prefix}:`) || /\s/.test(ticket)) return undefined;
+  const split = ticket.lastIndexOf('::');
+  if (split < 0) return undefined;
+  const plain = ticket.slice(0, split);
+  const signatureText = ticket.slice(split + 2);
+  if (signatureText === '' || signatureText.includes(':')) return undefined;
+  const match = /^([^:]+):(?:(\S+):)?([A-Z0-9]{8})$/.exec(plain);
+  if (match?.[1] !== prefix) return undefined;
+  return {
+    plain,
+    data: match[2] ?? '',
+    issued: parseInt(match[3] ?? '', 16),
+    signature: Buffer.from(signatureText, 'base64'),
+  };
+}
+
+function signedText(parsed: Parsed, secretData: string | undefined): string {
+  return secretData === undefined ? parsed.plain : `${parsed.plain}:${secretData}`;
+}
+
+export interface VerifyOptions {
+  readonly now: number;
+  /** The secret data the ticket is bound to (the user id for partial TFA tickets). */
+  readonly secretData?: string;
+}
+
+/** A `PVE:` ticket, checked against the current key and then the previous one. */
+export function verifyTicket(
+  ring: TicketKeyRing,
+  ticket: string,
+  options: VerifyOptions,
+): VerifiedTicket | undefined {
+  const parsed = parse(ticket, 'PVE');
+  if (!parsed) return undefined;
+  const text = signedText(parsed, options.secretData);
+  const age = options.now - parsed.issued;
+  for (const which of ['current', 'previous'] as const) {
+    const key = ring[which];
+    if (!key || !signatureValid(key.publicKey, text, parsed.signature)) continue;
+    const bounds = window(ring, which, options.now);
+    if (!bounds || !(age > bounds.min && age < bounds.max)) return undefined;
+    return { data: unescapeData(parsed.data), age };
+  }
+  return undefined;
+}
+
+/**
+ * A short-lived ticket bound to secret data (VNC and tunnel tickets): current key only, and
+ * only while that key is within its lifetime.
+ */
+export function verifyScopedTicket(
+  ring: TicketKeyRing,
+  prefix: string,
+  ticket: string,
+  options: { now: number; secretData: string; minAge: number; maxAge: number },
+): boolean {
+  if (options.now - ring.current.created > KEY_LIFETIME) return false;
+  const parsed = parse(ticket, prefix);
+  if (!parsed) return false;
+  const age = options.now - parsed.issued;
+  return (
+    signatureValid(
+      ring.current.publicKey,
+      signedText(parsed, options.secretData),
+      parsed.signature,
+    ) &&
+    age > options.minAge &&
+    age < options.maxAge
+  );
+}
