@@ -1,0 +1,42 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { readConformanceJson } from '../../test/support/conformance.js';
+import { hashPassword, verifyPassword } from './password.js';
+
+interface CryptVectors {
+  readonly verify: readonly { password: string; hash: string; valid: boolean }[];
+}
+
+describe('pve realm passwords', () => {
+  it('verifies the crypt(3) vectors of proxmox-rs', async () => {
+    const { verify } = readConformanceJson<CryptVectors>('proxmox-rs', 'crypt.json');
+    assert.equal(verify.length, 2);
+    for (const v of verify) assert.equal((await verifyPassword(v.hash, v.password)).ok, v.valid);
+  });
+
+  it('verifies SHA-512 and custom-round hashes as Linux writes them, and asks for a rehash', async () => {
+    // python3 crypt.crypt('correct horse', ...) on Debian.
+    for (const hash of [
+      '$6$saltsalt$hRM5XZ86KXEw9UOmjigeVqFgULtFB2sgpC9lXQDfMib3Zgw7mEiUvBJI2EplzfAqxL5Vvwp2scFtv/uamSo5z0',
+      '$6$rounds=10000$saltsalt$EMCAJaVdD8QpgIn1w2Sq1C8/BIypyMaemdjCDgDu8NxiKn5cVOzQe8ZMNovWPPitzBG6NZOSXfpu45VIxD1OF0',
+      '$5$rounds=10000$saltsalt$zoVzFxtD/FUIWmi1BdjqRCHLUq8RVIwaCrFcb2X8/B9',
+    ]) {
+      assert.deepEqual(await verifyPassword(hash, 'correct horse'), { ok: true, rehash: true });
+      assert.deepEqual(await verifyPassword(hash, 'correct horsf'), { ok: false, rehash: false });
+    }
+  });
+
+  it('hashes new passwords with argon2id, salted', async () => {
+    const first = await hashPassword('correct horse');
+    const second = await hashPassword('correct horse');
+    assert.match(first, /^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
+    assert.notEqual(first, second);
+    assert.deepEqual(await verifyPassword(first, 'correct horse'), { ok: true, rehash: false });
+    assert.deepEqual(await verifyPassword(first, 'correct horsf'), { ok: false, rehash: false });
+  });
+
+  it('refuses what is not a hash it knows', async () => {
+    for (const stored of ['', '*', '!', 'plain', '$1$abc$def', '$argon2id$garbage'])
+      assert.equal((await verifyPassword(stored, 'plain')).ok, false);
+  });
+});
