@@ -49,7 +49,11 @@ export async function importPveDir(
   const entries = encodeAccessConfig({ ...config, tokenSecrets });
 
   const current = await store.snapshot();
-  const existing = [...current.entries.keys()].filter((key) => parseKey(key) !== undefined);
+  // Tessera's own keys are not part of the Proxmox configuration and survive a replace.
+  const existing = [...current.entries.keys()].filter((key) => {
+    const kind = parseKey(key)?.kind;
+    return kind !== undefined && kind !== 'serverKey';
+  });
   if (existing.length > 0 && options.replace !== true) {
     throw new TesseraError(
       'rejected',

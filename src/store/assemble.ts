@@ -68,6 +68,7 @@ export class SnapshotAssembler {
   private readonly passwords = new Map<string, Ordered<string>>();
   private readonly tokenSecrets = new Map<TokenId, string>();
   private readonly realmSecrets = new Map<RealmId, string>();
+  private readonly serverKeys = new Map<string, string>();
   private readonly tfa = new Map<UserId, Ordered<TfaUser>>();
   private readonly revisions = new Map<string, number>();
   private readonly sequence = new Map<string, number>();
@@ -123,6 +124,7 @@ export class SnapshotAssembler {
       shadow,
       tokenSecrets: new Map(this.tokenSecrets),
       realmSecrets: new Map(this.realmSecrets),
+      serverKeys: new Map(this.serverKeys),
       tfa: { users: byOrder(this.tfa) },
       revisions: new Map(this.revisions),
       sequence: new Map(this.sequence),
@@ -164,6 +166,9 @@ export class SnapshotAssembler {
         break;
       case 'realmSecret':
         this.realmSecrets.delete(id as RealmId);
+        break;
+      case 'serverKey':
+        this.serverKeys.delete(id);
         break;
     }
   }
@@ -224,6 +229,9 @@ export class SnapshotAssembler {
         this.tokenSecrets.set(tokenid, decodeSecret(value));
         break;
       }
+      case 'serverKey':
+        this.serverKeys.set(id, value);
+        break;
       case 'realmSecret': {
         const realmid = need(asRealmId(id), 'realm', id);
         this.realmSecrets.set(realmid, decodeSecret(value));

@@ -53,6 +53,8 @@ export const KEYS = {
   password: (id: UserId) => `secrets/passwords/${id}`,
   tokenSecret: (id: TokenId) => `secrets/tokens/${id}`,
   realmSecret: (id: RealmId) => `secrets/realms/${id}`,
+  /** Tessera's own keys (ticket signing, CSRF): not part of a Proxmox configuration. */
+  serverKey: (name: string) => `secrets/keys/${name}`,
 } as const;
 
 export type EntityKind = keyof typeof KEYS;

@@ -8,6 +8,8 @@ import type { AccessConfig } from './encode.js';
 export interface AccessSnapshot extends AccessConfig {
   /** Increases with every change; equal revisions mean equal content. */
   readonly revision: number;
+  /** Tessera's own keys by name (`ticket`, `csrf`), as stored; see auth/server-keys.ts. */
+  readonly serverKeys: ReadonlyMap<string, string>;
   /** The store revision of each key, for conditions on the entities a change touches. */
   readonly revisions: ReadonlyMap<string, number>;
   /**
