@@ -15,7 +15,9 @@ import { commit, refuse, rejected, type ServiceContext } from './context.js';
 
 function privileges(privs: readonly string[]): Privilege[] {
   for (const priv of privs)
-    if (!isPrivilege(priv)) throw invalid('privs', `invalid format - invalid privilege '${priv}'`);
+    // Proxmox's format errors keep their newline, and clients see it.
+    if (!isPrivilege(priv))
+      throw invalid('privs', `invalid format - invalid privilege '${priv}'\n`);
   return privs as Privilege[];
 }
 

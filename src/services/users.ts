@@ -9,14 +9,7 @@ import type { Group, User } from '../model/user-config.js';
 import { encodeGroup, encodePassword, encodeUser, KEYS } from '../store/codec.js';
 import type { AccessSnapshot } from '../store/snapshot.js';
 import { removeMembersFromAcl } from './acl.js';
-import {
-  commit,
-  refuse,
-  rejected,
-  sequenceFor,
-  type Changes,
-  type ServiceContext,
-} from './context.js';
+import { commit, refuse, sequenceFor, type Changes, type ServiceContext } from './context.js';
 import { email, expiry, raw, text } from './fields.js';
 import { deleteTokenEntities } from './tokens.js';
 
@@ -78,6 +71,8 @@ function setMembership(changes: Changes, group: Group, userid: UserId, member: b
 export interface CreateUser extends UserFields {
   readonly userid: UserId;
   readonly groups?: readonly GroupId[];
+  /** The password hash of a `pve` user, stored in the same transaction. */
+  readonly passwordHash?: string;
 }
 
 export async function createUser(ctx: ServiceContext, input: CreateUser): Promise<void> {
@@ -92,6 +87,7 @@ export async function createUser(ctx: ServiceContext, input: CreateUser): Promis
     changes.put(KEYS.user(input.userid), encodeUser(user));
     for (const group of requireGroups(snapshot, input.groups ?? []))
       setMembership(changes, group, input.userid, true);
+    if (input.passwordHash !== undefined) putPassword(changes, input.userid, input.passwordHash);
   });
 }
 
@@ -161,15 +157,19 @@ export async function setPasswordHash(
   userid: UserId,
   hash: string,
 ): Promise<void> {
-  if (splitUserId(userid).realm !== 'pve')
-    throw rejected(`can't store a password for '${userid}': only the pve realm keeps passwords`);
   raw('password', hash, 1024);
-  if (/\s/.test(hash))
-    throw new TesseraError('invalid_value', 'hash contains whitespace', { field: 'password' });
   return commit(ctx, 'set password failed', (changes) => {
-    const { snapshot } = changes;
-    requireUser(snapshot, userid);
-    const key = KEYS.password(userid);
-    changes.put(key, encodePassword(hash, sequenceFor(snapshot, key)));
+    requireUser(changes.snapshot, userid);
+    putPassword(changes, userid, hash);
   });
+}
+
+function putPassword(changes: Changes, userid: UserId, hash: string): void {
+  const { realm } = splitUserId(userid);
+  const type = changes.snapshot.domains.realms.get(realm)?.type ?? realm;
+  if (type !== 'pve') throw refuse(`can't set password on auth type '${type}'`, 'password');
+  if (/[\s:]/.test(hash))
+    throw refuse('the password hash contains whitespace or a colon', 'password');
+  const key = KEYS.password(userid);
+  changes.put(key, encodePassword(hash, sequenceFor(changes.snapshot, key)));
 }

@@ -242,7 +242,7 @@ describe('api-flows.json configuration changes through the services', () => {
         assert.equal(failure.code, 'invalid_value');
         const field = failure.field ?? '';
         assert.ok(field in errors, `field ${field} not in ${Object.keys(errors).join(',')}`);
-        assert.equal(failure.detail, errors[field]?.trimEnd());
+        assert.equal(failure.detail.trimEnd(), errors[field]?.trimEnd());
       } else {
         assert.equal(failure.detail, message?.trimEnd());
         // An id that fails to parse is a 400 here; Proxmox checks it inside the handler (500).

@@ -1,0 +1,199 @@
+/**
+ * The HTTP API under `/api2/json`, in Proxmox's wire format. Each resource module registers
+ * its methods through {@link Api.route}, which merges and checks the parameters,
+ * authenticates the caller (unless the method is open to the world), refuses API tokens
+ * where Proxmox does, and turns every failure into Proxmox's error shape.
+ */
+import cookie from '@fastify/cookie';
+import formbody from '@fastify/formbody';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { serverKeys } from '../auth/server-keys.js';
+import type { PermissionEngine } from '../permissions/engine.js';
+import { liveContext, type ServiceContext } from '../services/context.js';
+import type { LiveAccess } from '../store/live.js';
+import type { AccessSnapshot } from '../store/snapshot.js';
+import { authenticateRequest, AuthenticationError, type Caller } from './caller.js';
+import { Checks } from './checks.js';
+import { ApiError, errorBody, forbidden, JSON_CONTENT_TYPE } from './http.js';
+import { checkParams, mergeParams, type Params, type Schema } from './params.js';
+
+export interface ApiOptions {
+  readonly live: LiveAccess;
+  /** Unix seconds; injected by tests. */
+  readonly now?: () => number;
+  /** How long a failed authentication is held before the 401 goes out (Proxmox: 3 s). */
+  readonly authFailureDelayMs?: number;
+  /** Where authentication failures are reported (the auth log). */
+  readonly onAuthFailure?: (event: AuthFailureEvent) => void;
+}
+
+export interface AuthFailureEvent {
+  readonly rhost: string;
+  readonly user: string;
+  readonly reason: string;
+}
+
+export interface Context<S extends Schema> {
+  readonly params: Params<S>;
+  readonly snapshot: AccessSnapshot;
+  readonly engine: PermissionEngine;
+  readonly services: ServiceContext;
+  readonly now: number;
+  readonly request: FastifyRequest;
+  readonly reply: FastifyReply;
+}
+
+export interface AuthedContext<S extends Schema> extends Context<S> {
+  readonly caller: Caller;
+  readonly checks: Checks;
+}
+
+type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
+
+export interface Api {
+  readonly options: ApiOptions;
+  /** A method any caller may use, authenticated or not (Proxmox's `world`). */
+  open<S extends Schema>(
+    method: Method,
+    path: string,
+    schema: S,
+    handler: (ctx: Context<S>) => unknown,
+  ): void;
+  /** A method for authenticated callers; `tokens: false` refuses API tokens. */
+  route<S extends Schema>(
+    method: Method,
+    path: string,
+    schema: S,
+    handler: (ctx: AuthedContext<S>) => unknown,
+    options?: { readonly tokens?: boolean },
+  ): void;
+  delay(startedMs: number): Promise<void>;
+  clientAddress(request: FastifyRequest): string;
+}
+
+const PREFIX = '/api2/json';
+
+export function createApi(app: FastifyInstance, options: ApiOptions): Api {
+  const now = options.now ?? (() => Math.floor(Date.now() / 1000));
+  const failureDelay = options.authFailureDelayMs ?? 3000;
+
+  const rawParams = (request: FastifyRequest): Record<string, unknown> =>
+    mergeParams(
+      request.query as Record<string, unknown> | undefined,
+      typeof request.body === 'object' && request.body !== null
+        ? (request.body as Record<string, unknown>)
+        : undefined,
+      request.params as Record<string, unknown> | undefined,
+    );
+
+  const base = <S extends Schema>(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    schema: S,
+  ): Context<S> => {
+    const snapshot = options.live.snapshot;
+    return {
+      params: checkParams(schema, rawParams(request)),
+      snapshot,
+      engine: options.live.permissions(),
+      services: liveContext(options.live),
+      now: now(),
+      request,
+      reply,
+    };
+  };
+
+  const send = (reply: FastifyReply, data: unknown): void => {
+    void reply.type(JSON_CONTENT_TYPE).send(JSON.stringify({ data: data ?? null }));
+  };
+
+  const api: Api = {
+    options,
+    open(method, path, schema, handler) {
+      app.route({
+        method,
+        url: PREFIX + path,
+        handler: async (request, reply) => {
+          send(reply, await handler(base(request, reply, schema)));
+        },
+      });
+    },
+    route(method, path, schema, handler, routeOptions = {}) {
+      app.route({
+        method,
+        url: PREFIX + path,
+        handler: async (request, reply) => {
+          const started = Date.now();
+          const snapshot = options.live.snapshot;
+          let caller: Caller;
+          try {
+            caller = authenticateRequest(
+              snapshot,
+              serverKeys(snapshot),
+              {
+                method: request.method,
+                cookie: request.cookies['PVEAuthCookie'],
+                authorization: request.headers.authorization,
+                csrf: headerValue(request.headers['csrfpreventiontoken']),
+              },
+              now(),
+            );
+          } catch (err) {
+            if (err instanceof AuthenticationError) {
+              options.onAuthFailure?.({
+                rhost: api.clientAddress(request),
+                user: '',
+                reason: err.reason,
+              });
+              await api.delay(started);
+            }
+            throw err;
+          }
+          if (routeOptions.tokens === false && caller.token !== undefined) {
+            throw forbidden(
+              `URI '${path.replace(/^\/access/, '')}' not available with API token, need proper ticket.\n`,
+            );
+          }
+          const ctx = base(request, reply, schema);
+          send(
+            reply,
+            await handler({ ...ctx, caller, checks: new Checks(caller, ctx.engine, ctx.snapshot) }),
+          );
+        },
+      });
+    },
+    async delay(startedMs) {
+      const wait = startedMs + failureDelay - Date.now();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    },
+    clientAddress(request) {
+      return request.ip;
+    },
+  };
+  return api;
+}
+
+function headerValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** The Fastify instance with Proxmox's body parsing and error shape. */
+export async function createApp(): Promise<FastifyInstance> {
+  const app = Fastify({ logger: false, bodyLimit: 1024 * 1024 });
+  await app.register(formbody);
+  await app.register(cookie);
+  app.setErrorHandler((err, _request, reply) => {
+    const { status, body } =
+      err instanceof ApiError || !(err instanceof Error) || !('statusCode' in err)
+        ? errorBody(err)
+        : errorBody(new ApiError(Number(err.statusCode) || 500, err.message));
+    void reply.code(status).type(JSON_CONTENT_TYPE).send(JSON.stringify(body));
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const { status, body } = errorBody(
+      new ApiError(501, `Method '${request.method} ${request.url}' not implemented`),
+    );
+    void reply.code(status).type(JSON_CONTENT_TYPE).send(JSON.stringify(body));
+  });
+  return app;
+}

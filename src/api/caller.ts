@@ -1,0 +1,94 @@
+/**
+ * Who is calling: a ticket (cookie `PVEAuthCookie`, or `Authorization: PVEAuthCookie=...`)
+ * or an API token (`Authorization: PVEAPIToken=...`), checked as Proxmox checks them. A
+ * state-changing request authenticated by ticket must carry its CSRF token.
+ */
+import {
+  apiTokenFromHeader,
+  authenticateApiToken,
+  AuthFailure,
+  checkUserEnabled,
+} from '../auth/api-token.js';
+import { verifyCsrfToken } from '../auth/csrf.js';
+import type { ServerKeys } from '../auth/server-keys.js';
+import { verifyTicket } from '../auth/ticket.js';
+import { asUserId, ownerOf, type Authid, type TokenId, type UserId } from '../model/ids.js';
+import type { AccessSnapshot } from '../store/snapshot.js';
+import { ApiError } from './http.js';
+
+export interface Caller {
+  readonly authid: Authid;
+  /** The user, or the token's owner. */
+  readonly userid: UserId;
+  readonly token?: TokenId;
+}
+
+export interface Credentials {
+  readonly method: string;
+  readonly cookie: string | undefined;
+  readonly authorization: string | undefined;
+  readonly csrf: string | undefined;
+}
+
+/** Why authentication failed, for the log; the client hears only the 401. */
+export class AuthenticationError extends ApiError {
+  constructor(
+    message: string,
+    readonly reason: string,
+  ) {
+    super(401, message);
+  }
+}
+
+export function ticketFromHeaders(
+  cookie: string | undefined,
+  authorization: string | undefined,
+): string | undefined {
+  if (cookie !== undefined && cookie !== '') return cookie;
+  const match = /(?:^|\s)PVEAuthCookie=([^;\s]+)/.exec(authorization ?? '');
+  return match?.[1] === undefined ? undefined : decodeURIComponent(match[1]);
+}
+
+export function authenticateRequest(
+  snapshot: AccessSnapshot,
+  keys: ServerKeys | undefined,
+  credentials: Credentials,
+  now: number,
+): Caller {
+  const ticket = ticketFromHeaders(credentials.cookie, credentials.authorization);
+  if (ticket !== undefined) {
+    const verified = keys ? verifyTicket(keys.ring, ticket, { now }) : undefined;
+    const userid = verified && !verified.data.startsWith('!') ? asUserId(verified.data) : undefined;
+    if (userid === undefined)
+      throw new AuthenticationError('Authentication failed!', 'invalid ticket');
+    try {
+      checkUserEnabled(snapshot, userid, now);
+    } catch (err) {
+      throw new AuthenticationError(
+        'Authentication failed!',
+        err instanceof Error ? err.message : String(err),
+      );
+    }
+    if (credentials.method !== 'GET' && credentials.method !== 'HEAD') {
+      const token = credentials.csrf ?? '';
+      if (!keys || !verifyCsrfToken(keys.csrfSecret, userid, token, now))
+        throw new AuthenticationError(
+          'Permission denied - invalid csrf token',
+          'invalid csrf token',
+        );
+    }
+    return { authid: userid, userid };
+  }
+  const value = apiTokenFromHeader(credentials.authorization);
+  if (value !== undefined) {
+    try {
+      const tokenid = authenticateApiToken(snapshot, value, now);
+      return { authid: tokenid, userid: ownerOf(tokenid), token: tokenid };
+    } catch (err) {
+      if (err instanceof AuthFailure)
+        throw new AuthenticationError('Authentication failed!', err.message);
+      throw err;
+    }
+  }
+  throw new AuthenticationError('No ticket', 'no ticket');
+}

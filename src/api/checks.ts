@@ -1,0 +1,115 @@
+/**
+ * Proxmox's permission expressions for API methods (`perm`, `userid-group`,
+ * `userid-param`, `perm-modify`), with its 403 messages. `root@pam` passes every check.
+ */
+import { normalizeAclPath } from '../model/acl-path.js';
+import { ROOT_USERID, splitUserId, type GroupId, type UserId } from '../model/ids.js';
+import type { Privilege } from '../model/privileges.js';
+import type { PermissionEngine } from '../permissions/engine.js';
+import type { AccessSnapshot } from '../store/snapshot.js';
+import type { Caller } from './caller.js';
+import { forbidden } from './http.js';
+
+export class Checks {
+  constructor(
+    readonly caller: Caller,
+    readonly engine: PermissionEngine,
+    readonly snapshot: AccessSnapshot,
+  ) {}
+
+  get isRoot(): boolean {
+    return this.caller.authid === ROOT_USERID;
+  }
+
+  has(path: string, privilege: Privilege): boolean {
+    return this.isRoot || this.engine.can(this.caller.authid, path, privilege);
+  }
+
+  /** `['perm', path, privs]`: all of them (or any, with `any`). */
+  perm(path: string, privileges: readonly Privilege[], any = false): void {
+    if (this.isRoot) return;
+    const normalized = normalizeAclPath(path) ?? path;
+    if (any) {
+      if (!privileges.some((p) => this.has(normalized, p)))
+        throw forbidden(`${normalized}, ${privileges.join('|')}`);
+      return;
+    }
+    const missing = privileges.find((p) => !this.has(normalized, p));
+    if (missing !== undefined) throw forbidden(`${normalized}, ${missing}`);
+  }
+
+  /** `['userid-param', 'Realm.AllocateUser']`. */
+  realmAllocate(userid: UserId): void {
+    this.perm(`/access/realm/${splitUserId(userid).realm}`, ['Realm.AllocateUser']);
+  }
+
+  /** Groups on which the caller holds any of `privileges`. */
+  private delegatedGroups(privileges: readonly Privilege[]): Set<GroupId> {
+    const out = new Set<GroupId>();
+    for (const groupid of this.snapshot.users.groups.keys())
+      if (privileges.some((p) => this.has(`/access/groups/${groupid}`, p))) out.add(groupid);
+    return out;
+  }
+
+  /**
+   * `['userid-group', privs, groups_param]`: any of `privileges` on /access/groups, or on
+   * every named group and on a group the target user belongs to.
+   */
+  useridGroup(
+    privileges: readonly Privilege[],
+    target: UserId,
+    options: { groups?: readonly GroupId[]; groupsParam?: 'create' | 'update' } = {},
+  ): void {
+    if (this.isRoot || privileges.some((p) => this.has('/access/groups', p))) return;
+    const allowed = this.delegatedGroups(privileges);
+    const denied = (): never => {
+      throw forbidden(`/access/groups, ${privileges.join('|')}`);
+    };
+    if (options.groupsParam !== undefined) {
+      const groups = options.groups ?? [];
+      if (groups.length === 0 || !groups.every((g) => allowed.has(g))) denied();
+    }
+    if (options.groupsParam !== 'create') {
+      if (!this.snapshot.users.users.has(target)) denied();
+      const member = [...allowed].some((g) =>
+        this.snapshot.users.groups.get(g)?.members.has(target),
+      );
+      if (!member) denied();
+    }
+  }
+
+  /** May the caller see (User.Modify or Sys.Audit, or the like) a user through its groups? */
+  canSeeUser(privileges: readonly Privilege[], target: UserId): boolean {
+    try {
+      this.useridGroup(privileges, target);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** `['perm-modify', path]`. */
+  permModify(path: string | undefined): void {
+    if (path === undefined) {
+      this.perm('/access', ['Permissions.Modify']);
+      return;
+    }
+    this.perm(path, ['Permissions.Modify', ...extraModifyPrivilege(path)], true);
+  }
+
+  canModify(path: string): boolean {
+    try {
+      this.permModify(path);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}
+
+function extraModifyPrivilege(path: string): Privilege[] {
+  if (/^\/storage\/[^/]+/.test(path)) return ['Datastore.Allocate'];
+  if (/^\/vms\/[^/]+/.test(path)) return ['VM.Allocate'];
+  if (/^\/pool\/[^/]+/.test(path)) return ['Pool.Allocate'];
+  return [];
+}

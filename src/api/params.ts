@@ -1,0 +1,108 @@
+/**
+ * Request parameters as Proxmox reads them: query string, form or JSON body and path
+ * placeholders merged into one map, checked against the method's schema with its messages
+ * (`property is missing and it is not optional`, `type check ('boolean') failed - got 'x'`).
+ * Unknown parameters are refused, as with Proxmox's `additionalProperties: 0`.
+ */
+import { parseBoolean } from '../formats/schema.js';
+import { codePointLength } from '../model/text.js';
+import { parameterError } from './http.js';
+
+export type ParamSpec =
+  | {
+      readonly type: 'string';
+      readonly optional?: boolean;
+      readonly minLength?: number;
+      readonly maxLength?: number;
+    }
+  | { readonly type: 'boolean'; readonly optional?: boolean }
+  | { readonly type: 'integer'; readonly optional?: boolean; readonly minimum?: number };
+
+export type Schema = Readonly<Record<string, ParamSpec>>;
+
+type ValueOf<S extends ParamSpec> = S['type'] extends 'string'
+  ? string
+  : S['type'] extends 'boolean'
+    ? boolean
+    : number;
+
+export type Params<S extends Schema> = {
+  readonly [K in keyof S]: S[K]['optional'] extends true
+    ? ValueOf<S[K]> | undefined
+    : ValueOf<S[K]>;
+};
+
+/** Merges the sources; the same name with two different values is an error. */
+export function mergeParams(
+  ...sources: readonly (Readonly<Record<string, unknown>> | undefined)[]
+): Record<string, unknown> {
+  const merged: Record<string, unknown> = {};
+  const errors: Record<string, string> = {};
+  for (const source of sources) {
+    for (const [name, value] of Object.entries(source ?? {})) {
+      if (name in merged && String(merged[name]) !== String(value))
+        errors[name] = 'duplicate parameter (not unique)';
+      merged[name] = value;
+    }
+  }
+  if (Object.keys(errors).length > 0) throw parameterError(errors);
+  return merged;
+}
+
+function checkOne(spec: ParamSpec, value: unknown): { value?: unknown; error?: string } {
+  const text = typeof value === 'string' ? value : JSON.stringify(value);
+  switch (spec.type) {
+    case 'boolean': {
+      if (typeof value === 'boolean') return { value };
+      const flag = parseBoolean(text);
+      return flag === undefined
+        ? { error: `type check ('boolean') failed - got '${text}'` }
+        : { value: flag };
+    }
+    case 'integer': {
+      const number =
+        typeof value === 'number' ? value : /^[+-]?\d+$/.test(text) ? Number(text) : NaN;
+      if (!Number.isSafeInteger(number))
+        return { error: `type check ('integer') failed - got '${text}'` };
+      if (spec.minimum !== undefined && number < spec.minimum)
+        return { error: `value must have a minimum value of ${String(spec.minimum)}` };
+      return { value: number };
+    }
+    case 'string': {
+      if (typeof value !== 'string' && typeof value !== 'number')
+        return { error: `type check ('string') failed - got '${text}'` };
+      const string = String(value);
+      const length = codePointLength(string);
+      if (spec.minLength !== undefined && length < spec.minLength)
+        return { error: `value must be at least ${String(spec.minLength)} characters long` };
+      if (spec.maxLength !== undefined && length > spec.maxLength)
+        return { error: `value may only be ${String(spec.maxLength)} characters long` };
+      return { value: string };
+    }
+  }
+}
+
+export function checkParams<S extends Schema>(
+  schema: S,
+  raw: Readonly<Record<string, unknown>>,
+): Params<S> {
+  const out: Record<string, unknown> = {};
+  const errors: Record<string, string> = {};
+  for (const [name, spec] of Object.entries(schema)) {
+    const value = raw[name];
+    if (value === undefined || value === null) {
+      if (spec.optional !== true) errors[name] = 'property is missing and it is not optional';
+      continue;
+    }
+    const checked = checkOne(spec, value);
+    if (checked.error !== undefined) errors[name] = checked.error;
+    else out[name] = checked.value;
+  }
+  for (const name of Object.keys(raw)) {
+    if (!(name in schema))
+      errors[name] =
+        'property is not defined in schema and the schema does not allow additional properties';
+  }
+  if (Object.keys(errors).length > 0) throw parameterError(errors);
+  return out as Params<S>;
+}

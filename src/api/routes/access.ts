@@ -1,0 +1,118 @@
+/**
+ * `/version`, `/access` (index), `/access/ticket` (login, renewal, privilege check) and
+ * `/access/permissions`.
+ */
+import { AuthFailure } from '../../auth/api-token.js';
+import { csrfToken } from '../../auth/csrf.js';
+import { checkFirstFactor } from '../../auth/login.js';
+import { hashPassword } from '../../auth/password.js';
+import { serverKeys } from '../../auth/server-keys.js';
+import { signTicket } from '../../auth/ticket.js';
+import { normalizeAclPath } from '../../model/acl-path.js';
+import { isPrivilege } from '../../model/privileges.js';
+import { splitList } from '../../model/text.js';
+import { capabilities, permissionsFor } from '../../permissions/effective.js';
+import { setPasswordHash } from '../../services/users.js';
+import type { Api } from '../app.js';
+import { ApiError } from '../http.js';
+
+export const VERSION = { version: '9.1.1', release: '9.1', repoid: 'tessera' };
+
+const ACCESS_INDEX = [
+  'users',
+  'groups',
+  'roles',
+  'acl',
+  'domains',
+  'openid',
+  'tfa',
+  'ticket',
+  'password',
+];
+
+export function accessRoutes(api: Api): void {
+  api.route('GET', '/version', {}, () => VERSION);
+  api.route('GET', '/access', {}, () => ACCESS_INDEX.map((subdir) => ({ subdir })));
+
+  // Proxmox answers a GET of the login resource with nothing: the UI uses it to probe.
+  api.open('GET', '/access/ticket', {}, () => null);
+
+  api.open(
+    'POST',
+    '/access/ticket',
+    {
+      username: { type: 'string', maxLength: 64 },
+      realm: { type: 'string', optional: true, maxLength: 32 },
+      password: { type: 'string' },
+      otp: { type: 'string', optional: true },
+      path: { type: 'string', optional: true, maxLength: 64 },
+      privs: { type: 'string', optional: true, maxLength: 64 },
+      'new-format': { type: 'boolean', optional: true },
+      'tfa-challenge': { type: 'string', optional: true },
+    },
+    async ({ params, snapshot, engine, services, now, request }) => {
+      const started = Date.now();
+      const keys = serverKeys(snapshot);
+      try {
+        if (params['tfa-challenge'] !== undefined) {
+          throw new AuthFailure(
+            params.otp !== undefined
+              ? "TFA response should be in 'password', not 'otp' when 'tfa-challenge' is set"
+              : 'second factors are not available on this server yet',
+          );
+        }
+        const first = await checkFirstFactor(
+          snapshot,
+          keys,
+          { username: params.username, realm: params.realm, password: params.password },
+          now,
+        );
+        const { userid } = first;
+        if (params.path !== undefined && params.privs !== undefined) {
+          const path = normalizeAclPath(params.path) ?? params.path;
+          const privileges = splitList(params.privs);
+          if (!privileges.every((p) => isPrivilege(p) && engine.can(userid, path, p)))
+            throw new AuthFailure(`no permission (${params.path}, ${params.privs})`);
+          return { username: userid, cap: capabilities(engine, userid) };
+        }
+        if (!keys) throw new AuthFailure('the server keys are not ready');
+        if (first.rehash) {
+          // A crypt hash from Proxmox becomes an argon2id one; a read-only store only
+          // postpones that, it does not fail the login.
+          await setPasswordHash(services, userid, await hashPassword(params.password)).catch(
+            () => undefined,
+          );
+        }
+        return {
+          username: userid,
+          ticket: signTicket(keys.ring, 'PVE', userid, now),
+          CSRFPreventionToken: csrfToken(keys.csrfSecret, userid, now),
+          cap: capabilities(engine, userid),
+        };
+      } catch (err) {
+        if (!(err instanceof AuthFailure)) throw err;
+        api.options.onAuthFailure?.({
+          rhost: api.clientAddress(request),
+          user: params.realm === undefined ? params.username : `${params.username}@${params.realm}`,
+          reason: err.message,
+        });
+        await api.delay(started);
+        throw new ApiError(401, 'authentication failure');
+      }
+    },
+  );
+
+  api.route(
+    'GET',
+    '/access/permissions',
+    {
+      userid: { type: 'string', optional: true },
+      path: { type: 'string', optional: true },
+    },
+    ({ params, engine, caller }) =>
+      permissionsFor(engine, caller.authid, {
+        ...(params.userid !== undefined ? { userid: params.userid } : {}),
+        ...(params.path !== undefined ? { path: params.path } : {}),
+      }),
+  );
+}

@@ -1,0 +1,142 @@
+/** `/access/domains`: authentication realms (sync comes with the directory realms). */
+import { createHash } from 'node:crypto';
+import { serializeDomainsCfg } from '../../formats/domains-cfg.js';
+import { parseRealmId } from '../../model/ids.js';
+import { isRealmType, REALM_OPTIONS, type RealmConfig } from '../../model/realm.js';
+import { splitList } from '../../model/text.js';
+import { createRealm, deleteRealm, updateRealm, type RawOptions } from '../../services/realms.js';
+import type { AccessSnapshot } from '../../store/snapshot.js';
+import type { Api } from '../app.js';
+import { ApiError, parameterError } from '../http.js';
+import type { ParamSpec } from '../params.js';
+
+const OPTIONS: Record<string, ParamSpec> = Object.fromEntries(
+  Object.entries(REALM_OPTIONS).map(([name, schema]) => [
+    name,
+    schema.type === 'boolean'
+      ? ({ type: 'boolean', optional: true } as const)
+      : schema.type === 'integer'
+        ? ({ type: 'integer', optional: true } as const)
+        : ({ type: 'string', optional: true } as const),
+  ]),
+);
+
+function digest(snapshot: AccessSnapshot): string {
+  return createHash('sha1').update(serializeDomainsCfg(snapshot.domains)).digest('hex');
+}
+
+function wireValue(value: string | number | boolean): string | number {
+  return typeof value === 'boolean' ? (value ? 1 : 0) : value;
+}
+
+function options(raw: Record<string, unknown>): RawOptions {
+  const out: Record<string, string | number | boolean> = {};
+  for (const [name, value] of Object.entries(raw))
+    if (
+      name in REALM_OPTIONS &&
+      (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')
+    )
+      out[name] = value;
+  return out;
+}
+
+function summary(realm: RealmConfig): Record<string, unknown> {
+  const comment = realm.options.get('comment');
+  const tfa = realm.options.get('tfa');
+  return {
+    realm: realm.realm,
+    type: realm.type,
+    ...(comment !== undefined ? { comment } : {}),
+    ...(realm.options.get('default') === true ? { default: 1 } : {}),
+    ...(typeof tfa === 'string' ? { tfa: tfa.replace(/^type=/, '').split(',')[0] } : {}),
+  };
+}
+
+export function domainRoutes(api: Api): void {
+  api.open('GET', '/access/domains', {}, ({ snapshot }) =>
+    [...snapshot.domains.realms.values()].map(summary),
+  );
+
+  api.route(
+    'GET',
+    '/access/domains/:realm',
+    { realm: { type: 'string' } },
+    ({ params, snapshot, checks }) => {
+      checks.perm('/access/realm', ['Realm.Allocate', 'Sys.Audit'], true);
+      const realm = snapshot.domains.realms.get(parseRealmId(params.realm));
+      if (!realm) throw new ApiError(500, `domain '${params.realm}' does not exist`);
+      return {
+        type: realm.type,
+        ...Object.fromEntries([...realm.options].map(([name, value]) => [name, wireValue(value)])),
+        digest: digest(snapshot),
+      };
+    },
+  );
+
+  api.route(
+    'POST',
+    '/access/domains',
+    {
+      realm: { type: 'string', maxLength: 32 },
+      type: { type: 'string' },
+      password: { type: 'string', optional: true },
+      'check-connection': { type: 'boolean', optional: true },
+      ...OPTIONS,
+    },
+    async ({ params, checks, services }) => {
+      checks.perm('/access/realm', ['Realm.Allocate']);
+      const { realm, type, password, ...rest } = params;
+      if (!isRealmType(type))
+        throw parameterError({
+          type: `value '${type}' does not have a value in the enumeration 'pam, pve, ldap, ad, openid'`,
+        });
+      const result = await createRealm(
+        services,
+        parseRealmId(realm),
+        type,
+        options(rest),
+        password,
+      );
+      return result.warnings.length > 0 ? null : null;
+    },
+  );
+
+  api.route(
+    'PUT',
+    '/access/domains/:realm',
+    {
+      realm: { type: 'string' },
+      delete: { type: 'string', optional: true },
+      digest: { type: 'string', optional: true },
+      password: { type: 'string', optional: true },
+      'check-connection': { type: 'boolean', optional: true },
+      ...OPTIONS,
+    },
+    async ({ params, checks, services, snapshot }) => {
+      checks.perm('/access/realm', ['Realm.Allocate']);
+      const { realm, delete: deletions, digest: expected, password, ...rest } = params;
+      if (expected !== undefined && expected !== digest(snapshot))
+        throw new ApiError(
+          500,
+          'detected modified configuration - file changed by other user? Try again.',
+        );
+      await updateRealm(services, parseRealmId(realm), {
+        options: options(rest),
+        delete: splitList(deletions),
+        ...(password !== undefined ? { password } : {}),
+      });
+      return null;
+    },
+  );
+
+  api.route(
+    'DELETE',
+    '/access/domains/:realm',
+    { realm: { type: 'string' } },
+    async ({ params, checks, services }) => {
+      checks.perm('/access/realm', ['Realm.Allocate']);
+      await deleteRealm(services, parseRealmId(params.realm));
+      return null;
+    },
+  );
+}

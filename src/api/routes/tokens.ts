@@ -1,0 +1,133 @@
+/**
+ * `/access/users/{userid}/token[/{tokenid}]`: a user's API tokens. The owner manages its own
+ * tokens (with a ticket, not with a token); others need User.Modify through groups.
+ */
+import { joinTokenId, tokenNameError, type TokenName, type UserId } from '../../model/ids.js';
+import { splitList } from '../../model/text.js';
+import type { Token } from '../../model/user-config.js';
+import { createToken, deleteToken, updateToken } from '../../services/tokens.js';
+import type { Api, AuthedContext } from '../app.js';
+import { ApiError, forbidden, parameterError } from '../http.js';
+import type { Schema } from '../params.js';
+import { useridParam } from './users.js';
+
+function tokenName(value: string): TokenName {
+  const error = tokenNameError(value);
+  if (error !== undefined) throw parameterError({ tokenid: error });
+  return value as TokenName;
+}
+
+/** `or(self, userid-group([User.Modify]))`; a token is never its owner. */
+function mayManage<S extends Schema>(ctx: AuthedContext<S>, userid: UserId): void {
+  if (ctx.caller.token === undefined && ctx.caller.userid === userid) return;
+  try {
+    ctx.checks.useridGroup(['User.Modify'], userid);
+  } catch {
+    throw forbidden();
+  }
+}
+
+function info(token: Token): Record<string, unknown> {
+  return {
+    ...(token.comment !== undefined ? { comment: token.comment } : {}),
+    expire: token.expire,
+    privsep: token.privsep ? 1 : 0,
+  };
+}
+
+const FIELDS = {
+  userid: { type: 'string' },
+  tokenid: { type: 'string' },
+  expire: { type: 'integer', optional: true, minimum: 0 },
+  privsep: { type: 'boolean', optional: true },
+  comment: { type: 'string', optional: true, maxLength: 2048 },
+} as const;
+
+export function tokenRoutes(api: Api): void {
+  api.route('GET', '/access/users/:userid/token', { userid: { type: 'string' } }, (ctx) => {
+    const userid = useridParam(ctx.params.userid);
+    mayManage(ctx, userid);
+    return [...ctx.snapshot.users.tokens.values()]
+      .filter((t) => t.tokenid.startsWith(`${userid}!`))
+      .map((t) => ({ tokenid: t.tokenid.slice(userid.length + 1), ...info(t) }));
+  });
+
+  api.route(
+    'GET',
+    '/access/users/:userid/token/:tokenid',
+    { userid: { type: 'string' }, tokenid: { type: 'string' } },
+    (ctx) => {
+      const userid = useridParam(ctx.params.userid);
+      mayManage(ctx, userid);
+      const token = ctx.snapshot.users.tokens.get(
+        joinTokenId(userid, tokenName(ctx.params.tokenid)),
+      );
+      if (!token)
+        throw new ApiError(500, `no such token '${ctx.params.tokenid}' for user '${userid}'`);
+      return info(token);
+    },
+  );
+
+  api.route('POST', '/access/users/:userid/token/:tokenid', FIELDS, async (ctx) => {
+    const { params } = ctx;
+    const userid = useridParam(params.userid);
+    mayManage(ctx, userid);
+    const created = await createToken(ctx.services, userid, tokenName(params.tokenid), {
+      ...(params.expire !== undefined ? { expire: params.expire } : {}),
+      ...(params.privsep !== undefined ? { privsep: params.privsep } : {}),
+      ...(params.comment !== undefined ? { comment: params.comment } : {}),
+    });
+    return {
+      'full-tokenid': created.tokenid,
+      info: {
+        ...(params.comment !== undefined ? { comment: params.comment } : {}),
+        ...(params.expire !== undefined ? { expire: params.expire } : {}),
+        privsep: created.token.privsep ? 1 : 0,
+      },
+      value: created.value,
+    };
+  });
+
+  api.route(
+    'PUT',
+    '/access/users/:userid/token/:tokenid',
+    {
+      ...FIELDS,
+      regenerate: { type: 'boolean', optional: true },
+      delete: { type: 'string', optional: true },
+    },
+    async (ctx) => {
+      const { params } = ctx;
+      const userid = useridParam(params.userid);
+      mayManage(ctx, userid);
+      const tokenid = joinTokenId(userid, tokenName(params.tokenid));
+      const deletions = splitList(params.delete);
+      for (const name of deletions)
+        if (name !== 'comment')
+          throw parameterError({ delete: `cannot delete property '${name}'` });
+      const result = await updateToken(ctx.services, tokenid, {
+        ...(params.expire !== undefined ? { expire: params.expire } : {}),
+        ...(params.privsep !== undefined ? { privsep: params.privsep } : {}),
+        ...(params.comment !== undefined ? { comment: params.comment } : {}),
+        ...(params.regenerate !== undefined ? { regenerate: params.regenerate } : {}),
+        ...(deletions.length > 0 ? { delete: ['comment' as const] } : {}),
+      });
+      return {
+        ...info(result.token),
+        ...(result.value !== undefined ? { 'full-tokenid': tokenid, value: result.value } : {}),
+      };
+    },
+  );
+
+  api.route(
+    'DELETE',
+    '/access/users/:userid/token/:tokenid',
+    { userid: { type: 'string' }, tokenid: { type: 'string' } },
+    async (ctx) => {
+      const userid = useridParam(ctx.params.userid);
+      mayManage(ctx, userid);
+      await deleteToken(ctx.services, joinTokenId(userid, tokenName(ctx.params.tokenid)));
+      return null;
+    },
+  );
+}

@@ -1,0 +1,223 @@
+/**
+ * `/access/users` and `/access/users/{userid}`: listing, reading, creating, changing and
+ * deleting users, with Proxmox's group-delegated permissions.
+ */
+import { hashPassword, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../../auth/password.js';
+import { asGroupId, parseGroupId, splitUserId, userIdError, type UserId } from '../../model/ids.js';
+import { splitList } from '../../model/text.js';
+import type { User } from '../../model/user-config.js';
+import { createUser, deleteUser, updateUser, type UserField } from '../../services/users.js';
+import type { AccessSnapshot } from '../../store/snapshot.js';
+import type { Api } from '../app.js';
+import { ApiError, parameterError } from '../http.js';
+
+const USER_FIELDS = {
+  enable: { type: 'boolean', optional: true },
+  expire: { type: 'integer', optional: true, minimum: 0 },
+  firstname: { type: 'string', optional: true, maxLength: 1024 },
+  lastname: { type: 'string', optional: true, maxLength: 1024 },
+  email: { type: 'string', optional: true, maxLength: 254 },
+  comment: { type: 'string', optional: true, maxLength: 2048 },
+  keys: { type: 'string', optional: true },
+  groups: { type: 'string', optional: true },
+} as const;
+
+/** Proxmox validates the id inside the handler, so a bad one is a 500 with its message. */
+export function useridParam(value: string): UserId {
+  const error = userIdError(value);
+  if (error !== undefined) throw new ApiError(500, error);
+  return value as UserId;
+}
+
+function groupsParam(value: string | undefined): ReturnType<typeof parseGroupId>[] | undefined {
+  if (value === undefined) return undefined;
+  return splitList(value).map((g) => {
+    const id = asGroupId(g);
+    if (id === undefined)
+      throw parameterError({
+        groups: `invalid format - group name '${g}' contains invalid characters`,
+      });
+    return id;
+  });
+}
+
+function groupsOf(snapshot: AccessSnapshot, userid: UserId): string[] {
+  return [...snapshot.users.groups.values()]
+    .filter((g) => g.members.has(userid))
+    .map((g) => g.groupid)
+    .sort();
+}
+
+function tokensOf(snapshot: AccessSnapshot, userid: UserId): Record<string, unknown>[] {
+  return [...snapshot.users.tokens.values()]
+    .filter((t) => t.tokenid.startsWith(`${userid}!`))
+    .map((t) => ({
+      tokenid: t.tokenid.slice(userid.length + 1),
+      ...(t.comment !== undefined ? { comment: t.comment } : {}),
+      expire: t.expire,
+      privsep: t.privsep ? 1 : 0,
+    }));
+}
+
+function userFields(user: User): Record<string, unknown> {
+  return {
+    enable: user.enable ? 1 : 0,
+    expire: user.expire,
+    ...(user.firstname !== undefined ? { firstname: user.firstname } : {}),
+    ...(user.lastname !== undefined ? { lastname: user.lastname } : {}),
+    ...(user.email !== undefined ? { email: user.email } : {}),
+    ...(user.comment !== undefined ? { comment: user.comment } : {}),
+    ...(user.keys !== undefined ? { keys: user.keys } : {}),
+  };
+}
+
+export function userRoutes(api: Api): void {
+  api.route(
+    'GET',
+    '/access/users',
+    { enabled: { type: 'boolean', optional: true }, full: { type: 'boolean', optional: true } },
+    ({ params, snapshot, checks, caller }) => {
+      const out: Record<string, unknown>[] = [];
+      for (const user of snapshot.users.users.values()) {
+        const visible =
+          user.userid === caller.userid ||
+          checks.canSeeUser(['User.Modify', 'Sys.Audit'], user.userid);
+        if (!visible) continue;
+        if (params.enabled !== undefined && user.enable !== params.enabled) continue;
+        const realm = splitUserId(user.userid).realm;
+        const tokens = tokensOf(snapshot, user.userid);
+        const tfa = snapshot.tfa.users.get(user.userid);
+        out.push({
+          userid: user.userid,
+          ...userFields(user),
+          'realm-type': snapshot.domains.realms.get(realm)?.type,
+          ...(params.full === true
+            ? {
+                groups: groupsOf(snapshot, user.userid).join(','),
+                tokens: tokens.length > 0 ? tokens : null,
+              }
+            : {}),
+          ...(tfa?.totpLocked === true ? { 'totp-locked': 1 } : {}),
+          ...(tfa?.tfaLockedUntil !== undefined ? { 'tfa-locked-until': tfa.tfaLockedUntil } : {}),
+        });
+      }
+      return out.sort((a, b) => String(a['userid']).localeCompare(String(b['userid'])));
+    },
+  );
+
+  api.route(
+    'POST',
+    '/access/users',
+    {
+      userid: { type: 'string', maxLength: 64 },
+      ...USER_FIELDS,
+      password: {
+        type: 'string',
+        optional: true,
+        minLength: PASSWORD_MIN_LENGTH,
+        maxLength: PASSWORD_MAX_LENGTH,
+      },
+    },
+    async ({ params, checks, services, snapshot }) => {
+      const userid = useridParam(params.userid);
+      const groups = groupsParam(params.groups);
+      checks.realmAllocate(userid);
+      checks.useridGroup(['User.Modify'], userid, { groups: groups ?? [], groupsParam: 'create' });
+      const realmType = snapshot.domains.realms.get(splitUserId(userid).realm)?.type;
+      const passwordHash =
+        params.password !== undefined && realmType === 'pve'
+          ? await hashPassword(params.password)
+          : undefined;
+      await createUser(services, {
+        userid,
+        ...definedFields(params),
+        ...(groups !== undefined ? { groups } : {}),
+        ...(passwordHash !== undefined ? { passwordHash } : {}),
+      });
+      return null;
+    },
+  );
+
+  api.route(
+    'GET',
+    '/access/users/:userid',
+    { userid: { type: 'string' } },
+    ({ params, snapshot, checks }) => {
+      const userid = useridParam(params.userid);
+      checks.useridGroup(['User.Modify', 'Sys.Audit'], userid);
+      const user = snapshot.users.users.get(userid);
+      if (!user) throw new ApiError(500, `no such user ('${userid}')`);
+      const tokens = tokensOf(snapshot, userid);
+      return {
+        ...userFields(user),
+        groups: groupsOf(snapshot, userid),
+        tokens:
+          tokens.length > 0
+            ? Object.fromEntries(tokens.map(({ tokenid, ...rest }) => [String(tokenid), rest]))
+            : null,
+      };
+    },
+  );
+
+  api.route(
+    'PUT',
+    '/access/users/:userid',
+    {
+      userid: { type: 'string' },
+      ...USER_FIELDS,
+      append: { type: 'boolean', optional: true },
+      delete: { type: 'string', optional: true },
+    },
+    async ({ params, checks, services }) => {
+      const userid = useridParam(params.userid);
+      const groups = groupsParam(params.groups);
+      checks.useridGroup(['User.Modify'], userid, { groups: groups ?? [], groupsParam: 'update' });
+      const deletions = splitList(params.delete) as UserField[];
+      await updateUser(services, userid, {
+        ...definedFields(params),
+        ...(groups !== undefined ? { groups } : {}),
+        ...(params.append !== undefined ? { append: params.append } : {}),
+        ...(deletions.length > 0 ? { delete: deletions } : {}),
+      });
+      return null;
+    },
+  );
+
+  api.route(
+    'DELETE',
+    '/access/users/:userid',
+    { userid: { type: 'string' } },
+    async ({ params, checks, services }) => {
+      const userid = useridParam(params.userid);
+      checks.realmAllocate(userid);
+      checks.useridGroup(['User.Modify'], userid);
+      await deleteUser(services, userid);
+      return null;
+    },
+  );
+}
+
+function definedFields(params: {
+  enable?: boolean | undefined;
+  expire?: number | undefined;
+  firstname?: string | undefined;
+  lastname?: string | undefined;
+  email?: string | undefined;
+  comment?: string | undefined;
+  keys?: string | undefined;
+}): Record<string, string | number | boolean> {
+  const out: Record<string, string | number | boolean> = {};
+  for (const name of [
+    'enable',
+    'expire',
+    'firstname',
+    'lastname',
+    'email',
+    'comment',
+    'keys',
+  ] as const) {
+    const value = params[name];
+    if (value !== undefined) out[name] = value;
+  }
+  return out;
+}

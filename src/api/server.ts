@@ -1,0 +1,33 @@
+/**
+ * The whole API: the Fastify app with every resource registered. `serve` listens with it
+ * over HTTPS; tests use it in-process.
+ */
+import type { FastifyInstance } from 'fastify';
+import { createApi, createApp, type ApiOptions } from './app.js';
+import { accessRoutes } from './routes/access.js';
+import { aclRoutes } from './routes/acl.js';
+import { domainRoutes } from './routes/domains.js';
+import { groupRoutes } from './routes/groups.js';
+import { passwordRoutes } from './routes/password.js';
+import { poolRoutes } from './routes/pools.js';
+import { roleRoutes } from './routes/roles.js';
+import { tokenRoutes } from './routes/tokens.js';
+import { userRoutes } from './routes/users.js';
+
+export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
+  const app = await createApp();
+  const api = createApi(app, options);
+  for (const register of [
+    accessRoutes,
+    passwordRoutes,
+    userRoutes,
+    tokenRoutes,
+    groupRoutes,
+    roleRoutes,
+    aclRoutes,
+    domainRoutes,
+    poolRoutes,
+  ])
+    register(api);
+  return app;
+}

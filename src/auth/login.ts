@@ -1,0 +1,80 @@
+/**
+ * The first factor of `POST /access/ticket`: who is logging in, and does the password (or a
+ * still-valid ticket, for renewal) prove it. Every failure is an {@link AuthFailure} whose
+ * message is the true cause, for the audit log; the client only ever hears
+ * `authentication failure`.
+ */
+import { asUserId, ROOT_USERID, splitUserId, type UserId } from '../model/ids.js';
+import type { AccessSnapshot } from '../store/snapshot.js';
+import { AuthFailure, checkUserEnabled } from './api-token.js';
+import { hashPassword, verifyPassword } from './password.js';
+import type { ServerKeys } from './server-keys.js';
+import { verifyTicket } from './ticket.js';
+
+export interface LoginAttempt {
+  readonly username: string;
+  readonly realm?: string | undefined;
+  readonly password: string;
+}
+
+export interface FirstFactor {
+  readonly userid: UserId;
+  /** The stored hash is outdated: store a fresh one made from `password`. */
+  readonly rehash: boolean;
+  /** The password was a ticket (a renewal), not a password. */
+  readonly renewal: boolean;
+}
+
+// Verified against when the user has no hash, so that an unknown user costs the same time.
+let decoy: Promise<string> | undefined;
+
+export async function checkFirstFactor(
+  snapshot: AccessSnapshot,
+  keys: ServerKeys | undefined,
+  attempt: LoginAttempt,
+  now: number,
+): Promise<FirstFactor> {
+  const name =
+    attempt.realm === undefined ? attempt.username : `${attempt.username}@${attempt.realm}`;
+  const userid = asUserId(name);
+  if (userid === undefined) throw new AuthFailure(`invalid user name '${name}'`);
+
+  // A valid ticket of this user, or of root@pam, renews the session.
+  const ticket = keys ? verifyTicket(keys.ring, attempt.password, { now }) : undefined;
+  if (ticket && (ticket.data === userid || ticket.data === ROOT_USERID)) {
+    checkUserEnabled(snapshot, userid, now);
+    return { userid, rehash: false, renewal: true };
+  }
+
+  const { realm, name: user } = splitUserId(userid);
+  const stored = realm === 'pve' ? snapshot.shadow.get(user) : undefined;
+  const check = verifyPassword(
+    stored ?? (await (decoy ??= hashPassword('decoy'))),
+    attempt.password,
+  );
+  let disabled: AuthFailure | undefined;
+  try {
+    checkUserEnabled(snapshot, userid, now);
+  } catch (err) {
+    if (!(err instanceof AuthFailure)) throw err;
+    disabled = err;
+  }
+  const result = await check;
+  if (disabled) throw disabled;
+  const config = snapshot.domains.realms.get(realm);
+  if (!config) throw new AuthFailure(`auth domain '${realm}' does not exist`);
+  switch (config.type) {
+    case 'pve':
+      if (stored === undefined || !result.ok) throw new AuthFailure('invalid credentials');
+      break;
+    case 'openid':
+      throw new AuthFailure('OpenID realm does not allow password verification.');
+    default:
+      throw new AuthFailure(
+        `password login for realms of type '${config.type}' is not available yet`,
+      );
+  }
+  if (snapshot.tfa.users.has(userid) || config.options.get('tfa') !== undefined)
+    throw new AuthFailure('a second factor is required, and this server does not offer it yet');
+  return { userid, rehash: result.rehash, renewal: false };
+}
