@@ -177,9 +177,16 @@ function headerValue(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-/** The Fastify instance with Proxmox's body parsing and error shape. */
-export async function createApp(): Promise<FastifyInstance> {
-  const app = Fastify({ logger: false, bodyLimit: 1024 * 1024 });
+/** The Fastify instance with Proxmox's body parsing and error shape; HTTPS when given TLS. */
+export async function createApp(tls?: {
+  readonly cert: Buffer;
+  readonly key: Buffer;
+}): Promise<FastifyInstance> {
+  const app = (
+    tls
+      ? Fastify({ logger: false, bodyLimit: 1024 * 1024, https: tls })
+      : Fastify({ logger: false, bodyLimit: 1024 * 1024 })
+  ) as FastifyInstance;
   await app.register(formbody);
   await app.register(cookie);
   app.setErrorHandler((err, _request, reply) => {

@@ -14,8 +14,11 @@ import { roleRoutes } from './routes/roles.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { userRoutes } from './routes/users.js';
 
-export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
-  const app = await createApp();
+export async function buildApi(
+  options: ApiOptions,
+  tls?: { readonly cert: Buffer; readonly key: Buffer },
+): Promise<FastifyInstance> {
+  const app = await createApp(tls);
   const api = createApi(app, options);
   for (const register of [
     accessRoutes,

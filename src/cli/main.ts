@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { isTesseraError } from '../errors.js';
 import { aclExplain } from './commands/acl.js';
 import { configCheck, configShow } from './commands/config.js';
+import { serveCommand } from './commands/serve.js';
 import { exportCommand, importCommand } from './commands/transfer.js';
 import { userPermissions } from './commands/user.js';
 import type { CommandContext } from './context.js';
@@ -20,6 +21,13 @@ interface Command {
 }
 
 const COMMANDS: readonly Command[] = [
+  {
+    words: ['serve'],
+    usage: 'serve [--listen <host:port>] [--cert <file> --key <file>]',
+    summary: 'The HTTPS API (default 0.0.0.0:8006, self-signed certificate in the data directory).',
+    options: ['listen', 'cert', 'key'],
+    run: serveCommand,
+  },
   {
     words: ['user', 'permissions'],
     usage: 'user permissions <userid|tokenid> [--path <path>]',
@@ -98,6 +106,9 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
         'pve-dir': { type: 'string' },
         replace: { type: 'boolean' },
         force: { type: 'boolean' },
+        listen: { type: 'string' },
+        cert: { type: 'string' },
+        key: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });

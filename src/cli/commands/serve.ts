@@ -1,0 +1,107 @@
+/**
+ * `tessera serve`: the HTTPS API. On an empty store it first sets up the built-in realms and
+ * a bootstrap administrator; it keeps the ticket keys rotated, logs every authentication
+ * failure in Proxmox's format, and stops cleanly on SIGTERM or SIGINT.
+ */
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { buildApi } from '../../api/server.js';
+import { ensureCertificate, readTls } from '../../api/tls.js';
+import { ensureServerKeys } from '../../auth/server-keys.js';
+import { TesseraError } from '../../errors.js';
+import { hasControlCharacter } from '../../model/text.js';
+import { BOOTSTRAP_ADMIN, bootstrap } from '../../services/bootstrap.js';
+import { liveContext } from '../../services/context.js';
+import { LiveAccess } from '../../store/live.js';
+import { dataDirectory, openStore } from '../../store/open.js';
+import { noMoreArgs, stringOption, type CommandContext } from '../context.js';
+
+function listenAddress(value: string): { host: string; port: number } {
+  const match = /^(?:\[([0-9a-fA-F:]+)\]|([^:]*)):(\d{1,5})$/.exec(value);
+  const port = Number(match?.[3]);
+  if (!match || port < 1 || port > 65_535)
+    throw new TesseraError(
+      'usage',
+      `--listen expects host:port (as in 0.0.0.0:8006), not '${value}'`,
+      {
+        field: 'listen',
+      },
+    );
+  return { host: match[1] ?? (match[2] === '' ? '0.0.0.0' : (match[2] ?? '0.0.0.0')), port };
+}
+
+/** Log fields never carry line breaks or terminal controls a client could inject. */
+function logSafe(text: string): string {
+  return hasControlCharacter(text) ? JSON.stringify(text) : text;
+}
+
+export async function serveCommand(ctx: CommandContext): Promise<number> {
+  noMoreArgs(ctx, 0);
+  const { host, port } = listenAddress(stringOption(ctx, 'listen') ?? '0.0.0.0:8006');
+  const certFile = stringOption(ctx, 'cert');
+  const keyFile = stringOption(ctx, 'key');
+  if ((certFile === undefined) !== (keyFile === undefined))
+    throw new TesseraError('usage', '--cert and --key go together', {
+      field: certFile === undefined ? 'cert' : 'key',
+    });
+  const dataDir = dataDirectory();
+
+  const live = await LiveAccess.open(openStore(ctx.storeUrl));
+  const services = liveContext(live);
+  const password = await bootstrap(services);
+  if (password !== undefined) {
+    const file = join(dataDir, 'admin-password');
+    await writeFile(file, `${password}\n`, { mode: 0o600 });
+    ctx.io.out(
+      `Bootstrap administrator ${BOOTSTRAP_ADMIN}, password: ${password}\n` +
+        `(shown once, also written to ${file}; change the password and delete the file)\n`,
+    );
+  }
+  const rotate = async (): Promise<void> => {
+    try {
+      await ensureServerKeys(services, Math.floor(Date.now() / 1000));
+    } catch (err) {
+      // Without quorum nobody rotates; the current key keeps working.
+      ctx.io.err(
+        `tessera: ticket key rotation postponed: ${err instanceof Error ? err.message : String(err)}\n`,
+      );
+    }
+  };
+  await rotate();
+  const rotation = setInterval(() => void rotate(), 60_000);
+
+  const tls =
+    certFile !== undefined && keyFile !== undefined
+      ? { cert: certFile, key: keyFile }
+      : await ensureCertificate(dataDir);
+  const app = await buildApi(
+    {
+      live,
+      onAuthFailure: (event) => {
+        ctx.io.err(
+          `authentication failure; rhost=${logSafe(event.rhost)} user=${logSafe(event.user)} msg=${logSafe(event.reason)}\n`,
+        );
+      },
+    },
+    await readTls(tls),
+  );
+  await app.listen({ host, port });
+  ctx.io.out(
+    `Tessera listening on https://${host.includes(':') ? `[${host}]` : host}:${String(port)}/ (store ${live.store.url})\n`,
+  );
+
+  await new Promise<void>((resolve) => {
+    const stop = (): void => {
+      process.off('SIGTERM', stop);
+      process.off('SIGINT', stop);
+      resolve();
+    };
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
+  });
+  clearInterval(rotation);
+  await app.close();
+  await live.close();
+  ctx.io.out('Tessera stopped\n');
+  return 0;
+}
