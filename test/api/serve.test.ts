@@ -1,0 +1,179 @@
+/**
+ * `tessera serve` as a process: first start on an empty data directory (bootstrap
+ * administrator, certificate), a login and an administrative change over real HTTPS
+ * (verified against the generated certificate), a refused login, a clean stop on SIGTERM,
+ * and a second start that keeps everything.
+ */
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { request } from 'node:https';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { repoRoot } from '../support/conformance.js';
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => { resolve(); }));
+  return typeof address === 'object' && address !== null ? address.port : 0;
+}
+
+interface Response {
+  readonly status: number;
+  readonly contentType: string | undefined;
+  readonly body: { data: unknown; message?: string };
+}
+
+function call(
+  port: number,
+  ca: Buffer,
+  method: string,
+  path: string,
+  form: Record<string, string> = {},
+  headers: Record<string, string> = {},
+): Promise<Response> {
+  const payload = new URLSearchParams(form).toString();
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        method,
+        path: `/api2/json${path}`,
+        ca,
+        headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+      },
+      (res) => {
+        let text = '';
+        res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        res.on('end', () => {
+          resolve({
+            status: res.statusCode ?? 0,
+            contentType: res.headers['content-type'],
+            body: JSON.parse(text) as Response['body'],
+          });
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
+function start(
+  dataDir: string,
+  port: number,
+): { child: ChildProcess; output: () => string; ready: Promise<void> } {
+  const child = spawn(
+    process.execPath,
+    [
+      join(repoRoot, 'dist', 'src', 'cli', 'run.js'),
+      'serve',
+      '--listen',
+      `127.0.0.1:${String(port)}`,
+    ],
+    { env: { ...process.env, TESSERA_DATA_DIR: dataDir }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let out = '';
+  const ready = new Promise<void>((resolve, reject) => {
+    child.stdout?.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      if (out.includes('Tessera listening')) resolve();
+    });
+    child.on('exit', (code) => { reject(new Error(`serve exited with ${String(code)}: ${out}`)); });
+  });
+  child.stderr?.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  return { child, output: () => out, ready };
+}
+
+async function stop(child: ChildProcess): Promise<number | null> {
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => { resolve(code); }));
+  child.kill('SIGTERM');
+  return exited;
+}
+
+describe('tessera serve', { timeout: 60_000 }, () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'tessera-serve-'));
+  after(() => { rmSync(dataDir, { recursive: true, force: true }); });
+
+  it('starts on an empty store, serves real clients over HTTPS, and stops on SIGTERM', async () => {
+    const port = await freePort();
+    const server = start(dataDir, port);
+    await server.ready;
+    const password = /password: (\S+)/.exec(server.output())?.[1] ?? '';
+    assert.equal(readFileSync(join(dataDir, 'admin-password'), 'utf8'), `${password}\n`);
+    for (const file of ['admin-password', 'tessera.key', 'tessera.db'])
+      assert.equal(statSync(join(dataDir, file)).mode & 0o777, 0o600, file);
+    const ca = readFileSync(join(dataDir, 'tessera.crt'));
+
+    const login = await call(port, ca, 'POST', '/access/ticket', {
+      username: 'admin',
+      realm: 'pve',
+      password,
+    });
+    assert.equal(login.status, 200);
+    assert.equal(login.contentType, 'application/json;charset=UTF-8');
+    const { ticket, CSRFPreventionToken: csrf } = login.body.data as {
+      ticket: string;
+      CSRFPreventionToken: string;
+    };
+    const auth = { cookie: `PVEAuthCookie=${encodeURIComponent(ticket)}` };
+
+    const created = await call(
+      port,
+      ca,
+      'POST',
+      '/access/users',
+      { userid: 'carol@pve', password: 'long enough' },
+      { ...auth, csrfpreventiontoken: csrf },
+    );
+    assert.equal(created.status, 200, JSON.stringify(created.body));
+    const noCsrf = await call(port, ca, 'POST', '/access/groups', { groupid: 'ops' }, auth);
+    assert.deepEqual(
+      [noCsrf.status, noCsrf.body.message],
+      [401, 'Permission denied - invalid csrf token\n'],
+    );
+    const carol = await call(port, ca, 'POST', '/access/ticket', {
+      username: 'carol@pve',
+      password: 'long enough',
+    });
+    assert.equal(carol.status, 200);
+
+    const started = Date.now();
+    const refused = await call(port, ca, 'POST', '/access/ticket', {
+      username: 'carol@pve',
+      password: 'wrong',
+    });
+    assert.deepEqual(
+      [refused.status, refused.body],
+      [401, { data: null, message: 'authentication failure\n' }],
+    );
+    assert.ok(Date.now() - started >= 2_900, 'a failed login is held for the floor delay');
+    assert.match(
+      server.output(),
+      /authentication failure; rhost=127\.0\.0\.1 user=carol@pve msg=invalid credentials/,
+    );
+
+    assert.equal(await stop(server.child), 0);
+    assert.match(server.output(), /Tessera stopped/);
+  });
+
+  it('keeps its store, certificate and keys on the next start', async () => {
+    const port = await freePort();
+    const certificate = readFileSync(join(dataDir, 'tessera.crt'));
+    const server = start(dataDir, port);
+    await server.ready;
+    assert.doesNotMatch(server.output(), /Bootstrap administrator/);
+    assert.deepEqual(readFileSync(join(dataDir, 'tessera.crt')), certificate);
+    const login = await call(port, certificate, 'POST', '/access/ticket', {
+      username: 'carol@pve',
+      password: 'long enough',
+    });
+    assert.equal(login.status, 200);
+    assert.equal(await stop(server.child), 0);
+  });
+});
