@@ -80,13 +80,13 @@ function start(
   );
   let out = '';
   const ready = new Promise<void>((resolve, reject) => {
-    child.stdout?.on('data', (chunk: Buffer) => {
+    child.stdout.on('data', (chunk: Buffer) => {
       out += chunk.toString();
       if (out.includes('Tessera listening')) resolve();
     });
     child.on('exit', (code) => { reject(new Error(`serve exited with ${String(code)}: ${out}`)); });
   });
-  child.stderr?.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
   return { child, output: () => out, ready };
 }
 
