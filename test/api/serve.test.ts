@@ -18,7 +18,11 @@ async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => { resolve(); }));
+  await new Promise<void>((resolve) =>
+    server.close(() => {
+      resolve();
+    }),
+  );
   return typeof address === 'object' && address !== null ? address.port : 0;
 }
 
@@ -84,21 +88,29 @@ function start(
       out += chunk.toString();
       if (out.includes('Tessera listening')) resolve();
     });
-    child.on('exit', (code) => { reject(new Error(`serve exited with ${String(code)}: ${out}`)); });
+    child.on('exit', (code) => {
+      reject(new Error(`serve exited with ${String(code)}: ${out}`));
+    });
   });
   child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
   return { child, output: () => out, ready };
 }
 
 async function stop(child: ChildProcess): Promise<number | null> {
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => { resolve(code); }));
+  const exited = new Promise<number | null>((resolve) =>
+    child.on('exit', (code) => {
+      resolve(code);
+    }),
+  );
   child.kill('SIGTERM');
   return exited;
 }
 
 describe('tessera serve', { timeout: 60_000 }, () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'tessera-serve-'));
-  after(() => { rmSync(dataDir, { recursive: true, force: true }); });
+  after(() => {
+    rmSync(dataDir, { recursive: true, force: true });
+  });
 
   it('starts on an empty store, serves real clients over HTTPS, and stops on SIGTERM', async () => {
     const port = await freePort();
