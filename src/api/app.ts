@@ -8,6 +8,7 @@ import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { serverKeys } from '../auth/server-keys.js';
+import { LoginThrottle, type ThrottleOptions } from '../auth/throttle.js';
 import type { PermissionEngine } from '../permissions/engine.js';
 import { liveContext, type ServiceContext } from '../services/context.js';
 import type { LiveAccess } from '../store/live.js';
@@ -25,6 +26,8 @@ export interface ApiOptions {
   readonly authFailureDelayMs?: number;
   /** Where authentication failures are reported (the auth log). */
   readonly onAuthFailure?: (event: AuthFailureEvent) => void;
+  /** Login throttling; `false` turns it off (as in Proxmox). */
+  readonly throttle?: ThrottleOptions | false;
 }
 
 export interface AuthFailureEvent {
@@ -69,6 +72,7 @@ export interface Api {
   ): void;
   delay(startedMs: number): Promise<void>;
   clientAddress(request: FastifyRequest): string;
+  readonly throttle: LoginThrottle | undefined;
 }
 
 const PREFIX = '/api2/json';
@@ -109,6 +113,7 @@ export function createApi(app: FastifyInstance, options: ApiOptions): Api {
 
   const api: Api = {
     options,
+    throttle: options.throttle === false ? undefined : new LoginThrottle(options.throttle),
     open(method, path, schema, handler) {
       app.route({
         method,
@@ -178,15 +183,13 @@ function headerValue(value: string | string[] | undefined): string | undefined {
 }
 
 /** The Fastify instance with Proxmox's body parsing and error shape; HTTPS when given TLS. */
-export async function createApp(tls?: {
-  readonly cert: Buffer;
-  readonly key: Buffer;
-}): Promise<FastifyInstance> {
-  const app = (
-    tls
-      ? Fastify({ logger: false, bodyLimit: 1024 * 1024, https: tls })
-      : Fastify({ logger: false, bodyLimit: 1024 * 1024 })
-  ) as FastifyInstance;
+export async function createApp(
+  tls?: { readonly cert: Buffer; readonly key: Buffer },
+  trustedProxies: readonly string[] = [],
+): Promise<FastifyInstance> {
+  // Only a listed proxy's X-Forwarded-For names the client; anyone else's is ignored.
+  const base = { logger: false, bodyLimit: 1024 * 1024, trustProxy: [...trustedProxies] };
+  const app = (tls ? Fastify({ ...base, https: tls }) : Fastify(base)) as FastifyInstance;
   await app.register(formbody);
   await app.register(cookie);
   app.setErrorHandler((err, _request, reply) => {

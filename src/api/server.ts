@@ -17,8 +17,9 @@ import { userRoutes } from './routes/users.js';
 export async function buildApi(
   options: ApiOptions,
   tls?: { readonly cert: Buffer; readonly key: Buffer },
+  trustedProxies: readonly string[] = [],
 ): Promise<FastifyInstance> {
-  const app = await createApp(tls);
+  const app = await createApp(tls, trustedProxies);
   const api = createApi(app, options);
   for (const register of [
     accessRoutes,

@@ -23,9 +23,10 @@ interface Command {
 const COMMANDS: readonly Command[] = [
   {
     words: ['serve'],
-    usage: 'serve [--listen <host:port>] [--cert <file> --key <file>]',
+    usage:
+      'serve [--listen <host:port>] [--cert <file> --key <file>] [--trusted-proxy <cidr,...>] [--throttle off|<n>/<window>/<ban>]',
     summary: 'The HTTPS API (default 0.0.0.0:8006, self-signed certificate in the data directory).',
-    options: ['listen', 'cert', 'key'],
+    options: ['listen', 'cert', 'key', 'trusted-proxy', 'throttle'],
     run: serveCommand,
   },
   {
@@ -109,6 +110,8 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
         listen: { type: 'string' },
         cert: { type: 'string' },
         key: { type: 'string' },
+        'trusted-proxy': { type: 'string' },
+        throttle: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });

@@ -53,7 +53,12 @@ export function accessRoutes(api: Api): void {
     async ({ params, snapshot, engine, services, now, request }) => {
       const started = Date.now();
       const keys = serverKeys(snapshot);
+      const address = api.clientAddress(request);
+      const user =
+        params.realm === undefined ? params.username : `${params.username}@${params.realm}`;
       try {
+        if (api.throttle?.blocked(address, user, now) === true)
+          throw new AuthFailure(`throttled: too many failed logins from ${address} for ${user}`);
         if (params['tfa-challenge'] !== undefined) {
           throw new AuthFailure(
             params.otp !== undefined
@@ -68,6 +73,7 @@ export function accessRoutes(api: Api): void {
           now,
         );
         const { userid } = first;
+        api.throttle?.succeeded(address, user);
         if (params.path !== undefined && params.privs !== undefined) {
           const path = normalizeAclPath(params.path) ?? params.path;
           const privileges = splitList(params.privs);
@@ -91,11 +97,8 @@ export function accessRoutes(api: Api): void {
         };
       } catch (err) {
         if (!(err instanceof AuthFailure)) throw err;
-        api.options.onAuthFailure?.({
-          rhost: api.clientAddress(request),
-          user: params.realm === undefined ? params.username : `${params.username}@${params.realm}`,
-          reason: err.message,
-        });
+        if (!err.message.startsWith('throttled:')) api.throttle?.failed(address, user, now);
+        api.options.onAuthFailure?.({ rhost: address, user, reason: err.message });
         await api.delay(started);
         throw new ApiError(401, 'authentication failure');
       }

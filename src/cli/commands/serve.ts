@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { buildApi } from '../../api/server.js';
 import { ensureCertificate, readTls } from '../../api/tls.js';
 import { ensureServerKeys } from '../../auth/server-keys.js';
+import { DEFAULT_THROTTLE, type ThrottleOptions } from '../../auth/throttle.js';
 import { TesseraError } from '../../errors.js';
 import { hasControlCharacter } from '../../model/text.js';
 import { BOOTSTRAP_ADMIN, bootstrap } from '../../services/bootstrap.js';
@@ -15,6 +16,28 @@ import { liveContext } from '../../services/context.js';
 import { LiveAccess } from '../../store/live.js';
 import { dataDirectory, openStore } from '../../store/open.js';
 import { noMoreArgs, stringOption, type CommandContext } from '../context.js';
+
+/** `--throttle off` or `--throttle <failures>/<window s>/<ban s>`. */
+function throttleOption(value: string | undefined): ThrottleOptions | false {
+  if (value === undefined) return DEFAULT_THROTTLE;
+  if (value === 'off') return false;
+  const match = /^(\d+)\/(\d+)\/(\d+)$/.exec(value);
+  if (!match)
+    throw new TesseraError(
+      'usage',
+      `--throttle expects off or <failures>/<window s>/<ban s>, as in 5/60/300`,
+      {
+        field: 'throttle',
+      },
+    );
+  const failures = Number(match[1]);
+  return {
+    failures,
+    windowSeconds: Number(match[2]),
+    banSeconds: Number(match[3]),
+    addressFailures: failures * 5,
+  };
+}
 
 function listenAddress(value: string): { host: string; port: number } {
   const match = /^(?:\[([0-9a-fA-F:]+)\]|([^:]*)):(\d{1,5})$/.exec(value);
@@ -45,6 +68,17 @@ export async function serveCommand(ctx: CommandContext): Promise<number> {
       field: certFile === undefined ? 'cert' : 'key',
     });
   const dataDir = dataDirectory();
+  const trustedProxies = (stringOption(ctx, 'trusted-proxy') ?? '')
+    .split(',')
+    .map((cidr) => cidr.trim())
+    .filter((cidr) => cidr !== '');
+  for (const cidr of trustedProxies) {
+    if (!/^[0-9a-fA-F.:]+(?:\/\d{1,3})?$/.test(cidr))
+      throw new TesseraError('usage', `--trusted-proxy expects addresses or CIDRs, not '${cidr}'`, {
+        field: 'trusted-proxy',
+      });
+  }
+  const throttle = throttleOption(stringOption(ctx, 'throttle'));
 
   const live = await LiveAccess.open(openStore(ctx.storeUrl));
   const services = liveContext(live);
@@ -77,6 +111,7 @@ export async function serveCommand(ctx: CommandContext): Promise<number> {
   const app = await buildApi(
     {
       live,
+      throttle,
       onAuthFailure: (event) => {
         ctx.io.err(
           `authentication failure; rhost=${logSafe(event.rhost)} user=${logSafe(event.user)} msg=${logSafe(event.reason)}\n`,
@@ -84,6 +119,7 @@ export async function serveCommand(ctx: CommandContext): Promise<number> {
       },
     },
     await readTls(tls),
+    trustedProxies,
   );
   await app.listen({ host, port });
   ctx.io.out(
