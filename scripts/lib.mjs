@@ -46,11 +46,16 @@ export function ensureDependencies() {
 
 /**
  * Installs the Debian packages of the commands that are missing from PATH, for tests that run
- * real servers. `packages` is a list of `{ command, package }`.
+ * real servers. `packages` is a list of `{ command, package }` or `{ test, package }`.
  */
 export function ensureSystemPackages(packages) {
-  const found = (command) => spawnSync('sh', ['-c', 'command -v "$1"', 'sh', command]).status === 0;
-  const missing = packages.filter(({ command }) => !found(command));
+  // An entry names a command that must be on PATH, or a shell test that must succeed.
+  const found = ({ command, test }) =>
+    (command !== undefined
+      ? spawnSync('sh', ['-c', 'command -v "$1"', 'sh', command])
+      : spawnSync('sh', ['-c', test], { stdio: 'ignore' })
+    ).status === 0;
+  const missing = packages.filter((entry) => !found(entry));
   if (missing.length === 0) return;
   const names = [...new Set(missing.map((entry) => entry.package))];
   const what = `installing the Debian packages ${names.join(' ')} (needed by the tests)`;
@@ -63,9 +68,11 @@ export function ensureSystemPackages(packages) {
   console.error(`tessera: ${what}...`);
   aptGet('update');
   aptGet('install', '-y', '-q', '--no-install-recommends', ...names);
-  const still = missing.filter(({ command }) => !found(command));
+  const still = missing.filter((entry) => !found(entry));
   if (still.length > 0) {
-    console.error(`tessera: ${what}: still not on PATH: ${still.map((e) => e.command).join(' ')}`);
+    console.error(
+      `tessera: ${what}: still missing: ${still.map((e) => e.command ?? e.test).join(', ')}`,
+    );
     process.exit(1);
   }
 }

@@ -8,6 +8,10 @@ import { ensureBuilt, ensureDependencies, ensureSystemPackages, root } from './l
 ensureSystemPackages([
   { command: 'etcd', package: 'etcd-server' },
   { command: 'etcdctl', package: 'etcd-client' },
+  { command: 'fail2ban-regex', package: 'fail2ban' },
+  { command: 'openssl', package: 'openssl' },
+  { test: '/usr/bin/python3 -c "import proxmoxer, requests"', package: 'python3-proxmoxer' },
+  { test: '/usr/bin/python3 -c "import requests"', package: 'python3-requests' },
 ]);
 ensureDependencies();
 ensureBuilt();

@@ -24,9 +24,9 @@ const COMMANDS: readonly Command[] = [
   {
     words: ['serve'],
     usage:
-      'serve [--listen <host:port>] [--cert <file> --key <file>] [--trusted-proxy <cidr,...>] [--throttle off|<n>/<window>/<ban>]',
+      'serve [--listen <host:port>] [--cert <file> --key <file>] [--trusted-proxy <cidr,...>] [--throttle off|<n>/<window>/<ban>] [--auth-log <file>]',
     summary: 'The HTTPS API (default 0.0.0.0:8006, self-signed certificate in the data directory).',
-    options: ['listen', 'cert', 'key', 'trusted-proxy', 'throttle'],
+    options: ['listen', 'cert', 'key', 'trusted-proxy', 'throttle', 'auth-log'],
     run: serveCommand,
   },
   {
@@ -112,6 +112,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
         key: { type: 'string' },
         'trusted-proxy': { type: 'string' },
         throttle: { type: 'string' },
+        'auth-log': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });

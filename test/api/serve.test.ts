@@ -5,106 +5,11 @@
  * and a second start that keeps everything.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { request } from 'node:https';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { repoRoot } from '../support/conformance.js';
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) =>
-    server.close(() => {
-      resolve();
-    }),
-  );
-  return typeof address === 'object' && address !== null ? address.port : 0;
-}
-
-interface Response {
-  readonly status: number;
-  readonly contentType: string | undefined;
-  readonly body: { data: unknown; message?: string };
-}
-
-function call(
-  port: number,
-  ca: Buffer,
-  method: string,
-  path: string,
-  form: Record<string, string> = {},
-  headers: Record<string, string> = {},
-): Promise<Response> {
-  const payload = new URLSearchParams(form).toString();
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        host: '127.0.0.1',
-        port,
-        method,
-        path: `/api2/json${path}`,
-        ca,
-        headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
-      },
-      (res) => {
-        let text = '';
-        res.on('data', (chunk: Buffer) => (text += chunk.toString()));
-        res.on('end', () => {
-          resolve({
-            status: res.statusCode ?? 0,
-            contentType: res.headers['content-type'],
-            body: JSON.parse(text) as Response['body'],
-          });
-        });
-      },
-    );
-    req.on('error', reject);
-    req.end(payload);
-  });
-}
-
-function start(
-  dataDir: string,
-  port: number,
-): { child: ChildProcess; output: () => string; ready: Promise<void> } {
-  const child = spawn(
-    process.execPath,
-    [
-      join(repoRoot, 'dist', 'src', 'cli', 'run.js'),
-      'serve',
-      '--listen',
-      `127.0.0.1:${String(port)}`,
-    ],
-    { env: { ...process.env, TESSERA_DATA_DIR: dataDir }, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let out = '';
-  const ready = new Promise<void>((resolve, reject) => {
-    child.stdout.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      if (out.includes('Tessera listening')) resolve();
-    });
-    child.on('exit', (code) => {
-      reject(new Error(`serve exited with ${String(code)}: ${out}`));
-    });
-  });
-  child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  return { child, output: () => out, ready };
-}
-
-async function stop(child: ChildProcess): Promise<number | null> {
-  const exited = new Promise<number | null>((resolve) =>
-    child.on('exit', (code) => {
-      resolve(code);
-    }),
-  );
-  child.kill('SIGTERM');
-  return exited;
-}
+import { call, freePort, start, stop } from '../support/serve.js';
 
 describe('tessera serve', { timeout: 60_000 }, () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'tessera-serve-'));

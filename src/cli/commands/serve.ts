@@ -5,12 +5,12 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { AuthLogFile, authFailureLine } from '../../api/auth-log.js';
 import { buildApi } from '../../api/server.js';
 import { ensureCertificate, readTls } from '../../api/tls.js';
 import { ensureServerKeys } from '../../auth/server-keys.js';
 import { DEFAULT_THROTTLE, type ThrottleOptions } from '../../auth/throttle.js';
 import { TesseraError } from '../../errors.js';
-import { hasControlCharacter } from '../../model/text.js';
 import { BOOTSTRAP_ADMIN, bootstrap } from '../../services/bootstrap.js';
 import { liveContext } from '../../services/context.js';
 import { LiveAccess } from '../../store/live.js';
@@ -53,11 +53,6 @@ function listenAddress(value: string): { host: string; port: number } {
   return { host: match[1] ?? (match[2] === '' ? '0.0.0.0' : (match[2] ?? '0.0.0.0')), port };
 }
 
-/** Log fields never carry line breaks or terminal controls a client could inject. */
-function logSafe(text: string): string {
-  return hasControlCharacter(text) ? JSON.stringify(text) : text;
-}
-
 export async function serveCommand(ctx: CommandContext): Promise<number> {
   noMoreArgs(ctx, 0);
   const { host, port } = listenAddress(stringOption(ctx, 'listen') ?? '0.0.0.0:8006');
@@ -79,6 +74,8 @@ export async function serveCommand(ctx: CommandContext): Promise<number> {
       });
   }
   const throttle = throttleOption(stringOption(ctx, 'throttle'));
+  const authLogPath = stringOption(ctx, 'auth-log');
+  const authLog = authLogPath === undefined ? undefined : new AuthLogFile(authLogPath);
 
   const live = await LiveAccess.open(openStore(ctx.storeUrl));
   const services = liveContext(live);
@@ -113,9 +110,8 @@ export async function serveCommand(ctx: CommandContext): Promise<number> {
       live,
       throttle,
       onAuthFailure: (event) => {
-        ctx.io.err(
-          `authentication failure; rhost=${logSafe(event.rhost)} user=${logSafe(event.user)} msg=${logSafe(event.reason)}\n`,
-        );
+        ctx.io.err(`${authFailureLine(event)}\n`);
+        authLog?.write(event);
       },
     },
     await readTls(tls),
@@ -138,6 +134,7 @@ export async function serveCommand(ctx: CommandContext): Promise<number> {
   clearInterval(rotation);
   await app.close();
   await live.close();
+  await authLog?.close();
   ctx.io.out('Tessera stopped\n');
   return 0;
 }
