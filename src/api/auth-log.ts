@@ -21,9 +21,12 @@ function escapeUser(text: string): string {
 }
 
 function escapeMessage(text: string): string {
-  return text
-    .replace(/[%;=]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
-    .replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ');
+  return (
+    text
+      .replace(/[%;=]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
+      // eslint-disable-next-line no-control-regex -- control characters are what is removed
+      .replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ')
+  );
 }
 
 export function authFailureLine(event: AuthFailureEvent): string {

@@ -21,7 +21,9 @@ import { repoRoot } from '../support/conformance.js';
 
 describe('fail2ban filter', () => {
   const dir = mkdtempSync(join(tmpdir(), 'tessera-fail2ban-'));
-  after(() => rmSync(dir, { recursive: true, force: true }));
+  after(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
 
   it('finds every failed login, with its address, and cannot be steered', async () => {
     const live = await LiveAccess.open(new MemoryStore());
@@ -30,7 +32,14 @@ describe('fail2ban filter', () => {
     const logFile = join(dir, 'auth.log');
     const log = new AuthLogFile(logFile);
     const app = await buildApi(
-      { live, authFailureDelayMs: 0, throttle: false, onAuthFailure: (event) => log.write(event) },
+      {
+        live,
+        authFailureDelayMs: 0,
+        throttle: false,
+        onAuthFailure: (event) => {
+          log.write(event);
+        },
+      },
       undefined,
       ['127.0.0.1'],
     );

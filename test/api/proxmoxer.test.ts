@@ -36,7 +36,9 @@ print(json.dumps(out))
 
 describe('proxmoxer (python3-proxmoxer from Debian)', { timeout: 60_000 }, () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'tessera-proxmoxer-'));
-  after(() => rmSync(dataDir, { recursive: true, force: true }));
+  after(() => {
+    rmSync(dataDir, { recursive: true, force: true });
+  });
 
   it('logs in, manages users, ACLs and tokens, and works with the token', async () => {
     const port = await freePort();
