@@ -77,6 +77,17 @@ export function ensureSystemPackages(packages) {
   }
 }
 
+/**
+ * node-linux-pam is optional (it needs libpam0g-dev to build, and npm leaves it out when the
+ * build fails); when the headers arrived after the install, install again.
+ */
+export function ensurePamBinding() {
+  const loads = spawnSync(process.execPath, ['-e', "require('node-linux-pam')"], { cwd: root });
+  if (loads.status === 0) return;
+  console.error('tessera: building the PAM binding (npm ci)...');
+  run('npm', ['ci', '--no-audit', '--no-fund'], 'building the PAM binding');
+}
+
 /** Compiles TypeScript when any source is newer than the last build. */
 export function ensureBuilt() {
   const sources = Math.max(

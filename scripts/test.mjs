@@ -3,7 +3,13 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { ensureBuilt, ensureDependencies, ensureSystemPackages, root } from './lib.mjs';
+import {
+  ensureBuilt,
+  ensureDependencies,
+  ensurePamBinding,
+  ensureSystemPackages,
+  root,
+} from './lib.mjs';
 
 ensureSystemPackages([
   { command: 'etcd', package: 'etcd-server' },
@@ -12,8 +18,12 @@ ensureSystemPackages([
   { command: 'openssl', package: 'openssl' },
   { test: '/usr/bin/python3 -c "import proxmoxer, requests"', package: 'python3-proxmoxer' },
   { test: '/usr/bin/python3 -c "import requests"', package: 'python3-requests' },
+  // Before npm ci: node-linux-pam compiles against it.
+  { test: 'test -f /usr/include/security/pam_appl.h', package: 'libpam0g-dev' },
+  { command: 'useradd', package: 'passwd' },
 ]);
 ensureDependencies();
+ensurePamBinding();
 ensureBuilt();
 
 function testFiles(dir) {

@@ -26,6 +26,8 @@ export interface ApiOptions {
   readonly authFailureDelayMs?: number;
   /** Where authentication failures are reported (the auth log). */
   readonly onAuthFailure?: (event: AuthFailureEvent) => void;
+  /** The PAM service for logins of the pam realm (default `tessera`). */
+  readonly pamService?: string;
   /** Login throttling; `false` turns it off (as in Proxmox). */
   readonly throttle?: ThrottleOptions | false;
 }

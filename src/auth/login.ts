@@ -7,6 +7,7 @@
 import { asUserId, ROOT_USERID, splitUserId, type UserId } from '../model/ids.js';
 import type { AccessSnapshot } from '../store/snapshot.js';
 import { AuthFailure, checkUserEnabled } from './api-token.js';
+import { pamAuthenticate } from '../realms/pam.js';
 import { hashPassword, verifyPassword } from './password.js';
 import type { ServerKeys } from './server-keys.js';
 import { verifyTicket } from './ticket.js';
@@ -15,6 +16,10 @@ export interface LoginAttempt {
   readonly username: string;
   readonly realm?: string | undefined;
   readonly password: string;
+  /** The client's address, handed to PAM. */
+  readonly remoteHost?: string | undefined;
+  /** The PAM service for the pam realm. */
+  readonly pamService?: string | undefined;
 }
 
 export interface FirstFactor {
@@ -66,6 +71,12 @@ export async function checkFirstFactor(
   switch (config.type) {
     case 'pve':
       if (stored === undefined || !result.ok) throw new AuthFailure('invalid credentials');
+      break;
+    case 'pam':
+      await pamAuthenticate(user, attempt.password, {
+        service: attempt.pamService,
+        remoteHost: attempt.remoteHost,
+      });
       break;
     case 'openid':
       throw new AuthFailure('OpenID realm does not allow password verification.');

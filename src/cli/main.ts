@@ -24,9 +24,9 @@ const COMMANDS: readonly Command[] = [
   {
     words: ['serve'],
     usage:
-      'serve [--listen <host:port>] [--cert <file> --key <file>] [--trusted-proxy <cidr,...>] [--throttle off|<n>/<window>/<ban>] [--auth-log <file>]',
+      'serve [--listen <host:port>] [--cert <file> --key <file>] [--trusted-proxy <cidr,...>] [--throttle off|<n>/<window>/<ban>] [--auth-log <file>] [--pam-service <name>]',
     summary: 'The HTTPS API (default 0.0.0.0:8006, self-signed certificate in the data directory).',
-    options: ['listen', 'cert', 'key', 'trusted-proxy', 'throttle', 'auth-log'],
+    options: ['listen', 'cert', 'key', 'trusted-proxy', 'throttle', 'auth-log', 'pam-service'],
     run: serveCommand,
   },
   {
@@ -113,6 +113,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
         'trusted-proxy': { type: 'string' },
         throttle: { type: 'string' },
         'auth-log': { type: 'string' },
+        'pam-service': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });

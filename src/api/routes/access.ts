@@ -69,7 +69,13 @@ export function accessRoutes(api: Api): void {
         const first = await checkFirstFactor(
           snapshot,
           keys,
-          { username: params.username, realm: params.realm, password: params.password },
+          {
+            username: params.username,
+            realm: params.realm,
+            password: params.password,
+            remoteHost: address,
+            pamService: api.options.pamService,
+          },
           now,
         );
         const { userid } = first;

@@ -75,6 +75,7 @@ export async function serveCommand(ctx: CommandContext): Promise<number> {
   }
   const throttle = throttleOption(stringOption(ctx, 'throttle'));
   const authLogPath = stringOption(ctx, 'auth-log');
+  const pamService = stringOption(ctx, 'pam-service');
   const authLog = authLogPath === undefined ? undefined : new AuthLogFile(authLogPath);
 
   const live = await LiveAccess.open(openStore(ctx.storeUrl));
@@ -109,6 +110,7 @@ export async function serveCommand(ctx: CommandContext): Promise<number> {
     {
       live,
       throttle,
+      ...(pamService !== undefined ? { pamService } : {}),
       onAuthFailure: (event) => {
         ctx.io.err(`${authFailureLine(event)}\n`);
         authLog?.write(event);
