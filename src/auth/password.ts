@@ -5,6 +5,7 @@
  * that succeeds with one reports that the hash should be replaced by an argon2id one.
  */
 import { timingSafeEqual } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { hash as argon2Hash, verify as argon2Verify, type Options } from '@node-rs/argon2';
 import { encrypt as cryptEncrypt } from 'unixcrypt';
 
@@ -18,8 +19,28 @@ const ARGON2: Options = { memoryCost: 19_456, timeCost: 2, parallelism: 1 };
 export const PASSWORD_MIN_LENGTH = 8;
 export const PASSWORD_MAX_LENGTH = 64;
 
+/**
+ * argon2 runs on libuv's thread pool, but it is CPU work: with every core hashing, the event
+ * loop starves and every other request waits. At most one hash per core but one runs at a
+ * time; the rest queue.
+ */
+const HASH_SLOTS = Math.max(1, availableParallelism() - 1);
+let running = 0;
+const waiting: (() => void)[] = [];
+
+async function limited<T>(work: () => Promise<T>): Promise<T> {
+  if (running >= HASH_SLOTS) await new Promise<void>((resolve) => waiting.push(resolve));
+  running++;
+  try {
+    return await work();
+  } finally {
+    running--;
+    waiting.shift()?.();
+  }
+}
+
 export function hashPassword(password: string): Promise<string> {
-  return argon2Hash(password, ARGON2);
+  return limited(() => argon2Hash(password, ARGON2));
 }
 
 export interface PasswordCheck {
@@ -40,7 +61,7 @@ export async function verifyPassword(stored: string, password: string): Promise<
   if (stored.startsWith('$argon2')) {
     let ok: boolean;
     try {
-      ok = await argon2Verify(stored, password);
+      ok = await limited(() => argon2Verify(stored, password));
     } catch {
       ok = false;
     }

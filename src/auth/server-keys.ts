@@ -33,9 +33,18 @@ export interface ServerKeys {
 }
 
 const cache = new Map<string, ServerKeys>();
+// Every request asks; a snapshot's keys never change, so the answer is kept per snapshot.
+const bySnapshot = new WeakMap<AccessSnapshot, ServerKeys | undefined>();
 
 /** The keys of a snapshot, or `undefined` if they have not been made yet. */
 export function serverKeys(snapshot: AccessSnapshot): ServerKeys | undefined {
+  if (bySnapshot.has(snapshot)) return bySnapshot.get(snapshot);
+  const keys = decodeKeys(snapshot);
+  bySnapshot.set(snapshot, keys);
+  return keys;
+}
+
+function decodeKeys(snapshot: AccessSnapshot): ServerKeys | undefined {
   const ringText = snapshot.serverKeys.get('ticket');
   const site = snapshot.serverKeys.get('csrf');
   if (ringText === undefined || site === undefined) return undefined;

@@ -148,24 +148,48 @@ export interface VerifyOptions {
   readonly secretData?: string;
 }
 
+/**
+ * Tickets whose signature has been checked, per ring: a ticket is presented with every
+ * request, and a signature check costs far more than the rest. Only the signature result is
+ * remembered; the age window is checked anew each time. Bounded: the oldest go first.
+ */
+interface Checked {
+  readonly which: 'current' | 'previous';
+  readonly data: string;
+  readonly issued: number;
+}
+const verified = new WeakMap<TicketKeyRing, Map<string, Checked>>();
+const CACHE_SIZE = 10_000;
+
 /** A `PVE:` ticket, checked against the current key and then the previous one. */
 export function verifyTicket(
   ring: TicketKeyRing,
   ticket: string,
   options: VerifyOptions,
 ): VerifiedTicket | undefined {
-  const parsed = parse(ticket, 'PVE');
-  if (!parsed) return undefined;
-  const text = signedText(parsed, options.secretData);
-  const age = options.now - parsed.issued;
-  for (const which of ['current', 'previous'] as const) {
-    const key = ring[which];
-    if (!key || !signatureValid(key.publicKey, text, parsed.signature)) continue;
-    const bounds = window(ring, which, options.now);
-    if (!bounds || !(age > bounds.min && age < bounds.max)) return undefined;
-    return { data: unescapeData(parsed.data), age };
+  const cacheable = options.secretData === undefined;
+  let cache = cacheable ? verified.get(ring) : undefined;
+  let hit = cache?.get(ticket);
+  if (!hit) {
+    const parsed = parse(ticket, 'PVE');
+    if (!parsed) return undefined;
+    const text = signedText(parsed, options.secretData);
+    const which = (['current', 'previous'] as const).find((w) => {
+      const key = ring[w];
+      return key !== undefined && signatureValid(key.publicKey, text, parsed.signature);
+    });
+    if (which === undefined) return undefined;
+    hit = { which, data: unescapeData(parsed.data), issued: parsed.issued };
+    if (cacheable) {
+      if (!cache) verified.set(ring, (cache = new Map<string, Checked>()));
+      if (cache.size >= CACHE_SIZE) cache.delete(cache.keys().next().value ?? '');
+      cache.set(ticket, hit);
+    }
   }
-  return undefined;
+  const age = options.now - hit.issued;
+  const bounds = window(ring, hit.which, options.now);
+  if (!bounds || !(age > bounds.min && age < bounds.max)) return undefined;
+  return { data: hit.data, age };
 }
 
 /**

@@ -345,11 +345,22 @@ export function resultToMap(result: PermissionResult): Map<Privilege, boolean> {
 }
 
 /** `{ "<Privilege>": 0|1 }`, the shape of the Proxmox API. */
-export function resultToObject(result: PermissionResult): Record<string, 0 | 1> {
-  const out: Record<string, 0 | 1> = {};
-  for (const [privilege, propagate] of resultToMap(result)) out[privilege] = propagate ? 1 : 0;
+export function resultToObject(result: PermissionResult): Readonly<Record<string, 0 | 1>> {
+  // Few distinct answers exist (one per combination of masks) and every API call asks for
+  // one: each is built once and shared, frozen.
+  const key = `${String(result.gl)},${String(result.gh)},${String(result.pl)},${String(result.ph)}`;
+  let out = objects.get(key);
+  if (!out) {
+    const built: Record<string, 0 | 1> = {};
+    for (const [privilege, propagate] of resultToMap(result)) built[privilege] = propagate ? 1 : 0;
+    out = Object.freeze(built);
+    if (objects.size >= 4096) objects.clear();
+    objects.set(key, out);
+  }
   return out;
 }
+
+const objects = new Map<string, Readonly<Record<string, 0 | 1>>>();
 
 export function isEmptyResult(result: PermissionResult): boolean {
   return (result.gl | result.gh) === 0;
