@@ -243,6 +243,23 @@ describe('API security', () => {
     assert.doesNotMatch(malformed.body, /at .*\.js|stack/);
   });
 
+  it('re-hashes a crypt(3) password from Proxmox as argon2id on the first successful login', async () => {
+    // password123, as Proxmox's shadow.cfg stores it in api-flows.json.
+    const crypt = '$5$fixedsalt$Mwah3bMSwvvaEV0hlWPoarnUvDU5s/ycQSAQL5.y0t6';
+    await createUser(liveContext(live), { userid: parseUserId('carl@pve'), passwordHash: crypt });
+    const login = (password: string) =>
+      app.inject({
+        method: 'POST',
+        url: '/api2/json/access/ticket',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        payload: `username=carl@pve&password=${password}`,
+      });
+    assert.equal((await login('password123')).statusCode, 200);
+    assert.match(live.snapshot.shadow.get('carl') ?? '', /^\$argon2id\$/);
+    assert.equal((await login('password123')).statusCode, 200);
+    assert.equal((await login('password124')).statusCode, 401);
+  });
+
   it('throttles a client and user pair without locking the user out elsewhere', async () => {
     const login = (server: FastifyInstance, password: string, forwardedFor?: string) =>
       server.inject({
