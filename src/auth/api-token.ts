@@ -38,12 +38,10 @@ export function authenticateApiToken(
   value: string,
   now: number,
 ): TokenId {
-  const split = value.lastIndexOf('=');
-  if (split < 0) throw new AuthFailure('no tokenid specified');
-  const tokenid = asTokenId(value.slice(0, split));
-  if (tokenid === undefined)
-    throw new AuthFailure(`'${value.slice(0, split)}' is not a valid token ID`);
-  const secret = value.slice(split + 1);
+  // A token is presented with every request: parsing and the HMAC are done once per value
+  // and stored hash (bounded); the user, token and expiry checks run every time.
+  const known = verifiedTokens.get(value);
+  const tokenid = known?.tokenid ?? parseTokenValue(value);
   const { user, name } = splitTokenId(tokenid);
   checkUserEnabled(snapshot, user, now);
   const token = snapshot.users.tokens.get(tokenid);
@@ -52,14 +50,22 @@ export function authenticateApiToken(
     throw new AuthFailure(`token '${name}' access expired`);
   const stored = snapshot.tokenSecrets.get(tokenid);
   if (stored === undefined) throw new AuthFailure('invalid token value!');
-  // A token is presented with every request, and an HMAC each time costs more than all the
-  // rest: what was verified against this very stored hash is remembered (bounded).
-  if (verifiedTokens.get(value) !== stored) {
-    if (!verifyTokenSecret(stored, secret)) throw new AuthFailure('invalid token value!');
+  if (known?.stored !== stored) {
+    if (!verifyTokenSecret(stored, value.slice(value.lastIndexOf('=') + 1)))
+      throw new AuthFailure('invalid token value!');
     if (verifiedTokens.size >= 10_000) verifiedTokens.clear();
-    verifiedTokens.set(value, stored);
+    verifiedTokens.set(value, { tokenid, stored });
   }
   return tokenid;
 }
 
-const verifiedTokens = new Map<string, string>();
+function parseTokenValue(value: string): TokenId {
+  const split = value.lastIndexOf('=');
+  if (split < 0) throw new AuthFailure('no tokenid specified');
+  const tokenid = asTokenId(value.slice(0, split));
+  if (tokenid === undefined)
+    throw new AuthFailure(`'${value.slice(0, split)}' is not a valid token ID`);
+  return tokenid;
+}
+
+const verifiedTokens = new Map<string, { tokenid: TokenId; stored: string }>();

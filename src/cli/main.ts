@@ -24,9 +24,18 @@ const COMMANDS: readonly Command[] = [
   {
     words: ['serve'],
     usage:
-      'serve [--listen <host:port>] [--cert <file> --key <file>] [--trusted-proxy <cidr,...>] [--throttle off|<n>/<window>/<ban>] [--auth-log <file>] [--pam-service <name>]',
+      'serve [--listen <host:port>] [--cert <file> --key <file>] [--trusted-proxy <cidr,...>] [--throttle off|<n>/<window>/<ban>] [--auth-log <file>] [--pam-service <name>] [--login-delay <s>]',
     summary: 'The HTTPS API (default 0.0.0.0:8006, self-signed certificate in the data directory).',
-    options: ['listen', 'cert', 'key', 'trusted-proxy', 'throttle', 'auth-log', 'pam-service'],
+    options: [
+      'listen',
+      'cert',
+      'key',
+      'trusted-proxy',
+      'throttle',
+      'auth-log',
+      'pam-service',
+      'login-delay',
+    ],
     run: serveCommand,
   },
   {
@@ -114,6 +123,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
         throttle: { type: 'string' },
         'auth-log': { type: 'string' },
         'pam-service': { type: 'string' },
+        'login-delay': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });

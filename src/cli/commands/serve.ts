@@ -76,6 +76,11 @@ export async function serveCommand(ctx: CommandContext): Promise<number> {
   const throttle = throttleOption(stringOption(ctx, 'throttle'));
   const authLogPath = stringOption(ctx, 'auth-log');
   const pamService = stringOption(ctx, 'pam-service');
+  const loginDelay = stringOption(ctx, 'login-delay');
+  if (loginDelay !== undefined && !/^\d+(\.\d+)?$/.test(loginDelay))
+    throw new TesseraError('usage', `--login-delay expects seconds, not '${loginDelay}'`, {
+      field: 'login-delay',
+    });
   const authLog = authLogPath === undefined ? undefined : new AuthLogFile(authLogPath);
 
   const live = await LiveAccess.open(openStore(ctx.storeUrl));
@@ -111,6 +116,7 @@ export async function serveCommand(ctx: CommandContext): Promise<number> {
       live,
       throttle,
       ...(pamService !== undefined ? { pamService } : {}),
+      ...(loginDelay !== undefined ? { authFailureDelayMs: Number(loginDelay) * 1000 } : {}),
       onAuthFailure: (event) => {
         ctx.io.err(`${authFailureLine(event)}\n`);
         authLog?.write(event);
