@@ -7,6 +7,7 @@
 import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { AuthCause } from '../auth/api-token.js';
 import { serverKeys } from '../auth/server-keys.js';
 import { LoginThrottle, type ThrottleOptions } from '../auth/throttle.js';
 import type { PermissionEngine } from '../permissions/engine.js';
@@ -32,9 +33,16 @@ export interface ApiOptions {
   readonly throttle?: ThrottleOptions | false;
 }
 
+/** A failed authentication, as the audit log records it. */
 export interface AuthFailureEvent {
+  /** What was attempted: a login, or a request with a ticket or an API token. */
+  readonly kind: 'login' | 'request';
   readonly rhost: string;
+  /** The user name as given (empty when the request named none). */
   readonly user: string;
+  /** The stable cause code. */
+  readonly cause: AuthCause;
+  /** The cause in words, as Proxmox logs it. */
   readonly reason: string;
 }
 
@@ -148,8 +156,10 @@ export function createApi(app: FastifyInstance, options: ApiOptions): Api {
           } catch (err) {
             if (err instanceof AuthenticationError) {
               options.onAuthFailure?.({
+                kind: 'request',
                 rhost: api.clientAddress(request),
                 user: '',
+                cause: err.code,
                 reason: err.reason,
               });
               await api.delay(started);

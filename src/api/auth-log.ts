@@ -50,3 +50,20 @@ export class AuthLogFile {
     return new Promise((resolve) => this.stream.end(resolve));
   }
 }
+
+/** The audit log: one JSON object per failed authentication, with its stable cause code. */
+export class AuditLogFile {
+  private readonly stream: WriteStream;
+
+  constructor(path: string) {
+    this.stream = createWriteStream(path, { flags: 'a', mode: 0o640 });
+  }
+
+  write(event: AuthFailureEvent, now: Date = new Date()): void {
+    this.stream.write(`${JSON.stringify({ time: now.toISOString(), ...event })}\n`);
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => this.stream.end(resolve));
+  }
+}

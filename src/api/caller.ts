@@ -5,6 +5,7 @@
  */
 import {
   apiTokenFromHeader,
+  type AuthCause,
   authenticateApiToken,
   AuthFailure,
   checkUserEnabled,
@@ -35,6 +36,7 @@ export class AuthenticationError extends ApiError {
   constructor(
     message: string,
     readonly reason: string,
+    readonly code: AuthCause,
   ) {
     super(401, message);
   }
@@ -60,14 +62,12 @@ export function authenticateRequest(
     const verified = keys ? verifyTicket(keys.ring, ticket, { now }) : undefined;
     const userid = verified && !verified.data.startsWith('!') ? asUserId(verified.data) : undefined;
     if (userid === undefined)
-      throw new AuthenticationError('Authentication failed!', 'invalid ticket');
+      throw new AuthenticationError('Authentication failed!', 'invalid ticket', 'ticket_invalid');
     try {
       checkUserEnabled(snapshot, userid, now);
     } catch (err) {
-      throw new AuthenticationError(
-        'Authentication failed!',
-        err instanceof Error ? err.message : String(err),
-      );
+      if (!(err instanceof AuthFailure)) throw err;
+      throw new AuthenticationError('Authentication failed!', err.message, err.code);
     }
     if (credentials.method !== 'GET' && credentials.method !== 'HEAD') {
       const token = credentials.csrf ?? '';
@@ -75,6 +75,7 @@ export function authenticateRequest(
         throw new AuthenticationError(
           'Permission denied - invalid csrf token',
           'invalid csrf token',
+          'csrf_invalid',
         );
     }
     return { authid: userid, userid };
@@ -86,9 +87,9 @@ export function authenticateRequest(
       return { authid: tokenid, userid: ownerOf(tokenid), token: tokenid };
     } catch (err) {
       if (err instanceof AuthFailure)
-        throw new AuthenticationError('Authentication failed!', err.message);
+        throw new AuthenticationError('Authentication failed!', err.message, err.code);
       throw err;
     }
   }
-  throw new AuthenticationError('No ticket', 'no ticket');
+  throw new AuthenticationError('No ticket', 'no ticket', 'no_credentials');
 }

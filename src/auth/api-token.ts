@@ -7,8 +7,39 @@ import { asTokenId, asUserId, splitTokenId, type TokenId } from '../model/ids.js
 import type { AccessSnapshot } from '../store/snapshot.js';
 import { verifyTokenSecret } from './token-secret.js';
 
+/**
+ * Stable codes for why an authentication failed, for the audit log and administrators.
+ * Never shown to the client.
+ */
+export type AuthCause =
+  | 'unknown_user'
+  | 'invalid_username'
+  | 'user_disabled'
+  | 'user_expired'
+  | 'unknown_realm'
+  | 'wrong_password'
+  | 'pam_error'
+  | 'realm_unavailable'
+  | 'tfa_required'
+  | 'throttled'
+  | 'no_permission'
+  | 'server_not_ready'
+  | 'no_credentials'
+  | 'ticket_invalid'
+  | 'csrf_invalid'
+  | 'token_invalid'
+  | 'token_unknown'
+  | 'token_expired';
+
 /** Why an authentication failed: for administrators and logs only. */
-export class AuthFailure extends Error {}
+export class AuthFailure extends Error {
+  constructor(
+    message: string,
+    readonly code: AuthCause,
+  ) {
+    super(message);
+  }
+}
 
 /** The token value of an Authorization header, or `undefined` when it carries none. */
 export function apiTokenFromHeader(authorization: string | undefined): string | undefined {
@@ -26,10 +57,10 @@ export function apiTokenFromHeader(authorization: string | undefined): string | 
 export function checkUserEnabled(snapshot: AccessSnapshot, userid: string, now: number): void {
   const id = asUserId(userid);
   const user = id === undefined ? undefined : snapshot.users.users.get(id);
-  if (!user) throw new AuthFailure(`no such user ('${userid}')`);
-  if (!user.enable) throw new AuthFailure(`user '${userid}' is disabled`);
+  if (!user) throw new AuthFailure(`no such user ('${userid}')`, 'unknown_user');
+  if (!user.enable) throw new AuthFailure(`user '${userid}' is disabled`, 'user_disabled');
   if (user.expire !== 0 && user.expire < now)
-    throw new AuthFailure(`user '${userid}' access expired`);
+    throw new AuthFailure(`user '${userid}' access expired`, 'user_expired');
 }
 
 /** Checks `<tokenid>=<secret>` and returns the token id, or throws {@link AuthFailure}. */
@@ -45,14 +76,14 @@ export function authenticateApiToken(
   const { user, name } = splitTokenId(tokenid);
   checkUserEnabled(snapshot, user, now);
   const token = snapshot.users.tokens.get(tokenid);
-  if (!token) throw new AuthFailure(`no such token '${name}' for user '${user}'`);
+  if (!token) throw new AuthFailure(`no such token '${name}' for user '${user}'`, 'token_unknown');
   if (token.expire !== 0 && token.expire < now)
-    throw new AuthFailure(`token '${name}' access expired`);
+    throw new AuthFailure(`token '${name}' access expired`, 'token_expired');
   const stored = snapshot.tokenSecrets.get(tokenid);
-  if (stored === undefined) throw new AuthFailure('invalid token value!');
+  if (stored === undefined) throw new AuthFailure('invalid token value!', 'token_invalid');
   if (known?.stored !== stored) {
     if (!verifyTokenSecret(stored, value.slice(value.lastIndexOf('=') + 1)))
-      throw new AuthFailure('invalid token value!');
+      throw new AuthFailure('invalid token value!', 'token_invalid');
     if (verifiedTokens.size >= 10_000) verifiedTokens.clear();
     verifiedTokens.set(value, { tokenid, stored });
   }
@@ -61,10 +92,10 @@ export function authenticateApiToken(
 
 function parseTokenValue(value: string): TokenId {
   const split = value.lastIndexOf('=');
-  if (split < 0) throw new AuthFailure('no tokenid specified');
+  if (split < 0) throw new AuthFailure('no tokenid specified', 'token_invalid');
   const tokenid = asTokenId(value.slice(0, split));
   if (tokenid === undefined)
-    throw new AuthFailure(`'${value.slice(0, split)}' is not a valid token ID`);
+    throw new AuthFailure(`'${value.slice(0, split)}' is not a valid token ID`, 'token_invalid');
   return tokenid;
 }
 

@@ -42,7 +42,8 @@ export async function checkFirstFactor(
   const name =
     attempt.realm === undefined ? attempt.username : `${attempt.username}@${attempt.realm}`;
   const userid = asUserId(name);
-  if (userid === undefined) throw new AuthFailure(`invalid user name '${name}'`);
+  if (userid === undefined)
+    throw new AuthFailure(`invalid user name '${name}'`, 'invalid_username');
 
   // A valid ticket of this user, or of root@pam, renews the session.
   const ticket = keys ? verifyTicket(keys.ring, attempt.password, { now }) : undefined;
@@ -67,10 +68,11 @@ export async function checkFirstFactor(
   const result = await check;
   if (disabled) throw disabled;
   const config = snapshot.domains.realms.get(realm);
-  if (!config) throw new AuthFailure(`auth domain '${realm}' does not exist`);
+  if (!config) throw new AuthFailure(`auth domain '${realm}' does not exist`, 'unknown_realm');
   switch (config.type) {
     case 'pve':
-      if (stored === undefined || !result.ok) throw new AuthFailure('invalid credentials');
+      if (stored === undefined || !result.ok)
+        throw new AuthFailure('invalid credentials', 'wrong_password');
       break;
     case 'pam':
       await pamAuthenticate(user, attempt.password, {
@@ -79,13 +81,20 @@ export async function checkFirstFactor(
       });
       break;
     case 'openid':
-      throw new AuthFailure('OpenID realm does not allow password verification.');
+      throw new AuthFailure(
+        'OpenID realm does not allow password verification.',
+        'realm_unavailable',
+      );
     default:
       throw new AuthFailure(
         `password login for realms of type '${config.type}' is not available yet`,
+        'realm_unavailable',
       );
   }
   if (snapshot.tfa.users.has(userid) || config.options.get('tfa') !== undefined)
-    throw new AuthFailure('a second factor is required, and this server does not offer it yet');
+    throw new AuthFailure(
+      'a second factor is required, and this server does not offer it yet',
+      'tfa_required',
+    );
   return { userid, rehash: result.rehash, renewal: false };
 }

@@ -24,7 +24,7 @@ const COMMANDS: readonly Command[] = [
   {
     words: ['serve'],
     usage:
-      'serve [--listen <host:port>] [--cert <file> --key <file>] [--trusted-proxy <cidr,...>] [--throttle off|<n>/<window>/<ban>] [--auth-log <file>] [--pam-service <name>] [--login-delay <s>]',
+      'serve [--listen <host:port>] [--cert <file> --key <file>] [--trusted-proxy <cidr,...>] [--throttle off|<n>/<window>/<ban>] [--auth-log <file>] [--pam-service <name>] [--login-delay <s>] [--audit-log <file>]',
     summary: 'The HTTPS API (default 0.0.0.0:8006, self-signed certificate in the data directory).',
     options: [
       'listen',
@@ -35,6 +35,7 @@ const COMMANDS: readonly Command[] = [
       'auth-log',
       'pam-service',
       'login-delay',
+      'audit-log',
     ],
     run: serveCommand,
   },
@@ -124,6 +125,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
         'auth-log': { type: 'string' },
         'pam-service': { type: 'string' },
         'login-delay': { type: 'string' },
+        'audit-log': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });

@@ -38,6 +38,7 @@ export async function pamAuthenticate(
   if (!pam)
     throw new AuthFailure(
       'PAM support is not installed: install libpam0g-dev, then run npm rebuild node-linux-pam',
+      'realm_unavailable',
     );
   try {
     await pam.pamAuthenticatePromise({
@@ -47,6 +48,7 @@ export async function pamAuthenticate(
       ...(options.remoteHost !== undefined ? { remoteHost: options.remoteHost } : {}),
     });
   } catch (err) {
-    throw new AuthFailure(err instanceof Error ? err.message : String(err));
+    const message = err instanceof Error ? err.message : String(err);
+    throw new AuthFailure(message, /expired/i.test(message) ? 'user_expired' : 'pam_error');
   }
 }

@@ -19,7 +19,8 @@ describe('tessera serve', { timeout: 60_000 }, () => {
 
   it('starts on an empty store, serves real clients over HTTPS, and stops on SIGTERM', async () => {
     const port = await freePort();
-    const server = start(dataDir, port);
+    const auditLog = join(dataDir, 'audit.jsonl');
+    const server = start(dataDir, port, ['--audit-log', auditLog]);
     await server.ready;
     const password = /password: (\S+)/.exec(server.output())?.[1] ?? '';
     assert.equal(readFileSync(join(dataDir, 'admin-password'), 'utf8'), `${password}\n`);
@@ -77,6 +78,17 @@ describe('tessera serve', { timeout: 60_000 }, () => {
 
     assert.equal(await stop(server.child), 0);
     assert.match(server.output(), /Tessera stopped/);
+    const audit = readFileSync(auditLog, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    assert.deepEqual(
+      audit.map(({ kind, cause, user }) => [kind, cause, user]),
+      [
+        ['request', 'csrf_invalid', ''],
+        ['login', 'wrong_password', 'carol@pve'],
+      ],
+    );
   });
 
   it('keeps its store, certificate and keys on the next start', async () => {

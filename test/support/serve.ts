@@ -64,6 +64,7 @@ export function call(
 export function start(
   dataDir: string,
   port: number,
+  extra: readonly string[] = [],
 ): { child: ChildProcess; output: () => string; ready: Promise<void> } {
   const child = spawn(
     process.execPath,
@@ -72,6 +73,7 @@ export function start(
       'serve',
       '--listen',
       `127.0.0.1:${String(port)}`,
+      ...extra,
     ],
     { env: { ...process.env, TESSERA_DATA_DIR: dataDir }, stdio: ['ignore', 'pipe', 'pipe'] },
   );

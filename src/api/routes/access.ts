@@ -58,12 +58,16 @@ export function accessRoutes(api: Api): void {
         params.realm === undefined ? params.username : `${params.username}@${params.realm}`;
       try {
         if (api.throttle?.blocked(address, user, now) === true)
-          throw new AuthFailure(`throttled: too many failed logins from ${address} for ${user}`);
+          throw new AuthFailure(
+            `throttled: too many failed logins from ${address} for ${user}`,
+            'throttled',
+          );
         if (params['tfa-challenge'] !== undefined) {
           throw new AuthFailure(
             params.otp !== undefined
               ? "TFA response should be in 'password', not 'otp' when 'tfa-challenge' is set"
               : 'second factors are not available on this server yet',
+            'tfa_required',
           );
         }
         const first = await checkFirstFactor(
@@ -84,10 +88,13 @@ export function accessRoutes(api: Api): void {
           const path = normalizeAclPath(params.path) ?? params.path;
           const privileges = splitList(params.privs);
           if (!privileges.every((p) => isPrivilege(p) && engine.can(userid, path, p)))
-            throw new AuthFailure(`no permission (${params.path}, ${params.privs})`);
+            throw new AuthFailure(
+              `no permission (${params.path}, ${params.privs})`,
+              'no_permission',
+            );
           return { username: userid, cap: capabilities(engine, userid) };
         }
-        if (!keys) throw new AuthFailure('the server keys are not ready');
+        if (!keys) throw new AuthFailure('the server keys are not ready', 'server_not_ready');
         if (first.rehash) {
           // A crypt hash from Proxmox becomes an argon2id one; a read-only store only
           // postpones that, it does not fail the login.
@@ -103,8 +110,14 @@ export function accessRoutes(api: Api): void {
         };
       } catch (err) {
         if (!(err instanceof AuthFailure)) throw err;
-        if (!err.message.startsWith('throttled:')) api.throttle?.failed(address, user, now);
-        api.options.onAuthFailure?.({ rhost: address, user, reason: err.message });
+        if (err.code !== 'throttled') api.throttle?.failed(address, user, now);
+        api.options.onAuthFailure?.({
+          kind: 'login',
+          rhost: address,
+          user,
+          cause: err.code,
+          reason: err.message,
+        });
         await api.delay(started);
         throw new ApiError(401, 'authentication failure');
       }

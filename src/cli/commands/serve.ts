@@ -5,7 +5,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { AuthLogFile, authFailureLine } from '../../api/auth-log.js';
+import { AuditLogFile, AuthLogFile, authFailureLine } from '../../api/auth-log.js';
 import { buildApi } from '../../api/server.js';
 import { ensureCertificate, readTls } from '../../api/tls.js';
 import { ensureServerKeys } from '../../auth/server-keys.js';
@@ -82,6 +82,8 @@ export async function serveCommand(ctx: CommandContext): Promise<number> {
       field: 'login-delay',
     });
   const authLog = authLogPath === undefined ? undefined : new AuthLogFile(authLogPath);
+  const auditLogPath = stringOption(ctx, 'audit-log');
+  const auditLog = auditLogPath === undefined ? undefined : new AuditLogFile(auditLogPath);
 
   const live = await LiveAccess.open(openStore(ctx.storeUrl));
   const services = liveContext(live);
@@ -120,6 +122,7 @@ export async function serveCommand(ctx: CommandContext): Promise<number> {
       onAuthFailure: (event) => {
         ctx.io.err(`${authFailureLine(event)}\n`);
         authLog?.write(event);
+        auditLog?.write(event);
       },
     },
     await readTls(tls),
@@ -143,6 +146,7 @@ export async function serveCommand(ctx: CommandContext): Promise<number> {
   await app.close();
   await live.close();
   await authLog?.close();
+  await auditLog?.close();
   ctx.io.out('Tessera stopped\n');
   return 0;
 }
