@@ -91,9 +91,11 @@ export async function checkFirstFactor(
         'realm_unavailable',
       );
   }
-  if (snapshot.tfa.users.has(userid) || config.options.get('tfa') !== undefined)
+  // Realm-enforced second factors (tfa=type=oath|yubico) are not offered yet: refuse rather
+  // than let the password alone through.
+  if (config.options.get('tfa') !== undefined)
     throw new AuthFailure(
-      'a second factor is required, and this server does not offer it yet',
+      'the realm requires a second factor this server does not offer yet',
       'tfa_required',
     );
   return { userid, rehash: result.rehash, renewal: false };

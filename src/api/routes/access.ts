@@ -9,6 +9,9 @@ import { hashPassword } from '../../auth/password.js';
 import { serverKeys } from '../../auth/server-keys.js';
 import { signTicket } from '../../auth/ticket.js';
 import { normalizeAclPath } from '../../model/acl-path.js';
+import { asUserId } from '../../model/ids.js';
+import { tfaChallenge } from '../../tfa/challenge.js';
+import { checkSecondFactor } from '../second-factor.js';
 import { isPrivilege } from '../../model/privileges.js';
 import { splitList } from '../../model/text.js';
 import { capabilities, permissionsFor } from '../../permissions/effective.js';
@@ -62,13 +65,33 @@ export function accessRoutes(api: Api): void {
             `throttled: too many failed logins from ${address} for ${user}`,
             'throttled',
           );
-        if (params['tfa-challenge'] !== undefined) {
-          throw new AuthFailure(
-            params.otp !== undefined
-              ? "TFA response should be in 'password', not 'otp' when 'tfa-challenge' is set"
-              : 'second factors are not available on this server yet',
-            'tfa_required',
+        const challengeTicket = params['tfa-challenge'];
+        if (challengeTicket !== undefined) {
+          if (params.otp !== undefined)
+            throw new AuthFailure(
+              "TFA response should be in 'password', not 'otp' when 'tfa-challenge' is set",
+              'tfa_challenge_invalid',
+            );
+          const userid = asUserId(user);
+          if (userid === undefined)
+            throw new AuthFailure(`invalid user name '${user}'`, 'invalid_username');
+          await checkSecondFactor(
+            snapshot,
+            keys,
+            services,
+            userid,
+            challengeTicket,
+            params.password,
+            now,
           );
+          api.throttle?.succeeded(address, user);
+          if (!keys) throw new AuthFailure('the server keys are not ready', 'server_not_ready');
+          return {
+            username: userid,
+            ticket: signTicket(keys.ring, 'PVE', userid, now),
+            CSRFPreventionToken: csrfToken(keys.csrfSecret, userid, now),
+            cap: capabilities(engine, userid),
+          };
         }
         const first = await checkFirstFactor(
           snapshot,
@@ -101,6 +124,16 @@ export function accessRoutes(api: Api): void {
           await setPasswordHash(services, userid, await hashPassword(params.password)).catch(
             () => undefined,
           );
+        }
+        const challenge = first.renewal ? undefined : tfaChallenge(snapshot.tfa.users.get(userid));
+        if (challenge) {
+          // A partial ticket, bound to this user, that only step two accepts.
+          return {
+            username: userid,
+            ticket: signTicket(keys.ring, 'PVE', `!tfa!${JSON.stringify(challenge)}`, now, userid),
+            CSRFPreventionToken: csrfToken(keys.csrfSecret, userid, now),
+            NeedTFA: 1,
+          };
         }
         return {
           username: userid,
