@@ -1,8 +1,8 @@
 /**
  * Step two of a login with second factors: `tfa-challenge` is the partial ticket of step one
  * (bound to the user logging in), `password` the answer, `totp:<code>` or
- * `recovery:<key>`. Locks in tfa.cfg are honoured; WebAuthn, Yubico and U2F answers come
- * with their support.
+ * `recovery:<key>`. Locks and failure counts are the service's (services/tfa.ts); WebAuthn,
+ * Yubico and U2F answers come with their support.
  */
 import { AuthFailure, checkUserEnabled } from '../auth/api-token.js';
 import type { ServerKeys } from '../auth/server-keys.js';
@@ -10,7 +10,7 @@ import { verifyTicket } from '../auth/ticket.js';
 import { isTesseraError } from '../errors.js';
 import type { UserId } from '../model/ids.js';
 import type { ServiceContext } from '../services/context.js';
-import { useRecoveryKey, useTotp } from '../services/tfa.js';
+import { answerSecondFactor } from '../services/tfa.js';
 import type { AccessSnapshot } from '../store/snapshot.js';
 
 export async function checkSecondFactor(
@@ -28,29 +28,16 @@ export async function checkSecondFactor(
   if (!verified?.data.startsWith('!tfa!'))
     throw new AuthFailure('invalid or expired TFA challenge', 'tfa_challenge_invalid');
   checkUserEnabled(snapshot, userid, now);
-  const user = snapshot.tfa.users.get(userid);
-  if (user?.tfaLockedUntil !== undefined && user.tfaLockedUntil > now)
-    throw new AuthFailure('failed 2nd factor: TFA limit reached, user locked out', 'tfa_locked');
   const colon = answer.indexOf(':');
   const type = colon < 0 ? answer : answer.slice(0, colon);
   const value = colon < 0 ? '' : answer.slice(colon + 1);
+  // Answers of kinds this server cannot check are refused, not counted (as in Proxmox).
+  if (type !== 'totp' && type !== 'recovery')
+    throw new AuthFailure(`second factor '${type}' is not supported yet`, 'tfa_unsupported');
+  let result;
   try {
-    switch (type) {
-      case 'totp':
-        if (user?.totpLocked === true)
-          throw new AuthFailure('failed 2nd factor: TOTP limit reached, locked', 'totp_locked');
-        await useTotp(services, userid, value, now);
-        return;
-      case 'recovery':
-        await useRecoveryKey(services, userid, value);
-        return;
-      default:
-        throw new AuthFailure(`second factor '${type}' is not supported yet`, 'tfa_unsupported');
-    }
+    result = await answerSecondFactor(services, userid, { type, value }, now);
   } catch (err) {
-    if (err instanceof AuthFailure) throw err;
-    if (isTesseraError(err, 'rejected'))
-      throw new AuthFailure(`failed 2nd factor: ${err.detail}`, 'tfa_wrong_code');
     if (isTesseraError(err, 'store_read_only'))
       throw new AuthFailure(
         `second factor not recorded: ${err.detail} (a used code or key must be recorded before it counts)`,
@@ -58,4 +45,5 @@ export async function checkSecondFactor(
       );
     throw err;
   }
+  if (!result.ok) throw new AuthFailure(`failed 2nd factor: ${result.reason}`, result.cause);
 }

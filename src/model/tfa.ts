@@ -59,6 +59,11 @@ export interface TfaUser {
   readonly totpLocked: boolean;
   /** Too many second-factor failures: every factor is locked until this Unix time. */
   readonly tfaLockedUntil?: number;
+  /**
+   * Failures since the last success (a Tessera addition, kept in the store for the whole
+   * cluster and not written to tfa.cfg; Proxmox counts per node in /run).
+   */
+  readonly failures?: { readonly totp: number; readonly tfa: number };
 }
 
 export interface TfaConfig {

@@ -1,69 +1,143 @@
 /**
- * What a second-factor login changes: the last accepted TOTP step of the entry (so the code
- * cannot be replayed, on any node) and a used recovery key (gone for good, on every node).
- * Each is one transaction conditioned on the user's TFA entry, so two nodes accepting the
- * same code or key at once cannot both succeed.
+ * Answering a second-factor challenge: the check, and everything it changes, in one
+ * transaction conditioned on the user's TFA entry, so no two nodes accept the same code or
+ * key and every failure is counted once for the whole cluster.
+ *
+ * Lockouts follow Proxmox's rules and limits: 8 failed TOTP answers lock TOTP until a
+ * recovery key is used or an administrator unlocks; 100 failed answers of any kind lock
+ * every factor for an hour. Unlike Proxmox, the counters live in the store (a failure on one
+ * node counts on all) and restart when a lock is set, so an expired lock is a fresh start.
  */
 import type { UserId } from '../model/ids.js';
 import type { TfaUser } from '../model/tfa.js';
 import { encodeTfaUser, KEYS } from '../store/codec.js';
-import { checkTotp } from '../tfa/totp.js';
 import { findRecoveryKey } from '../tfa/recovery.js';
-import { commit, refuse, sequenceFor, type Changes, type ServiceContext } from './context.js';
+import { checkTotp } from '../tfa/totp.js';
+import { commit, sequenceFor, type Changes, type ServiceContext } from './context.js';
 
-function tfaUser(changes: Changes, userid: UserId): TfaUser {
-  const user = changes.snapshot.tfa.users.get(userid);
-  if (!user) throw refuse(`no second factors for '${userid}'`);
-  return user;
+export interface LockoutLimits {
+  readonly totpFailures: number;
+  readonly tfaFailures: number;
+  readonly lockSeconds: number;
 }
+
+export const PROXMOX_LOCKOUT: LockoutLimits = {
+  totpFailures: 8,
+  tfaFailures: 100,
+  lockSeconds: 3600,
+};
+
+export type AnswerResult =
+  | { readonly ok: true }
+  | {
+      readonly ok: false;
+      readonly cause: 'tfa_locked' | 'totp_locked' | 'tfa_wrong_code';
+      readonly reason: string;
+    };
 
 function write(changes: Changes, userid: UserId, user: TfaUser): void {
   const key = KEYS.tfa(userid);
   changes.put(key, encodeTfaUser(user, sequenceFor(changes.snapshot, key)));
 }
 
-/** Checks a TOTP code against the user's enabled entries and records the step it used. */
-export async function useTotp(
+/** The user without any lock or failure count. */
+function cleared(user: TfaUser): TfaUser {
+  return {
+    totp: user.totp,
+    u2f: user.u2f,
+    webauthn: user.webauthn,
+    yubico: user.yubico,
+    ...(user.recovery ? { recovery: user.recovery } : {}),
+    totpLocked: false,
+  };
+}
+
+export async function answerSecondFactor(
   ctx: ServiceContext,
   userid: UserId,
-  code: string,
+  answer: { readonly type: 'totp' | 'recovery'; readonly value: string },
   now: number,
-): Promise<void> {
-  return commit(ctx, 'TOTP check failed', (changes) => {
-    const user = tfaUser(changes, userid);
-    let replay = false;
-    for (const [index, entry] of user.totp.entries()) {
-      if (!entry.info.enable) continue;
-      const check = checkTotp(entry.totp, code, now, entry.lastCount);
-      if (check.ok) {
-        const totp = user.totp.map((t, i) => (i === index ? { ...t, lastCount: check.step } : t));
-        write(changes, userid, { ...user, totp });
-        return;
+  limits: LockoutLimits = PROXMOX_LOCKOUT,
+): Promise<AnswerResult> {
+  return commit(ctx, 'second factor failed', (changes): AnswerResult => {
+    const user = changes.snapshot.tfa.users.get(userid);
+    if (!user) return { ok: false, cause: 'tfa_wrong_code', reason: 'no such challenge' };
+    if (user.tfaLockedUntil !== undefined && user.tfaLockedUntil > now)
+      return { ok: false, cause: 'tfa_locked', reason: 'TFA limit reached, user locked out' };
+    if (answer.type === 'totp' && user.totpLocked)
+      return { ok: false, cause: 'totp_locked', reason: 'TOTP limit reached, locked' };
+
+    if (answer.type === 'totp') {
+      let replay = false;
+      for (const [index, entry] of user.totp.entries()) {
+        if (!entry.info.enable) continue;
+        const check = checkTotp(entry.totp, answer.value, now, entry.lastCount);
+        if (check.ok) {
+          const totp = user.totp.map((t, i) => (i === index ? { ...t, lastCount: check.step } : t));
+          // A success clears the failure count (and any lock, which can only have expired).
+          write(changes, userid, { ...cleared(user), totp });
+          return { ok: true };
+        }
+        replay ||= check.replay;
       }
-      replay ||= check.replay;
+      return fail(
+        changes,
+        userid,
+        user,
+        'totp',
+        replay ? 'rejecting reused TOTP value' : 'invalid TOTP code',
+        now,
+        limits,
+      );
     }
-    throw refuse(replay ? 'rejecting reused TOTP value' : 'invalid TOTP code');
+
+    const slot = user.recovery ? findRecoveryKey(user.recovery, answer.value) : undefined;
+    if (!user.recovery || slot === undefined)
+      return fail(changes, userid, user, 'recovery', 'invalid recovery key', now, limits);
+    const entries = user.recovery.entries.map((e, i) => (i === slot ? null : e));
+    write(changes, userid, { ...cleared(user), recovery: { ...user.recovery, entries } });
+    return { ok: true };
   });
 }
 
-/** Uses up a recovery key; a successful one also lifts TOTP and TFA locks, as in Proxmox. */
-export async function useRecoveryKey(
-  ctx: ServiceContext,
+function fail(
+  changes: Changes,
   userid: UserId,
-  key: string,
-): Promise<void> {
-  return commit(ctx, 'recovery key check failed', (changes) => {
-    const user = tfaUser(changes, userid);
-    const slot = user.recovery ? findRecoveryKey(user.recovery, key) : undefined;
-    if (!user.recovery || slot === undefined) throw refuse('invalid recovery key');
-    const entries = user.recovery.entries.map((e, i) => (i === slot ? null : e));
-    write(changes, userid, {
-      totp: user.totp,
-      u2f: user.u2f,
-      webauthn: user.webauthn,
-      yubico: user.yubico,
-      recovery: { ...user.recovery, entries },
-      totpLocked: false,
-    });
+  user: TfaUser,
+  type: 'totp' | 'recovery',
+  reason: string,
+  now: number,
+  limits: LockoutLimits,
+): AnswerResult {
+  let tfa = (user.failures?.tfa ?? 0) + 1;
+  let totp = (user.failures?.totp ?? 0) + (type === 'totp' ? 1 : 0);
+  let tfaLockedUntil =
+    user.tfaLockedUntil !== undefined && user.tfaLockedUntil > now
+      ? user.tfaLockedUntil
+      : undefined;
+  let totpLocked = user.totpLocked;
+  let cause: 'tfa_locked' | 'totp_locked' | 'tfa_wrong_code' = 'tfa_wrong_code';
+  if (tfa >= limits.tfaFailures) {
+    tfaLockedUntil = now + limits.lockSeconds;
+    tfa = 0;
+    cause = 'tfa_locked';
+    reason = `${reason}; TFA limit reached, user locked out`;
+  }
+  if (type === 'totp' && totp >= limits.totpFailures) {
+    totpLocked = true;
+    totp = 0;
+    if (cause === 'tfa_wrong_code') cause = 'totp_locked';
+    reason = `${reason}; TOTP limit reached, locked`;
+  }
+  write(changes, userid, {
+    totp: user.totp,
+    u2f: user.u2f,
+    webauthn: user.webauthn,
+    yubico: user.yubico,
+    ...(user.recovery ? { recovery: user.recovery } : {}),
+    totpLocked,
+    ...(tfaLockedUntil !== undefined ? { tfaLockedUntil } : {}),
+    ...(tfa > 0 || totp > 0 ? { failures: { totp, tfa } } : {}),
   });
+  return { ok: false, cause, reason };
 }

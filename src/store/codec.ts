@@ -301,14 +301,27 @@ export function decodeRealm(realmid: RealmId, text: string): { realm: RealmConfi
 }
 
 export function encodeTfaUser(user: TfaUser, seq: number): string {
-  return compact({ seq, data: tfaUserToJson(user) });
+  return compact({ seq, data: tfaUserToJson(user), failures: user.failures });
 }
 
 export function decodeTfaUser(userid: UserId, text: string): { user: TfaUser; seq: number } {
   const json = object(text);
   try {
     // Locks are kept whatever their age; the login compares them with the clock.
-    return { user: tfaUserFromJson(json['data'], userid, 0), seq: integer(json, 'seq') };
+    const user = tfaUserFromJson(json['data'], userid, 0);
+    const failures = json['failures'];
+    const counted =
+      typeof failures === 'object' && failures !== null
+        ? {
+            totp: integer(failures as Json, 'totp'),
+            tfa: integer(failures as Json, 'tfa'),
+          }
+        : undefined;
+    return {
+      user:
+        counted && (counted.totp > 0 || counted.tfa > 0) ? { ...user, failures: counted } : user,
+      seq: integer(json, 'seq'),
+    };
   } catch (err) {
     if (err instanceof CodecError) throw err;
     throw new CodecError(err instanceof Error ? err.message : String(err));
