@@ -11,6 +11,7 @@ import { groupRoutes } from './routes/groups.js';
 import { passwordRoutes } from './routes/password.js';
 import { poolRoutes } from './routes/pools.js';
 import { roleRoutes } from './routes/roles.js';
+import { tfaRoutes } from './routes/tfa.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { userRoutes } from './routes/users.js';
 
@@ -31,6 +32,7 @@ export async function buildApi(
     aclRoutes,
     domainRoutes,
     poolRoutes,
+    tfaRoutes,
   ])
     register(api);
   return app;

@@ -13,7 +13,7 @@ import type { TfaUser } from '../model/tfa.js';
 import { encodeTfaUser, KEYS } from '../store/codec.js';
 import { findRecoveryKey } from '../tfa/recovery.js';
 import { checkTotp } from '../tfa/totp.js';
-import { commit, sequenceFor, type Changes, type ServiceContext } from './context.js';
+import { commit, refuse, sequenceFor, type Changes, type ServiceContext } from './context.js';
 
 export interface LockoutLimits {
   readonly totpFailures: number;
@@ -140,4 +140,21 @@ function fail(
     ...(tfa > 0 || totp > 0 ? { failures: { totp, tfa } } : {}),
   });
   return { ok: false, cause, reason };
+}
+
+/** Lifts the user's TOTP and TFA locks and failure counts; returns whether a lock was set. */
+export async function unlockTfa(
+  ctx: ServiceContext,
+  userid: UserId,
+  now: number,
+): Promise<boolean> {
+  return commit(ctx, 'unlock failed', (changes) => {
+    const user = changes.snapshot.tfa.users.get(userid);
+    if (!user) throw refuse(`no such user ('${userid}')`, 'userid');
+    const locked =
+      user.totpLocked || (user.tfaLockedUntil !== undefined && user.tfaLockedUntil > now);
+    if (locked || user.failures !== undefined || user.tfaLockedUntil !== undefined)
+      write(changes, userid, cleared(user));
+    return locked;
+  });
 }

@@ -9,7 +9,7 @@ import { describe, it } from 'node:test';
 import { parseUserId } from '../../src/model/ids.js';
 import type { TfaUser } from '../../src/model/tfa.js';
 import { liveContext } from '../../src/services/context.js';
-import { answerSecondFactor } from '../../src/services/tfa.js';
+import { answerSecondFactor, unlockTfa } from '../../src/services/tfa.js';
 import { encodeTfaUser, KEYS } from '../../src/store/codec.js';
 import { LiveAccess } from '../../src/store/live.js';
 import { MemoryStore } from '../../src/store/memory.js';
@@ -57,6 +57,20 @@ describe('second-factor lockouts', () => {
     assert.equal(ninth.ok ? '' : ninth.cause, 'totp_locked', 'even the right code, after the lock');
     assert.deepEqual(await answer(10, keys[0] ?? '', 'recovery'), { ok: true });
     assert.deepEqual(await answer(11, code(T + 30)), { ok: true });
+    for (const node of nodes) await node.close();
+  });
+
+  it('lifts a lock through unlock, and says whether there was one', async () => {
+    const { nodes } = await setUp();
+    const ctx = liveContext(nodes[0] ?? assert.fail());
+    for (let i = 0; i < 8; i++)
+      await answerSecondFactor(ctx, alice, { type: 'totp', value: '000000' }, T);
+    assert.equal(await unlockTfa(ctx, alice, T), true);
+    assert.equal(await unlockTfa(ctx, alice, T), false);
+    assert.deepEqual(await answerSecondFactor(ctx, alice, { type: 'totp', value: code(T) }, T), {
+      ok: true,
+    });
+    await assert.rejects(unlockTfa(ctx, parseUserId('nobody@pve'), T), /no such user/);
     for (const node of nodes) await node.close();
   });
 

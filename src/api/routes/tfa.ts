@@ -1,0 +1,58 @@
+/**
+ * A user's second factors as the user administration sees them: which kinds the user and
+ * the realm have (`GET /access/users/{userid}/tfa`), and lifting lockouts
+ * (`PUT /access/users/{userid}/unlock-tfa`). Enrollment comes with the TFA management API.
+ */
+import { splitUserId } from '../../model/ids.js';
+import { unlockTfa } from '../../services/tfa.js';
+import type { Api } from '../app.js';
+import { forbidden } from '../http.js';
+import { useridParam } from './users.js';
+
+export function tfaRoutes(api: Api): void {
+  api.route(
+    'GET',
+    '/access/users/:userid/tfa',
+    { userid: { type: 'string' }, multiple: { type: 'boolean', optional: true } },
+    ({ params, snapshot, checks, caller }) => {
+      const userid = useridParam(params.userid);
+      if (caller.token !== undefined || caller.userid !== userid) {
+        try {
+          checks.useridGroup(['User.Modify', 'Sys.Audit'], userid);
+        } catch {
+          throw forbidden();
+        }
+      }
+      const realmTfa = snapshot.domains.realms.get(splitUserId(userid).realm)?.options.get('tfa');
+      const realmType =
+        typeof realmTfa === 'string'
+          ? /(?:^|,)(?:type=)?(oath|yubico)/.exec(realmTfa)?.[1]
+          : undefined;
+      const user = snapshot.tfa.users.get(userid);
+      const types = user
+        ? [
+            ...(user.totp.length > 0 ? ['totp'] : []),
+            ...(user.u2f.length > 0 ? ['u2f'] : []),
+            ...(user.webauthn.length > 0 ? ['webauthn'] : []),
+            ...(user.recovery ? ['recovery'] : []),
+            ...(user.yubico.length > 0 ? ['yubico'] : []),
+          ]
+        : [];
+      return {
+        ...(realmType !== undefined ? { realm: realmType } : {}),
+        ...(types.length > 0 ? (params.multiple === true ? { types } : { user: types[0] }) : {}),
+      };
+    },
+  );
+
+  api.route(
+    'PUT',
+    '/access/users/:userid/unlock-tfa',
+    { userid: { type: 'string' } },
+    async ({ params, checks, services, now }) => {
+      const userid = useridParam(params.userid);
+      checks.useridGroup(['User.Modify'], userid);
+      return unlockTfa(services, userid, now);
+    },
+  );
+}
