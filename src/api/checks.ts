@@ -43,11 +43,19 @@ export class Checks {
     this.perm(`/access/realm/${splitUserId(userid).realm}`, ['Realm.AllocateUser']);
   }
 
+  // Listing users asks once per user; the answer depends only on the privileges.
+  private readonly delegated = new Map<string, Set<GroupId>>();
+
   /** Groups on which the caller holds any of `privileges`. */
   private delegatedGroups(privileges: readonly Privilege[]): Set<GroupId> {
-    const out = new Set<GroupId>();
-    for (const groupid of this.snapshot.users.groups.keys())
-      if (privileges.some((p) => this.has(`/access/groups/${groupid}`, p))) out.add(groupid);
+    const key = privileges.join(',');
+    let out = this.delegated.get(key);
+    if (!out) {
+      out = new Set<GroupId>();
+      for (const groupid of this.snapshot.users.groups.keys())
+        if (privileges.some((p) => this.has(`/access/groups/${groupid}`, p))) out.add(groupid);
+      this.delegated.set(key, out);
+    }
     return out;
   }
 

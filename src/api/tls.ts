@@ -4,7 +4,8 @@
  * pve-ssl.pem. OpenSSL, which every Debian system has, makes it.
  */
 import { execFile } from 'node:child_process';
-import { chmod, mkdir, readFile, stat } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { chmod, mkdir, readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -15,19 +16,10 @@ export interface TlsFiles {
   readonly generated: boolean;
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 export async function ensureCertificate(dataDir: string): Promise<TlsFiles> {
   const cert = join(dataDir, 'tessera.crt');
   const key = join(dataDir, 'tessera.key');
-  if ((await exists(cert)) && (await exists(key))) return { cert, key, generated: false };
+  if (existsSync(cert) && existsSync(key)) return { cert, key, generated: false };
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   const host = hostname();
   await promisify(execFile)('openssl', [

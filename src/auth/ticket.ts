@@ -9,6 +9,7 @@
  * may not predate the key that signed it (see `window`).
  */
 import { sign, verify, type KeyObject } from 'node:crypto';
+import { decodeText } from '../model/text.js';
 
 export interface TicketKey {
   readonly publicKey: KeyObject;
@@ -43,22 +44,6 @@ export function hex8(time: number): string {
 /** Proxmox escapes only `:` in the data part. */
 function escapeData(data: string): string {
   return data.replaceAll(':', '%3A');
-}
-
-/** Perl's `uri_unescape`: every `%XX` becomes its byte; the bytes are read as UTF-8. */
-function unescapeData(data: string): string {
-  if (!data.includes('%')) return data;
-  const bytes: number[] = [];
-  for (let i = 0; i < data.length; i++) {
-    const hex = data.slice(i + 1, i + 3);
-    if (data[i] === '%' && /^[0-9A-Fa-f]{2}$/.test(hex)) {
-      bytes.push(parseInt(hex, 16));
-      i += 2;
-    } else {
-      bytes.push(...Buffer.from(data[i] ?? '', 'utf8'));
-    }
-  }
-  return Buffer.from(bytes).toString('utf8');
 }
 
 function signBytes(key: KeyObject, text: string): Buffer {
@@ -179,7 +164,7 @@ export function verifyTicket(
       return key !== undefined && signatureValid(key.publicKey, text, parsed.signature);
     });
     if (which === undefined) return undefined;
-    hit = { which, data: unescapeData(parsed.data), issued: parsed.issued };
+    hit = { which, data: decodeText(parsed.data), issued: parsed.issued };
     if (cacheable) {
       if (!cache) verified.set(ring, (cache = new Map<string, Checked>()));
       if (cache.size >= CACHE_SIZE) cache.delete(cache.keys().next().value ?? '');

@@ -7,7 +7,8 @@
  * the plain token secrets cannot be recovered from their hashes, so an exported
  * `priv/token.cfg` holds only secrets that were never hashed.
  */
-import { chmod, mkdir, rename, stat, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { chmod, mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { hashTokenSecret, isHashedTokenSecret } from '../auth/token-secret.js';
 import { TesseraError } from '../errors.js';
@@ -114,15 +115,6 @@ export function exportFiles(config: AccessConfig): ExportedFiles {
   return { files, warnings };
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** Writes the files into `dir`; refuses to overwrite existing ones unless `force`. */
 export async function exportPveDir(
   config: AccessConfig,
@@ -132,7 +124,7 @@ export async function exportPveDir(
   const exported = exportFiles(config);
   if (options.force !== true) {
     for (const file of exported.files.keys()) {
-      if (await exists(join(dir, file)))
+      if (existsSync(join(dir, file)))
         throw new TesseraError(
           'rejected',
           `${join(dir, file)} exists: pass --force to overwrite the files in ${dir}`,
