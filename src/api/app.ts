@@ -11,11 +11,14 @@ import type { AuthCause } from '../auth/api-token.js';
 import { serverKeys } from '../auth/server-keys.js';
 import { LoginThrottle, type ThrottleOptions } from '../auth/throttle.js';
 import type { PermissionEngine } from '../permissions/engine.js';
+import type { OfflineTfa } from '../services/tfa-offline.js';
+import type { WebauthnSettings } from '../tfa/webauthn.js';
 import { liveContext, type ServiceContext } from '../services/context.js';
 import type { LiveAccess } from '../store/live.js';
 import type { AccessSnapshot } from '../store/snapshot.js';
 import { authenticateRequest, AuthenticationError, type Caller } from './caller.js';
 import { Checks } from './checks.js';
+import type { SecondFactorContext } from './second-factor.js';
 import { ApiError, errorBody, forbidden, JSON_CONTENT_TYPE } from './http.js';
 import { checkParams, mergeParams, type Params, type Schema } from './params.js';
 
@@ -31,6 +34,10 @@ export interface ApiOptions {
   readonly pamService?: string;
   /** Login throttling; `false` turns it off (as in Proxmox). */
   readonly throttle?: ThrottleOptions | false;
+  /** The WebAuthn relying party; unset parts come from the request, as in Proxmox. */
+  readonly webauthn?: WebauthnSettings;
+  /** Second-factor answers while the store is read-only; without it they fail. */
+  readonly offlineTfa?: OfflineTfa;
 }
 
 /** A failed authentication, as the audit log records it. */
@@ -54,6 +61,19 @@ export interface Context<S extends Schema> {
   readonly now: number;
   readonly request: FastifyRequest;
   readonly reply: FastifyReply;
+}
+
+/** What the second-factor code needs of a request. */
+export function secondFactorContext(
+  api: Api,
+  ctx: Pick<Context<Schema>, 'services' | 'request'>,
+): SecondFactorContext {
+  return {
+    services: ctx.services,
+    offline: api.options.offlineTfa,
+    webauthn: api.options.webauthn ?? {},
+    request: { protocol: ctx.request.protocol, host: ctx.request.host },
+  };
 }
 
 export interface AuthedContext<S extends Schema> extends Context<S> {

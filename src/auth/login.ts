@@ -92,12 +92,5 @@ export async function checkFirstFactor(
         'realm_unavailable',
       );
   }
-  // Realm-enforced second factors (tfa=type=oath|yubico) are not offered yet: refuse rather
-  // than let the password alone through.
-  if (config.options.get('tfa') !== undefined)
-    throw new AuthFailure(
-      'the realm requires a second factor this server does not offer yet',
-      'tfa_required',
-    );
   return { userid, rehash: result?.rehash === true, renewal: false };
 }

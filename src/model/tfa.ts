@@ -69,3 +69,24 @@ export interface TfaUser {
 export interface TfaConfig {
   readonly users: ReadonlyMap<UserId, TfaUser>;
 }
+
+/**
+ * A WebAuthn challenge waiting for its answer: a login's second step or a registration's
+ * second POST. Valid for {@link CHALLENGE_SECONDS}, usable once.
+ */
+export interface PendingChallenge {
+  /** base64url, as in the browser's clientDataJSON. */
+  readonly challenge: string;
+  readonly userid: UserId;
+  readonly kind: 'login' | 'register';
+  /** Unix time it was handed out. */
+  readonly created: number;
+  /** The relying party the browser was given; the answer is checked against the same. */
+  readonly rpId: string;
+  readonly origin: string;
+  /** The new credential's description (registrations). */
+  readonly description?: string;
+}
+
+/** How long a WebAuthn challenge may be answered, as in Proxmox. */
+export const CHALLENGE_SECONDS = 120;

@@ -22,7 +22,7 @@ import {
   type UserId,
 } from '../model/ids.js';
 import type { RealmConfig } from '../model/realm.js';
-import type { TfaUser } from '../model/tfa.js';
+import type { PendingChallenge, TfaUser } from '../model/tfa.js';
 import type { AclNode, Group, Pool, Role, Token, User } from '../model/user-config.js';
 import {
   aclPathOf,
@@ -34,6 +34,7 @@ import {
   decodeRealm,
   decodeRole,
   decodeSecret,
+  decodeTfaChallenge,
   decodeTfaUser,
   decodeToken,
   decodeUser,
@@ -70,6 +71,7 @@ export class SnapshotAssembler {
   private readonly realmSecrets = new Map<RealmId, string>();
   private readonly serverKeys = new Map<string, string>();
   private readonly tfa = new Map<UserId, Ordered<TfaUser>>();
+  private readonly tfaChallenges = new Map<string, PendingChallenge>();
   private readonly revisions = new Map<string, number>();
   private readonly sequence = new Map<string, number>();
   private readonly problems = new Map<string, Diagnostic>();
@@ -126,6 +128,7 @@ export class SnapshotAssembler {
       realmSecrets: new Map(this.realmSecrets),
       serverKeys: new Map(this.serverKeys),
       tfa: { users: byOrder(this.tfa) },
+      tfaChallenges: new Map(this.tfaChallenges),
       revisions: new Map(this.revisions),
       sequence: new Map(this.sequence),
       diagnostics: [...this.sourceDiagnostics, ...this.problems.values()],
@@ -157,6 +160,9 @@ export class SnapshotAssembler {
         break;
       case 'tfa':
         this.tfa.delete(id as UserId);
+        break;
+      case 'tfaChallenge':
+        this.tfaChallenges.delete(id);
         break;
       case 'password':
         this.passwords.delete(shadowName(id));
@@ -216,6 +222,9 @@ export class SnapshotAssembler {
         this.tfa.set(userid, { value: user, seq });
         return seq;
       }
+      case 'tfaChallenge':
+        this.tfaChallenges.set(id, decodeTfaChallenge(id, value));
+        break;
       case 'password': {
         const userid = need(asUserId(id), 'user id', id);
         if (splitUserId(userid).realm !== 'pve')

@@ -29,7 +29,7 @@ import {
   type RealmConfig,
   type RealmOptionName,
 } from '../model/realm.js';
-import type { TfaUser } from '../model/tfa.js';
+import type { PendingChallenge, TfaUser } from '../model/tfa.js';
 import type {
   AclNode,
   Group,
@@ -50,6 +50,8 @@ export const KEYS = {
   acl: (path: AclPath) => `acl/${path}`,
   realm: (id: RealmId) => `realms/${id}`,
   tfa: (id: UserId) => `tfa/${id}`,
+  /** A WebAuthn challenge handed out and not yet answered (any node may take the answer). */
+  tfaChallenge: (challenge: string) => `tfa-challenges/${challenge}`,
   password: (id: UserId) => `secrets/passwords/${id}`,
   tokenSecret: (id: TokenId) => `secrets/tokens/${id}`,
   realmSecret: (id: RealmId) => `secrets/realms/${id}`,
@@ -347,4 +349,29 @@ export function decodeSecret(text: string): string {
   const secret = optionalText(object(text), 'secret');
   if (secret === undefined) throw new CodecError("'secret' is missing");
   return secret;
+}
+
+export function encodeTfaChallenge(pending: PendingChallenge): string {
+  return compact({ ...pending });
+}
+
+export function decodeTfaChallenge(challenge: string, text: string): PendingChallenge {
+  const json = object(text);
+  const userid = asUserId(optionalText(json, 'userid') ?? '');
+  if (userid === undefined) throw new CodecError("'userid' is not a user id");
+  const kind = json['kind'];
+  if (kind !== 'login' && kind !== 'register') throw new CodecError("'kind' must be login or register");
+  const rpId = optionalText(json, 'rpId');
+  const origin = optionalText(json, 'origin');
+  if (rpId === undefined || origin === undefined) throw new CodecError("'rpId' and 'origin' are required");
+  const description = optionalText(json, 'description');
+  return {
+    challenge,
+    userid,
+    kind,
+    created: integer(json, 'created'),
+    rpId,
+    origin,
+    ...(description !== undefined ? { description } : {}),
+  };
 }

@@ -3,6 +3,7 @@
  * permission check, login and listing reads. Stores hand out snapshots; nothing mutates one.
  */
 import type { Diagnostic } from '../formats/diagnostics.js';
+import type { PendingChallenge } from '../model/tfa.js';
 import type { AccessConfig } from './encode.js';
 
 export interface AccessSnapshot extends AccessConfig {
@@ -10,6 +11,8 @@ export interface AccessSnapshot extends AccessConfig {
   readonly revision: number;
   /** Tessera's own keys by name (`ticket`, `csrf`), as stored; see auth/server-keys.ts. */
   readonly serverKeys: ReadonlyMap<string, string>;
+  /** WebAuthn challenges handed out and not yet answered, by challenge. */
+  readonly tfaChallenges: ReadonlyMap<string, PendingChallenge>;
   /** The store revision of each key, for conditions on the entities a change touches. */
   readonly revisions: ReadonlyMap<string, number>;
   /**

@@ -2,8 +2,10 @@
  * The second-factor challenge of a login, as Proxmox builds it (kebab-case keys, only those
  * present): `totp` and `yubico` when an enabled entry of that kind exists, `recovery` with
  * the slots still usable whenever a recovery set exists. A user whose entries are all
- * disabled, and who has no recovery set, needs no second factor.
+ * disabled, and who has no recovery set, needs no second factor. The WebAuthn request is
+ * added by the login (api/second-factor.ts), which must store its challenge.
  */
+import type { PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
 import type { TfaUser } from '../model/tfa.js';
 import { availableRecoveryKeys } from './recovery.js';
 
@@ -11,8 +13,8 @@ export interface TfaChallenge {
   totp?: true;
   recovery?: number[];
   yubico?: true;
-  /** WebAuthn entries exist; the browser challenge itself comes with WebAuthn support. */
-  webauthn?: Record<string, unknown>;
+  /** The browser's `navigator.credentials.get()` request, when WebAuthn is usable. */
+  webauthn?: { publicKey: PublicKeyCredentialRequestOptionsJSON };
 }
 
 export function tfaChallenge(user: TfaUser | undefined): TfaChallenge | undefined {

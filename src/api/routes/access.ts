@@ -10,13 +10,12 @@ import { serverKeys } from '../../auth/server-keys.js';
 import { signTicket } from '../../auth/ticket.js';
 import { normalizeAclPath } from '../../model/acl-path.js';
 import { asUserId } from '../../model/ids.js';
-import { tfaChallenge } from '../../tfa/challenge.js';
-import { checkSecondFactor } from '../second-factor.js';
+import { answerChallenge, checkSecondFactor, loginChallenge } from '../second-factor.js';
 import { isPrivilege } from '../../model/privileges.js';
 import { splitList } from '../../model/text.js';
 import { capabilities, permissionsFor } from '../../permissions/effective.js';
 import { setPasswordHash } from '../../services/users.js';
-import type { Api } from '../app.js';
+import { secondFactorContext, type Api } from '../app.js';
 import { ApiError } from '../http.js';
 
 export const VERSION = { version: '9.1.1', release: '9.1', repoid: 'tessera' };
@@ -55,6 +54,7 @@ export function accessRoutes(api: Api): void {
     },
     async ({ params, snapshot, engine, services, now, request }) => {
       const started = Date.now();
+      const factors = secondFactorContext(api, { services, request });
       const keys = serverKeys(snapshot);
       const address = api.clientAddress(request);
       const user =
@@ -78,7 +78,7 @@ export function accessRoutes(api: Api): void {
           await checkSecondFactor(
             snapshot,
             keys,
-            services,
+            factors,
             userid,
             challengeTicket,
             params.password,
@@ -125,8 +125,17 @@ export function accessRoutes(api: Api): void {
             () => undefined,
           );
         }
-        const challenge = first.renewal ? undefined : tfaChallenge(snapshot.tfa.users.get(userid));
-        if (challenge) {
+        const otp = params.otp;
+        const challenge = first.renewal
+          ? undefined
+          : await loginChallenge(snapshot, factors, userid, now, otp === undefined);
+        if (otp !== undefined) {
+          // One step: the answer comes with the password (a bare code is a TOTP code).
+          // Unlike Proxmox, a correct answer ends the login here instead of asking again.
+          if (!challenge) throw new AuthFailure('no such challenge', 'tfa_challenge_invalid');
+          const answer = /^\d+$/.test(otp) ? `totp:${otp}` : otp;
+          await answerChallenge(snapshot, factors, userid, challenge, answer, now);
+        } else if (challenge) {
           // A partial ticket, bound to this user, that only step two accepts.
           return {
             username: userid,

@@ -1,0 +1,43 @@
+/**
+ * WebAuthn challenges in the store, so that the answer may reach any node: each is written
+ * when handed out and deleted when answered (services/tfa.ts, tfa-entries.ts) or, once
+ * expired, by the next challenge written. While the store is read-only a login challenge is
+ * kept by this node alone, and the answer must come back to it.
+ */
+import { CHALLENGE_SECONDS, type PendingChallenge } from '../model/tfa.js';
+import { encodeTfaChallenge, KEYS } from '../store/codec.js';
+import { commit, type ServiceContext } from './context.js';
+import type { OfflineTfa } from './tfa-offline.js';
+
+/** Expired challenges swept per write: enough to keep up, bounded per transaction. */
+const SWEEP = 64;
+
+export async function storeChallenge(
+  ctx: ServiceContext,
+  pending: PendingChallenge,
+  offline?: OfflineTfa,
+): Promise<void> {
+  if (offline?.storeReadOnly === true && pending.kind === 'login') {
+    offline.issue(pending);
+    return;
+  }
+  try {
+    await commit(ctx, 'storing the WebAuthn challenge failed', (changes) => {
+      changes.put(KEYS.tfaChallenge(pending.challenge), encodeTfaChallenge(pending));
+      let swept = 0;
+      for (const [challenge, other] of changes.snapshot.tfaChallenges) {
+        if (swept >= SWEEP) break;
+        if (other.created + CHALLENGE_SECONDS < pending.created) {
+          changes.delete(KEYS.tfaChallenge(challenge));
+          swept++;
+        }
+      }
+    });
+  } catch (err) {
+    if (offline?.noteReadOnly(err) === true && pending.kind === 'login') {
+      offline.issue(pending);
+      return;
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,200 @@
+/**
+ * WebAuthn ceremonies as Proxmox runs them: user presence required, user verification
+ * discouraged, no attestation, 5-minute browser timeout. The relying party comes from the
+ * deployment (`--webauthn-rp-id`, `--webauthn-origin`) or, as in Proxmox, from the host the
+ * browser asked for. Every refusal names the check that failed, and the signature counter is
+ * compared only after the signature holds, so a forged answer cannot raise a false alarm.
+ */
+import {
+  generateAuthenticationOptions,
+  generateRegistrationOptions,
+  verifyAuthenticationResponse,
+  verifyRegistrationResponse,
+  type AuthenticationResponseJSON,
+  type PublicKeyCredentialCreationOptionsJSON,
+  type PublicKeyCredentialRequestOptionsJSON,
+  type RegistrationResponseJSON,
+} from '@simplewebauthn/server';
+import { isIP } from 'node:net';
+import { fromCose, toCose, type CoseCredential } from './webauthn-credential.js';
+
+export interface RelyingParty {
+  readonly id: string;
+  readonly origin: string;
+  readonly name: string;
+}
+
+export interface WebauthnSettings {
+  readonly rpId?: string;
+  readonly origin?: string;
+}
+
+export type WebauthnCheck =
+  | 'origin'
+  | 'rp_id'
+  | 'challenge'
+  | 'user_presence'
+  | 'signature'
+  | 'counter'
+  | 'credential'
+  | 'response';
+
+export class WebauthnError extends Error {
+  constructor(
+    readonly check: WebauthnCheck,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * The relying party for a request: configured values win; otherwise the origin is the one
+ * the browser used. An IP address cannot be a relying party id, so WebAuthn is unavailable
+ * there (the reason is returned instead).
+ */
+export function relyingParty(
+  settings: WebauthnSettings,
+  request: { readonly protocol: string; readonly host: string | undefined },
+): RelyingParty | { readonly unavailable: string } {
+  const origin =
+    settings.origin ?? (request.host !== undefined ? `${request.protocol}://${request.host}` : '');
+  let host: string;
+  try {
+    host = new URL(origin).hostname;
+  } catch {
+    return { unavailable: `no usable origin ('${origin}')` };
+  }
+  const id = settings.rpId ?? host;
+  if (isIP(id.replace(/^\[|\]$/g, '')) !== 0)
+    return { unavailable: `the relying party id '${id}' is an IP address; use a host name` };
+  if (host !== id && !host.endsWith(`.${id}`))
+    return { unavailable: `the relying party id '${id}' does not match the origin ${origin}` };
+  return { id, origin: new URL(origin).origin, name: id };
+}
+
+export const BROWSER_TIMEOUT_MS = 300_000;
+
+export async function registrationOptions(
+  rp: RelyingParty,
+  userid: string,
+  exclude: readonly string[],
+): Promise<PublicKeyCredentialCreationOptionsJSON> {
+  return generateRegistrationOptions({
+    rpName: rp.name,
+    rpID: rp.id,
+    userName: userid,
+    userDisplayName: userid,
+    timeout: BROWSER_TIMEOUT_MS,
+    attestationType: 'none',
+    excludeCredentials: exclude.map((id) => ({ id })),
+    authenticatorSelection: { residentKey: 'discouraged', userVerification: 'discouraged' },
+  });
+}
+
+export async function authenticationOptions(
+  rp: RelyingParty,
+  allow: readonly string[],
+): Promise<PublicKeyCredentialRequestOptionsJSON> {
+  const options = await generateAuthenticationOptions({
+    rpID: rp.id,
+    allowCredentials: allow.map((id) => ({ id })),
+    userVerification: 'discouraged',
+    timeout: BROWSER_TIMEOUT_MS,
+  });
+  return { ...options, hints: ['security-key'] };
+}
+
+function classify(err: unknown): WebauthnError {
+  const message = err instanceof Error ? err.message : String(err);
+  const check: WebauthnCheck = /origin/i.test(message)
+    ? 'origin'
+    : /RP ID/i.test(message)
+      ? 'rp_id'
+      : /challenge/i.test(message)
+        ? 'challenge'
+        : /not present/i.test(message)
+          ? 'user_presence'
+          : /signature/i.test(message)
+            ? 'signature'
+            : 'response';
+  return new WebauthnError(check, message);
+}
+
+/** Checks a new credential; returns it in webauthn-rs's JSON for tfa.cfg. */
+export async function verifyRegistration(
+  rp: RelyingParty,
+  challenge: string,
+  response: unknown,
+): Promise<Record<string, unknown>> {
+  let result;
+  try {
+    result = await verifyRegistrationResponse({
+      response: response as RegistrationResponseJSON,
+      expectedChallenge: challenge,
+      expectedOrigin: rp.origin,
+      expectedRPID: rp.id,
+      requireUserVerification: false,
+    });
+  } catch (err) {
+    throw classify(err);
+  }
+  if (!result.verified) throw new WebauthnError('response', 'registration not verified');
+  const { credential, credentialBackedUp, credentialDeviceType } = result.registrationInfo;
+  return fromCose(credential.id, credential.publicKey, credential.counter, {
+    backupEligible: credentialDeviceType === 'multiDevice',
+    backupState: credentialBackedUp,
+  });
+}
+
+/** The id a browser answer names (base64url), to find the stored credential. */
+export function answeredCredentialId(response: unknown): string | undefined {
+  if (typeof response !== 'object' || response === null) return undefined;
+  const id = (response as Record<string, unknown>)['id'];
+  return typeof id === 'string' ? id : undefined;
+}
+
+/**
+ * Checks a login answer against one stored credential; returns the authenticator's new
+ * counter. A counter at or below the stored one (when either is non-zero) is a regression:
+ * the key may have been cloned.
+ */
+export async function verifyAuthentication(
+  rp: RelyingParty,
+  challenge: string,
+  response: unknown,
+  stored: Readonly<Record<string, unknown>>,
+): Promise<{ counter: number; credential: CoseCredential }> {
+  let credential: CoseCredential;
+  try {
+    credential = toCose(stored);
+  } catch (err) {
+    throw new WebauthnError('credential', `stored credential unusable: ${(err as Error).message}`);
+  }
+  let result;
+  try {
+    result = await verifyAuthenticationResponse({
+      response: response as AuthenticationResponseJSON,
+      expectedChallenge: challenge,
+      expectedOrigin: rp.origin,
+      expectedRPID: rp.id,
+      // The counter is compared below, once the signature is known to be good.
+      credential: { id: credential.id, publicKey: credential.publicKey, counter: 0 },
+      requireUserVerification: false,
+    });
+  } catch (err) {
+    throw classify(err);
+  }
+  if (!result.verified) throw new WebauthnError('signature', 'signature not verified');
+  const counter = result.authenticationInfo.newCounter;
+  checkCounter(counter, credential.counter);
+  return { counter, credential };
+}
+
+export function checkCounter(counter: number, stored: number): void {
+  if ((counter > 0 || stored > 0) && counter <= stored)
+    throw new WebauthnError(
+      'counter',
+      `signature counter went from ${String(stored)} to ${String(counter)}: the authenticator may have been cloned`,
+    );
+}
