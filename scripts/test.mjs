@@ -21,6 +21,8 @@ ensureSystemPackages([
   // Before npm ci: node-linux-pam compiles against it.
   { test: 'test -f /usr/include/security/pam_appl.h', package: 'libpam0g-dev' },
   { command: 'useradd', package: 'passwd' },
+  // WebAuthn in a real browser (playwright-core drives it; it brings no browser of its own).
+  { test: 'test -x /usr/bin/chromium', package: 'chromium' },
 ]);
 ensureDependencies();
 ensurePamBinding();

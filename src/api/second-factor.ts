@@ -13,7 +13,7 @@ import type { UserId } from '../model/ids.js';
 import type { TfaUser } from '../model/tfa.js';
 import type { ServiceContext } from '../services/context.js';
 import { answerSecondFactor, type AnswerCause, type SecondFactorAnswer } from '../services/tfa.js';
-import { storeChallenge } from '../services/tfa-challenges.js';
+import { findChallenge, storeChallenge } from '../services/tfa-challenges.js';
 import type { OfflineTfa } from '../services/tfa-offline.js';
 import type { AccessSnapshot } from '../store/snapshot.js';
 import { tfaChallenge, type TfaChallenge } from '../tfa/challenge.js';
@@ -208,10 +208,10 @@ async function webauthnAnswer(
   });
   if (challenge.webauthn?.publicKey.challenge !== answered)
     return fail('challenge check failed: not the challenge of this login');
-  const view = ctx.offline ? ctx.offline.view(snapshot) : snapshot;
-  const pending = view.tfaChallenges.get(answered);
+  const offline = ctx.offline;
+  const pending = await findChallenge(ctx.services, answered, (s) => offline?.view(s) ?? s);
   if (pending?.userid !== userid || pending.kind !== 'login') return fail('no such challenge');
-  const user = loginFactors(view, userid, requirement(snapshot, userid));
+  const user = loginFactors(snapshot, userid, requirement(snapshot, userid));
   const stored = enabledCredentials(user).find((c) => c.id === credential['id']);
   const entry = user?.webauthn.find((w) => w.info.id === stored?.entryId);
   if (!stored || !entry) return fail('credential check failed: not a registered, enabled key');

@@ -12,6 +12,7 @@ import { passwordRoutes } from './routes/password.js';
 import { poolRoutes } from './routes/pools.js';
 import { roleRoutes } from './routes/roles.js';
 import { tfaRoutes } from './routes/tfa.js';
+import { tfaEntryRoutes } from './routes/tfa-entries.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { userRoutes } from './routes/users.js';
 
@@ -33,6 +34,7 @@ export async function buildApi(
     domainRoutes,
     poolRoutes,
     tfaRoutes,
+    tfaEntryRoutes,
   ])
     register(api);
   return app;

@@ -24,7 +24,7 @@ const COMMANDS: readonly Command[] = [
   {
     words: ['serve'],
     usage:
-      'serve [--listen <host:port>] [--cert <file> --key <file>] [--trusted-proxy <cidr,...>] [--throttle off|<n>/<window>/<ban>] [--auth-log <file>] [--pam-service <name>] [--login-delay <s>] [--audit-log <file>]',
+      'serve [--listen <host:port>] [--cert <file> --key <file>] [--trusted-proxy <cidr,...>] [--throttle off|<n>/<window>/<ban>] [--auth-log <file>] [--pam-service <name>] [--login-delay <s>] [--audit-log <file>] [--webauthn-rp-id <host>] [--webauthn-origin <url>] [--http]',
     summary: 'The HTTPS API (default 0.0.0.0:8006, self-signed certificate in the data directory).',
     options: [
       'listen',
@@ -36,6 +36,9 @@ const COMMANDS: readonly Command[] = [
       'pam-service',
       'login-delay',
       'audit-log',
+      'webauthn-rp-id',
+      'webauthn-origin',
+      'http',
     ],
     run: serveCommand,
   },
@@ -126,6 +129,9 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
         'pam-service': { type: 'string' },
         'login-delay': { type: 'string' },
         'audit-log': { type: 'string' },
+        'webauthn-rp-id': { type: 'string' },
+        'webauthn-origin': { type: 'string' },
+        http: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     });

@@ -6,6 +6,7 @@
  */
 import { CHALLENGE_SECONDS, type PendingChallenge } from '../model/tfa.js';
 import { encodeTfaChallenge, KEYS } from '../store/codec.js';
+import type { AccessSnapshot } from '../store/snapshot.js';
 import { commit, type ServiceContext } from './context.js';
 import type { OfflineTfa } from './tfa-offline.js';
 
@@ -39,5 +40,23 @@ export async function storeChallenge(
       return;
     }
     throw err;
+  }
+}
+
+/**
+ * The pending challenge, waiting briefly when this node has not yet seen it: the browser may
+ * answer faster than another node's write reaches this one's view of the store.
+ */
+export async function findChallenge(
+  ctx: ServiceContext,
+  challenge: string,
+  view: (snapshot: AccessSnapshot) => AccessSnapshot = (s) => s,
+  waitMs = 1_000,
+): Promise<PendingChallenge | undefined> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    const pending = view(await ctx.read()).tfaChallenges.get(challenge);
+    if (pending || Date.now() >= deadline) return pending;
+    await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }

@@ -360,10 +360,12 @@ export function decodeTfaChallenge(challenge: string, text: string): PendingChal
   const userid = asUserId(optionalText(json, 'userid') ?? '');
   if (userid === undefined) throw new CodecError("'userid' is not a user id");
   const kind = json['kind'];
-  if (kind !== 'login' && kind !== 'register') throw new CodecError("'kind' must be login or register");
+  if (kind !== 'login' && kind !== 'register')
+    throw new CodecError("'kind' must be login or register");
   const rpId = optionalText(json, 'rpId');
   const origin = optionalText(json, 'origin');
-  if (rpId === undefined || origin === undefined) throw new CodecError("'rpId' and 'origin' are required");
+  if (rpId === undefined || origin === undefined)
+    throw new CodecError("'rpId' and 'origin' are required");
   const description = optionalText(json, 'description');
   return {
     challenge,

@@ -13,6 +13,7 @@ import { DEFAULT_THROTTLE, type ThrottleOptions } from '../../auth/throttle.js';
 import { TesseraError } from '../../errors.js';
 import { BOOTSTRAP_ADMIN, bootstrap } from '../../services/bootstrap.js';
 import { liveContext } from '../../services/context.js';
+import { OfflineTfa } from '../../services/tfa-offline.js';
 import { LiveAccess } from '../../store/live.js';
 import { dataDirectory, openStore } from '../../store/open.js';
 import { noMoreArgs, stringOption, type CommandContext } from '../context.js';
@@ -53,6 +54,10 @@ function listenAddress(value: string): { host: string; port: number } {
   return { host: match[1] ?? (match[2] === '' ? '0.0.0.0' : (match[2] ?? '0.0.0.0')), port };
 }
 
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.');
+}
+
 export async function serveCommand(ctx: CommandContext): Promise<number> {
   noMoreArgs(ctx, 0);
   const { host, port } = listenAddress(stringOption(ctx, 'listen') ?? '0.0.0.0:8006');
@@ -81,6 +86,26 @@ export async function serveCommand(ctx: CommandContext): Promise<number> {
     throw new TesseraError('usage', `--login-delay expects seconds, not '${loginDelay}'`, {
       field: 'login-delay',
     });
+  const webauthnRpId = stringOption(ctx, 'webauthn-rp-id');
+  const webauthnOrigin = stringOption(ctx, 'webauthn-origin');
+  if (webauthnOrigin !== undefined && !/^https?:\/\/[^/?#]+$/.test(webauthnOrigin))
+    throw new TesseraError(
+      'usage',
+      `--webauthn-origin expects a URL origin such as https://pve.example.com:8006, not '${webauthnOrigin}'`,
+      { field: 'webauthn-origin' },
+    );
+  if (webauthnRpId !== undefined && !/^[A-Za-z0-9.-]+$/.test(webauthnRpId))
+    throw new TesseraError('usage', `--webauthn-rp-id expects a host name, not '${webauthnRpId}'`, {
+      field: 'webauthn-rp-id',
+    });
+  // Plain HTTP only where nobody else can listen in: on loopback, behind a local proxy.
+  const plainHttp = ctx.options['http'] === true;
+  if (plainHttp && !isLoopback(host))
+    throw new TesseraError(
+      'usage',
+      `--http serves without TLS and is allowed only on a loopback address, not '${host}'`,
+      { field: 'http' },
+    );
   const authLog = authLogPath === undefined ? undefined : new AuthLogFile(authLogPath);
   const auditLogPath = stringOption(ctx, 'audit-log');
   const auditLog = auditLogPath === undefined ? undefined : new AuditLogFile(auditLogPath);
@@ -109,14 +134,28 @@ export async function serveCommand(ctx: CommandContext): Promise<number> {
   await rotate();
   const rotation = setInterval(() => void rotate(), 60_000);
 
-  const tls =
-    certFile !== undefined && keyFile !== undefined
-      ? { cert: certFile, key: keyFile }
-      : await ensureCertificate(dataDir);
+  const tls = plainHttp
+    ? undefined
+    : await readTls(
+        certFile !== undefined && keyFile !== undefined
+          ? { cert: certFile, key: keyFile }
+          : await ensureCertificate(dataDir),
+      );
+  const offlineTfa = new OfflineTfa();
+  offlineTfa.start(services, 5_000, (err) => {
+    ctx.io.err(
+      `tessera: second-factor state from the read-only period not merged yet: ${err instanceof Error ? err.message : String(err)}\n`,
+    );
+  });
   const app = await buildApi(
     {
       live,
       throttle,
+      offlineTfa,
+      webauthn: {
+        ...(webauthnRpId !== undefined ? { rpId: webauthnRpId } : {}),
+        ...(webauthnOrigin !== undefined ? { origin: webauthnOrigin } : {}),
+      },
       ...(pamService !== undefined ? { pamService } : {}),
       ...(loginDelay !== undefined ? { authFailureDelayMs: Number(loginDelay) * 1000 } : {}),
       onAuthFailure: (event) => {
@@ -125,12 +164,12 @@ export async function serveCommand(ctx: CommandContext): Promise<number> {
         auditLog?.write(event);
       },
     },
-    await readTls(tls),
+    tls,
     trustedProxies,
   );
   await app.listen({ host, port });
   ctx.io.out(
-    `Tessera listening on https://${host.includes(':') ? `[${host}]` : host}:${String(port)}/ (store ${live.store.url})\n`,
+    `Tessera listening on ${plainHttp ? 'http' : 'https'}://${host.includes(':') ? `[${host}]` : host}:${String(port)}/ (store ${live.store.url})\n`,
   );
 
   await new Promise<void>((resolve) => {
@@ -143,6 +182,8 @@ export async function serveCommand(ctx: CommandContext): Promise<number> {
     process.on('SIGINT', stop);
   });
   clearInterval(rotation);
+  offlineTfa.stop();
+  await offlineTfa.flush(services).catch(() => undefined);
   await app.close();
   await live.close();
   await authLog?.close();
