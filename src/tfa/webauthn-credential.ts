@@ -72,7 +72,9 @@ export function toCose(credential: Readonly<Json>): CoseCredential {
   if (alg === undefined)
     throw new CredentialError(`unsupported algorithm '${String(cred['type_'])}'`);
   const key = object(cred['key'], 'cred.key');
-  const map = new Map<number, number | Uint8Array>([[cose.COSEKEYS.alg, alg]]);
+  // Canonical COSE order: kty, alg, then the key parameters.
+  const map = new Map<number, number | Uint8Array>([[cose.COSEKEYS.kty, 0]]);
+  map.set(cose.COSEKEYS.alg, alg);
   if (key['EC_EC2'] !== undefined) {
     const ec = object(key['EC_EC2'], 'EC_EC2');
     const curve = CURVES[String(ec['curve'])];

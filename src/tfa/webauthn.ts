@@ -115,7 +115,7 @@ function classify(err: unknown): WebauthnError {
         ? 'challenge'
         : /not present/i.test(message)
           ? 'user_presence'
-          : /signature/i.test(message)
+          : /signature|ASN1|ECDSA/i.test(message)
             ? 'signature'
             : 'response';
   return new WebauthnError(check, message);
