@@ -12,6 +12,7 @@ import { serverKeys } from '../auth/server-keys.js';
 import { LoginThrottle, type ThrottleOptions } from '../auth/throttle.js';
 import type { PermissionEngine } from '../permissions/engine.js';
 import type { OfflineTfa } from '../services/tfa-offline.js';
+import { PROXMOX_LOCKOUT, type LockoutLimits } from '../services/tfa.js';
 import type { WebauthnSettings } from '../tfa/webauthn.js';
 import { liveContext, type ServiceContext } from '../services/context.js';
 import type { LiveAccess } from '../store/live.js';
@@ -36,6 +37,8 @@ export interface ApiOptions {
   readonly throttle?: ThrottleOptions | false;
   /** The WebAuthn relying party; unset parts come from the request, as in Proxmox. */
   readonly webauthn?: WebauthnSettings;
+  /** When failed second-factor answers lock a user out (default: Proxmox's limits). */
+  readonly lockout?: LockoutLimits;
   /** Second-factor answers while the store is read-only; without it they fail. */
   readonly offlineTfa?: OfflineTfa;
 }
@@ -72,6 +75,7 @@ export function secondFactorContext(
     services: ctx.services,
     offline: api.options.offlineTfa,
     webauthn: api.options.webauthn ?? {},
+    lockout: api.options.lockout ?? PROXMOX_LOCKOUT,
     request: { protocol: ctx.request.protocol, host: ctx.request.host },
   };
 }

@@ -12,7 +12,12 @@ import { isTesseraError } from '../errors.js';
 import type { UserId } from '../model/ids.js';
 import type { TfaUser } from '../model/tfa.js';
 import type { ServiceContext } from '../services/context.js';
-import { answerSecondFactor, type AnswerCause, type SecondFactorAnswer } from '../services/tfa.js';
+import {
+  answerSecondFactor,
+  type AnswerCause,
+  type LockoutLimits,
+  type SecondFactorAnswer,
+} from '../services/tfa.js';
 import { findChallenge, storeChallenge } from '../services/tfa-challenges.js';
 import type { OfflineTfa } from '../services/tfa-offline.js';
 import type { AccessSnapshot } from '../store/snapshot.js';
@@ -33,6 +38,7 @@ export interface SecondFactorContext {
   readonly services: ServiceContext;
   readonly offline: OfflineTfa | undefined;
   readonly webauthn: WebauthnSettings;
+  readonly lockout: LockoutLimits;
   /** The scheme and host the browser used: the default WebAuthn origin. */
   readonly request: { readonly protocol: string; readonly host: string | undefined };
 }
@@ -168,7 +174,7 @@ export async function answerChallenge(
   }
   let result;
   try {
-    result = await answerSecondFactor(ctx.services, userid, parsed, now, undefined, ctx.offline);
+    result = await answerSecondFactor(ctx.services, userid, parsed, now, ctx.lockout, ctx.offline);
   } catch (err) {
     if (isTesseraError(err, 'store_read_only'))
       throw new AuthFailure(

@@ -7,6 +7,7 @@ import { aclExplain } from './commands/acl.js';
 import { configCheck, configShow } from './commands/config.js';
 import { serveCommand } from './commands/serve.js';
 import { exportCommand, importCommand } from './commands/transfer.js';
+import { tfaDelete, tfaList, tfaUnlock } from './commands/tfa.js';
 import { userPermissions } from './commands/user.js';
 import type { CommandContext } from './context.js';
 import { parseOutputFormat, processIo, type Io } from './output.js';
@@ -24,7 +25,7 @@ const COMMANDS: readonly Command[] = [
   {
     words: ['serve'],
     usage:
-      'serve [--listen <host:port>] [--cert <file> --key <file>] [--trusted-proxy <cidr,...>] [--throttle off|<n>/<window>/<ban>] [--auth-log <file>] [--pam-service <name>] [--login-delay <s>] [--audit-log <file>] [--webauthn-rp-id <host>] [--webauthn-origin <url>] [--http]',
+      'serve [--listen <host:port>] [--cert <file> --key <file>] [--trusted-proxy <cidr,...>] [--throttle off|<n>/<window>/<ban>] [--auth-log <file>] [--pam-service <name>] [--login-delay <s>] [--audit-log <file>] [--webauthn-rp-id <host>] [--webauthn-origin <url>] [--http] [--totp-failure-limit <n>] [--tfa-failure-limit <n>] [--tfa-lock-time <s>]',
     summary: 'The HTTPS API (default 0.0.0.0:8006, self-signed certificate in the data directory).',
     options: [
       'listen',
@@ -39,6 +40,9 @@ const COMMANDS: readonly Command[] = [
       'webauthn-rp-id',
       'webauthn-origin',
       'http',
+      'totp-failure-limit',
+      'tfa-failure-limit',
+      'tfa-lock-time',
     ],
     run: serveCommand,
   },
@@ -48,6 +52,27 @@ const COMMANDS: readonly Command[] = [
     summary: 'Effective permissions of a user or API token (GET /access/permissions).',
     options: ['path'],
     run: userPermissions,
+  },
+  {
+    words: ['user', 'tfa', 'list'],
+    usage: 'user tfa list [<userid>]',
+    summary: 'Second factors of all users or of one, with locks and recovery keys left.',
+    options: [],
+    run: tfaList,
+  },
+  {
+    words: ['user', 'tfa', 'delete'],
+    usage: 'user tfa delete <userid> [--id <id>]',
+    summary: "Deletes one second factor, or all of the user's.",
+    options: ['id'],
+    run: tfaDelete,
+  },
+  {
+    words: ['user', 'tfa', 'unlock'],
+    usage: 'user tfa unlock <userid>',
+    summary: 'Lifts TOTP and second-factor lockouts.',
+    options: [],
+    run: tfaUnlock,
   },
   {
     words: ['acl', 'explain'],
@@ -117,6 +142,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
         store: { type: 'string' },
         'output-format': { type: 'string' },
         path: { type: 'string' },
+        id: { type: 'string' },
         'pve-dir': { type: 'string' },
         replace: { type: 'boolean' },
         force: { type: 'boolean' },
@@ -132,6 +158,9 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
         'webauthn-rp-id': { type: 'string' },
         'webauthn-origin': { type: 'string' },
         http: { type: 'boolean' },
+        'totp-failure-limit': { type: 'string' },
+        'tfa-failure-limit': { type: 'string' },
+        'tfa-lock-time': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });

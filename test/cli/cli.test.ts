@@ -310,3 +310,64 @@ describe('tessera CLI with --store pve-dir:', () => {
     assert.match(help.stdout, /^Usage: tessera /);
   });
 });
+
+describe('tessera user tfa', () => {
+  let dir: PveDir;
+  let out: PveDir;
+  let store: string;
+  before(async () => {
+    dir = makePveDir({
+      'user.cfg': 'user:joe@pve:1:0:::::x:\nuser:ann@pve:1:0:::::x:\n',
+      'domains.cfg': 'pve: pve\n\tcomment Built in\n',
+      'priv/tfa.cfg':
+        '{"users":{"joe@pve":{"yubico":[{"id":"y1","description":"key","created":1,"entry":"ccccccbcdefg"}],' +
+        '"totp":[{"id":"t1","description":"phone","created":2,"entry":"otpauth://totp/x?secret=JBSWY3DPEHPK3PXP"}],' +
+        '"totp-locked":true},"ann@pve":{"yubico":[{"id":"y2","created":3,"entry":"cccccccccccc"}]}}}',
+    });
+    out = makePveDir({});
+    store = `sqlite:${join(out.path, 'tessera.db')}`;
+    assert.equal((await runCli('--store', store, 'import', '--pve-dir', dir.path)).status, 0);
+  });
+  after(() => {
+    dir.remove();
+    out.remove();
+  });
+
+  it('lists, unlocks and deletes second factors, and clears the user.cfg marker', async () => {
+    const listed = await runCli('--store', store, 'user', 'tfa', 'list');
+    assert.equal(listed.status, 0);
+    assert.match(listed.stdout, /joe@pve\s+\|?\s*totp\s+\|?\s*t1/);
+    assert.match(listed.stdout, /TOTP locked/);
+    assert.match(
+      (await runCli('--store', store, 'user', 'tfa', 'unlock', 'joe@pve')).stdout,
+      /unlocked joe@pve/,
+    );
+    assert.match(
+      (await runCli('--store', store, 'user', 'tfa', 'unlock', 'joe@pve')).stdout,
+      /was not locked/,
+    );
+    const one = await runCli('--store', store, 'user', 'tfa', 'delete', 'joe@pve', '--id', 't1');
+    assert.equal(one.status, 0);
+    const unknown = await runCli(
+      '--store',
+      store,
+      'user',
+      'tfa',
+      'delete',
+      'joe@pve',
+      '--id',
+      'nope',
+    );
+    assert.equal(unknown.status, 1);
+    assert.match(unknown.stderr, /no such entry/);
+    assert.equal((await runCli('--store', store, 'user', 'tfa', 'delete', 'joe@pve')).status, 0);
+    const json = await runCli('--store', store, '--output-format', 'json', 'user', 'tfa', 'list');
+    assert.deepEqual(
+      (JSON.parse(json.stdout) as { userid: string }[]).map((u) => u.userid),
+      ['ann@pve'],
+    );
+    const exported = await runCli('--store', store, 'config', 'show', 'user.cfg');
+    assert.match(exported.stdout, /^user:joe@pve:1:0::::::$/m);
+    assert.match(exported.stdout, /^user:ann@pve:1:0:::::x:$/m);
+  });
+});

@@ -14,6 +14,7 @@ import { TesseraError } from '../../errors.js';
 import { BOOTSTRAP_ADMIN, bootstrap } from '../../services/bootstrap.js';
 import { liveContext } from '../../services/context.js';
 import { OfflineTfa } from '../../services/tfa-offline.js';
+import { PROXMOX_LOCKOUT } from '../../services/tfa.js';
 import { LiveAccess } from '../../store/live.js';
 import { dataDirectory, openStore } from '../../store/open.js';
 import { noMoreArgs, stringOption, type CommandContext } from '../context.js';
@@ -52,6 +53,17 @@ function listenAddress(value: string): { host: string; port: number } {
       },
     );
   return { host: match[1] ?? (match[2] === '' ? '0.0.0.0' : (match[2] ?? '0.0.0.0')), port };
+}
+
+/** A positive whole number option, or its default. */
+function countOption(ctx: CommandContext, name: string, fallback: number): number {
+  const value = stringOption(ctx, name);
+  if (value === undefined) return fallback;
+  if (!/^[1-9]\d{0,8}$/.test(value))
+    throw new TesseraError('usage', `--${name} expects a positive whole number, not '${value}'`, {
+      field: name,
+    });
+  return Number(value);
 }
 
 function isLoopback(host: string): boolean {
@@ -106,6 +118,11 @@ export async function serveCommand(ctx: CommandContext): Promise<number> {
       `--http serves without TLS and is allowed only on a loopback address, not '${host}'`,
       { field: 'http' },
     );
+  const lockout = {
+    totpFailures: countOption(ctx, 'totp-failure-limit', PROXMOX_LOCKOUT.totpFailures),
+    tfaFailures: countOption(ctx, 'tfa-failure-limit', PROXMOX_LOCKOUT.tfaFailures),
+    lockSeconds: countOption(ctx, 'tfa-lock-time', PROXMOX_LOCKOUT.lockSeconds),
+  };
   const authLog = authLogPath === undefined ? undefined : new AuthLogFile(authLogPath);
   const auditLogPath = stringOption(ctx, 'audit-log');
   const auditLog = auditLogPath === undefined ? undefined : new AuditLogFile(auditLogPath);
@@ -152,6 +169,7 @@ export async function serveCommand(ctx: CommandContext): Promise<number> {
       live,
       throttle,
       offlineTfa,
+      lockout,
       webauthn: {
         ...(webauthnRpId !== undefined ? { rpId: webauthnRpId } : {}),
         ...(webauthnOrigin !== undefined ? { origin: webauthnOrigin } : {}),
