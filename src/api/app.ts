@@ -192,7 +192,7 @@ export function createApi(app: FastifyInstance, options: ApiOptions): Api {
           }
           if (routeOptions.tokens === false && caller.token !== undefined) {
             throw forbidden(
-              `URI '${path.replace(/^\/access/, '')}' not available with API token, need proper ticket.\n`,
+              `URI '${requestPath(request.url).replace(/^\/access/, '')}' not available with API token, need proper ticket.\n`,
             );
           }
           const ctx = base(request, reply, schema);
@@ -212,6 +212,12 @@ export function createApi(app: FastifyInstance, options: ApiOptions): Api {
     },
   };
   return api;
+}
+
+/** The called path as Proxmox names it: without the API prefix and the query. */
+function requestPath(url: string): string {
+  const path = url.split('?')[0] ?? '';
+  return path.startsWith(PREFIX) ? path.slice(PREFIX.length) : path;
 }
 
 function headerValue(value: string | string[] | undefined): string | undefined {

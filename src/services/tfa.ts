@@ -66,6 +66,12 @@ export type SecondFactorAnswer =
         | { readonly ok: false; readonly reason: string; readonly cause?: AnswerCause };
     };
 
+const YUBICO_SERVICE_FAILURES: ReadonlySet<AnswerCause> = new Set([
+  'yubico_unreachable',
+  'yubico_bad_signature',
+  'yubico_mismatch',
+]);
+
 function write(changes: Changes, userid: UserId, user: TfaUser): void {
   const key = KEYS.tfa(userid);
   changes.put(key, encodeTfaUser(user, sequenceFor(changes.snapshot, key)));
@@ -212,8 +218,13 @@ function decideAnswer(
 
   if (answer.type === 'yubico') {
     const { verdict } = answer;
-    if (!verdict.ok)
+    if (!verdict.ok) {
+      // A validation server that is down or answers wrongly is not the user's failure: an
+      // outage must not lock everybody out.
+      if (verdict.cause !== undefined && YUBICO_SERVICE_FAILURES.has(verdict.cause))
+        return { ok: false, cause: verdict.cause, reason: verdict.reason };
       return fail(changes, userid, user, 'yubico', verdict.reason, now, limits, verdict.cause);
+    }
     // Nothing is used up; only a failure count or an expired lock is left to clear.
     if (user.failures !== undefined || user.tfaLockedUntil !== undefined)
       write(changes, userid, { ...cleared(user), totpLocked: user.totpLocked });
