@@ -7,11 +7,24 @@
 import { CHALLENGE_SECONDS, type PendingChallenge } from '../model/tfa.js';
 import { encodeTfaChallenge, KEYS } from '../store/codec.js';
 import type { AccessSnapshot } from '../store/snapshot.js';
-import { commit, type ServiceContext } from './context.js';
+import { commit, type Changes, type ServiceContext } from './context.js';
 import type { OfflineTfa } from './tfa-offline.js';
 
 /** Expired challenges swept per write: enough to keep up, bounded per transaction. */
 const SWEEP = 64;
+
+/** Writes a new challenge and sweeps some expired ones. */
+export function putChallenge(changes: Changes, pending: PendingChallenge): void {
+  changes.put(KEYS.tfaChallenge(pending.challenge), encodeTfaChallenge(pending));
+  let swept = 0;
+  for (const [challenge, other] of changes.snapshot.tfaChallenges) {
+    if (swept >= SWEEP) break;
+    if (other.created + CHALLENGE_SECONDS < pending.created) {
+      changes.delete(KEYS.tfaChallenge(challenge));
+      swept++;
+    }
+  }
+}
 
 export async function storeChallenge(
   ctx: ServiceContext,
@@ -24,15 +37,7 @@ export async function storeChallenge(
   }
   try {
     await commit(ctx, 'storing the WebAuthn challenge failed', (changes) => {
-      changes.put(KEYS.tfaChallenge(pending.challenge), encodeTfaChallenge(pending));
-      let swept = 0;
-      for (const [challenge, other] of changes.snapshot.tfaChallenges) {
-        if (swept >= SWEEP) break;
-        if (other.created + CHALLENGE_SECONDS < pending.created) {
-          changes.delete(KEYS.tfaChallenge(challenge));
-          swept++;
-        }
-      }
+      putChallenge(changes, pending);
     });
   } catch (err) {
     if (offline?.noteReadOnly(err) === true && pending.kind === 'login') {

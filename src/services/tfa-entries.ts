@@ -15,12 +15,13 @@ import {
 } from '../model/tfa.js';
 import type { TotpParameters } from '../model/totp-uri.js';
 import type { User } from '../model/user-config.js';
-import { encodeTfaChallenge, encodeTfaUser, encodeUser, KEYS } from '../store/codec.js';
+import { encodeTfaUser, encodeUser, KEYS } from '../store/codec.js';
 import type { AccessSnapshot } from '../store/snapshot.js';
 import { loginFactors, realmTfa } from '../tfa/realm.js';
 import { generateRecoveryKeys } from '../tfa/recovery.js';
 import { toCose } from '../tfa/webauthn-credential.js';
 import { commit, refuse, sequenceFor, type Changes, type ServiceContext } from './context.js';
+import { putChallenge } from './tfa-challenges.js';
 
 const EMPTY: TfaUser = { totp: [], u2f: [], webauthn: [], yubico: [], totpLocked: false };
 
@@ -128,7 +129,7 @@ export async function startWebauthnRegistration(
 ): Promise<void> {
   await commit(ctx, 'adding the second factor failed', (changes) => {
     needUser(changes, pending.userid);
-    changes.put(KEYS.tfaChallenge(pending.challenge), encodeTfaChallenge(pending));
+    putChallenge(changes, pending);
   });
 }
 

@@ -74,7 +74,7 @@ describe('second-factor lockouts', () => {
     for (const node of nodes) await node.close();
   });
 
-  it('locks every factor at the 100th failure for an hour, then counts afresh', async () => {
+  it('locks every factor at the 100th failure (not the 99th, the 101st is refused) for an hour, then counts afresh', async () => {
     const { nodes, keys } = await setUp();
     const ctx = liveContext(nodes[0] ?? assert.fail());
     const bad = (at: number) =>
@@ -92,6 +92,12 @@ describe('second-factor lockouts', () => {
       T + 3600,
       'on every node',
     );
+    // The 101st answer meets the lock: refused, not counted, the lock not extended.
+    const hundredAndFirst = await bad(T + 10);
+    assert.equal(hundredAndFirst.ok ? '' : hundredAndFirst.cause, 'tfa_locked');
+    const locked = nodes[0]?.snapshot.tfa.users.get(alice);
+    assert.equal(locked?.tfaLockedUntil, T + 3600, 'the 101st does not extend the lock');
+    assert.equal(locked.failures, undefined, 'nothing counted while locked');
     const during = await answerSecondFactor(
       ctx,
       alice,
