@@ -155,8 +155,11 @@ describe('WebAuthn in Chromium against tessera serve', { timeout: 120_000 }, () 
   });
 
   /** The browser's answer to a login challenge, as the Proxmox UI sends it. */
-  const assertion = async (publicKey: Record<string, unknown>): Promise<string> => {
-    const answer = await page.evaluate(
+  const assertion = async (
+    publicKey: Record<string, unknown>,
+    on: Page = page,
+  ): Promise<string> => {
+    const answer = await on.evaluate(
       async (optionsJSON) =>
         (
           globalThis as unknown as {
@@ -279,22 +282,12 @@ describe('WebAuthn in Chromium against tessera serve', { timeout: 120_000 }, () 
       await cdpElsewhere.send('WebAuthn.addCredential', { authenticatorId: other, credential });
     await elsewhere.goto(`http://localhost:${String(otherPort)}/`);
     await elsewhere.addScriptTag({ path: BROWSER_SCRIPT });
-    const answer = await elsewhere.evaluate(
-      async (optionsJSON) =>
-        (
-          globalThis as unknown as {
-            SimpleWebAuthnBrowser: {
-              startAuthentication(o: { optionsJSON: unknown }): Promise<unknown>;
-            };
-          }
-        ).SimpleWebAuthnBrowser.startAuthentication({ optionsJSON }),
-      publicKey,
-    );
+    const answer = await assertion(publicKey, elsewhere);
     await elsewhere.close();
     const refused = await call(portA, 'POST', '/access/ticket', {
       username: 'admin@pve',
       'tfa-challenge': ticket,
-      password: `webauthn:${JSON.stringify({ ...(answer as object), challenge: publicKey['challenge'] })}`,
+      password: answer,
     });
     assert.equal(refused.status, 401);
     assert.match(nodeA.output(), /origin check failed/);
