@@ -23,6 +23,10 @@ ensureSystemPackages([
   { command: 'useradd', package: 'passwd' },
   // WebAuthn in a real browser (playwright-core drives it; it brings no browser of its own).
   { test: 'test -x /usr/bin/chromium', package: 'chromium' },
+  // A private OpenLDAP server for the ldap and ad realm tests (test/support/slapd.ts). slapd is
+  // in /usr/sbin, which a non-root PATH may lack.
+  { test: 'test -x /usr/sbin/slapd', package: 'slapd' },
+  { command: 'ldapsearch', package: 'ldap-utils' },
 ]);
 ensureDependencies();
 ensurePamBinding();

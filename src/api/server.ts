@@ -10,6 +10,7 @@ import { domainRoutes } from './routes/domains.js';
 import { groupRoutes } from './routes/groups.js';
 import { passwordRoutes } from './routes/password.js';
 import { poolRoutes } from './routes/pools.js';
+import { realmSyncRoutes } from './routes/realm-sync.js';
 import { roleRoutes } from './routes/roles.js';
 import { tfaRoutes } from './routes/tfa.js';
 import { tfaEntryRoutes } from './routes/tfa-entries.js';
@@ -32,6 +33,7 @@ export async function buildApi(
     roleRoutes,
     aclRoutes,
     domainRoutes,
+    realmSyncRoutes,
     poolRoutes,
     tfaRoutes,
     tfaEntryRoutes,

@@ -7,6 +7,8 @@
 import { asUserId, ROOT_USERID, splitUserId, type UserId } from '../model/ids.js';
 import type { AccessSnapshot } from '../store/snapshot.js';
 import { AuthFailure, checkUserEnabled } from './api-token.js';
+import { ldapSettings } from '../realms/ldap-settings.js';
+import { DirectoryError, directoryLogin } from '../realms/ldap.js';
 import { pamAuthenticate } from '../realms/pam.js';
 import { hashPassword, verifyPassword } from './password.js';
 import type { ServerKeys } from './server-keys.js';
@@ -86,11 +88,22 @@ export async function checkFirstFactor(
         'OpenID realm does not allow password verification.',
         'realm_unavailable',
       );
-    default:
-      throw new AuthFailure(
-        `password login for realms of type '${config.type}' is not available yet`,
-        'realm_unavailable',
-      );
+    case 'ldap':
+    case 'ad':
+      try {
+        await directoryLogin(
+          ldapSettings(config, snapshot.realmSecrets.get(realm)),
+          user,
+          attempt.password,
+        );
+      } catch (err) {
+        if (err instanceof DirectoryError) throw new AuthFailure(err.message, err.code);
+        throw new AuthFailure(
+          `realm '${realm}': ${err instanceof Error ? err.message : String(err)}`,
+          'ldap_error',
+        );
+      }
+      break;
   }
   return { userid, rehash: result?.rehash === true, renewal: false };
 }

@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { isTesseraError } from '../errors.js';
 import { aclExplain } from './commands/acl.js';
 import { configCheck, configShow } from './commands/config.js';
+import { realmSync } from './commands/realm.js';
 import { serveCommand } from './commands/serve.js';
 import { exportCommand, importCommand } from './commands/transfer.js';
 import { tfaDelete, tfaList, tfaUnlock } from './commands/tfa.js';
@@ -75,6 +76,15 @@ const COMMANDS: readonly Command[] = [
     run: tfaUnlock,
   },
   {
+    words: ['realm', 'sync'],
+    usage:
+      'realm sync <realm> [--scope users|groups|both] [--remove-vanished acl;entry;properties|none] [--enable-new 0|1] [--dry-run] [--force]',
+    summary:
+      'Users and groups from a directory realm (force: remove even if the directory returned none).',
+    options: ['scope', 'remove-vanished', 'enable-new', 'dry-run', 'force'],
+    run: realmSync,
+  },
+  {
     words: ['acl', 'explain'],
     usage: 'acl explain <userid|tokenid> <path> <privilege>',
     summary: 'Which ACL entry, role, group or pool grants or denies a privilege.',
@@ -143,6 +153,10 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
         'output-format': { type: 'string' },
         path: { type: 'string' },
         id: { type: 'string' },
+        scope: { type: 'string' },
+        'remove-vanished': { type: 'string' },
+        'enable-new': { type: 'string' },
+        'dry-run': { type: 'boolean' },
         'pve-dir': { type: 'string' },
         replace: { type: 'boolean' },
         force: { type: 'boolean' },

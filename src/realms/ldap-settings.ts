@@ -1,0 +1,139 @@
+/**
+ * The connection and search settings of an `ldap` or `ad` realm, read from its domains.cfg
+ * options with Proxmox's defaults: servers, port (636 for ldaps, else 389), mode (`secure`
+ * still means ldaps), certificate checks (`verify` defaults to off, as in Proxmox), the CA
+ * from `capath` (a file or a directory of certificates), a client certificate, TLS versions,
+ * and what to search for users and groups.
+ */
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ConnectionOptions, SecureVersion } from 'node:tls';
+import { splitList } from '../model/text.js';
+import type { RealmConfig, RealmOptionName } from '../model/realm.js';
+
+export type LdapMode = 'ldap' | 'ldaps' | 'ldap+starttls';
+
+export interface LdapSettings {
+  readonly realm: string;
+  readonly type: 'ldap' | 'ad';
+  readonly servers: readonly string[];
+  readonly port: number;
+  readonly mode: LdapMode;
+  readonly tls: ConnectionOptions;
+  readonly baseDn: string | undefined;
+  readonly userAttr: string;
+  readonly bindDn: string | undefined;
+  readonly bindPassword: string | undefined;
+  readonly filter: string | undefined;
+  readonly userClasses: readonly string[];
+  readonly groupDn: string | undefined;
+  readonly groupFilter: string | undefined;
+  readonly groupNameAttr: string | undefined;
+  readonly groupClasses: readonly string[];
+  /** LDAP attribute -> user field (email, firstname, ...). */
+  readonly syncAttributes: ReadonlyMap<string, string>;
+  readonly caseSensitive: boolean;
+  /** AD: the domain users bind in (`user@domain`). */
+  readonly domain: string | undefined;
+}
+
+const TLS_VERSIONS: Readonly<Record<string, SecureVersion>> = {
+  tlsv1: 'TLSv1',
+  tlsv1_1: 'TLSv1.1',
+  tlsv1_2: 'TLSv1.2',
+  tlsv1_3: 'TLSv1.3',
+};
+
+const SYNC_TARGETS = new Set([
+  'enable',
+  'expire',
+  'firstname',
+  'lastname',
+  'email',
+  'comment',
+  'keys',
+]);
+
+function text(config: RealmConfig, name: RealmOptionName): string | undefined {
+  const value = config.options.get(name);
+  return value === undefined ? undefined : String(value);
+}
+
+function flag(config: RealmConfig, name: RealmOptionName): boolean | undefined {
+  const value = config.options.get(name);
+  if (value === undefined) return undefined;
+  return value === true || value === 1 || value === '1';
+}
+
+/** CA certificates from a file, or every certificate file of a directory. */
+function readCa(path: string): string[] {
+  if (statSync(path).isDirectory()) {
+    return readdirSync(path)
+      .filter((name) => /\.(pem|crt)$/i.test(name))
+      .map((name) => readFileSync(join(path, name), 'utf8'));
+  }
+  return [readFileSync(path, 'utf8')];
+}
+
+export function ldapSettings(config: RealmConfig, bindPassword: string | undefined): LdapSettings {
+  if (config.type !== 'ldap' && config.type !== 'ad')
+    throw new Error(`realm '${config.realm}' is not a directory realm`);
+  const explicitMode = text(config, 'mode');
+  const mode: LdapMode =
+    explicitMode === 'ldaps' || explicitMode === 'ldap+starttls' || explicitMode === 'ldap'
+      ? explicitMode
+      : flag(config, 'secure') === true
+        ? 'ldaps'
+        : 'ldap';
+  const port = Number(text(config, 'port') ?? (mode === 'ldaps' ? 636 : 389));
+  const tls: ConnectionOptions = {
+    rejectUnauthorized: flag(config, 'verify') === true,
+  };
+  const capath = text(config, 'capath');
+  if (capath !== undefined) (tls as { ca?: string[] }).ca = readCa(capath);
+  const cert = text(config, 'cert');
+  const certkey = text(config, 'certkey');
+  if (cert !== undefined) (tls as { cert?: Buffer }).cert = readFileSync(cert);
+  if (certkey !== undefined) (tls as { key?: Buffer }).key = readFileSync(certkey);
+  const sslversion = text(config, 'sslversion');
+  const version = sslversion !== undefined ? TLS_VERSIONS[sslversion] : undefined;
+  if (version !== undefined) {
+    (tls as { minVersion?: SecureVersion }).minVersion = version;
+    (tls as { maxVersion?: SecureVersion }).maxVersion = version;
+  }
+  const syncAttributes = new Map<string, string>();
+  // Proxmox maps attributes named like the fields by default; sync_attributes adds more.
+  for (const target of SYNC_TARGETS) syncAttributes.set(target, target);
+  for (const pair of (text(config, 'sync_attributes') ?? '').split(',')) {
+    const match = /^\s*(\w+)=(.*\S)\s*$/.exec(pair);
+    if (match?.[1] !== undefined && match[2] !== undefined && SYNC_TARGETS.has(match[1]))
+      syncAttributes.set(match[2], match[1]);
+  }
+  return {
+    realm: config.realm,
+    type: config.type,
+    servers: [text(config, 'server1'), text(config, 'server2')].filter(
+      (s): s is string => s !== undefined && s !== '',
+    ),
+    port,
+    mode,
+    tls,
+    baseDn: text(config, 'base_dn'),
+    userAttr: text(config, 'user_attr') ?? (config.type === 'ad' ? 'sAMAccountName' : 'uid'),
+    bindDn: text(config, 'bind_dn'),
+    bindPassword,
+    filter: text(config, 'filter'),
+    userClasses: splitList(
+      text(config, 'user_classes') ?? 'inetorgperson, posixaccount, person, user',
+    ),
+    groupDn: text(config, 'group_dn'),
+    groupFilter: text(config, 'group_filter'),
+    groupNameAttr: text(config, 'group_name_attr'),
+    groupClasses: splitList(
+      text(config, 'group_classes') ?? 'groupOfNames, group, univentionGroup, ipausergroup',
+    ),
+    syncAttributes,
+    caseSensitive: flag(config, 'case-sensitive') !== false,
+    domain: text(config, 'domain'),
+  };
+}

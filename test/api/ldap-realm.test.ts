@@ -1,0 +1,238 @@
+/**
+ * LDAP realms against a real OpenLDAP (slapd, started by the test on loopback): sync of users
+ * and groups (vanished users, changed groups, dry run, the empty-answer guard), logins over
+ * plain LDAP, LDAPS and StartTLS with a CA the test generated, and every failure cause
+ * (server stopped, CA not trusted, service bind rejected, user not found, filter excluded,
+ * wrong password), plus an LDAP-injection attempt through the user name.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { FastifyInstance } from 'fastify';
+import { buildApi } from '../../src/api/server.js';
+import { ensureServerKeys } from '../../src/auth/server-keys.js';
+import { parseRealmId, parseUserId } from '../../src/model/ids.js';
+import { bootstrap } from '../../src/services/bootstrap.js';
+import { liveContext, type ServiceContext } from '../../src/services/context.js';
+import { syncRealm } from '../../src/services/realm-sync.js';
+import { createRealm, updateRealm } from '../../src/services/realms.js';
+import { createUser } from '../../src/services/users.js';
+import { LiveAccess } from '../../src/store/live.js';
+import { MemoryStore } from '../../src/store/memory.js';
+import { startSlapd, type Slapd } from '../support/slapd.js';
+
+const NOW = Math.floor(Date.now() / 1000);
+
+describe('LDAP realm against slapd', { timeout: 60_000 }, () => {
+  let slapd: Slapd;
+  let live: LiveAccess;
+  let ctx: ServiceContext;
+  let app: FastifyInstance;
+  const causes: { cause: string; reason: string }[] = [];
+  const realm = parseRealmId('corp');
+
+  before(async () => {
+    slapd = await startSlapd({
+      users: [
+        {
+          uid: 'alice',
+          password: 'alice-pw',
+          givenName: 'Alice',
+          sn: 'Liddell',
+          mail: 'alice@example.com',
+        },
+        { uid: 'bob', password: 'bob-pw', mail: 'bob@example.com' },
+        { uid: 'carol', password: 'carol-pw' },
+      ],
+      groups: [
+        { cn: 'admins', members: ['alice'] },
+        { cn: 'staff', members: ['alice', 'bob'] },
+      ],
+    });
+    live = await LiveAccess.open(new MemoryStore());
+    ctx = liveContext(live);
+    await bootstrap(ctx);
+    await ensureServerKeys(ctx, NOW - 10);
+    await createRealm(
+      ctx,
+      realm,
+      'ldap',
+      {
+        server1: '127.0.0.1',
+        port: slapd.port,
+        base_dn: slapd.peopleDn,
+        user_attr: 'uid',
+        bind_dn: slapd.serviceDn,
+        group_dn: slapd.groupsDn,
+        sync_attributes: 'email=mail,firstname=givenName,lastname=sn',
+      },
+      slapd.servicePassword,
+    );
+    app = await buildApi({
+      live,
+      authFailureDelayMs: 0,
+      throttle: false,
+      onAuthFailure: (event) => causes.push(event),
+    });
+  });
+
+  after(async () => {
+    await app.close();
+    await live.close();
+    await slapd.destroy();
+  });
+
+  const login = async (username: string, password: string) => {
+    const response = await app.inject({
+      method: 'POST',
+      url: '/api2/json/access/ticket',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: new URLSearchParams({ username, password }).toString(),
+    });
+    return response.statusCode;
+  };
+  const refusedWith = async (
+    username: string,
+    password: string,
+    cause: string,
+    reason?: RegExp,
+  ) => {
+    assert.equal(await login(username, password), 401);
+    assert.equal(causes.at(-1)?.cause, cause, causes.at(-1)?.reason);
+    if (reason) assert.match(causes.at(-1)?.reason ?? '', reason);
+  };
+  const setOptions = (
+    options: Record<string, string | number | boolean>,
+    remove: string[] = [],
+    password?: string,
+  ) =>
+    updateRealm(ctx, realm, {
+      ...(Object.keys(options).length > 0 ? { options } : {}),
+      ...(remove.length > 0 ? { delete: remove } : {}),
+      ...(password !== undefined ? { password } : {}),
+    });
+
+  it('syncs users with their attributes and groups', async () => {
+    const report = await syncRealm(ctx, realm, { scope: 'both' });
+    assert.ok(report.log.includes("adding user 'alice@corp'"), report.log.join('\n'));
+    const alice = live.snapshot.users.users.get(parseUserId('alice@corp'));
+    assert.equal(alice?.email, 'alice@example.com');
+    assert.equal(alice.firstname, 'Alice');
+    assert.equal(alice.lastname, 'Liddell');
+    assert.equal(alice.enable, true);
+    const staff = live.snapshot.users.groups.get('staff-corp' as never);
+    assert.deepEqual([...(staff?.members ?? [])].sort(), ['alice@corp', 'bob@corp']);
+    assert.deepEqual(
+      [...(live.snapshot.users.groups.get('admins-corp' as never)?.members ?? [])],
+      ['alice@corp'],
+    );
+  });
+
+  it('logs in over plain LDAP after finding the user with the service account', async () => {
+    assert.equal(await login('alice@corp', 'alice-pw'), 200);
+    await refusedWith('alice@corp', 'wrong', 'wrong_password');
+    await refusedWith('alice@corp', '', 'wrong_password');
+  });
+
+  it('names a user missing from the directory and a user the filter excludes', async () => {
+    await createUser(ctx, { userid: parseUserId('dave@corp') });
+    await refusedWith('dave@corp', 'x', 'ldap_user_not_found', /no entry with uid=dave/);
+    await setOptions({ filter: '(mail=*)' });
+    await refusedWith(
+      'carol@corp',
+      'carol-pw',
+      'ldap_filter_excluded',
+      /filter '\(mail=\*\)' excludes it/,
+    );
+    assert.equal(await login('bob@corp', 'bob-pw'), 200);
+    await setOptions({}, ['filter']);
+  });
+
+  it('escapes the user name: a name of wildcards finds nobody', async () => {
+    await createUser(ctx, { userid: parseUserId('*@corp') });
+    await refusedWith('*@corp', 'alice-pw', 'ldap_user_not_found');
+    await createUser(ctx, { userid: parseUserId('alice)(uid=*@corp') });
+    await refusedWith('alice)(uid=*@corp', 'alice-pw', 'ldap_user_not_found');
+  });
+
+  it('binds directly as uid=<name>,<base_dn> without a service account or filter', async () => {
+    await setOptions({}, ['bind_dn', 'password']);
+    assert.equal(await login('alice@corp', 'alice-pw'), 200);
+    await refusedWith('alice@corp', 'nope', 'wrong_password');
+    await setOptions({ bind_dn: slapd.serviceDn }, [], slapd.servicePassword);
+  });
+
+  it('reports a rejected service account', async () => {
+    await setOptions({}, [], 'not-the-password');
+    await refusedWith(
+      'alice@corp',
+      'alice-pw',
+      'ldap_bind_rejected',
+      /rejected the bind DN 'cn=tessera/,
+    );
+    await assert.rejects(syncRealm(ctx, realm, { scope: 'both' }), /rejected the bind DN/);
+    await setOptions({}, [], slapd.servicePassword);
+  });
+
+  it('logs in over LDAPS and StartTLS with the CA, and names an untrusted certificate', async () => {
+    await setOptions({ mode: 'ldaps', port: slapd.ldapsPort, verify: true, capath: slapd.caFile });
+    assert.equal(await login('alice@corp', 'alice-pw'), 200);
+    await setOptions({ capath: slapd.otherCaFile });
+    await refusedWith('alice@corp', 'alice-pw', 'ldap_tls', /certificate/);
+    await setOptions({ mode: 'ldap+starttls', port: slapd.port, capath: slapd.caFile });
+    assert.equal(await login('alice@corp', 'alice-pw'), 200);
+    await setOptions({ capath: slapd.otherCaFile });
+    await refusedWith('alice@corp', 'alice-pw', 'ldap_tls');
+    await setOptions({ mode: 'ldap' }, ['verify', 'capath']);
+  });
+
+  it('names an unreachable server, and falls back to server2', async () => {
+    await slapd.stop();
+    try {
+      await refusedWith(
+        'alice@corp',
+        'alice-pw',
+        'ldap_unreachable',
+        /127\.0\.0\.1:\d+ unreachable/,
+      );
+    } finally {
+      await slapd.start();
+    }
+    await setOptions({ server1: '127.0.0.2', server2: '127.0.0.1' });
+    // Nothing listens on 127.0.0.2 at that port: the second server answers.
+    assert.equal(await login('alice@corp', 'alice-pw'), 200);
+    await setOptions({ server1: '127.0.0.1' }, ['server2']);
+  });
+
+  it('syncs vanished users and changed groups, with a dry run first', async () => {
+    await slapd.removeUser('bob');
+    await slapd.setGroupMembers('admins', ['alice', 'carol']);
+    const dry = await syncRealm(ctx, realm, {
+      scope: 'both',
+      'remove-vanished': 'acl;entry',
+      'dry-run': true,
+    });
+    assert.ok(dry.log.includes("remove user 'bob@corp'"), dry.log.join('\n'));
+    assert.ok(live.snapshot.users.users.has(parseUserId('bob@corp')), 'dry run changed nothing');
+    await syncRealm(ctx, realm, { scope: 'both', 'remove-vanished': 'acl;entry' });
+    assert.equal(live.snapshot.users.users.has(parseUserId('bob@corp')), false);
+    assert.deepEqual(
+      [...(live.snapshot.users.groups.get('admins-corp' as never)?.members ?? [])].sort(),
+      ['alice@corp', 'carol@corp'],
+    );
+    assert.deepEqual(
+      [...(live.snapshot.users.groups.get('staff-corp' as never)?.members ?? [])],
+      ['alice@corp'],
+    );
+  });
+
+  it('refuses a sync whose search finds no users instead of removing everyone', async () => {
+    await setOptions({ filter: '(uid=nobody-matches)' });
+    const users = live.snapshot.users.users.size;
+    await assert.rejects(
+      syncRealm(ctx, realm, { scope: 'users', 'remove-vanished': 'entry' }),
+      /the directory returned no users while realm 'corp' has/,
+    );
+    assert.equal(live.snapshot.users.users.size, users);
+    await setOptions({}, ['filter']);
+  });
+});
