@@ -8,6 +8,7 @@ import { accessRoutes } from './routes/access.js';
 import { aclRoutes } from './routes/acl.js';
 import { domainRoutes } from './routes/domains.js';
 import { groupRoutes } from './routes/groups.js';
+import { openidRoutes } from './routes/openid.js';
 import { passwordRoutes } from './routes/password.js';
 import { poolRoutes } from './routes/pools.js';
 import { realmSyncRoutes } from './routes/realm-sync.js';
@@ -27,6 +28,7 @@ export async function buildApi(
   for (const register of [
     accessRoutes,
     passwordRoutes,
+    openidRoutes,
     userRoutes,
     tokenRoutes,
     groupRoutes,

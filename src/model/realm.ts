@@ -284,3 +284,20 @@ export const BUILTIN_REALM_COMMENTS: Readonly<Record<'pam' | 'pve', string>> = {
   pve: 'Proxmox VE authentication server',
   pam: 'Linux PAM standard authentication',
 };
+
+/**
+ * An OpenID Connect login between the redirect to the provider and the way back: what the
+ * answer must match. Usable once, for {@link OIDC_STATE_SECONDS}.
+ */
+export interface PendingOidcLogin {
+  readonly state: string;
+  readonly realm: RealmId;
+  readonly redirectUrl: string;
+  readonly nonce: string;
+  readonly codeVerifier: string;
+  /** Unix time the login started. */
+  readonly created: number;
+}
+
+/** How long a user may take at the OpenID provider. */
+export const OIDC_STATE_SECONDS = 600;

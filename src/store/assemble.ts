@@ -21,7 +21,7 @@ import {
   type TokenId,
   type UserId,
 } from '../model/ids.js';
-import type { RealmConfig } from '../model/realm.js';
+import type { PendingOidcLogin, RealmConfig } from '../model/realm.js';
 import type { PendingChallenge, TfaUser } from '../model/tfa.js';
 import type { AclNode, Group, Pool, Role, Token, User } from '../model/user-config.js';
 import {
@@ -34,6 +34,7 @@ import {
   decodeRealm,
   decodeRole,
   decodeSecret,
+  decodeOidcState,
   decodeTfaChallenge,
   decodeTfaUser,
   decodeToken,
@@ -72,6 +73,7 @@ export class SnapshotAssembler {
   private readonly serverKeys = new Map<string, string>();
   private readonly tfa = new Map<UserId, Ordered<TfaUser>>();
   private readonly tfaChallenges = new Map<string, PendingChallenge>();
+  private readonly oidcStates = new Map<string, PendingOidcLogin>();
   private readonly revisions = new Map<string, number>();
   private readonly sequence = new Map<string, number>();
   private readonly problems = new Map<string, Diagnostic>();
@@ -129,6 +131,7 @@ export class SnapshotAssembler {
       serverKeys: new Map(this.serverKeys),
       tfa: { users: byOrder(this.tfa) },
       tfaChallenges: new Map(this.tfaChallenges),
+      oidcStates: new Map(this.oidcStates),
       revisions: new Map(this.revisions),
       sequence: new Map(this.sequence),
       diagnostics: [...this.sourceDiagnostics, ...this.problems.values()],
@@ -163,6 +166,9 @@ export class SnapshotAssembler {
         break;
       case 'tfaChallenge':
         this.tfaChallenges.delete(id);
+        break;
+      case 'oidcState':
+        this.oidcStates.delete(id);
         break;
       case 'password':
         this.passwords.delete(shadowName(id));
@@ -224,6 +230,9 @@ export class SnapshotAssembler {
       }
       case 'tfaChallenge':
         this.tfaChallenges.set(id, decodeTfaChallenge(id, value));
+        break;
+      case 'oidcState':
+        this.oidcStates.set(id, decodeOidcState(id, value));
         break;
       case 'password': {
         const userid = need(asUserId(id), 'user id', id);

@@ -11,6 +11,7 @@ import type { AclPath } from '../model/acl-path.js';
 import { parseAclPath } from '../model/acl-path.js';
 import {
   asGroupId,
+  asRealmId,
   asRoleId,
   asTokenId,
   asUserId,
@@ -26,6 +27,7 @@ import {
   isRealmType,
   optionAllowed,
   type OptionValue,
+  type PendingOidcLogin,
   type RealmConfig,
   type RealmOptionName,
 } from '../model/realm.js';
@@ -52,6 +54,8 @@ export const KEYS = {
   tfa: (id: UserId) => `tfa/${id}`,
   /** A WebAuthn challenge handed out and not yet answered (any node may take the answer). */
   tfaChallenge: (challenge: string) => `tfa-challenges/${challenge}`,
+  /** An OpenID login on its way through the provider (any node may take the answer). */
+  oidcState: (state: string) => `oidc-states/${state}`,
   password: (id: UserId) => `secrets/passwords/${id}`,
   tokenSecret: (id: TokenId) => `secrets/tokens/${id}`,
   realmSecret: (id: RealmId) => `secrets/realms/${id}`,
@@ -375,5 +379,28 @@ export function decodeTfaChallenge(challenge: string, text: string): PendingChal
     rpId,
     origin,
     ...(description !== undefined ? { description } : {}),
+  };
+}
+
+export function encodeOidcState(pending: PendingOidcLogin): string {
+  return compact({ ...pending });
+}
+
+export function decodeOidcState(state: string, text: string): PendingOidcLogin {
+  const json = object(text);
+  const realm = asRealmId(optionalText(json, 'realm') ?? '');
+  if (realm === undefined) throw new CodecError("'realm' is not a realm id");
+  const field = (name: string): string => {
+    const value = optionalText(json, name);
+    if (value === undefined) throw new CodecError(`'${name}' is required`);
+    return value;
+  };
+  return {
+    state,
+    realm,
+    redirectUrl: field('redirectUrl'),
+    nonce: field('nonce'),
+    codeVerifier: field('codeVerifier'),
+    created: integer(json, 'created'),
   };
 }

@@ -3,6 +3,7 @@
  * permission check, login and listing reads. Stores hand out snapshots; nothing mutates one.
  */
 import type { Diagnostic } from '../formats/diagnostics.js';
+import type { PendingOidcLogin } from '../model/realm.js';
 import type { PendingChallenge } from '../model/tfa.js';
 import type { AccessConfig } from './encode.js';
 
@@ -13,6 +14,8 @@ export interface AccessSnapshot extends AccessConfig {
   readonly serverKeys: ReadonlyMap<string, string>;
   /** WebAuthn challenges handed out and not yet answered, by challenge. */
   readonly tfaChallenges: ReadonlyMap<string, PendingChallenge>;
+  /** OpenID logins on their way through the provider, by state. */
+  readonly oidcStates: ReadonlyMap<string, PendingOidcLogin>;
   /** The store revision of each key, for conditions on the entities a change touches. */
   readonly revisions: ReadonlyMap<string, number>;
   /**

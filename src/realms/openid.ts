@@ -1,0 +1,231 @@
+/**
+ * OpenID Connect realms (openid-client): issuer discovery, the authorization code flow with
+ * PKCE, state and nonce, and the claims a login yields. The provider is trusted only over
+ * HTTPS, except on a loopback address (a provider on the same host). Every failure carries a
+ * cause for the audit log: discovery failed, state unknown or expired, nonce or code
+ * rejected, claim missing.
+ */
+import { isIP } from 'node:net';
+import * as oidc from 'openid-client';
+import type { RealmConfig } from '../model/realm.js';
+
+export type OpenidCause =
+  | 'oidc_discovery_failed'
+  | 'oidc_state_mismatch'
+  | 'oidc_nonce_mismatch'
+  | 'oidc_code_rejected'
+  | 'oidc_claim_missing'
+  | 'oidc_error';
+
+export class OpenidError extends Error {
+  constructor(
+    readonly code: OpenidCause,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface OpenidSettings {
+  readonly realm: string;
+  readonly issuer: string;
+  readonly clientId: string;
+  readonly clientKey: string | undefined;
+  readonly scopes: string;
+  readonly prompt: string | undefined;
+  readonly acrValues: readonly string[];
+  readonly usernameClaim: string;
+  readonly autocreate: boolean;
+  readonly groupsClaim: string | undefined;
+  readonly groupsAutocreate: boolean;
+  readonly groupsOverwrite: boolean;
+  readonly queryUserinfo: boolean;
+}
+
+function text(
+  config: RealmConfig,
+  name: Parameters<RealmConfig['options']['get']>[0],
+): string | undefined {
+  const value = config.options.get(name);
+  return value === undefined ? undefined : String(value);
+}
+
+function flag(
+  config: RealmConfig,
+  name: Parameters<RealmConfig['options']['get']>[0],
+  fallback: boolean,
+): boolean {
+  const value = config.options.get(name);
+  if (value === undefined) return fallback;
+  return value === true || value === 1 || value === '1';
+}
+
+export function openidSettings(config: RealmConfig): OpenidSettings {
+  const claim = text(config, 'username-claim') ?? 'sub';
+  return {
+    realm: config.realm,
+    issuer: text(config, 'issuer-url') ?? '',
+    clientId: text(config, 'client-id') ?? '',
+    clientKey: text(config, 'client-key'),
+    scopes: text(config, 'scopes') ?? 'email profile',
+    prompt: text(config, 'prompt'),
+    acrValues: (text(config, 'acr-values') ?? '').split(/[\s,;]+/).filter((v) => v !== ''),
+    // Proxmox's legacy names for the two usual claims.
+    usernameClaim:
+      claim === 'subject' ? 'sub' : claim === 'username' ? 'preferred_username' : claim,
+    autocreate: flag(config, 'autocreate', false),
+    groupsClaim: text(config, 'groups-claim'),
+    groupsAutocreate: flag(config, 'groups-autocreate', false),
+    groupsOverwrite: flag(config, 'groups-overwrite', false),
+    queryUserinfo: flag(config, 'query-userinfo', true),
+  };
+}
+
+function isLoopback(url: URL): boolean {
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  return host === 'localhost' || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'));
+}
+
+const CACHE_MS = 3_600_000;
+const discovered = new Map<string, { at: number; config: Promise<oidc.Configuration> }>();
+
+/** The provider's configuration, discovered once an hour per realm setting. */
+async function configuration(settings: OpenidSettings): Promise<oidc.Configuration> {
+  const key = JSON.stringify([settings.issuer, settings.clientId, settings.clientKey]);
+  const cached = discovered.get(key);
+  if (cached && Date.now() - cached.at < CACHE_MS) return cached.config;
+  let issuer: URL;
+  try {
+    issuer = new URL(settings.issuer);
+  } catch {
+    throw new OpenidError('oidc_discovery_failed', `issuer URL '${settings.issuer}' is not a URL`);
+  }
+  if (issuer.protocol !== 'https:' && !(issuer.protocol === 'http:' && isLoopback(issuer)))
+    throw new OpenidError(
+      'oidc_discovery_failed',
+      `issuer ${settings.issuer} must use https (plain http only on a loopback address)`,
+    );
+  const config = oidc
+    .discovery(
+      issuer,
+      settings.clientId,
+      settings.clientKey,
+      undefined,
+      issuer.protocol === 'http:'
+        ? // Plain HTTP is allowed only for a provider on this host (checked above).
+          // eslint-disable-next-line @typescript-eslint/no-deprecated
+          { execute: [oidc.allowInsecureRequests], timeout: 10 }
+        : { timeout: 10 },
+    )
+    .catch((err: unknown) => {
+      discovered.delete(key);
+      throw new OpenidError(
+        'oidc_discovery_failed',
+        `OpenID discovery at ${settings.issuer} failed: ${describe(err)}`,
+      );
+    });
+  discovered.set(key, { at: Date.now(), config });
+  return config;
+}
+
+function describe(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  const cause = err.cause instanceof Error ? `: ${err.cause.message}` : '';
+  return `${err.message}${cause}`;
+}
+
+/**
+ * The redirect URL as the token request will send it: openid-client sends the callback URL
+ * without its query, so a bare origin gains its `/` there; the authorization request must
+ * name the same.
+ */
+export function normalizeRedirect(url: string): string {
+  const parsed = new URL(url);
+  parsed.search = '';
+  parsed.hash = '';
+  return parsed.href;
+}
+
+export interface AuthorizationStart {
+  readonly url: string;
+  readonly state: string;
+  readonly nonce: string;
+  readonly codeVerifier: string;
+  readonly redirectUrl: string;
+}
+
+export async function startAuthorization(
+  settings: OpenidSettings,
+  redirectUrl: string,
+): Promise<AuthorizationStart> {
+  const config = await configuration(settings);
+  const state = oidc.randomState();
+  const nonce = oidc.randomNonce();
+  const codeVerifier = oidc.randomPKCECodeVerifier();
+  const redirect = normalizeRedirect(redirectUrl);
+  const url = oidc.buildAuthorizationUrl(config, {
+    redirect_uri: redirect,
+    scope: [
+      'openid',
+      ...settings.scopes.split(/\s+/).filter((s) => s !== '' && s !== 'openid'),
+    ].join(' '),
+    state,
+    nonce,
+    code_challenge: await oidc.calculatePKCECodeChallenge(codeVerifier),
+    code_challenge_method: 'S256',
+    ...(settings.prompt !== undefined ? { prompt: settings.prompt } : {}),
+    ...(settings.acrValues.length > 0 ? { acr_values: settings.acrValues.join(' ') } : {}),
+  });
+  return { url: url.href, state, nonce, codeVerifier, redirectUrl: redirect };
+}
+
+/** Exchanges the code; returns the ID token's claims, with userinfo's where configured. */
+export async function finishAuthorization(
+  settings: OpenidSettings,
+  pending: {
+    readonly state: string;
+    readonly nonce: string;
+    readonly codeVerifier: string;
+    readonly redirectUrl: string;
+  },
+  code: string,
+): Promise<Record<string, unknown>> {
+  const config = await configuration(settings);
+  const callback = new URL(pending.redirectUrl);
+  callback.searchParams.set('code', code);
+  callback.searchParams.set('state', pending.state);
+  // Proxmox's login call carries only code and state; the issuer is the one this state was
+  // started with (RFC 9207's mix-up defence is the state's binding to the realm).
+  const metadata = config.serverMetadata();
+  if (metadata.authorization_response_iss_parameter_supported === true)
+    callback.searchParams.set('iss', metadata.issuer);
+  let tokens;
+  try {
+    tokens = await oidc.authorizationCodeGrant(config, callback, {
+      pkceCodeVerifier: pending.codeVerifier,
+      expectedState: pending.state,
+      expectedNonce: pending.nonce,
+      idTokenExpected: true,
+    });
+  } catch (err) {
+    const text = describe(err);
+    if (/nonce/i.test(text))
+      throw new OpenidError('oidc_nonce_mismatch', `ID token nonce check failed: ${text}`);
+    throw new OpenidError('oidc_code_rejected', `the provider did not accept the code: ${text}`);
+  }
+  const claims: Record<string, unknown> = { ...(tokens.claims() ?? {}) };
+  if (settings.acrValues.length > 0 && !settings.acrValues.includes(String(claims['acr'])))
+    throw new OpenidError(
+      'oidc_claim_missing',
+      `the ID token's acr '${String(claims['acr'])}' is not one of ${settings.acrValues.join(', ')}`,
+    );
+  if (settings.queryUserinfo) {
+    try {
+      const info = await oidc.fetchUserInfo(config, tokens.access_token, String(claims['sub']));
+      for (const [name, value] of Object.entries(info)) claims[name] ??= value;
+    } catch (err) {
+      throw new OpenidError('oidc_error', `userinfo request failed: ${describe(err)}`);
+    }
+  }
+  return claims;
+}
