@@ -35,6 +35,26 @@ export interface FirstFactor {
 // Verified against when the user has no hash, so that an unknown user costs the same time.
 let decoy: Promise<string> | undefined;
 
+/**
+ * In a directory realm with `case-sensitive 0`, `Alice@corp` logs in as the configured
+ * `alice@corp`, as in Proxmox.
+ */
+function caseInsensitiveMatch(snapshot: AccessSnapshot, userid: UserId): UserId {
+  if (snapshot.users.users.has(userid)) return userid;
+  const { realm } = splitUserId(userid);
+  const config = snapshot.domains.realms.get(realm);
+  const sensitive = config?.options.get('case-sensitive');
+  if (
+    (config?.type !== 'ldap' && config?.type !== 'ad') ||
+    (sensitive !== false && sensitive !== 0)
+  )
+    return userid;
+  const lower = userid.toLowerCase();
+  for (const candidate of snapshot.users.users.keys())
+    if (candidate.toLowerCase() === lower) return candidate;
+  return userid;
+}
+
 export async function checkFirstFactor(
   snapshot: AccessSnapshot,
   keys: ServerKeys | undefined,
@@ -43,9 +63,9 @@ export async function checkFirstFactor(
 ): Promise<FirstFactor> {
   const name =
     attempt.realm === undefined ? attempt.username : `${attempt.username}@${attempt.realm}`;
-  const userid = asUserId(name);
-  if (userid === undefined)
-    throw new AuthFailure(`invalid user name '${name}'`, 'invalid_username');
+  const given = asUserId(name);
+  if (given === undefined) throw new AuthFailure(`invalid user name '${name}'`, 'invalid_username');
+  const userid = caseInsensitiveMatch(snapshot, given);
 
   // A valid ticket of this user, or of root@pam, renews the session.
   const ticket = keys ? verifyTicket(keys.ring, attempt.password, { now }) : undefined;

@@ -6,18 +6,25 @@
  * wrong password), plus an LDAP-injection attempt through the user name.
  */
 import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { buildApi } from '../../src/api/server.js';
-import { ensureServerKeys } from '../../src/auth/server-keys.js';
+import { csrfToken } from '../../src/auth/csrf.js';
+import { ensureServerKeys, serverKeys } from '../../src/auth/server-keys.js';
+import { signTicket } from '../../src/auth/ticket.js';
 import { parseRealmId, parseUserId } from '../../src/model/ids.js';
 import { bootstrap } from '../../src/services/bootstrap.js';
-import { liveContext, type ServiceContext } from '../../src/services/context.js';
+import { liveContext, storeContext, type ServiceContext } from '../../src/services/context.js';
 import { syncRealm } from '../../src/services/realm-sync.js';
 import { createRealm, updateRealm } from '../../src/services/realms.js';
 import { createUser } from '../../src/services/users.js';
 import { LiveAccess } from '../../src/store/live.js';
 import { MemoryStore } from '../../src/store/memory.js';
+import { openStore } from '../../src/store/open.js';
+import { runCli } from '../support/cli.js';
 import { startSlapd, type Slapd } from '../support/slapd.js';
 
 const NOW = Math.floor(Date.now() / 1000);
@@ -131,6 +138,11 @@ describe('LDAP realm against slapd', { timeout: 60_000 }, () => {
     assert.equal(await login('alice@corp', 'alice-pw'), 200);
     await refusedWith('alice@corp', 'wrong', 'wrong_password');
     await refusedWith('alice@corp', '', 'wrong_password');
+    // case-sensitive 0: the name as typed finds the configured user.
+    await refusedWith('ALICE@corp', 'alice-pw', 'unknown_user');
+    await setOptions({ 'case-sensitive': false });
+    assert.equal(await login('ALICE@corp', 'alice-pw'), 200);
+    await setOptions({}, ['case-sensitive']);
   });
 
   it('names a user missing from the directory and a user the filter excludes', async () => {
@@ -223,6 +235,53 @@ describe('LDAP realm against slapd', { timeout: 60_000 }, () => {
       [...(live.snapshot.users.groups.get('staff-corp' as never)?.members ?? [])],
       ['alice@corp'],
     );
+  });
+
+  it('syncs through the API with Proxmox privilege checks, and through the command line', async () => {
+    const keys = serverKeys(live.snapshot);
+    assert.ok(keys);
+    const as = (userid: string) => ({
+      cookie: `PVEAuthCookie=${encodeURIComponent(signTicket(keys.ring, 'PVE', userid, NOW))}`,
+      csrfpreventiontoken: csrfToken(keys.csrfSecret, userid, NOW),
+      'content-type': 'application/x-www-form-urlencoded',
+    });
+    const sync = (userid: string) =>
+      app.inject({
+        method: 'POST',
+        url: '/api2/json/access/domains/corp/sync',
+        headers: as(userid),
+        payload: 'scope=both&dry-run=1',
+      });
+    const root = await sync('root@pam');
+    assert.equal(root.statusCode, 200, root.body);
+    assert.match((JSON.parse(root.body) as { data: string }).data, /dry run: nothing was changed/);
+    const nobody = await sync('alice@corp');
+    assert.equal(nobody.statusCode, 403);
+
+    const dir = await mkdtemp(join(tmpdir(), 'tessera-sync-'));
+    const url = `sqlite:${join(dir, 'tessera.db')}`;
+    const store = openStore(url);
+    await createRealm(
+      storeContext(store),
+      realm,
+      'ldap',
+      {
+        server1: '127.0.0.1',
+        port: slapd.port,
+        base_dn: slapd.peopleDn,
+        user_attr: 'uid',
+        bind_dn: slapd.serviceDn,
+        group_dn: slapd.groupsDn,
+      },
+      slapd.servicePassword,
+    );
+    await store.close();
+    const cli = await runCli('--store', url, 'realm', 'sync', 'corp', '--scope', 'both');
+    assert.equal(cli.status, 0, cli.stderr);
+    assert.match(cli.stdout, /adding user 'alice@corp'/);
+    const shown = await runCli('--store', url, 'config', 'show', 'user.cfg');
+    assert.match(shown.stdout, /^user:alice@corp:1:0:/m);
+    await rm(dir, { recursive: true, force: true });
   });
 
   it('refuses a sync whose search finds no users instead of removing everyone', async () => {
