@@ -27,6 +27,17 @@ ensureSystemPackages([
   // in /usr/sbin, which a non-root PATH may lack.
   { test: 'test -x /usr/sbin/slapd', package: 'slapd' },
   { command: 'ldapsearch', package: 'ldap-utils' },
+  // A Samba AD domain controller for the ad realm test (test/support/samba-ad.ts); the DC,
+  // its provisioning data and LDB modules come in separate packages.
+  ...[
+    'samba',
+    'samba-ad-dc',
+    'samba-ad-provision',
+    'samba-dsdb-modules',
+    'samba-vfs-modules',
+    'winbind',
+    'krb5-user',
+  ].map((name) => ({ test: 'test -x /usr/sbin/samba && command -v samba-tool', package: name })),
 ]);
 ensureDependencies();
 ensurePamBinding();

@@ -18,7 +18,7 @@ import { commit, sequenceFor, type ServiceContext } from './context.js';
 /** After a write failed for want of quorum, go straight to offline answers for this long. */
 const READ_ONLY_HOLD_MS = 10_000;
 
-interface Overlay {
+export interface Overlay {
   /** The user as the store had it when this node first answered offline. */
   readonly base: TfaUser | undefined;
   current: TfaUser;
@@ -51,7 +51,7 @@ export class OfflineTfa {
     if (this.users.size === 0 && this.issued.size === 0 && this.used.size === 0) return snapshot;
     const users = new Map(snapshot.tfa.users);
     for (const [userid, overlay] of this.users)
-      users.set(userid, merge(snapshot.tfa.users.get(userid), overlay));
+      users.set(userid, mergeOfflineState(snapshot.tfa.users.get(userid), overlay));
     const challenges = new Map([...snapshot.tfaChallenges, ...this.issued]);
     for (const challenge of this.used) challenges.delete(challenge);
     return { ...snapshot, tfa: { users }, tfaChallenges: challenges };
@@ -87,7 +87,7 @@ export class OfflineTfa {
           if (!stored) continue;
           changes.put(
             key,
-            encodeTfaUser(merge(stored, overlay), sequenceFor(changes.snapshot, key)),
+            encodeTfaUser(mergeOfflineState(stored, overlay), sequenceFor(changes.snapshot, key)),
           );
         }
         for (const challenge of used)
@@ -125,9 +125,10 @@ function max(a: number | undefined, b: number | undefined): number | undefined {
 
 /**
  * The store's user with this node's offline changes: newer TOTP steps and WebAuthn counters,
- * failures counted here added to the store's, locks set here kept.
+ * the failure count (the higher of the two, or the reset a success made here), locks set here
+ * kept. Merging the same changes again gives the same user.
  */
-function merge(stored: TfaUser | undefined, overlay: Overlay): TfaUser {
+export function mergeOfflineState(stored: TfaUser | undefined, overlay: Overlay): TfaUser {
   const { base, current } = overlay;
   if (!stored) return current;
   const totp = stored.totp.map((entry) => {
@@ -145,18 +146,26 @@ function merge(stored: TfaUser | undefined, overlay: Overlay): TfaUser {
       ? entry
       : { ...entry, credential: { ...entry.credential, counter } };
   });
-  const added = (kind: 'totp' | 'tfa'): number =>
-    Math.max(0, (current.failures?.[kind] ?? 0) - (base?.failures?.[kind] ?? 0));
-  const failures = {
-    totp: (stored.failures?.totp ?? 0) + added('totp'),
-    tfa: (stored.failures?.tfa ?? 0) + added('tfa'),
+  // Merging twice must not count twice: a write that timed out may still have landed, and
+  // the next flush then merges into a store that already holds this node's failures.
+  const count = (kind: 'totp' | 'tfa'): number => {
+    const here = current.failures?.[kind] ?? 0;
+    const before = base?.failures?.[kind] ?? 0;
+    const there = stored.failures?.[kind] ?? 0;
+    // A success here reset the count: keep only what others counted since.
+    if (here < before) return here + Math.max(0, there - before);
+    return Math.max(there, here);
   };
+  const failures = { totp: count('totp'), tfa: count('tfa') };
   const tfaLockedUntil =
     current.tfaLockedUntil !== base?.tfaLockedUntil
       ? max(stored.tfaLockedUntil, current.tfaLockedUntil)
       : stored.tfaLockedUntil;
   return {
-    ...stored,
+    // Not `...stored`: its failure count and lock would outlive the merged ones.
+    u2f: stored.u2f,
+    yubico: stored.yubico,
+    ...(stored.recovery ? { recovery: stored.recovery } : {}),
     totp,
     webauthn,
     totpLocked: stored.totpLocked || (current.totpLocked && base?.totpLocked !== true),
