@@ -5,7 +5,7 @@ export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', 'data/'] },
   js.configs.recommended,
   {
-    files: ['**/*.ts'],
+    files: ['**/*.ts', '**/*.tsx'],
     extends: [tseslint.configs.strictTypeChecked, tseslint.configs.stylisticTypeChecked],
     languageOptions: {
       parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
@@ -27,6 +27,11 @@ export default tseslint.config(
         },
       ],
     },
+  },
+  {
+    // The browser application: DOM globals, no Node.
+    files: ['ui/**/*.mjs'],
+    languageOptions: { globals: { URL: 'readonly' } },
   },
   {
     files: ['**/*.mjs', '**/*.js'],

@@ -89,6 +89,23 @@ export function ensurePamBinding() {
 }
 
 /** Compiles TypeScript when any source is newer than the last build. */
+/** Builds the web interface (Vite) when any of its sources is newer than the build. */
+export function ensureUiBuilt() {
+  const built = join(root, 'dist', 'ui', 'index.html');
+  const sources = Math.max(newestIn(join(root, 'ui')), mtime(join(root, 'package-lock.json')));
+  if (mtime(built) >= sources) return;
+  run(
+    process.execPath,
+    [
+      join(root, 'node_modules', 'vite', 'bin', 'vite.js'),
+      'build',
+      '--config',
+      join(root, 'ui', 'vite.config.mjs'),
+    ],
+    'build of the web interface',
+  );
+}
+
 export function ensureBuilt() {
   const sources = Math.max(
     newestIn(join(root, 'src')),
@@ -97,6 +114,7 @@ export function ensureBuilt() {
     mtime(join(root, 'tsconfig.json')),
     mtime(join(root, 'package-lock.json')),
   );
+  ensureUiBuilt();
   if (mtime(stamp) >= sources) return;
   run(
     process.execPath,

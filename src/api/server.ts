@@ -7,6 +7,7 @@ import { createApi, createApp, type ApiOptions } from './app.js';
 import { accessRoutes } from './routes/access.js';
 import { aclRoutes } from './routes/acl.js';
 import { domainRoutes } from './routes/domains.js';
+import { explainRoutes } from './routes/explain.js';
 import { groupRoutes } from './routes/groups.js';
 import { openidRoutes } from './routes/openid.js';
 import { passwordRoutes } from './routes/password.js';
@@ -17,6 +18,7 @@ import { tfaRoutes } from './routes/tfa.js';
 import { tfaEntryRoutes } from './routes/tfa-entries.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { userRoutes } from './routes/users.js';
+import { registerUi } from './ui.js';
 
 export async function buildApi(
   options: ApiOptions,
@@ -39,7 +41,9 @@ export async function buildApi(
     poolRoutes,
     tfaRoutes,
     tfaEntryRoutes,
+    explainRoutes,
   ])
     register(api);
+  registerUi(app);
   return app;
 }

@@ -186,8 +186,11 @@ export async function serveCommand(ctx: CommandContext): Promise<number> {
     trustedProxies,
   );
   await app.listen({ host, port });
+  // On all addresses, the URL to open is this machine's own name (or localhost).
+  const shown = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
   ctx.io.out(
-    `Tessera listening on ${plainHttp ? 'http' : 'https'}://${host.includes(':') ? `[${host}]` : host}:${String(port)}/ (store ${live.store.url})\n`,
+    `Tessera listening on ${plainHttp ? 'http' : 'https'}://${shown.includes(':') ? `[${shown}]` : shown}:${String(port)}/ (store ${live.store.url}${shown !== host ? `; all addresses` : ''})\n` +
+      `Open that URL in a browser for the web interface.\n`,
   );
 
   await new Promise<void>((resolve) => {

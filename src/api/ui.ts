@@ -1,0 +1,68 @@
+/**
+ * The web interface: the files Vite built into dist/ui, served at `/` from memory. Asset
+ * names carry a content hash, so they are cached for a year; the page itself is not cached,
+ * so an upgrade shows at the next load. Every answer forbids framing and sniffing, and the
+ * page may load nothing but its own files (and `data:` images, for QR codes).
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { extname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+
+const TYPES: Readonly<Record<string, string>> = {
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.html': 'text/html; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+};
+
+const SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  'Content-Security-Policy':
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+  'X-Frame-Options': 'DENY',
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'no-referrer',
+};
+
+export function uiDirectory(): string {
+  return fileURLToPath(new URL('../../ui/', import.meta.url));
+}
+
+export function registerUi(app: FastifyInstance, directory: string = uiDirectory()): void {
+  const index = existsSync(join(directory, 'index.html'))
+    ? readFileSync(join(directory, 'index.html'))
+    : undefined;
+  const assets = new Map<string, Buffer>();
+  const assetDir = join(directory, 'assets');
+  if (existsSync(assetDir))
+    for (const name of readdirSync(assetDir)) assets.set(name, readFileSync(join(assetDir, name)));
+
+  const headers = (reply: FastifyReply): FastifyReply => {
+    for (const [name, value] of Object.entries(SECURITY_HEADERS)) void reply.header(name, value);
+    return reply;
+  };
+
+  app.get('/', (_request, reply) => {
+    if (!index)
+      return headers(reply)
+        .code(503)
+        .type('text/plain; charset=utf-8')
+        .send('The web interface is not built: run `npm run build` in the Tessera directory.\n');
+    return headers(reply)
+      .type(TYPES['.html'] ?? 'text/html')
+      .header('Cache-Control', 'no-cache')
+      .send(index);
+  });
+
+  app.get<{ Params: { name: string } }>('/assets/:name', (request, reply) => {
+    const file = assets.get(request.params.name);
+    if (!file)
+      return headers(reply).code(404).type('text/plain; charset=utf-8').send('not found\n');
+    return headers(reply)
+      .type(TYPES[extname(request.params.name)] ?? 'application/octet-stream')
+      .header('Cache-Control', 'public, max-age=31536000, immutable')
+      .send(file);
+  });
+}

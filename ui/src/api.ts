@@ -1,0 +1,84 @@
+/**
+ * The only way the interface talks to Tessera: the `/api2/json` API, exactly as Proxmox's own
+ * UI does. Form-encoded bodies, the ticket in the `PVEAuthCookie` cookie, the CSRF token in
+ * the `CSRFPreventionToken` header. Errors carry the status, the message and the field errors
+ * the server named, so forms can show them next to their fields.
+ */
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly errors: Readonly<Record<string, string>> = {},
+  ) {
+    super(message);
+  }
+}
+
+export type Params = Readonly<Record<string, string | number | boolean | undefined>>;
+
+let csrf: string | undefined;
+
+export function setCsrfToken(token: string | undefined): void {
+  csrf = token;
+}
+
+/** The server's clock as its last answer told it, for the clock-skew warning. */
+export let lastServerDate: Date | undefined;
+
+function form(params: Params): URLSearchParams {
+  const body = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) {
+    if (value === undefined) continue;
+    body.set(key, typeof value === 'boolean' ? (value ? '1' : '0') : String(value));
+  }
+  return body;
+}
+
+export async function api<T = unknown>(
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE',
+  path: string,
+  params: Params = {},
+): Promise<T> {
+  const url = `/api2/json${path}`;
+  const headers: Record<string, string> = {};
+  if (method !== 'GET' && csrf !== undefined) headers['CSRFPreventionToken'] = csrf;
+  let response: Response;
+  const body = form(params);
+  // DELETE parameters go in the body: some of them are passwords, and URLs end up in logs.
+  if (method === 'GET') {
+    const query = body.toString();
+    response = await fetch(query === '' ? url : `${url}?${query}`, {
+      method,
+      headers,
+      credentials: 'same-origin',
+    });
+  } else {
+    headers['Content-Type'] = 'application/x-www-form-urlencoded';
+    response = await fetch(url, { method, headers, body, credentials: 'same-origin' });
+  }
+  const date = response.headers.get('Date');
+  if (date !== null) lastServerDate = new Date(date);
+  let json: { data?: unknown; message?: string; errors?: Record<string, string> } = {};
+  try {
+    json = (await response.json()) as typeof json;
+  } catch {
+    // A proxy's error page, say: the status tells enough.
+  }
+  if (!response.ok)
+    throw new ApiError(
+      response.status,
+      (json.message ?? response.statusText).trim() || `HTTP ${String(response.status)}`,
+      json.errors ?? {},
+    );
+  return json.data as T;
+}
+
+/** A user-facing sentence for any error. */
+export function describeError(err: unknown): string {
+  if (err instanceof ApiError) {
+    const fields = Object.entries(err.errors).map(([field, text]) => `${field}: ${text.trim()}`);
+    return fields.length > 0 ? `${err.message} (${fields.join('; ')})` : err.message;
+  }
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,161 @@
+/**
+ * The user's second factors (`GET /access/tfa/{userid}`), each with a Delete button that
+ * asks for the current password in a modal dialog before `DELETE /access/tfa/{userid}/{id}`.
+ */
+import { useEffect, useId, useRef, useState, type ReactNode } from 'react';
+import { api } from '../../api.js';
+import { Message, useSubmit } from '../../components/Form.js';
+import { Table, type Column } from '../../components/Table.js';
+import type { Session } from '../../session.js';
+import {
+  CurrentPassword,
+  formatTime,
+  Panel,
+  tfaPath,
+  typeName,
+  withCurrentPassword,
+  type TfaEntry,
+} from './common.js';
+
+const COLUMNS: readonly Column<TfaEntry>[] = [
+  { key: 'type', title: 'Type', value: (e) => typeName(e.type) },
+  { key: 'description', title: 'Description', value: (e) => e.description ?? '' },
+  {
+    key: 'created',
+    title: 'Added',
+    value: (e) => e.created,
+    render: (e) => formatTime(e.created),
+  },
+  {
+    key: 'enable',
+    title: 'State',
+    value: (e) => (e.enable === false || e.enable === 0 ? 'disabled' : 'enabled'),
+  },
+];
+
+function entryName(entry: TfaEntry): string {
+  return entry.description !== undefined && entry.description !== ''
+    ? `${typeName(entry.type)} “${entry.description}”`
+    : typeName(entry.type);
+}
+
+export function Factors(props: {
+  readonly session: Session;
+  readonly entries: readonly TfaEntry[] | undefined;
+  readonly error: string | undefined;
+  readonly onChange: () => void;
+}): ReactNode {
+  const [deleting, setDeleting] = useState<TfaEntry>();
+  const [done, setDone] = useState<string>();
+  return (
+    <Panel title="Second factors">
+      <Message text={props.error} />
+      <Message text={done} kind="info" />
+      {props.entries === undefined && props.error === undefined ? <p>Loading…</p> : null}
+      {props.entries !== undefined ? (
+        <Table
+          caption="Second factors"
+          columns={COLUMNS}
+          rows={props.entries}
+          rowKey={(e) => e.id}
+          empty="No second factors yet: the password alone logs you in."
+          actions={(entry) => (
+            <button
+              type="button"
+              className="danger"
+              aria-label={`Delete ${entryName(entry)}`}
+              onClick={() => {
+                setDone(undefined);
+                setDeleting(entry);
+              }}
+            >
+              Delete
+            </button>
+          )}
+        />
+      ) : null}
+      {deleting ? (
+        <DeleteDialog
+          session={props.session}
+          entry={deleting}
+          onClose={() => {
+            setDeleting(undefined);
+          }}
+          onDeleted={() => {
+            setDone(`${entryName(deleting)} deleted.`);
+            setDeleting(undefined);
+            props.onChange();
+          }}
+        />
+      ) : null}
+    </Panel>
+  );
+}
+
+function DeleteDialog(props: {
+  readonly session: Session;
+  readonly entry: TfaEntry;
+  readonly onClose: () => void;
+  readonly onDeleted: () => void;
+}): ReactNode {
+  const { session, entry } = props;
+  const ref = useRef<HTMLDialogElement>(null);
+  const titleId = useId();
+  const [password, setPassword] = useState('');
+  const submit = useSubmit();
+
+  useEffect(() => {
+    const dialog = ref.current;
+    if (dialog && !dialog.open) dialog.showModal();
+    return () => {
+      dialog?.close();
+    };
+  }, []);
+
+  return (
+    <dialog ref={ref} aria-labelledby={titleId} onClose={props.onClose}>
+      <form
+        noValidate
+        onSubmit={(e) => {
+          e.preventDefault();
+          void submit.run(async () => {
+            await withCurrentPassword('password', () =>
+              api('DELETE', `${tfaPath(session.username)}/${encodeURIComponent(entry.id)}`, {
+                password: password !== '' ? password : undefined,
+              }),
+            );
+            props.onDeleted();
+          });
+        }}
+      >
+        <h2 id={titleId}>Delete {entryName(entry)}?</h2>
+        <p>
+          {entry.type === 'recovery'
+            ? 'All remaining recovery keys stop working.'
+            : 'It cannot be used to log in any more.'}
+        </p>
+        <Message text={submit.message} />
+        <CurrentPassword
+          session={session}
+          name="password"
+          value={password}
+          onChange={setPassword}
+          errors={submit.errors}
+        />
+        <div className="row">
+          <button type="submit" className="danger" disabled={submit.busy}>
+            Delete
+          </button>
+          <button
+            type="button"
+            onClick={() => {
+              ref.current?.close();
+            }}
+          >
+            Cancel
+          </button>
+        </div>
+      </form>
+    </dialog>
+  );
+}

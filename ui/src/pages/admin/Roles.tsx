@@ -1,0 +1,280 @@
+/**
+ * Roles: the built-in roles and the custom ones with their privileges; creating and editing
+ * custom roles with a privilege picker (grouped by prefix, with a filter); deleting them.
+ */
+import { useState, type ReactNode } from 'react';
+import type { PageProps } from '../../App.js';
+import { api } from '../../api.js';
+import { Message, useSubmit } from '../../components/Form.js';
+import { Table, type Column } from '../../components/Table.js';
+import { can } from '../../session.js';
+import { ConfirmButton, Input, LoadState, Panel, useLoad } from './common.js';
+import { PRIVILEGES, privilegeGroups } from './privileges.js';
+
+export interface RoleRow {
+  readonly roleid: string;
+  readonly privs: string;
+  readonly special: number;
+}
+
+function privsOf(role: RoleRow): string[] {
+  return role.privs.split(',').filter((p) => p !== '');
+}
+
+const COLUMNS: readonly Column<RoleRow>[] = [
+  { key: 'roleid', title: 'Role', value: (r) => r.roleid },
+  { key: 'kind', title: 'Kind', value: (r) => (r.special === 1 ? 'Built-in' : 'Custom') },
+  {
+    key: 'privs',
+    title: 'Privileges',
+    value: (r) => privsOf(r).join(', '),
+    render: (r) => (
+      <span className="privlist">{r.privs === '' ? '(none)' : privsOf(r).join(', ')}</span>
+    ),
+  },
+];
+
+type Editing =
+  | { readonly mode: 'create'; readonly privs: readonly string[] }
+  | { readonly mode: 'edit'; readonly role: RoleRow };
+
+export function AdminRoles({ session }: PageProps): ReactNode {
+  const roles = useLoad('roles', () => api<RoleRow[]>('GET', '/access/roles'));
+  const [editing, setEditing] = useState<Editing | undefined>();
+  const [done, setDone] = useState<string | undefined>();
+  const action = useSubmit();
+  // Changing roles takes Sys.Modify on /access, which `cap` does not list: root and
+  // Administrator hold it, and so does whoever holds Permissions.Modify in practice.
+  const modify = can(session, 'access', 'Permissions.Modify');
+
+  const actions = (r: RoleRow): ReactNode => (
+    <>
+      <button
+        type="button"
+        aria-label={`Copy ${r.roleid}`}
+        onClick={() => {
+          setDone(undefined);
+          setEditing({ mode: 'create', privs: privsOf(r) });
+        }}
+      >
+        Copy
+      </button>
+      {r.special !== 1 ? (
+        <>
+          <button
+            type="button"
+            aria-label={`Edit ${r.roleid}`}
+            onClick={() => {
+              setDone(undefined);
+              setEditing({ mode: 'edit', role: r });
+            }}
+          >
+            Edit
+          </button>
+          <ConfirmButton
+            text="Delete"
+            name={`Delete ${r.roleid}`}
+            question={`Delete role ${r.roleid}? ACL entries that use it go too.`}
+            confirm="Delete role"
+            disabled={action.busy}
+            onConfirm={() => {
+              setDone(undefined);
+              if (editing?.mode === 'edit' && editing.role.roleid === r.roleid)
+                setEditing(undefined);
+              void action.run(async () => {
+                await api('DELETE', `/access/roles/${encodeURIComponent(r.roleid)}`);
+                setDone(`Role ${r.roleid} deleted.`);
+                roles.reload();
+              });
+            }}
+          />
+        </>
+      ) : null}
+    </>
+  );
+
+  return (
+    <div className="admin-page">
+      <Message text={action.message} />
+      <Message text={done} kind="info" />
+      {modify && editing === undefined ? (
+        <div className="buttons">
+          <button
+            type="button"
+            className="primary"
+            onClick={() => {
+              setDone(undefined);
+              setEditing({ mode: 'create', privs: [] });
+            }}
+          >
+            Add role
+          </button>
+        </div>
+      ) : null}
+      {editing ? (
+        <RoleForm
+          key={editing.mode === 'edit' ? editing.role.roleid : `new:${editing.privs.join(',')}`}
+          role={editing.mode === 'edit' ? editing.role : undefined}
+          initial={editing.mode === 'edit' ? privsOf(editing.role) : editing.privs}
+          onCancel={() => {
+            setEditing(undefined);
+          }}
+          onDone={(text) => {
+            setEditing(undefined);
+            setDone(text);
+            roles.reload();
+          }}
+        />
+      ) : null}
+      {roles.data ? (
+        <Table
+          caption="Roles"
+          columns={COLUMNS}
+          rows={roles.data}
+          rowKey={(r) => r.roleid}
+          {...(modify ? { actions } : {})}
+          empty="No roles."
+        />
+      ) : (
+        <LoadState error={roles.error} />
+      )}
+    </div>
+  );
+}
+
+function RoleForm(props: {
+  readonly role: RoleRow | undefined;
+  readonly initial: readonly string[];
+  readonly onCancel: () => void;
+  readonly onDone: (message: string) => void;
+}): ReactNode {
+  const { role } = props;
+  const [roleid, setRoleid] = useState('');
+  const [privs, setPrivs] = useState<readonly string[]>(props.initial);
+  const submit = useSubmit();
+  return (
+    <Panel title={role ? `Edit role ${role.roleid}` : 'Add role'} focus>
+      <form
+        noValidate
+        onSubmit={(e) => {
+          e.preventDefault();
+          void submit.run(async () => {
+            const list = PRIVILEGES.filter((p) => privs.includes(p)).join(',');
+            if (role) {
+              await api('PUT', `/access/roles/${encodeURIComponent(role.roleid)}`, {
+                privs: list,
+              });
+              props.onDone(`Role ${role.roleid} saved.`);
+            } else {
+              const id = roleid.trim();
+              await api('POST', '/access/roles', { roleid: id, privs: list });
+              props.onDone(`Role ${id} created.`);
+            }
+          });
+        }}
+      >
+        <Message text={submit.message} />
+        {role === undefined ? (
+          <div className="row">
+            <Input
+              label="Role ID"
+              name="roleid"
+              value={roleid}
+              onChange={setRoleid}
+              errors={submit.errors}
+              required
+              hint="Letters, digits, '.', '-' and '_'. Names starting with PVE are reserved."
+            />
+          </div>
+        ) : null}
+        <PrivilegePicker selected={privs} onChange={setPrivs} error={submit.errors['privs']} />
+        <div className="buttons">
+          <button type="submit" className="primary" disabled={submit.busy}>
+            {role ? 'Save' : 'Create role'}
+          </button>
+          <button type="button" onClick={props.onCancel}>
+            Cancel
+          </button>
+        </div>
+      </form>
+    </Panel>
+  );
+}
+
+/** Checkboxes for the 47 privileges, one group per prefix, narrowed by a filter. */
+function PrivilegePicker(props: {
+  readonly selected: readonly string[];
+  readonly onChange: (selected: readonly string[]) => void;
+  readonly error: string | undefined;
+}): ReactNode {
+  const [filter, setFilter] = useState('');
+  const needle = filter.trim().toLowerCase();
+  const shown = PRIVILEGES.filter((p) => p.toLowerCase().includes(needle));
+  const chosen = new Set(props.selected);
+  const set = (names: readonly string[], on: boolean): void => {
+    const next = new Set(chosen);
+    for (const name of names) {
+      if (on) next.add(name);
+      else next.delete(name);
+    }
+    props.onChange(PRIVILEGES.filter((p) => next.has(p)));
+  };
+  return (
+    <div className="picker">
+      <div className="row">
+        <Input
+          label="Filter privileges"
+          name="privilege-filter"
+          type="search"
+          value={filter}
+          onChange={setFilter}
+          hint={`${String(chosen.size)} of ${String(PRIVILEGES.length)} privileges chosen.`}
+        />
+      </div>
+      {props.error !== undefined ? (
+        <div className="field-error" role="alert">
+          {props.error.trim()}
+        </div>
+      ) : null}
+      <div className="privileges">
+        {privilegeGroups(shown).map(([prefix, members]) => {
+          const all = members.every((m) => chosen.has(m));
+          return (
+            <fieldset className="checklist" key={prefix}>
+              <legend>{prefix}.*</legend>
+              <label className="checkbox">
+                <input
+                  type="checkbox"
+                  checked={all}
+                  onChange={(e) => {
+                    set(members, e.target.checked);
+                  }}
+                />
+                <em>
+                  All {prefix}.*{needle !== '' ? ' shown' : ''}
+                </em>
+              </label>
+              <div className="checks">
+                {members.map((p) => (
+                  <label className="checkbox" key={p}>
+                    <input
+                      type="checkbox"
+                      name="privs"
+                      value={p}
+                      checked={chosen.has(p)}
+                      onChange={(e) => {
+                        set([p], e.target.checked);
+                      }}
+                    />
+                    {p}
+                  </label>
+                ))}
+              </div>
+            </fieldset>
+          );
+        })}
+        {shown.length === 0 ? <p className="hint">No privilege matches the filter.</p> : null}
+      </div>
+    </div>
+  );
+}

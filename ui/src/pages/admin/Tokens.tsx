@@ -1,0 +1,252 @@
+/**
+ * API tokens of the logged-in user: the list, creating one (the secret is shown once, with a
+ * Copy button), deleting. `Authorization: PVEAPIToken=<user>!<name>=<secret>` uses one.
+ */
+import { useState, type ReactNode } from 'react';
+import type { PageProps } from '../../App.js';
+import { api } from '../../api.js';
+import { Checkbox, Message, useSubmit } from '../../components/Form.js';
+import { Table, type Column } from '../../components/Table.js';
+import {
+  ConfirmButton,
+  epochOfDate,
+  Input,
+  LoadState,
+  Panel,
+  showExpire,
+  useLoad,
+  yesNo,
+} from './common.js';
+
+interface TokenRow {
+  readonly tokenid: string;
+  readonly comment?: string;
+  readonly expire?: number;
+  readonly privsep?: number;
+}
+
+interface Created {
+  readonly 'full-tokenid': string;
+  readonly value: string;
+}
+
+const COLUMNS: readonly Column<TokenRow>[] = [
+  { key: 'tokenid', title: 'Token', value: (t) => t.tokenid },
+  { key: 'comment', title: 'Comment', value: (t) => t.comment ?? '' },
+  {
+    key: 'expire',
+    title: 'Expires',
+    value: (t) => (t.expire === undefined || t.expire === 0 ? Number.MAX_SAFE_INTEGER : t.expire),
+    render: (t) => showExpire(t.expire),
+  },
+  {
+    key: 'privsep',
+    title: 'Privilege separation',
+    value: (t) => yesNo(t.privsep !== 0),
+  },
+];
+
+export function AdminTokens({ session }: PageProps): ReactNode {
+  const base = `/access/users/${encodeURIComponent(session.username)}/token`;
+  const tokens = useLoad(`tokens:${session.username}`, () => api<TokenRow[]>('GET', base));
+  const [adding, setAdding] = useState(false);
+  const [created, setCreated] = useState<Created | undefined>();
+  const [done, setDone] = useState<string | undefined>();
+  const action = useSubmit();
+
+  return (
+    <div className="admin-page">
+      <p className="hint">
+        API tokens of {session.username}. A token with privilege separation has only the permissions
+        given to the token itself (at most the user&apos;s).
+      </p>
+      <Message text={action.message} />
+      <Message text={done} kind="info" />
+      {created ? (
+        <Secret
+          created={created}
+          onClose={() => {
+            setCreated(undefined);
+          }}
+        />
+      ) : null}
+      {adding ? (
+        <TokenForm
+          base={base}
+          onCancel={() => {
+            setAdding(false);
+          }}
+          onCreated={(answer) => {
+            setAdding(false);
+            setDone(undefined);
+            setCreated(answer);
+            tokens.reload();
+          }}
+        />
+      ) : (
+        <div className="buttons">
+          <button
+            type="button"
+            className="primary"
+            onClick={() => {
+              setDone(undefined);
+              setCreated(undefined);
+              setAdding(true);
+            }}
+          >
+            Add token
+          </button>
+        </div>
+      )}
+      {tokens.data ? (
+        <Table
+          caption="API tokens"
+          columns={COLUMNS}
+          rows={tokens.data}
+          rowKey={(t) => t.tokenid}
+          actions={(t) => (
+            <ConfirmButton
+              text="Delete"
+              name={`Delete ${t.tokenid}`}
+              question={`Delete the token ${session.username}!${t.tokenid}? Whatever uses it stops working.`}
+              confirm="Delete token"
+              disabled={action.busy}
+              onConfirm={() => {
+                setDone(undefined);
+                void action.run(async () => {
+                  await api('DELETE', `${base}/${encodeURIComponent(t.tokenid)}`);
+                  setDone(`Token ${t.tokenid} deleted.`);
+                  tokens.reload();
+                });
+              }}
+            />
+          )}
+          empty="No API tokens."
+        />
+      ) : (
+        <LoadState error={tokens.error} />
+      )}
+    </div>
+  );
+}
+
+function TokenForm(props: {
+  readonly base: string;
+  readonly onCancel: () => void;
+  readonly onCreated: (created: Created) => void;
+}): ReactNode {
+  const [tokenid, setTokenid] = useState('');
+  const [comment, setComment] = useState('');
+  const [expire, setExpire] = useState('');
+  const [privsep, setPrivsep] = useState(true);
+  const submit = useSubmit();
+  return (
+    <Panel title="Add API token" focus>
+      <form
+        noValidate
+        onSubmit={(e) => {
+          e.preventDefault();
+          void submit.run(async () => {
+            const answer = await api<Created>(
+              'POST',
+              `${props.base}/${encodeURIComponent(tokenid.trim())}`,
+              {
+                ...(comment !== '' ? { comment } : {}),
+                expire: epochOfDate(expire),
+                privsep,
+              },
+            );
+            props.onCreated(answer);
+          });
+        }}
+      >
+        <Message text={submit.message} />
+        <div className="row">
+          <Input
+            label="Token name"
+            name="tokenid"
+            value={tokenid}
+            onChange={setTokenid}
+            errors={submit.errors}
+            required
+            hint="Starts with a letter; letters, digits, '.', '-' and '_'."
+          />
+          <Input
+            label="Comment"
+            name="comment"
+            value={comment}
+            onChange={setComment}
+            errors={submit.errors}
+          />
+          <Input
+            label="Expiry date"
+            name="expire"
+            type="date"
+            value={expire}
+            onChange={setExpire}
+            errors={submit.errors}
+            hint="Empty: never (or when the user expires)."
+          />
+        </div>
+        <Checkbox label="Privilege separation" checked={privsep} onChange={setPrivsep} />
+        <div className="buttons">
+          <button type="submit" className="primary" disabled={submit.busy}>
+            Create token
+          </button>
+          <button type="button" onClick={props.onCancel}>
+            Cancel
+          </button>
+        </div>
+      </form>
+    </Panel>
+  );
+}
+
+/** The new token's secret: shown this once, with a Copy button. */
+function Secret(props: { readonly created: Created; readonly onClose: () => void }): ReactNode {
+  const [copied, setCopied] = useState<{ text: string; ok: boolean } | undefined>();
+  const { created } = props;
+  return (
+    <Panel title={`Token ${created['full-tokenid']} created`} focus className="secret-box">
+      <div className="message warning" role="alert">
+        Copy the secret now: it is shown only this once and cannot be read again.
+      </div>
+      <div className="field">
+        <span>Token ID</span>
+        <code>{created['full-tokenid']}</code>
+      </div>
+      <div className="field">
+        <span>Secret</span>
+        <code className="secret">{created.value}</code>
+      </div>
+      <p className="hint">
+        Use it as <code>Authorization: PVEAPIToken={created['full-tokenid']}=&lt;secret&gt;</code>
+      </p>
+      <div className="buttons">
+        <button
+          type="button"
+          className="primary"
+          onClick={() => {
+            navigator.clipboard.writeText(created.value).then(
+              () => {
+                setCopied({ text: 'The secret is on the clipboard.', ok: true });
+              },
+              () => {
+                setCopied({
+                  text: 'Copying failed: select the secret and copy it by hand.',
+                  ok: false,
+                });
+              },
+            );
+          }}
+        >
+          Copy
+        </button>
+        <button type="button" onClick={props.onClose}>
+          Done
+        </button>
+      </div>
+      <Message text={copied?.text} kind={copied?.ok === false ? 'warning' : 'info'} />
+    </Panel>
+  );
+}
