@@ -12,7 +12,7 @@ import {
 } from '../auth/api-token.js';
 import { verifyCsrfToken } from '../auth/csrf.js';
 import type { ServerKeys } from '../auth/server-keys.js';
-import { verifyTicket } from '../auth/ticket.js';
+import { diagnoseTicket, verifyTicket } from '../auth/ticket.js';
 import { asUserId, ownerOf, type Authid, type TokenId, type UserId } from '../model/ids.js';
 import type { AccessSnapshot } from '../store/snapshot.js';
 import { ApiError } from './http.js';
@@ -51,6 +51,31 @@ export function ticketFromHeaders(
   return match?.[1] === undefined ? undefined : decodeURIComponent(match[1]);
 }
 
+/** The precise reason a ticket was refused, for the audit log; the client sees one answer. */
+function ticketRefused(
+  keys: ServerKeys | undefined,
+  ticket: string,
+  now: number,
+  partial: boolean,
+): AuthenticationError {
+  const refused = (reason: string, code: AuthCause): AuthenticationError =>
+    new AuthenticationError('Authentication failed!', reason, code);
+  if (partial) return refused('a partial (second-factor) ticket is not a login', 'ticket_invalid');
+  if (!keys) return refused('the server keys are not ready', 'ticket_invalid');
+  const { problem, age } = diagnoseTicket(keys.ring, ticket, now);
+  if (problem === 'expired')
+    return refused(`ticket expired (issued ${String(age)} s ago)`, 'ticket_expired');
+  if (problem === 'not_yet_valid')
+    return refused(
+      `ticket issued ${String(-(age ?? 0))} s in the future: the issuing node's clock is ahead of this one's`,
+      'ticket_not_yet_valid',
+    );
+  return refused(
+    problem === 'signature' ? 'ticket signature invalid' : 'malformed ticket',
+    'ticket_invalid',
+  );
+}
+
 export function authenticateRequest(
   snapshot: AccessSnapshot,
   keys: ServerKeys | undefined,
@@ -61,8 +86,7 @@ export function authenticateRequest(
   if (ticket !== undefined) {
     const verified = keys ? verifyTicket(keys.ring, ticket, { now }) : undefined;
     const userid = verified && !verified.data.startsWith('!') ? asUserId(verified.data) : undefined;
-    if (userid === undefined)
-      throw new AuthenticationError('Authentication failed!', 'invalid ticket', 'ticket_invalid');
+    if (userid === undefined) throw ticketRefused(keys, ticket, now, verified !== undefined);
     try {
       checkUserEnabled(snapshot, userid, now);
     } catch (err) {
@@ -71,6 +95,12 @@ export function authenticateRequest(
     }
     if (credentials.method !== 'GET' && credentials.method !== 'HEAD') {
       const token = credentials.csrf ?? '';
+      if (token === '')
+        throw new AuthenticationError(
+          'Permission denied - invalid csrf token',
+          'no CSRFPreventionToken header (a client that sends the ticket cookie must send it)',
+          'csrf_missing',
+        );
       if (!keys || !verifyCsrfToken(keys.csrfSecret, userid, token, now))
         throw new AuthenticationError(
           'Permission denied - invalid csrf token',

@@ -55,6 +55,23 @@ function caseInsensitiveMatch(snapshot: AccessSnapshot, userid: UserId): UserId 
   return userid;
 }
 
+/**
+ * An unknown user whose name exists in another realm, or `root` outside `pam`: most likely
+ * the wrong realm was chosen (the login form remembers the last one).
+ */
+function otherRealm(snapshot: AccessSnapshot, userid: UserId): AuthFailure | undefined {
+  const { name, realm } = splitUserId(userid);
+  const elsewhere: string[] = [...snapshot.users.users.keys()]
+    .filter((other) => other !== userid && splitUserId(other).name === name)
+    .map((other): string => splitUserId(other).realm);
+  if (name === 'root' && realm !== 'pam' && !elsewhere.includes('pam')) elsewhere.unshift('pam');
+  if (elsewhere.length === 0) return undefined;
+  return new AuthFailure(
+    `no user '${userid}', but '${name}' exists in realm ${elsewhere.map((r) => `'${r}'`).join(', ')}: wrong realm chosen?`,
+    'realm_mismatch_suspected',
+  );
+}
+
 export async function checkFirstFactor(
   snapshot: AccessSnapshot,
   keys: ServerKeys | undefined,
@@ -87,7 +104,7 @@ export async function checkFirstFactor(
     checkUserEnabled(snapshot, userid, now);
   } catch (err) {
     if (!(err instanceof AuthFailure)) throw err;
-    disabled = err;
+    disabled = err.code === 'unknown_user' ? (otherRealm(snapshot, userid) ?? err) : err;
   }
   const result = await check;
   if (disabled) throw disabled;

@@ -178,6 +178,32 @@ export function verifyTicket(
 }
 
 /**
+ * Why a ticket was refused, for the audit log only (slow path: called after a refusal).
+ * `not_yet_valid` means it was issued further in the future than the allowed clock skew:
+ * the issuing node's clock is ahead of this one's.
+ */
+export function diagnoseTicket(
+  ring: TicketKeyRing,
+  ticket: string,
+  now: number,
+): {
+  readonly problem: 'malformed' | 'signature' | 'expired' | 'not_yet_valid';
+  readonly age?: number;
+} {
+  const parsed = parse(ticket, 'PVE');
+  if (!parsed) return { problem: 'malformed' };
+  const text = signedText(parsed, undefined);
+  const valid = (['current', 'previous'] as const).some((w) => {
+    const key = ring[w];
+    return key !== undefined && signatureValid(key.publicKey, text, parsed.signature);
+  });
+  if (!valid) return { problem: 'signature' };
+  const age = now - parsed.issued;
+  if (age <= -CLOCK_SKEW) return { problem: 'not_yet_valid', age };
+  return { problem: 'expired', age };
+}
+
+/**
  * A short-lived ticket bound to secret data (VNC and tunnel tickets): current key only, and
  * only while that key is within its lifetime.
  */

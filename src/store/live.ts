@@ -1,11 +1,12 @@
 /**
  * The configuration a running process works from: the newest {@link AccessSnapshot} its
  * store has reported, swapped whole when the watch brings a change, and the permission
- * engine compiled from it (lazily, once per revision). Readers always see one consistent
+ * engine compiled from it (lazily, once per user configuration). Readers always see one consistent
  * revision; while the store is unreachable or without quorum they go on seeing the last one.
  */
 import { PermissionEngine, type EngineOptions } from '../permissions/engine.js';
 import { SnapshotAssembler } from './assemble.js';
+import { parseKey } from './codec.js';
 import type { ChangeBatch, ConfigStore } from './config-store.js';
 import type { AccessSnapshot } from './snapshot.js';
 
@@ -23,7 +24,7 @@ interface Waiter {
 export class LiveAccess {
   private assembler: SnapshotAssembler;
   private current: AccessSnapshot;
-  private compiled: { revision: number; engine: PermissionEngine } | undefined;
+  private compiled: { users: AccessSnapshot['users']; engine: PermissionEngine } | undefined;
   private stopWatch: () => void = () => undefined;
   private pending: ChangeBatch[] = [];
   private waiters: Waiter[] = [];
@@ -54,9 +55,9 @@ export class LiveAccess {
   /** The permission engine of the current snapshot. */
   permissions(): PermissionEngine {
     const snapshot = this.current;
-    if (this.compiled?.revision !== snapshot.revision) {
+    if (this.compiled?.users !== snapshot.users) {
       this.compiled = {
-        revision: snapshot.revision,
+        users: snapshot.users,
         engine: PermissionEngine.compile(snapshot.users, this.options.engine),
       };
     }
@@ -137,11 +138,19 @@ export class LiveAccess {
     this.pending = [];
     const last = batches[batches.length - 1];
     if (!last || this.closed) return;
+    let relevant = false;
     for (const batch of batches) {
-      for (const change of batch.changes)
+      for (const change of batch.changes) {
+        if (parseKey(change.key) === undefined) continue;
+        relevant = true;
         this.assembler.set(change.key, change.value, batch.revision);
+      }
     }
-    this.publish(this.assembler.build(last.revision));
+    // Keys of no access kind (audit events, node heartbeats) move the revision only: the same
+    // configuration objects stay, and so does the compiled permission engine.
+    this.publish(
+      relevant ? this.assembler.build(last.revision) : { ...this.current, revision: last.revision },
+    );
   }
 
   private publish(snapshot: AccessSnapshot): void {
