@@ -17,7 +17,7 @@ import type { WebauthnSettings } from '../tfa/webauthn.js';
 import { liveContext, type ServiceContext } from '../services/context.js';
 import type { LiveAccess } from '../store/live.js';
 import type { AccessSnapshot } from '../store/snapshot.js';
-import { authenticateRequest, AuthenticationError, type Caller } from './caller.js';
+import { authenticateRequest, AuthenticationError, claimedUser, type Caller } from './caller.js';
 import { Checks } from './checks.js';
 import type { SecondFactorContext } from './second-factor.js';
 import { ApiError, errorBody, forbidden, JSON_CONTENT_TYPE } from './http.js';
@@ -31,6 +31,8 @@ export interface ApiOptions {
   readonly authFailureDelayMs?: number;
   /** Where authentication failures are reported (the auth log). */
   readonly onAuthFailure?: (event: AuthFailureEvent) => void;
+  /** Where successful logins are reported (the audit events). */
+  readonly onAuthSuccess?: (event: AuthSuccessEvent) => void;
   /** The PAM service for logins of the pam realm (default `tessera`). */
   readonly pamService?: string;
   /** Login throttling; `false` turns it off (as in Proxmox). */
@@ -53,6 +55,15 @@ export interface AuthFailureEvent {
   /** The stable cause code. */
   readonly cause: AuthCause;
   /** The cause in words, as Proxmox logs it. */
+  readonly reason: string;
+}
+
+/** A successful login: password, second factor, renewal or OpenID. */
+export interface AuthSuccessEvent {
+  readonly kind: 'login' | 'openid';
+  readonly rhost: string;
+  readonly user: string;
+  /** How: `password`, `password and second factor`, `ticket renewal`, `openid`. */
   readonly reason: string;
 }
 
@@ -182,7 +193,10 @@ export function createApi(app: FastifyInstance, options: ApiOptions): Api {
               options.onAuthFailure?.({
                 kind: 'request',
                 rhost: api.clientAddress(request),
-                user: '',
+                user: claimedUser({
+                  cookie: request.cookies['PVEAuthCookie'],
+                  authorization: request.headers.authorization,
+                }),
                 cause: err.code,
                 reason: err.reason,
               });

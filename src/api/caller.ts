@@ -42,6 +42,24 @@ export class AuthenticationError extends ApiError {
   }
 }
 
+/**
+ * The user a refused request claimed to be (from the ticket's or token's text, unverified):
+ * for the audit log, so that `explain <user>` finds it.
+ */
+export function claimedUser(credentials: {
+  readonly cookie?: string | undefined;
+  readonly authorization?: string | undefined;
+}): string {
+  const ticket = ticketFromHeaders(credentials.cookie, credentials.authorization);
+  if (ticket !== undefined) {
+    const data = /^PVE:([^:]*):/.exec(ticket)?.[1];
+    return data !== undefined && !data.startsWith('!') ? data.slice(0, 64) : '';
+  }
+  const token = apiTokenFromHeader(credentials.authorization);
+  const owner = token === undefined ? undefined : /^([^!=\s]+)!/.exec(token)?.[1];
+  return owner?.slice(0, 64) ?? '';
+}
+
 export function ticketFromHeaders(
   cookie: string | undefined,
   authorization: string | undefined,

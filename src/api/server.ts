@@ -6,8 +6,11 @@ import type { FastifyInstance } from 'fastify';
 import { createApi, createApp, type ApiOptions } from './app.js';
 import { accessRoutes } from './routes/access.js';
 import { aclRoutes } from './routes/acl.js';
+import { auditRoutes } from './routes/audit.js';
 import { domainRoutes } from './routes/domains.js';
+import { doctorRoutes } from './routes/doctor.js';
 import { explainRoutes } from './routes/explain.js';
+import { loginRoutes } from './routes/logins.js';
 import { groupRoutes } from './routes/groups.js';
 import { openidRoutes } from './routes/openid.js';
 import { passwordRoutes } from './routes/password.js';
@@ -42,6 +45,9 @@ export async function buildApi(
     tfaRoutes,
     tfaEntryRoutes,
     explainRoutes,
+    doctorRoutes,
+    auditRoutes,
+    loginRoutes,
   ])
     register(api);
   registerUi(app);

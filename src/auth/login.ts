@@ -107,8 +107,9 @@ export async function checkFirstFactor(
     disabled = err.code === 'unknown_user' ? (otherRealm(snapshot, userid) ?? err) : err;
   }
   const result = await check;
-  if (disabled) throw disabled;
+  // A realm that does not exist says more than "no such user" (the form chose the realm).
   if (!config) throw new AuthFailure(`auth domain '${realm}' does not exist`, 'unknown_realm');
+  if (disabled) throw disabled;
   switch (config.type) {
     case 'pve':
       if (stored === undefined || result?.ok !== true)

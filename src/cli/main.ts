@@ -4,7 +4,10 @@
 import { parseArgs } from 'node:util';
 import { isTesseraError } from '../errors.js';
 import { aclExplain } from './commands/acl.js';
+import { auditCommand } from './commands/audit.js';
 import { configCheck, configShow } from './commands/config.js';
+import { doctorCommand } from './commands/doctor.js';
+import { explainLogins } from './commands/explain.js';
 import { realmSync } from './commands/realm.js';
 import { serveCommand } from './commands/serve.js';
 import { exportCommand, importCommand } from './commands/transfer.js';
@@ -26,7 +29,7 @@ const COMMANDS: readonly Command[] = [
   {
     words: ['serve'],
     usage:
-      'serve [--listen <host:port>] [--cert <file> --key <file>] [--trusted-proxy <cidr,...>] [--throttle off|<n>/<window>/<ban>] [--auth-log <file>] [--pam-service <name>] [--login-delay <s>] [--audit-log <file>] [--webauthn-rp-id <host>] [--webauthn-origin <url>] [--http] [--totp-failure-limit <n>] [--tfa-failure-limit <n>] [--tfa-lock-time <s>]',
+      'serve [--listen <host:port>] [--cert <file> --key <file>] [--trusted-proxy <cidr,...>] [--throttle off|<n>/<window>/<ban>] [--auth-log <file>] [--pam-service <name>] [--login-delay <s>] [--audit-log <file>] [--webauthn-rp-id <host>] [--webauthn-origin <url>] [--http] [--totp-failure-limit <n>] [--tfa-failure-limit <n>] [--tfa-lock-time <s>] [--node-name <name>] [--event-retention <count>/<days>]',
     summary: 'The HTTPS API (default 0.0.0.0:8006, self-signed certificate in the data directory).',
     options: [
       'listen',
@@ -44,6 +47,8 @@ const COMMANDS: readonly Command[] = [
       'totp-failure-limit',
       'tfa-failure-limit',
       'tfa-lock-time',
+      'node-name',
+      'event-retention',
     ],
     run: serveCommand,
   },
@@ -74,6 +79,13 @@ const COMMANDS: readonly Command[] = [
     summary: 'Lifts TOTP and second-factor lockouts.',
     options: [],
     run: tfaUnlock,
+  },
+  {
+    words: ['explain'],
+    usage: 'explain <userid> [--since 30m|2h|7d|<ISO date>]',
+    summary: "Why a user's recent logins failed, with the next step (default: the last 24 h).",
+    options: ['since'],
+    run: explainLogins,
   },
   {
     words: ['realm', 'sync'],
@@ -119,6 +131,33 @@ const COMMANDS: readonly Command[] = [
     options: [],
     run: configCheck,
   },
+  {
+    words: ['audit'],
+    usage: 'audit [--cert <file>]',
+    summary:
+      'Hardening findings (certificate: --cert, else the one serve made); exit 1 if any is medium or worse.',
+    options: ['cert'],
+    run: auditCommand,
+  },
+  {
+    words: ['doctor'],
+    usage:
+      'doctor [--cert <file> [--key <file>] | --http] [--url <url>] [--webauthn-rp-id <host>] [--webauthn-origin <url>] [--node <name>] [--skip-network]',
+    summary:
+      'Checks clocks, store, realms, certificate, WebAuthn, a way in and failure spikes; exit 0 ok, 1 warn, 2 fail.',
+    options: [
+      'cert',
+      'key',
+      'http',
+      'url',
+      'webauthn-rp-id',
+      'webauthn-origin',
+      'node',
+      'node-name',
+      'skip-network',
+    ],
+    run: doctorCommand,
+  },
 ];
 
 const GLOBAL_OPTIONS = ['store', 'output-format', 'help'];
@@ -154,6 +193,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
         path: { type: 'string' },
         id: { type: 'string' },
         scope: { type: 'string' },
+        since: { type: 'string' },
         'remove-vanished': { type: 'string' },
         'enable-new': { type: 'string' },
         'dry-run': { type: 'boolean' },
@@ -175,6 +215,11 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
         'totp-failure-limit': { type: 'string' },
         'tfa-failure-limit': { type: 'string' },
         'tfa-lock-time': { type: 'string' },
+        'node-name': { type: 'string' },
+        'event-retention': { type: 'string' },
+        node: { type: 'string' },
+        url: { type: 'string' },
+        'skip-network': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     });

@@ -60,6 +60,26 @@ describe('explain over the API', () => {
     const bad = await ask('root@pam', 'authid=alice@pve&path=/vms&privilege=VM.Nope');
     assert.equal(bad.statusCode, 400);
     assert.match(bad.body, /privilege/);
+    // The hardening audit over the API: auditors only.
+    const findings = await app.inject({
+      method: 'GET',
+      url: '/api2/json/access/tessera/audit',
+      headers: {
+        cookie: `PVEAuthCookie=${encodeURIComponent(signTicket(keys.ring, 'PVE', 'root@pam', NOW))}`,
+      },
+    });
+    assert.equal(findings.statusCode, 200, findings.body);
+    const ids = (JSON.parse(findings.body) as { data: { id: string }[] }).data.map((f) => f.id);
+    assert.ok(ids.includes('root_without_tfa'), ids.join(', '));
+    assert.ok(ids.includes('admin_without_tfa'), ids.join(', '));
+    const refused = await app.inject({
+      method: 'GET',
+      url: '/api2/json/access/tessera/audit',
+      headers: {
+        cookie: `PVEAuthCookie=${encodeURIComponent(signTicket(keys.ring, 'PVE', 'bob@pve', NOW))}`,
+      },
+    });
+    assert.equal(refused.statusCode, 403);
     await app.close();
     await live.close();
   });

@@ -85,7 +85,7 @@ describe('tessera serve', { timeout: 60_000 }, () => {
     assert.deepEqual(
       audit.map(({ kind, cause, user }) => [kind, cause, user]),
       [
-        ['request', 'csrf_missing', ''],
+        ['request', 'csrf_missing', 'admin@pve'],
         ['login', 'wrong_password', 'carol@pve'],
       ],
     );

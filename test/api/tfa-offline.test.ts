@@ -1,13 +1,17 @@
 /**
  * Second factors while a real etcd cluster has lost its quorum: TOTP logins still succeed on
  * the node that answers them, a replayed code is still refused there, recovery keys are
- * refused with the reason, and once the quorum is back the used step and the failures
- * counted meanwhile reach the store, so the other node refuses the same code too.
+ * refused with the reason, `doctor` fails the store check, and once the quorum is back the
+ * used step and the failures counted meanwhile (and the audit events) reach the store, so the
+ * other node refuses the same code too.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
+import type { AuthFailureEvent } from '../../src/api/app.js';
 import { buildApi } from '../../src/api/server.js';
+import { EventLog, readEvents } from '../../src/diagnostics/events.js';
+import { explainEvents } from '../../src/diagnostics/explain-logins.js';
 import { hashPassword } from '../../src/auth/password.js';
 import { ensureServerKeys } from '../../src/auth/server-keys.js';
 import { parseUserId } from '../../src/model/ids.js';
@@ -22,6 +26,7 @@ import { generateRecoveryKeys } from '../../src/tfa/recovery.js';
 import { hotpCode } from '../../src/tfa/totp.js';
 import { fromCose } from '../../src/tfa/webauthn-credential.js';
 import { startEtcdCluster, type EtcdCluster } from '../support/etcd-cluster.js';
+import { runCli } from '../support/cli.js';
 import { SoftAuthenticator } from '../support/soft-authenticator.js';
 
 const NOW = 1_800_000_000;
@@ -36,6 +41,7 @@ describe('second-factor logins without quorum', { timeout: 120_000 }, () => {
   const offlineA = new OfflineTfa();
   const offlineB = new OfflineTfa();
   const events: { cause: string; reason: string }[] = [];
+  let eventLog: EventLog;
   let recoveryKeys: string[] = [];
   const alice = parseUserId('alice@pve');
   // app.inject() requests come from http://localhost: the default relying party.
@@ -47,6 +53,7 @@ describe('second-factor logins without quorum', { timeout: 120_000 }, () => {
     const open = (): Promise<LiveAccess> =>
       LiveAccess.open(new EtcdStore(hosts, { writeTimeoutMs: 1_500 }));
     nodeA = await open();
+    eventLog = new EventLog(nodeA.store, 'a');
     const ctx = liveContext(nodeA);
     await bootstrap(ctx);
     await ensureServerKeys(ctx, NOW - 100);
@@ -95,7 +102,10 @@ describe('second-factor logins without quorum', { timeout: 120_000 }, () => {
       authFailureDelayMs: 0,
       throttle: false as const,
       offlineTfa,
-      onAuthFailure: (event: { cause: string; reason: string }) => events.push(event),
+      onAuthFailure: (event: AuthFailureEvent) => {
+        events.push(event);
+        eventLog.record({ ...event, outcome: 'failure' });
+      },
     });
     appA = await buildApi(options(nodeA, offlineA));
     appB = await buildApi(options(nodeB, offlineB));
@@ -188,6 +198,22 @@ describe('second-factor logins without quorum', { timeout: 120_000 }, () => {
     assert.equal(events.at(-1)?.cause, 'store_read_only');
     assert.match(events.at(-1)?.reason ?? '', /recovery key must be recorded/);
 
+    // doctor, run meanwhile, says why.
+    const doctor = await runCli(
+      '--store',
+      cluster.url,
+      '--output-format',
+      'json',
+      'doctor',
+      '--skip-network',
+    );
+    const store = (
+      JSON.parse(doctor.stdout) as { checks: { id: string; status: string; evidence: string[] }[] }
+    ).checks.find((c) => c.id === 'store');
+    assert.equal(store?.status, 'fail');
+    assert.match(store.evidence.join('\n'), /no quorum/);
+    assert.equal(doctor.status, 2);
+
     // Nothing has reached the store yet.
     assert.equal(nodeB.snapshot.tfa.users.get(alice)?.totp[0]?.lastCount, undefined);
 
@@ -198,6 +224,16 @@ describe('second-factor logins without quorum', { timeout: 120_000 }, () => {
       if (offlineA.pending > 0) await new Promise((resolve) => setTimeout(resolve, 200));
     }
     assert.equal(offlineA.pending, 0, 'the offline state was merged');
+    // The audit events of the read-only period reach the store too, and explain them.
+    assert.ok(eventLog.pending > 0, 'events waited while the store was read-only');
+    await eventLog.flush();
+    const recorded = await readEvents(nodeA.store, { user: 'alice@pve' });
+    const readOnly = recorded.find((e) => e.cause === 'store_read_only');
+    assert.match(readOnly?.reason ?? '', /recovery key must be recorded/);
+    assert.match(
+      explainEvents([readOnly ?? assert.fail()])[0]?.next ?? '',
+      /bring the etcd members back/,
+    );
     await nodeB.waitForRevision(nodeA.snapshot.revision);
     const merged = nodeB.snapshot.tfa.users.get(alice);
     assert.equal(merged?.totp[0]?.lastCount, step);

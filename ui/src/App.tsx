@@ -6,6 +6,7 @@
 import { useEffect, useState, type ReactNode } from 'react';
 import { Account } from './pages/Account.js';
 import { AdminAcl } from './pages/admin/Acl.js';
+import { AdminDiagnostics } from './pages/admin/Diagnostics.js';
 import { AdminGroups } from './pages/admin/Groups.js';
 import { AdminPermissions } from './pages/admin/Permissions.js';
 import { AdminPools } from './pages/admin/Pools.js';
@@ -77,6 +78,12 @@ const PAGES: readonly Page[] = [
     title: 'API tokens',
     show: () => true,
     render: (p) => <AdminTokens {...p} />,
+  },
+  {
+    route: '/admin/diagnostics',
+    title: 'Diagnostics',
+    show: (s) => can(s, 'dc', 'Sys.Audit'),
+    render: (p) => <AdminDiagnostics {...p} />,
   },
 ];
 

@@ -86,6 +86,12 @@ export function accessRoutes(api: Api): void {
           );
           api.throttle?.succeeded(address, user);
           if (!keys) throw new AuthFailure('the server keys are not ready', 'server_not_ready');
+          api.options.onAuthSuccess?.({
+            kind: 'login',
+            rhost: address,
+            user: userid,
+            reason: 'password and second factor',
+          });
           return {
             username: userid,
             ticket: signTicket(keys.ring, 'PVE', userid, now),
@@ -144,6 +150,16 @@ export function accessRoutes(api: Api): void {
             NeedTFA: 1,
           };
         }
+        api.options.onAuthSuccess?.({
+          kind: 'login',
+          rhost: address,
+          user: userid,
+          reason: first.renewal
+            ? 'ticket renewal'
+            : otp !== undefined
+              ? 'password and second factor (one step)'
+              : 'password',
+        });
         return {
           username: userid,
           ticket: signTicket(keys.ring, 'PVE', userid, now),

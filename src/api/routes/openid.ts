@@ -116,6 +116,12 @@ export function openidRoutes(api: Api): void {
         checkUserEnabled(current, result.userid, now);
         const keys = serverKeys(current);
         if (!keys) throw new AuthFailure('the server keys are not ready', 'server_not_ready');
+        api.options.onAuthSuccess?.({
+          kind: 'openid',
+          rhost: address,
+          user: result.userid,
+          reason: result.created ? 'openid (user created)' : 'openid',
+        });
         return {
           username: result.userid,
           ticket: signTicket(keys.ring, 'PVE', result.userid, now),

@@ -10,7 +10,11 @@ import { buildApi } from '../../api/server.js';
 import { ensureCertificate, readTls } from '../../api/tls.js';
 import { ensureServerKeys } from '../../auth/server-keys.js';
 import { DEFAULT_THROTTLE, type ThrottleOptions } from '../../auth/throttle.js';
-import { TesseraError } from '../../errors.js';
+import { isTesseraError, TesseraError } from '../../errors.js';
+import { DEFAULT_RETENTION, EventLog, type Retention } from '../../diagnostics/events.js';
+import { HeartbeatPublisher } from '../../diagnostics/heartbeat.js';
+import { VERSION } from '../../api/routes/access.js';
+import { hostname } from 'node:os';
 import { BOOTSTRAP_ADMIN, bootstrap } from '../../services/bootstrap.js';
 import { liveContext } from '../../services/context.js';
 import { OfflineTfa } from '../../services/tfa-offline.js';
@@ -64,6 +68,21 @@ function countOption(ctx: CommandContext, name: string, fallback: number): numbe
       field: name,
     });
   return Number(value);
+}
+
+/** `--event-retention <count>/<days>`: how many authentication events, and how old, to keep. */
+function retentionOption(value: string | undefined): Retention {
+  if (value === undefined) return DEFAULT_RETENTION;
+  const match = /^(\d{1,7})\/(\d{1,4})$/.exec(value);
+  if (!match)
+    throw new TesseraError(
+      'usage',
+      `--event-retention expects <count>/<days>, as in 20000/30, not '${value}'`,
+      {
+        field: 'event-retention',
+      },
+    );
+  return { maxEvents: Number(match[1]), maxAgeSeconds: Number(match[2]) * 86_400 };
 }
 
 function isLoopback(host: string): boolean {
@@ -164,9 +183,35 @@ export async function serveCommand(ctx: CommandContext): Promise<number> {
       `tessera: second-factor state from the read-only period not merged yet: ${err instanceof Error ? err.message : String(err)}\n`,
     );
   });
+  const nodeName = stringOption(ctx, 'node-name') ?? hostname();
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(nodeName))
+    throw new TesseraError('usage', `--node-name expects a host-like name, not '${nodeName}'`, {
+      field: 'node-name',
+    });
+  const events = new EventLog(
+    live.store,
+    nodeName,
+    retentionOption(stringOption(ctx, 'event-retention')),
+  );
+  events.start(1_000, (err) => {
+    // The store refuses writes (no quorum): events wait in memory and go in later.
+    if (!isTesseraError(err, 'store_read_only'))
+      ctx.io.err(
+        `tessera: audit events not written yet: ${err instanceof Error ? err.message : String(err)}\n`,
+      );
+  });
+  const heartbeat = new HeartbeatPublisher(live.store, nodeName, VERSION.version);
+  if (live.store.writable) heartbeat.start(() => live.snapshot.revision);
+  const realmOf = (user: string): { realm?: string } => {
+    const at = user.lastIndexOf('@');
+    return at > 0 ? { realm: user.slice(at + 1).split('!')[0] ?? '' } : {};
+  };
   const app = await buildApi(
     {
       live,
+      onAuthSuccess: (event) => {
+        events.record({ ...event, outcome: 'success', ...realmOf(event.user) });
+      },
       throttle,
       offlineTfa,
       lockout,
@@ -177,6 +222,7 @@ export async function serveCommand(ctx: CommandContext): Promise<number> {
       ...(pamService !== undefined ? { pamService } : {}),
       ...(loginDelay !== undefined ? { authFailureDelayMs: Number(loginDelay) * 1000 } : {}),
       onAuthFailure: (event) => {
+        events.record({ ...event, outcome: 'failure', ...realmOf(event.user) });
         ctx.io.err(`${authFailureLine(event)}\n`);
         authLog?.write(event);
         auditLog?.write(event);
@@ -203,6 +249,8 @@ export async function serveCommand(ctx: CommandContext): Promise<number> {
     process.on('SIGINT', stop);
   });
   clearInterval(rotation);
+  heartbeat.stop();
+  await events.stop();
   offlineTfa.stop();
   await offlineTfa.flush(services).catch(() => undefined);
   await app.close();

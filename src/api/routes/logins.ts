@@ -1,0 +1,35 @@
+/**
+ * `GET /access/tessera/logins`: a user's recent authentication attempts with their causes
+ * and the next step, from the events every node writes to the store. Auditors only (Sys.Audit
+ * on /access): the causes say more than a client may know.
+ */
+import { explainEvents } from '../../diagnostics/explain-logins.js';
+import { parseSince } from '../../diagnostics/explain-logins.js';
+import { readEvents } from '../../diagnostics/events.js';
+import type { Api } from '../app.js';
+import { parameterError } from '../http.js';
+
+export function loginRoutes(api: Api): void {
+  api.route(
+    'GET',
+    '/access/tessera/logins',
+    {
+      userid: { type: 'string', optional: true, maxLength: 128 },
+      since: { type: 'string', optional: true, maxLength: 64 },
+      limit: { type: 'integer', optional: true, minimum: 1 },
+    },
+    async ({ params, checks }) => {
+      checks.perm('/access', ['Sys.Audit']);
+      const since =
+        params.since === undefined ? Date.now() - 86_400_000 : parseSince(params.since, Date.now());
+      if (since === undefined)
+        throw parameterError({ since: 'expected 30m, 2h, 7d or an ISO date' });
+      const events = await readEvents(api.options.live.store, {
+        since,
+        ...(params.userid !== undefined ? { user: params.userid } : {}),
+        limit: Math.min(params.limit ?? 200, 5000),
+      });
+      return explainEvents(events);
+    },
+  );
+}

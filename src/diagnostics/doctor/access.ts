@@ -1,0 +1,65 @@
+/**
+ * `break_glass`: a way in that does not depend on an external realm. When the directory or
+ * the OpenID provider is down, someone must still be able to log in and fix things: root@pam
+ * (a Unix account of the node), or an enabled pve or pam user who administers `/`
+ * (Administrator, or Permissions.Modify with User.Modify) and, for pve, has a password.
+ */
+import { ROOT_USERID, splitUserId, type UserId } from '../../model/ids.js';
+import type { User } from '../../model/user-config.js';
+import { PermissionEngine } from '../../permissions/engine.js';
+import type { AccessSnapshot } from '../../store/snapshot.js';
+import { fail, ok, type Finding } from './types.js';
+
+function usable(user: User, nowSeconds: number): boolean {
+  return user.enable && (user.expire === 0 || user.expire > nowSeconds);
+}
+
+function administers(engine: PermissionEngine, userid: UserId): boolean {
+  return engine.can(userid, '/', 'Permissions.Modify') && engine.can(userid, '/', 'User.Modify');
+}
+
+export function breakGlass(snapshot: AccessSnapshot, now: number): Finding[] {
+  const seconds = Math.floor(now / 1000);
+  const root = snapshot.users.users.get(ROOT_USERID);
+  const ways: string[] = [];
+  const notes: string[] = [];
+  if (root && usable(root, seconds)) ways.push(`${ROOT_USERID} (PAM: the node's root account)`);
+  else if (root) notes.push(`${ROOT_USERID} is ${root.enable ? 'expired' : 'disabled'}`);
+  else notes.push(`${ROOT_USERID} does not exist`);
+
+  const engine = PermissionEngine.compile(snapshot.users);
+  const external: string[] = [];
+  for (const user of snapshot.users.users.values()) {
+    if (user.userid === ROOT_USERID || !administers(engine, user.userid)) continue;
+    const { name, realm } = splitUserId(user.userid);
+    if (realm !== 'pve' && realm !== 'pam') {
+      if (usable(user, seconds)) external.push(user.userid);
+      continue;
+    }
+    if (!usable(user, seconds)) {
+      notes.push(`${user.userid} administers / but is ${user.enable ? 'expired' : 'disabled'}`);
+      continue;
+    }
+    if (realm === 'pve' && !snapshot.shadow.has(name)) {
+      notes.push(`${user.userid} administers / but has no password`);
+      continue;
+    }
+    ways.push(`${user.userid} (${realm === 'pve' ? 'password in the store' : 'PAM'})`);
+  }
+  const others = [
+    ...notes,
+    ...(external.length > 0 ? [`administrators in external realms: ${external.join(', ')}`] : []),
+  ];
+  if (ways.length > 0)
+    return [
+      ok(
+        `${ways.join(', ')} can log in without an external realm${others.length > 0 ? ` (${others.join('; ')})` : ''}`,
+      ),
+    ];
+  return [
+    fail(
+      `every administrator is in an external realm: if the directory or the provider is down nobody can log in${others.length > 0 ? ` (${others.join('; ')})` : ''}`,
+      `keep ${ROOT_USERID} enabled, or give a pve user with a password Administrator on / (pveum-style: POST /access/users, PUT /access/acl path=/ roles=Administrator)`,
+    ),
+  ];
+}

@@ -1,0 +1,166 @@
+/**
+ * Authentication events kept in the store, so that any node can say why a login failed:
+ * every failed authentication (password, second factor, OpenID, ticket, API token) and every
+ * successful login, with its cause code, client address, realm, node and time.
+ *
+ * Events are written in batches (one transaction a second at most), so a login flood costs
+ * the store one write a second, not one per attempt. While the store is read-only they wait
+ * in memory (bounded) and go in when it takes writes again. Retention is bounded by count and
+ * age; the oldest events are removed first.
+ */
+import type { AuthCause } from '../auth/api-token.js';
+import type { ConfigStore, Operation } from '../store/config-store.js';
+
+export interface AuthEvent {
+  /** Unix time in milliseconds. */
+  readonly time: number;
+  readonly node: string;
+  readonly kind: 'login' | 'request' | 'openid';
+  readonly outcome: 'success' | 'failure';
+  readonly cause?: AuthCause;
+  /** The user name as given (may be empty, may lack the realm). */
+  readonly user: string;
+  readonly realm?: string;
+  readonly rhost: string;
+  /** The precise reason, for administrators. */
+  readonly reason?: string;
+}
+
+export interface Retention {
+  readonly maxEvents: number;
+  readonly maxAgeSeconds: number;
+}
+
+export const DEFAULT_RETENTION: Retention = { maxEvents: 20_000, maxAgeSeconds: 30 * 86_400 };
+
+export const EVENT_PREFIX = 'events/';
+
+/** Keys sort by time: a 13-digit millisecond timestamp, then node and a counter. */
+export function eventKey(event: AuthEvent, sequence: number): string {
+  return `${EVENT_PREFIX}${String(event.time).padStart(13, '0')}-${event.node}-${String(sequence).padStart(6, '0')}`;
+}
+
+const MAX_QUEUE = 10_000;
+const PRUNE_EVERY_MS = 60_000;
+
+export class EventLog {
+  private queue: AuthEvent[] = [];
+  private sequence = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private lastPrune = 0;
+  private flushing: Promise<void> | undefined;
+  /** Events dropped because the queue was full (the store unwritable for long). */
+  dropped = 0;
+
+  constructor(
+    private readonly store: ConfigStore,
+    readonly node: string,
+    private readonly retention: Retention = DEFAULT_RETENTION,
+  ) {}
+
+  record(event: Omit<AuthEvent, 'node' | 'time'> & { time?: number }): void {
+    if (this.queue.length >= MAX_QUEUE) {
+      this.queue.shift();
+      this.dropped++;
+    }
+    this.queue.push({ ...event, node: this.node, time: event.time ?? Date.now() });
+  }
+
+  get pending(): number {
+    return this.queue.length;
+  }
+
+  /** Writes what is queued (and prunes old events now and then). */
+  async flush(): Promise<void> {
+    if (this.flushing) return this.flushing;
+    this.flushing = this.write().finally(() => {
+      this.flushing = undefined;
+    });
+    return this.flushing;
+  }
+
+  private async write(): Promise<void> {
+    const batch = this.queue.slice(0, 500);
+    if (batch.length > 0) {
+      const operations: Operation[] = batch.map((event) => ({
+        op: 'put',
+        key: eventKey(event, this.sequence++),
+        value: JSON.stringify(event),
+      }));
+      // Failures stay queued: a read-only store takes them later.
+      await this.store.transact([], operations);
+      this.queue.splice(0, batch.length);
+    }
+    if (Date.now() - this.lastPrune >= PRUNE_EVERY_MS) {
+      this.lastPrune = Date.now();
+      await prune(this.store, this.retention, Date.now());
+    }
+  }
+
+  start(everyMs = 1_000, onError?: (err: unknown) => void): void {
+    this.timer = setInterval(() => {
+      if (this.queue.length > 0 || Date.now() - this.lastPrune >= PRUNE_EVERY_MS)
+        this.flush().catch((err: unknown) => onError?.(err));
+    }, everyMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.flush().catch(() => undefined);
+  }
+}
+
+/** Removes events beyond the retention: older than the age limit, or beyond the count. */
+export async function prune(
+  store: ConfigStore,
+  retention: Retention,
+  nowMs: number,
+): Promise<number> {
+  const snapshot = await store.snapshot();
+  const keys = [...snapshot.entries.keys()].filter((k) => k.startsWith(EVENT_PREFIX)).sort();
+  const cutoff = String(nowMs - retention.maxAgeSeconds * 1000).padStart(13, '0');
+  const old = keys.filter((k) => k.slice(EVENT_PREFIX.length, EVENT_PREFIX.length + 13) < cutoff);
+  const excess = Math.max(0, keys.length - old.length - retention.maxEvents);
+  const remove = [...old, ...keys.slice(old.length, old.length + excess)];
+  for (let i = 0; i < remove.length; i += 1000)
+    await store.transact(
+      [],
+      remove.slice(i, i + 1000).map((key) => ({ op: 'delete' as const, key })),
+    );
+  return remove.length;
+}
+
+export interface EventQuery {
+  /** A user id or user name: matches events whose user is it or starts with `<name>@`. */
+  readonly user?: string;
+  /** Unix time in milliseconds. */
+  readonly since?: number;
+  readonly limit?: number;
+}
+
+export async function readEvents(store: ConfigStore, query: EventQuery = {}): Promise<AuthEvent[]> {
+  const snapshot = await store.snapshot();
+  const since = query.since !== undefined ? String(query.since).padStart(13, '0') : '';
+  const events: AuthEvent[] = [];
+  for (const [key, entry] of snapshot.entries) {
+    if (!key.startsWith(EVENT_PREFIX)) continue;
+    if (key.slice(EVENT_PREFIX.length, EVENT_PREFIX.length + 13) < since) continue;
+    let event: AuthEvent;
+    try {
+      event = JSON.parse(entry.value) as AuthEvent;
+    } catch {
+      continue;
+    }
+    if (query.user !== undefined && !matchesUser(event, query.user)) continue;
+    events.push(event);
+  }
+  events.sort((a, b) => a.time - b.time);
+  return query.limit !== undefined ? events.slice(-query.limit) : events;
+}
+
+function matchesUser(event: AuthEvent, user: string): boolean {
+  if (event.user === user) return true;
+  if (!user.includes('@')) return event.user === user || event.user.startsWith(`${user}@`);
+  return false;
+}
