@@ -184,7 +184,8 @@ export function httpsCertificate(
   );
   const from = Date.parse(cert.validFrom);
   const to = Date.parse(cert.validTo);
-  if (from > now)
+  // Validity starts at a whole second; a certificate issued this very second is not early.
+  if (from > now + 60_000)
     findings.push(
       fail(
         `not valid before ${isoTime(from)} (${duration(from - now)} from now): clients refuse it`,
