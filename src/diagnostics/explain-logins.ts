@@ -31,7 +31,12 @@ export function renderExplained(user: string, events: readonly ExplainedEvent[])
     if (e.reason !== undefined) lines.push(`    reason: ${e.reason}`);
     if (e.next !== undefined) lines.push(`    next step: ${e.next}`);
   }
-  return `${lines.join('\n')}\n`;
+  return `${lines.map(printable).join('\n')}\n`;
+}
+
+/** User names come from clients: control characters must not reach an administrator's terminal. */
+function printable(line: string): string {
+  return line.replace(/\p{Cc}/gu, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
 /** `--since`: `30m`, `2h`, `7d`, or an ISO date; milliseconds since the epoch. */
