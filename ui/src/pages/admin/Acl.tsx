@@ -5,16 +5,16 @@
 import { useState, type ReactNode } from 'react';
 import type { PageProps } from '../../App.js';
 import { api } from '../../api.js';
-import { Checkbox, Message, useSubmit } from '../../components/Form.js';
-import { Table, type Column } from '../../components/Table.js';
+import { Checkbox, Input, Select, useSubmit } from '../../components/Form.js';
+import type { Column } from '../../components/Table.js';
 import { can } from '../../session.js';
 import {
+  AddButton,
   ConfirmButton,
   fieldError,
-  Input,
-  LoadState,
-  Panel,
-  Select,
+  FormPanel,
+  ListTable,
+  useListPage,
   useLoad,
   yesNo,
 } from './common.js';
@@ -87,80 +87,54 @@ async function loadChoices(): Promise<Choices> {
 export function AdminAcl({ session }: PageProps): ReactNode {
   const acl = useLoad('acl', () => api<AclRow[]>('GET', '/access/acl'));
   const choices = useLoad('choices', loadChoices);
-  const [adding, setAdding] = useState(false);
-  const [done, setDone] = useState<string | undefined>();
-  const action = useSubmit();
+  const page = useListPage<'add'>(acl.reload);
   const modify = can(session, 'access', 'Permissions.Modify');
-
-  const remove = (a: AclRow): void => {
-    setDone(undefined);
-    void action.run(async () => {
-      await api('PUT', '/access/acl', {
-        path: a.path,
-        roles: a.roleid,
-        [kindOf(a.type).param]: a.ugid,
-        delete: true,
-      });
-      setDone(`Removed ${a.roleid} for ${a.ugid} on ${a.path}.`);
-      acl.reload();
-    });
-  };
 
   return (
     <div className="admin-page">
-      <Message text={action.message} />
-      <Message text={done} kind="info" />
-      {adding ? (
+      {page.messages}
+      {page.open ? (
         <AclForm
           choices={choices.data}
           paths={[...new Set([...COMMON_PATHS, ...(acl.data ?? []).map((a) => a.path)])].sort()}
-          onCancel={() => {
-            setAdding(false);
-          }}
-          onDone={(text) => {
-            setAdding(false);
-            setDone(text);
-            acl.reload();
-          }}
+          onCancel={page.cancel}
+          onDone={page.finish}
         />
       ) : (
-        <div className="buttons">
-          <button
-            type="button"
-            className="primary"
-            onClick={() => {
-              setDone(undefined);
-              setAdding(true);
-              choices.reload();
+        <AddButton
+          text="Add permission"
+          onClick={() => {
+            page.start('add');
+            choices.reload();
+          }}
+        />
+      )}
+      <ListTable
+        list={acl}
+        caption="Access control list"
+        columns={COLUMNS}
+        rowKey={(a) => `${a.path}|${a.type}|${a.ugid}|${a.roleid}`}
+        actions={(a) => (
+          <ConfirmButton
+            text="Remove"
+            name={`Remove ${a.roleid} for ${a.ugid} on ${a.path}`}
+            question={`Remove role ${a.roleid} of ${a.ugid} on ${a.path}?`}
+            confirm="Remove"
+            disabled={page.busy}
+            onConfirm={() => {
+              page.act(`Removed ${a.roleid} for ${a.ugid} on ${a.path}.`, () =>
+                api('PUT', '/access/acl', {
+                  path: a.path,
+                  roles: a.roleid,
+                  [kindOf(a.type).param]: a.ugid,
+                  delete: true,
+                }),
+              );
             }}
-          >
-            Add permission
-          </button>
-        </div>
-      )}
-      {acl.data ? (
-        <Table
-          caption="Access control list"
-          columns={COLUMNS}
-          rows={acl.data}
-          rowKey={(a) => `${a.path}|${a.type}|${a.ugid}|${a.roleid}`}
-          actions={(a) => (
-            <ConfirmButton
-              text="Remove"
-              name={`Remove ${a.roleid} for ${a.ugid} on ${a.path}`}
-              question={`Remove role ${a.roleid} of ${a.ugid} on ${a.path}?`}
-              confirm="Remove"
-              disabled={action.busy}
-              onConfirm={() => {
-                remove(a);
-              }}
-            />
-          )}
-          empty="The access control list is empty."
-        />
-      ) : (
-        <LoadState error={acl.error} />
-      )}
+          />
+        )}
+        empty="The access control list is empty."
+      />
       {!modify ? (
         <p className="hint">
           Without Permissions.Modify you may hand out only roles whose privileges you hold on the
@@ -192,82 +166,67 @@ function AclForm(props: {
         : props.choices?.tokens;
   const roles = props.choices?.roles ?? [];
   return (
-    <Panel title="Add permission" focus>
-      <form
-        noValidate
-        onSubmit={(e) => {
-          e.preventDefault();
-          void submit.run(async () => {
-            const who = member.trim();
-            if (who === '') throw fieldError(param, `choose a ${label.toLowerCase()}`);
-            if (role === '') throw fieldError('roles', 'choose a role');
-            await api('PUT', '/access/acl', {
-              path: path.trim(),
-              roles: role,
-              [param]: who,
-              propagate,
-            });
-            props.onDone(`Gave ${who} the role ${role} on ${path.trim()}.`);
-          });
-        }}
-      >
-        <Message text={submit.message} />
-        <div className="row">
-          <Input
-            label="Path"
-            name="path"
-            value={path}
-            onChange={setPath}
-            errors={submit.errors}
-            suggestions={props.paths}
-            required
-            hint="For example /vms/100, /pool/dev, /storage/local, /access/groups/ops."
-          />
-          <Select
-            label="Type"
-            name="type"
-            value={kind}
-            onChange={(value) => {
-              setKind(value as Kind);
-              setMember('');
-            }}
-            choices={KINDS}
-          />
-          <Input
-            label={label}
-            name={param}
-            value={member}
-            onChange={setMember}
-            errors={submit.errors}
-            suggestions={members ?? []}
-            required
-            hint={
-              kind === 'token'
-                ? 'user@realm!token'
-                : kind === 'group'
-                  ? 'A group id.'
-                  : 'user@realm'
-            }
-          />
-          <Select
-            label="Role"
-            name="roles"
-            value={role}
-            onChange={setRole}
-            errors={submit.errors}
-            choices={[{ value: '', label: 'Choose a role…' }, ...roles]}
-          />
-        </div>
-        <Checkbox label="Propagate to paths below" checked={propagate} onChange={setPropagate} />
-        <div className="buttons">
-          <button type="submit" className="primary" disabled={submit.busy}>
-            Add
-          </button>
-          <button type="button" onClick={props.onCancel}>
-            Cancel
-          </button>
-        </div>
-      </form>
-    </Panel>
+    <FormPanel
+      title="Add permission"
+      submit={submit}
+      submitText="Add"
+      onCancel={props.onCancel}
+      onSubmit={async () => {
+        const who = member.trim();
+        if (who === '') throw fieldError(param, `choose a ${label.toLowerCase()}`);
+        if (role === '') throw fieldError('roles', 'choose a role');
+        await api('PUT', '/access/acl', {
+          path: path.trim(),
+          roles: role,
+          [param]: who,
+          propagate,
+        });
+        props.onDone(`Gave ${who} the role ${role} on ${path.trim()}.`);
+      }}
+    >
+      <div className="row">
+        <Input
+          label="Path"
+          name="path"
+          value={path}
+          onChange={setPath}
+          errors={submit.errors}
+          suggestions={props.paths}
+          required
+          hint="For example /vms/100, /pool/dev, /storage/local, /access/groups/ops."
+        />
+        <Select
+          label="Type"
+          name="type"
+          value={kind}
+          onChange={(value) => {
+            setKind(value as Kind);
+            setMember('');
+          }}
+          choices={KINDS}
+        />
+        <Input
+          label={label}
+          name={param}
+          value={member}
+          onChange={setMember}
+          errors={submit.errors}
+          suggestions={members ?? []}
+          required
+          hint={
+            kind === 'token' ? 'user@realm!token' : kind === 'group' ? 'A group id.' : 'user@realm'
+          }
+        />
+        <Select
+          label="Role"
+          name="roles"
+          value={role}
+          onChange={setRole}
+          errors={submit.errors}
+          choices={[{ value: '', label: 'Choose a role…' }, ...roles]}
+        />
+      </div>
+      <Checkbox label="Propagate to paths below" checked={propagate} onChange={setPropagate} />
+    </FormPanel>
   );
 }

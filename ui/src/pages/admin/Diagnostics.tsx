@@ -5,8 +5,8 @@
 import { useState, type ReactNode } from 'react';
 import type { PageProps } from '../../App.js';
 import { api } from '../../api.js';
-import { Field, Message, useSubmit } from '../../components/Form.js';
-import { Table } from '../../components/Table.js';
+import { Field, Message, useSubmit, type Submit } from '../../components/Form.js';
+import { Table, type Column } from '../../components/Table.js';
 
 interface LoginEvent {
   time: number;
@@ -37,177 +37,187 @@ interface Finding {
   fix: string;
 }
 
-function Logins(): ReactNode {
-  const [user, setUser] = useState('');
-  const [since, setSince] = useState('24h');
-  const [events, setEvents] = useState<LoginEvent[] | undefined>();
+/**
+ * A panel (`<id>-title` names it) whose controls run `load`, a GET, and show its answer as a
+ * table; its error shows above the controls.
+ */
+function Report<T>(props: {
+  readonly id: string;
+  readonly title: string;
+  readonly load: () => Promise<T[]>;
+  /** What starts it: `run` loads; `submit` has the busy flag and the field errors. */
+  readonly controls: (run: () => void, submit: Submit) => ReactNode;
+  readonly caption: string;
+  readonly columns: readonly Column<T>[];
+  readonly rowKey: (row: T) => string;
+  readonly empty?: string;
+}): ReactNode {
+  const [rows, setRows] = useState<T[] | undefined>();
   const submit = useSubmit();
+  const run = (): void => {
+    void submit.run(async () => {
+      setRows(await props.load());
+    });
+  };
   return (
-    <section className="panel" aria-labelledby="logins-title">
-      <h2 id="logins-title">Explain logins</h2>
+    <section className="panel" aria-labelledby={`${props.id}-title`}>
+      <h2 id={`${props.id}-title`}>{props.title}</h2>
       <Message text={submit.message} />
-      <form
-        onSubmit={(e) => {
-          e.preventDefault();
-          void submit.run(async () => {
-            setEvents(
-              await api<LoginEvent[]>('GET', '/access/tessera/logins', {
-                ...(user.trim() !== '' ? { userid: user.trim() } : {}),
-                since,
-              }),
-            );
-          });
-        }}
-      >
-        <div className="row">
-          <Field
-            label="User"
-            name="userid"
-            value={user}
-            onChange={setUser}
-            errors={submit.errors}
-            hint="user@realm, or a name"
-          />
-          <Field
-            label="Since"
-            name="since"
-            value={since}
-            onChange={setSince}
-            errors={submit.errors}
-            hint="30m, 2h, 7d or a date"
-          />
-        </div>
-        <button type="submit" className="primary" disabled={submit.busy}>
-          Explain
-        </button>
-      </form>
-      {events ? (
+      {props.controls(run, submit)}
+      {rows ? (
         <Table
-          caption="Authentication attempts"
-          rows={[...events].reverse()}
-          rowKey={(e) => `${String(e.time)}-${e.node}-${e.user}-${e.cause ?? ''}`}
-          columns={[
-            {
-              key: 'time',
-              title: 'Time',
-              value: (e) => e.time,
-              render: (e) => new Date(e.time).toLocaleString(),
-            },
-            { key: 'user', title: 'User', value: (e) => e.user },
-            {
-              key: 'outcome',
-              title: 'Outcome',
-              value: (e) => (e.outcome === 'success' ? 'logged in' : (e.cause ?? 'failed')),
-            },
-            {
-              key: 'why',
-              title: 'Why, and what to do',
-              value: (e) => `${e.words ?? ''} ${e.reason ?? ''}`,
-              render: (e) =>
-                e.outcome === 'success' ? (
-                  (e.reason ?? '')
-                ) : (
-                  <>
-                    <div>{e.words}</div>
-                    {e.reason !== undefined ? <div className="hint">{e.reason}</div> : null}
-                    {e.next !== undefined ? <div>Next: {e.next}</div> : null}
-                  </>
-                ),
-            },
-            { key: 'from', title: 'From', value: (e) => `${e.rhost} (${e.node})` },
-          ]}
-          empty="No attempts in this period."
+          caption={props.caption}
+          rows={rows}
+          rowKey={props.rowKey}
+          columns={props.columns}
+          {...(props.empty !== undefined ? { empty: props.empty } : {})}
         />
       ) : null}
     </section>
+  );
+}
+
+/** A button that runs the report, `text` while it is idle and `busyText` while it runs. */
+function button(text: string, busyText = text): (run: () => void, submit: Submit) => ReactNode {
+  return (run, submit) => (
+    <button type="button" className="primary" disabled={submit.busy} onClick={run}>
+      {submit.busy ? busyText : text}
+    </button>
+  );
+}
+
+function Logins(): ReactNode {
+  const [user, setUser] = useState('');
+  const [since, setSince] = useState('24h');
+  return (
+    <Report
+      id="logins"
+      title="Explain logins"
+      load={async () => {
+        const events = await api<LoginEvent[]>('GET', '/access/tessera/logins', {
+          ...(user.trim() !== '' ? { userid: user.trim() } : {}),
+          since,
+        });
+        return events.reverse();
+      }}
+      controls={(run, submit) => (
+        <form
+          onSubmit={(e) => {
+            e.preventDefault();
+            run();
+          }}
+        >
+          <div className="row">
+            <Field
+              label="User"
+              name="userid"
+              value={user}
+              onChange={setUser}
+              errors={submit.errors}
+              hint="user@realm, or a name"
+            />
+            <Field
+              label="Since"
+              name="since"
+              value={since}
+              onChange={setSince}
+              errors={submit.errors}
+              hint="30m, 2h, 7d or a date"
+            />
+          </div>
+          <button type="submit" className="primary" disabled={submit.busy}>
+            Explain
+          </button>
+        </form>
+      )}
+      caption="Authentication attempts"
+      rowKey={(e) => `${String(e.time)}-${e.node}-${e.user}-${e.cause ?? ''}`}
+      columns={[
+        {
+          key: 'time',
+          title: 'Time',
+          value: (e) => e.time,
+          render: (e) => new Date(e.time).toLocaleString(),
+        },
+        { key: 'user', title: 'User', value: (e) => e.user },
+        {
+          key: 'outcome',
+          title: 'Outcome',
+          value: (e) => (e.outcome === 'success' ? 'logged in' : (e.cause ?? 'failed')),
+        },
+        {
+          key: 'why',
+          title: 'Why, and what to do',
+          value: (e) => `${e.words ?? ''} ${e.reason ?? ''}`,
+          render: (e) =>
+            e.outcome === 'success' ? (
+              (e.reason ?? '')
+            ) : (
+              <>
+                <div>{e.words}</div>
+                {e.reason !== undefined ? <div className="hint">{e.reason}</div> : null}
+                {e.next !== undefined ? <div>Next: {e.next}</div> : null}
+              </>
+            ),
+        },
+        { key: 'from', title: 'From', value: (e) => `${e.rhost} (${e.node})` },
+      ]}
+      empty="No attempts in this period."
+    />
   );
 }
 
 function Doctor(): ReactNode {
-  const [checks, setChecks] = useState<Check[] | undefined>();
-  const submit = useSubmit();
   return (
-    <section className="panel" aria-labelledby="doctor-title">
-      <h2 id="doctor-title">Doctor</h2>
-      <Message text={submit.message} />
-      <button
-        type="button"
-        className="primary"
-        disabled={submit.busy}
-        onClick={() => {
-          void submit.run(async () => {
-            setChecks((await api<{ checks: Check[] }>('GET', '/access/tessera/doctor')).checks);
-          });
-        }}
-      >
-        {submit.busy ? 'Running checks…' : 'Run checks'}
-      </button>
-      {checks ? (
-        <Table
-          caption="Checks"
-          rows={checks}
-          rowKey={(c) => c.id}
-          columns={[
-            {
-              key: 'status',
-              title: 'Status',
-              value: (c) => ({ fail: 0, warn: 1, ok: 2 })[c.status],
-              render: (c) => c.status.toUpperCase(),
-            },
-            { key: 'title', title: 'Check', value: (c) => c.title },
-            {
-              key: 'evidence',
-              title: 'Evidence',
-              value: (c) => c.evidence.join(' '),
-              render: (c) => c.evidence.map((line) => <div key={line}>{line}</div>),
-            },
-            { key: 'fix', title: 'Fix', value: (c) => c.fix ?? '' },
-          ]}
-        />
-      ) : null}
-    </section>
+    <Report
+      id="doctor"
+      title="Doctor"
+      load={async () => (await api<{ checks: Check[] }>('GET', '/access/tessera/doctor')).checks}
+      controls={button('Run checks', 'Running checks…')}
+      caption="Checks"
+      rowKey={(c) => c.id}
+      columns={[
+        {
+          key: 'status',
+          title: 'Status',
+          value: (c) => ({ fail: 0, warn: 1, ok: 2 })[c.status],
+          render: (c) => c.status.toUpperCase(),
+        },
+        { key: 'title', title: 'Check', value: (c) => c.title },
+        {
+          key: 'evidence',
+          title: 'Evidence',
+          value: (c) => c.evidence.join(' '),
+          render: (c) => c.evidence.map((line) => <div key={line}>{line}</div>),
+        },
+        { key: 'fix', title: 'Fix', value: (c) => c.fix ?? '' },
+      ]}
+    />
   );
 }
 
 function Audit(): ReactNode {
-  const [findings, setFindings] = useState<Finding[] | undefined>();
-  const submit = useSubmit();
   return (
-    <section className="panel" aria-labelledby="audit-title">
-      <h2 id="audit-title">Security audit</h2>
-      <Message text={submit.message} />
-      <button
-        type="button"
-        className="primary"
-        disabled={submit.busy}
-        onClick={() => {
-          void submit.run(async () => {
-            setFindings(await api<Finding[]>('GET', '/access/tessera/audit'));
-          });
-        }}
-      >
-        Run the audit
-      </button>
-      {findings ? (
-        <Table
-          caption="Findings"
-          rows={findings}
-          rowKey={(f) => `${f.id}-${f.severity}`}
-          columns={[
-            {
-              key: 'severity',
-              title: 'Severity',
-              value: (f) => ['high', 'medium', 'low', 'info'].indexOf(f.severity),
-              render: (f) => f.severity,
-            },
-            { key: 'title', title: 'Finding', value: (f) => f.title },
-            { key: 'objects', title: 'Concerns', value: (f) => f.objects.join(', ') },
-            { key: 'fix', title: 'Fix', value: (f) => f.fix },
-          ]}
-          empty="No findings."
-        />
-      ) : null}
-    </section>
+    <Report
+      id="audit"
+      title="Security audit"
+      load={() => api<Finding[]>('GET', '/access/tessera/audit')}
+      controls={button('Run the audit')}
+      caption="Findings"
+      rowKey={(f) => `${f.id}-${f.severity}`}
+      columns={[
+        {
+          key: 'severity',
+          title: 'Severity',
+          value: (f) => ['high', 'medium', 'low', 'info'].indexOf(f.severity),
+          render: (f) => f.severity,
+        },
+        { key: 'title', title: 'Finding', value: (f) => f.title },
+        { key: 'objects', title: 'Concerns', value: (f) => f.objects.join(', ') },
+        { key: 'fix', title: 'Fix', value: (f) => f.fix },
+      ]}
+      empty="No findings."
+    />
   );
 }
 

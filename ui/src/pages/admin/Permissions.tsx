@@ -4,12 +4,12 @@
  * `GET /access/tessera/explain`, as `tessera acl explain` prints it).
  */
 import { useState, type ReactNode } from 'react';
+import { PRIVILEGES } from '../../../../src/model/privileges.js';
 import type { PageProps } from '../../App.js';
 import { api } from '../../api.js';
-import { Message, useSubmit } from '../../components/Form.js';
+import { Input, Message, Select, useSubmit } from '../../components/Form.js';
 import { Table, type Column } from '../../components/Table.js';
-import { fieldError, Input, Panel, Select, useLoad, yesNo } from './common.js';
-import { PRIVILEGES } from './privileges.js';
+import { fieldError, Panel, useLoad, yesNo } from './common.js';
 import type { UserRow } from './Users.js';
 
 interface PermissionRow {

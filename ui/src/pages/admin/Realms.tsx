@@ -6,9 +6,20 @@
 import { useState, type ReactNode } from 'react';
 import type { PageProps } from '../../App.js';
 import { api, ApiError, type Params } from '../../api.js';
-import { Checkbox, Message, useSubmit } from '../../components/Form.js';
-import { Table, type Column } from '../../components/Table.js';
-import { ConfirmButton, Input, LoadState, Panel, Select, useLoad, yesNo } from './common.js';
+import { Checkbox, FieldError, Input, Select, useSubmit } from '../../components/Form.js';
+import type { Column } from '../../components/Table.js';
+import {
+  AddButton,
+  DeleteButton,
+  FormPanel,
+  ListTable,
+  LoadState,
+  Panel,
+  RowButton,
+  useListPage,
+  useLoad,
+  yesNo,
+} from './common.js';
 import {
   isRealmType,
   OPTIONS,
@@ -47,59 +58,39 @@ type Doing =
 
 export function AdminRealms(_props: PageProps): ReactNode {
   const realms = useLoad('realms', () => api<RealmRow[]>('GET', '/access/domains'));
-  const [doing, setDoing] = useState<Doing | undefined>();
-  const [done, setDone] = useState<string | undefined>();
-  const action = useSubmit();
-
-  const start = (next: Doing): void => {
-    setDone(undefined);
-    setDoing(next);
-  };
-  const finish = (text: string): void => {
-    setDoing(undefined);
-    setDone(text);
-    realms.reload();
-  };
-  const cancel = (): void => {
-    setDoing(undefined);
-  };
+  const page = useListPage<Doing>(realms.reload);
+  const doing = page.open;
 
   const actions = (r: RealmRow): ReactNode => (
     <>
-      <button
-        type="button"
-        aria-label={`Edit ${r.realm}`}
+      <RowButton
+        text="Edit"
+        name={`Edit ${r.realm}`}
         onClick={() => {
-          start({ mode: 'edit', realm: r });
+          page.start({ mode: 'edit', realm: r });
         }}
-      >
-        Edit
-      </button>
+      />
       {r.type === 'ldap' || r.type === 'ad' ? (
-        <button
-          type="button"
-          aria-label={`Sync ${r.realm}`}
+        <RowButton
+          text="Sync"
+          name={`Sync ${r.realm}`}
           onClick={() => {
-            start({ mode: 'sync', realm: r });
+            page.start({ mode: 'sync', realm: r });
           }}
-        >
-          Sync
-        </button>
+        />
       ) : null}
       {r.type !== 'pam' && r.type !== 'pve' ? (
-        <ConfirmButton
-          text="Delete"
-          name={`Delete ${r.realm}`}
+        <DeleteButton
+          kind="realm"
+          id={r.realm}
           question={`Delete realm ${r.realm}? Its users stay but can no longer log in.`}
-          confirm="Delete realm"
-          disabled={action.busy}
+          disabled={page.busy}
           onConfirm={() => {
-            setDone(undefined);
             if (doing !== undefined && doing.mode !== 'create' && doing.realm.realm === r.realm)
-              setDoing(undefined);
-            void action.run(async () => {
+              page.cancel();
+            page.act(`Realm ${r.realm} deleted.`, async () => {
               await api('DELETE', `/access/domains/${encodeURIComponent(r.realm)}`);
-              finish(`Realm ${r.realm} deleted.`);
+              page.cancel(); // a form open for another realm closes too
             });
           }}
         />
@@ -109,39 +100,39 @@ export function AdminRealms(_props: PageProps): ReactNode {
 
   return (
     <div className="admin-page">
-      <Message text={action.message} />
-      <Message text={done} kind="info" />
+      {page.messages}
       {doing === undefined ? (
-        <div className="buttons">
-          <button
-            type="button"
-            className="primary"
-            onClick={() => {
-              start({ mode: 'create' });
-            }}
-          >
-            Add realm
-          </button>
-        </div>
+        <AddButton
+          text="Add realm"
+          onClick={() => {
+            page.start({ mode: 'create' });
+          }}
+        />
       ) : doing.mode === 'create' ? (
-        <RealmForm realm={undefined} config={undefined} onCancel={cancel} onDone={finish} />
+        <RealmForm
+          realm={undefined}
+          config={undefined}
+          onCancel={page.cancel}
+          onDone={page.finish}
+        />
       ) : doing.mode === 'edit' ? (
-        <EditRealm key={doing.realm.realm} realm={doing.realm} onCancel={cancel} onDone={finish} />
-      ) : (
-        <SyncForm key={doing.realm.realm} realm={doing.realm} onClose={cancel} />
-      )}
-      {realms.data ? (
-        <Table
-          caption="Realms"
-          columns={COLUMNS}
-          rows={realms.data}
-          rowKey={(r) => r.realm}
-          actions={actions}
-          empty="No realms."
+        <EditRealm
+          key={doing.realm.realm}
+          realm={doing.realm}
+          onCancel={page.cancel}
+          onDone={page.finish}
         />
       ) : (
-        <LoadState error={realms.error} />
+        <SyncForm key={doing.realm.realm} realm={doing.realm} onClose={page.cancel} />
       )}
+      <ListTable
+        list={realms}
+        caption="Realms"
+        columns={COLUMNS}
+        rowKey={(r) => r.realm}
+        actions={actions}
+        empty="No realms."
+      />
     </div>
   );
 }
@@ -309,72 +300,57 @@ function RealmForm(props: {
   };
 
   return (
-    <Panel title={realm ? `Edit realm ${realm.realm} (${form.label})` : 'Add realm'} focus>
-      <form
-        noValidate
-        onSubmit={(e) => {
-          e.preventDefault();
-          void submit.run(save);
-        }}
-      >
-        <Message text={submit.message} />
-        {!editing ? (
-          <div className="row">
-            <Input
-              label="Realm"
-              name="realm"
-              value={realmid}
-              onChange={setRealmid}
-              errors={submit.errors}
-              required
-              hint="The part after @ in user names: starts with a letter; letters, digits, '.', '-', '_'."
-            />
-            <Select
-              label="Type"
-              name="type"
-              value={type}
-              onChange={(value) => {
-                if (isRealmType(value)) setType(value);
-              }}
-              errors={submit.errors}
-              choices={CREATABLE.map((t) => ({ value: t, label: TYPE_FORMS[t].label }))}
-            />
-          </div>
-        ) : null}
-        {form.sections.map(([title, names]) => (
-          <fieldset className="checklist" key={title}>
-            <legend>{title}</legend>
-            <div className="row">{names.map(field)}</div>
-            {names
-              .filter((name) => OPTIONS[name]?.kind === 'bool')
-              .map((name) => (
-                <div key={name}>
-                  <Checkbox
-                    label={OPTIONS[name]?.label ?? name}
-                    checked={bool(name)}
-                    onChange={(checked) => {
-                      setBools((b) => ({ ...b, [name]: checked }));
-                    }}
-                  />
-                  {submit.errors[name] !== undefined ? (
-                    <div className="field-error" role="alert">
-                      {submit.errors[name].trim()}
-                    </div>
-                  ) : null}
-                </div>
-              ))}
-          </fieldset>
-        ))}
-        <div className="buttons">
-          <button type="submit" className="primary" disabled={submit.busy}>
-            {editing ? 'Save' : 'Add realm'}
-          </button>
-          <button type="button" onClick={props.onCancel}>
-            Cancel
-          </button>
+    <FormPanel
+      title={realm ? `Edit realm ${realm.realm} (${form.label})` : 'Add realm'}
+      submit={submit}
+      submitText={editing ? 'Save' : 'Add realm'}
+      onCancel={props.onCancel}
+      onSubmit={save}
+    >
+      {!editing ? (
+        <div className="row">
+          <Input
+            label="Realm"
+            name="realm"
+            value={realmid}
+            onChange={setRealmid}
+            errors={submit.errors}
+            required
+            hint="The part after @ in user names: starts with a letter; letters, digits, '.', '-', '_'."
+          />
+          <Select
+            label="Type"
+            name="type"
+            value={type}
+            onChange={(value) => {
+              if (isRealmType(value)) setType(value);
+            }}
+            errors={submit.errors}
+            choices={CREATABLE.map((t) => ({ value: t, label: TYPE_FORMS[t].label }))}
+          />
         </div>
-      </form>
-    </Panel>
+      ) : null}
+      {form.sections.map(([title, names]) => (
+        <fieldset className="checklist" key={title}>
+          <legend>{title}</legend>
+          <div className="row">{names.map(field)}</div>
+          {names
+            .filter((name) => OPTIONS[name]?.kind === 'bool')
+            .map((name) => (
+              <div key={name}>
+                <Checkbox
+                  label={OPTIONS[name]?.label ?? name}
+                  checked={bool(name)}
+                  onChange={(checked) => {
+                    setBools((b) => ({ ...b, [name]: checked }));
+                  }}
+                />
+                <FieldError error={submit.errors[name]} />
+              </div>
+            ))}
+        </fieldset>
+      ))}
+    </FormPanel>
   );
 }
 
@@ -417,92 +393,82 @@ function SyncForm(props: { readonly realm: RealmRow; readonly onClose: () => voi
   const chosenEnableNew = enableNew ?? defaults['enable-new'] !== '0';
 
   return (
-    <Panel title={`Sync realm ${realm.realm}`} focus>
-      <form
-        noValidate
-        onSubmit={(e) => {
-          e.preventDefault();
-          setLog(undefined);
-          void submit.run(async () => {
-            const answer = await api<string>(
-              'POST',
-              `/access/domains/${encodeURIComponent(realm.realm)}/sync`,
-              {
-                scope: chosenScope,
-                'remove-vanished': chosenVanished.length > 0 ? chosenVanished.join(';') : 'none',
-                'enable-new': chosenEnableNew,
-                'dry-run': dryRun,
-              },
-            );
-            setLog({ text: answer, dry: dryRun });
-          });
-        }}
-      >
-        <Message text={submit.message} />
-        <div className="row">
-          <Select
-            label="Scope"
-            name="scope"
-            value={chosenScope}
-            onChange={setScope}
-            errors={submit.errors}
-            choices={[
-              { value: 'users', label: 'Users' },
-              { value: 'groups', label: 'Groups' },
-              { value: 'both', label: 'Users and groups' },
-            ]}
-          />
-        </div>
-        <fieldset className="checklist">
-          <legend>Remove vanished</legend>
-          {VANISHED.map((v) => (
-            <Checkbox
-              key={v.value}
-              label={v.label}
-              checked={chosenVanished.includes(v.value)}
-              onChange={(on) => {
-                setVanished(
-                  VANISHED.map((x) => x.value).filter((x) =>
-                    x === v.value ? on : chosenVanished.includes(x),
-                  ),
-                );
-              }}
-            />
-          ))}
-          {submit.errors['remove-vanished'] !== undefined ? (
-            <div className="field-error" role="alert">
-              {submit.errors['remove-vanished'].trim()}
-            </div>
-          ) : null}
-        </fieldset>
-        <Checkbox label="Enable new users" checked={chosenEnableNew} onChange={setEnableNew} />
-        <Checkbox
-          label="Dry run (show what would change, change nothing)"
-          checked={dryRun}
-          onChange={setDryRun}
-        />
-        <div className="buttons">
-          <button type="submit" className="primary" disabled={submit.busy}>
-            {dryRun ? 'Dry run' : 'Sync'}
-          </button>
-          <button type="button" onClick={props.onClose}>
-            Close
-          </button>
-        </div>
-      </form>
-      {submit.busy ? (
-        <p className="hint" role="status">
-          Syncing…
-        </p>
-      ) : null}
-      {log !== undefined ? (
+    <FormPanel
+      title={`Sync realm ${realm.realm}`}
+      submit={submit}
+      submitText={dryRun ? 'Dry run' : 'Sync'}
+      onCancel={props.onClose}
+      cancel="Close"
+      onSubmit={async () => {
+        setLog(undefined);
+        const answer = await api<string>(
+          'POST',
+          `/access/domains/${encodeURIComponent(realm.realm)}/sync`,
+          {
+            scope: chosenScope,
+            'remove-vanished': chosenVanished.length > 0 ? chosenVanished.join(';') : 'none',
+            'enable-new': chosenEnableNew,
+            'dry-run': dryRun,
+          },
+        );
+        setLog({ text: answer, dry: dryRun });
+      }}
+      after={
         <>
-          <h3>{log.dry ? 'Dry run: what a sync would do' : 'Sync log'}</h3>
-          <pre className="log" aria-label="Sync log">
-            {log.text}
-          </pre>
+          {submit.busy ? (
+            <p className="hint" role="status">
+              Syncing…
+            </p>
+          ) : null}
+          {log !== undefined ? (
+            <>
+              <h3>{log.dry ? 'Dry run: what a sync would do' : 'Sync log'}</h3>
+              <pre className="log" aria-label="Sync log">
+                {log.text}
+              </pre>
+            </>
+          ) : null}
         </>
-      ) : null}
-    </Panel>
+      }
+    >
+      <div className="row">
+        <Select
+          label="Scope"
+          name="scope"
+          value={chosenScope}
+          onChange={setScope}
+          errors={submit.errors}
+          choices={[
+            { value: 'users', label: 'Users' },
+            { value: 'groups', label: 'Groups' },
+            { value: 'both', label: 'Users and groups' },
+          ]}
+        />
+      </div>
+      <fieldset className="checklist">
+        <legend>Remove vanished</legend>
+        {VANISHED.map((v) => (
+          <Checkbox
+            key={v.value}
+            label={v.label}
+            checked={chosenVanished.includes(v.value)}
+            onChange={(on) => {
+              setVanished(
+                VANISHED.map((x) => x.value).filter((x) =>
+                  x === v.value ? on : chosenVanished.includes(x),
+                ),
+              );
+            }}
+          />
+        ))}
+        <FieldError error={submit.errors['remove-vanished']} />
+      </fieldset>
+      <Checkbox label="Enable new users" checked={chosenEnableNew} onChange={setEnableNew} />
+      <Checkbox
+        label="Dry run (show what would change, change nothing)"
+        checked={dryRun}
+        onChange={setDryRun}
+      />
+    </FormPanel>
   );
 }

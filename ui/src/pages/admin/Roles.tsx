@@ -3,13 +3,21 @@
  * custom roles with a privilege picker (grouped by prefix, with a filter); deleting them.
  */
 import { useState, type ReactNode } from 'react';
+import { PRIVILEGES } from '../../../../src/model/privileges.js';
 import type { PageProps } from '../../App.js';
 import { api } from '../../api.js';
-import { Message, useSubmit } from '../../components/Form.js';
-import { Table, type Column } from '../../components/Table.js';
+import { FieldError, Input, useSubmit } from '../../components/Form.js';
+import type { Column } from '../../components/Table.js';
 import { can } from '../../session.js';
-import { ConfirmButton, Input, LoadState, Panel, useLoad } from './common.js';
-import { PRIVILEGES, privilegeGroups } from './privileges.js';
+import {
+  AddButton,
+  DeleteButton,
+  FormPanel,
+  ListTable,
+  RowButton,
+  useListPage,
+  useLoad,
+} from './common.js';
 
 export interface RoleRow {
   readonly roleid: string;
@@ -40,52 +48,40 @@ type Editing =
 
 export function AdminRoles({ session }: PageProps): ReactNode {
   const roles = useLoad('roles', () => api<RoleRow[]>('GET', '/access/roles'));
-  const [editing, setEditing] = useState<Editing | undefined>();
-  const [done, setDone] = useState<string | undefined>();
-  const action = useSubmit();
+  const page = useListPage<Editing>(roles.reload);
   // Changing roles takes Sys.Modify on /access, which `cap` does not list: root and
   // Administrator hold it, and so does whoever holds Permissions.Modify in practice.
   const modify = can(session, 'access', 'Permissions.Modify');
+  const editing = page.open;
 
   const actions = (r: RoleRow): ReactNode => (
     <>
-      <button
-        type="button"
-        aria-label={`Copy ${r.roleid}`}
+      <RowButton
+        text="Copy"
+        name={`Copy ${r.roleid}`}
         onClick={() => {
-          setDone(undefined);
-          setEditing({ mode: 'create', privs: privsOf(r) });
+          page.start({ mode: 'create', privs: privsOf(r) });
         }}
-      >
-        Copy
-      </button>
+      />
       {r.special !== 1 ? (
         <>
-          <button
-            type="button"
-            aria-label={`Edit ${r.roleid}`}
+          <RowButton
+            text="Edit"
+            name={`Edit ${r.roleid}`}
             onClick={() => {
-              setDone(undefined);
-              setEditing({ mode: 'edit', role: r });
+              page.start({ mode: 'edit', role: r });
             }}
-          >
-            Edit
-          </button>
-          <ConfirmButton
-            text="Delete"
-            name={`Delete ${r.roleid}`}
+          />
+          <DeleteButton
+            kind="role"
+            id={r.roleid}
             question={`Delete role ${r.roleid}? ACL entries that use it go too.`}
-            confirm="Delete role"
-            disabled={action.busy}
+            disabled={page.busy}
             onConfirm={() => {
-              setDone(undefined);
-              if (editing?.mode === 'edit' && editing.role.roleid === r.roleid)
-                setEditing(undefined);
-              void action.run(async () => {
-                await api('DELETE', `/access/roles/${encodeURIComponent(r.roleid)}`);
-                setDone(`Role ${r.roleid} deleted.`);
-                roles.reload();
-              });
+              if (editing?.mode === 'edit' && editing.role.roleid === r.roleid) page.cancel();
+              page.act(`Role ${r.roleid} deleted.`, () =>
+                api('DELETE', `/access/roles/${encodeURIComponent(r.roleid)}`),
+              );
             }}
           />
         </>
@@ -95,49 +91,32 @@ export function AdminRoles({ session }: PageProps): ReactNode {
 
   return (
     <div className="admin-page">
-      <Message text={action.message} />
-      <Message text={done} kind="info" />
+      {page.messages}
       {modify && editing === undefined ? (
-        <div className="buttons">
-          <button
-            type="button"
-            className="primary"
-            onClick={() => {
-              setDone(undefined);
-              setEditing({ mode: 'create', privs: [] });
-            }}
-          >
-            Add role
-          </button>
-        </div>
+        <AddButton
+          text="Add role"
+          onClick={() => {
+            page.start({ mode: 'create', privs: [] });
+          }}
+        />
       ) : null}
       {editing ? (
         <RoleForm
           key={editing.mode === 'edit' ? editing.role.roleid : `new:${editing.privs.join(',')}`}
           role={editing.mode === 'edit' ? editing.role : undefined}
           initial={editing.mode === 'edit' ? privsOf(editing.role) : editing.privs}
-          onCancel={() => {
-            setEditing(undefined);
-          }}
-          onDone={(text) => {
-            setEditing(undefined);
-            setDone(text);
-            roles.reload();
-          }}
+          onCancel={page.cancel}
+          onDone={page.finish}
         />
       ) : null}
-      {roles.data ? (
-        <Table
-          caption="Roles"
-          columns={COLUMNS}
-          rows={roles.data}
-          rowKey={(r) => r.roleid}
-          {...(modify ? { actions } : {})}
-          empty="No roles."
-        />
-      ) : (
-        <LoadState error={roles.error} />
-      )}
+      <ListTable
+        list={roles}
+        caption="Roles"
+        columns={COLUMNS}
+        rowKey={(r) => r.roleid}
+        actions={modify ? actions : undefined}
+        empty="No roles."
+      />
     </div>
   );
 }
@@ -153,52 +132,51 @@ function RoleForm(props: {
   const [privs, setPrivs] = useState<readonly string[]>(props.initial);
   const submit = useSubmit();
   return (
-    <Panel title={role ? `Edit role ${role.roleid}` : 'Add role'} focus>
-      <form
-        noValidate
-        onSubmit={(e) => {
-          e.preventDefault();
-          void submit.run(async () => {
-            const list = PRIVILEGES.filter((p) => privs.includes(p)).join(',');
-            if (role) {
-              await api('PUT', `/access/roles/${encodeURIComponent(role.roleid)}`, {
-                privs: list,
-              });
-              props.onDone(`Role ${role.roleid} saved.`);
-            } else {
-              const id = roleid.trim();
-              await api('POST', '/access/roles', { roleid: id, privs: list });
-              props.onDone(`Role ${id} created.`);
-            }
-          });
-        }}
-      >
-        <Message text={submit.message} />
-        {role === undefined ? (
-          <div className="row">
-            <Input
-              label="Role ID"
-              name="roleid"
-              value={roleid}
-              onChange={setRoleid}
-              errors={submit.errors}
-              required
-              hint="Letters, digits, '.', '-' and '_'. Names starting with PVE are reserved."
-            />
-          </div>
-        ) : null}
-        <PrivilegePicker selected={privs} onChange={setPrivs} error={submit.errors['privs']} />
-        <div className="buttons">
-          <button type="submit" className="primary" disabled={submit.busy}>
-            {role ? 'Save' : 'Create role'}
-          </button>
-          <button type="button" onClick={props.onCancel}>
-            Cancel
-          </button>
+    <FormPanel
+      title={role ? `Edit role ${role.roleid}` : 'Add role'}
+      submit={submit}
+      submitText={role ? 'Save' : 'Create role'}
+      onCancel={props.onCancel}
+      onSubmit={async () => {
+        const list = PRIVILEGES.filter((p) => privs.includes(p)).join(',');
+        if (role) {
+          await api('PUT', `/access/roles/${encodeURIComponent(role.roleid)}`, { privs: list });
+          props.onDone(`Role ${role.roleid} saved.`);
+        } else {
+          const id = roleid.trim();
+          await api('POST', '/access/roles', { roleid: id, privs: list });
+          props.onDone(`Role ${id} created.`);
+        }
+      }}
+    >
+      {role === undefined ? (
+        <div className="row">
+          <Input
+            label="Role ID"
+            name="roleid"
+            value={roleid}
+            onChange={setRoleid}
+            errors={submit.errors}
+            required
+            hint="Letters, digits, '.', '-' and '_'. Names starting with PVE are reserved."
+          />
         </div>
-      </form>
-    </Panel>
+      ) : null}
+      <PrivilegePicker selected={privs} onChange={setPrivs} error={submit.errors['privs']} />
+    </FormPanel>
   );
+}
+
+/** The privileges by their first segment (`VM`, `Sys`, ...), prefixes in alphabetical order. */
+function privilegeGroups(privileges: readonly string[]): [prefix: string, members: string[]][] {
+  const groups = new Map<string, string[]>();
+  for (const privilege of privileges) {
+    const prefix = privilege.split('.')[0] ?? privilege;
+    const members = groups.get(prefix) ?? [];
+    members.push(privilege);
+    groups.set(prefix, members);
+  }
+  return [...groups].sort(([a], [b]) => a.localeCompare(b));
 }
 
 /** Checkboxes for the 47 privileges, one group per prefix, narrowed by a filter. */
@@ -231,11 +209,7 @@ function PrivilegePicker(props: {
           hint={`${String(chosen.size)} of ${String(PRIVILEGES.length)} privileges chosen.`}
         />
       </div>
-      {props.error !== undefined ? (
-        <div className="field-error" role="alert">
-          {props.error.trim()}
-        </div>
-      ) : null}
+      <FieldError error={props.error} />
       <div className="privileges">
         {privilegeGroups(shown).map(([prefix, members]) => {
           const all = members.every((m) => chosen.has(m));

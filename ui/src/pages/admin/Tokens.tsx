@@ -5,15 +5,17 @@
 import { useState, type ReactNode } from 'react';
 import type { PageProps } from '../../App.js';
 import { api } from '../../api.js';
-import { Checkbox, Message, useSubmit } from '../../components/Form.js';
-import { Table, type Column } from '../../components/Table.js';
+import { Checkbox, Input, Message, useSubmit } from '../../components/Form.js';
+import type { Column } from '../../components/Table.js';
 import {
-  ConfirmButton,
+  AddButton,
+  DeleteButton,
   epochOfDate,
-  Input,
-  LoadState,
+  FormPanel,
+  ListTable,
   Panel,
   showExpire,
+  useListPage,
   useLoad,
   yesNo,
 } from './common.js';
@@ -49,10 +51,8 @@ const COLUMNS: readonly Column<TokenRow>[] = [
 export function AdminTokens({ session }: PageProps): ReactNode {
   const base = `/access/users/${encodeURIComponent(session.username)}/token`;
   const tokens = useLoad(`tokens:${session.username}`, () => api<TokenRow[]>('GET', base));
-  const [adding, setAdding] = useState(false);
+  const page = useListPage<'add'>(tokens.reload);
   const [created, setCreated] = useState<Created | undefined>();
-  const [done, setDone] = useState<string | undefined>();
-  const action = useSubmit();
 
   return (
     <div className="admin-page">
@@ -60,8 +60,7 @@ export function AdminTokens({ session }: PageProps): ReactNode {
         API tokens of {session.username}. A token with privilege separation has only the permissions
         given to the token itself (at most the user&apos;s).
       </p>
-      <Message text={action.message} />
-      <Message text={done} kind="info" />
+      {page.messages}
       {created ? (
         <Secret
           created={created}
@@ -70,62 +69,44 @@ export function AdminTokens({ session }: PageProps): ReactNode {
           }}
         />
       ) : null}
-      {adding ? (
+      {page.open ? (
         <TokenForm
           base={base}
-          onCancel={() => {
-            setAdding(false);
-          }}
+          onCancel={page.cancel}
           onCreated={(answer) => {
-            setAdding(false);
-            setDone(undefined);
+            page.finish();
             setCreated(answer);
-            tokens.reload();
           }}
         />
       ) : (
-        <div className="buttons">
-          <button
-            type="button"
-            className="primary"
-            onClick={() => {
-              setDone(undefined);
-              setCreated(undefined);
-              setAdding(true);
-            }}
-          >
-            Add token
-          </button>
-        </div>
-      )}
-      {tokens.data ? (
-        <Table
-          caption="API tokens"
-          columns={COLUMNS}
-          rows={tokens.data}
-          rowKey={(t) => t.tokenid}
-          actions={(t) => (
-            <ConfirmButton
-              text="Delete"
-              name={`Delete ${t.tokenid}`}
-              question={`Delete the token ${session.username}!${t.tokenid}? Whatever uses it stops working.`}
-              confirm="Delete token"
-              disabled={action.busy}
-              onConfirm={() => {
-                setDone(undefined);
-                void action.run(async () => {
-                  await api('DELETE', `${base}/${encodeURIComponent(t.tokenid)}`);
-                  setDone(`Token ${t.tokenid} deleted.`);
-                  tokens.reload();
-                });
-              }}
-            />
-          )}
-          empty="No API tokens."
+        <AddButton
+          text="Add token"
+          onClick={() => {
+            page.start('add');
+            setCreated(undefined);
+          }}
         />
-      ) : (
-        <LoadState error={tokens.error} />
       )}
+      <ListTable
+        list={tokens}
+        caption="API tokens"
+        columns={COLUMNS}
+        rowKey={(t) => t.tokenid}
+        actions={(t) => (
+          <DeleteButton
+            kind="token"
+            id={t.tokenid}
+            question={`Delete the token ${session.username}!${t.tokenid}? Whatever uses it stops working.`}
+            disabled={page.busy}
+            onConfirm={() => {
+              page.act(`Token ${t.tokenid} deleted.`, () =>
+                api('DELETE', `${base}/${encodeURIComponent(t.tokenid)}`),
+              );
+            }}
+          />
+        )}
+        empty="No API tokens."
+      />
     </div>
   );
 }
@@ -141,64 +122,49 @@ function TokenForm(props: {
   const [privsep, setPrivsep] = useState(true);
   const submit = useSubmit();
   return (
-    <Panel title="Add API token" focus>
-      <form
-        noValidate
-        onSubmit={(e) => {
-          e.preventDefault();
-          void submit.run(async () => {
-            const answer = await api<Created>(
-              'POST',
-              `${props.base}/${encodeURIComponent(tokenid.trim())}`,
-              {
-                ...(comment !== '' ? { comment } : {}),
-                expire: epochOfDate(expire),
-                privsep,
-              },
-            );
-            props.onCreated(answer);
-          });
-        }}
-      >
-        <Message text={submit.message} />
-        <div className="row">
-          <Input
-            label="Token name"
-            name="tokenid"
-            value={tokenid}
-            onChange={setTokenid}
-            errors={submit.errors}
-            required
-            hint="Starts with a letter; letters, digits, '.', '-' and '_'."
-          />
-          <Input
-            label="Comment"
-            name="comment"
-            value={comment}
-            onChange={setComment}
-            errors={submit.errors}
-          />
-          <Input
-            label="Expiry date"
-            name="expire"
-            type="date"
-            value={expire}
-            onChange={setExpire}
-            errors={submit.errors}
-            hint="Empty: never (or when the user expires)."
-          />
-        </div>
-        <Checkbox label="Privilege separation" checked={privsep} onChange={setPrivsep} />
-        <div className="buttons">
-          <button type="submit" className="primary" disabled={submit.busy}>
-            Create token
-          </button>
-          <button type="button" onClick={props.onCancel}>
-            Cancel
-          </button>
-        </div>
-      </form>
-    </Panel>
+    <FormPanel
+      title="Add API token"
+      submit={submit}
+      submitText="Create token"
+      onCancel={props.onCancel}
+      onSubmit={async () => {
+        const answer = await api<Created>(
+          'POST',
+          `${props.base}/${encodeURIComponent(tokenid.trim())}`,
+          { ...(comment !== '' ? { comment } : {}), expire: epochOfDate(expire), privsep },
+        );
+        props.onCreated(answer);
+      }}
+    >
+      <div className="row">
+        <Input
+          label="Token name"
+          name="tokenid"
+          value={tokenid}
+          onChange={setTokenid}
+          errors={submit.errors}
+          required
+          hint="Starts with a letter; letters, digits, '.', '-' and '_'."
+        />
+        <Input
+          label="Comment"
+          name="comment"
+          value={comment}
+          onChange={setComment}
+          errors={submit.errors}
+        />
+        <Input
+          label="Expiry date"
+          name="expire"
+          type="date"
+          value={expire}
+          onChange={setExpire}
+          errors={submit.errors}
+          hint="Empty: never (or when the user expires)."
+        />
+      </div>
+      <Checkbox label="Privilege separation" checked={privsep} onChange={setPrivsep} />
+    </FormPanel>
   );
 }
 

@@ -5,20 +5,21 @@
 import { useState, type ReactNode } from 'react';
 import type { PageProps } from '../../App.js';
 import { api, ApiError, type Params } from '../../api.js';
-import { Checkbox, Message, useSubmit } from '../../components/Form.js';
-import { Table, type Column } from '../../components/Table.js';
+import { Checkbox, CheckList, Input, useSubmit } from '../../components/Form.js';
+import type { Column } from '../../components/Table.js';
 import { can } from '../../session.js';
 import {
-  CheckList,
-  ConfirmButton,
+  AddButton,
   dateOfEpoch,
+  DeleteButton,
   epochOfDate,
   fieldError,
-  Input,
-  LoadState,
-  Panel,
+  FormPanel,
+  ListTable,
   realmOf,
+  RowButton,
   showExpire,
+  useListPage,
   useLoad,
   userIdProblem,
   yesNo,
@@ -94,68 +95,50 @@ export function AdminUsers({ session }: PageProps): ReactNode {
     api<GroupRow[]>('GET', '/access/groups').catch(() => [] as GroupRow[]),
   );
   const realms = useLoad('realms', () => api<RealmRow[]>('GET', '/access/domains'));
-  const [editing, setEditing] = useState<Editing | undefined>();
-  const [done, setDone] = useState<string | undefined>();
-  const action = useSubmit();
+  const page = useListPage<Editing>(users.reload);
   const modify = can(session, 'access', 'User.Modify');
-
-  const act = (text: string, call: () => Promise<unknown>): void => {
-    setDone(undefined);
-    void action.run(async () => {
-      await call();
-      setDone(text);
-      users.reload();
-    });
-  };
+  const editing = page.open;
 
   const actions = (u: UserRow): ReactNode => (
     <>
-      <button
-        type="button"
-        aria-label={`Edit ${u.userid}`}
+      <RowButton
+        text="Edit"
+        name={`Edit ${u.userid}`}
         onClick={() => {
-          setDone(undefined);
-          setEditing({ mode: 'edit', user: u });
+          page.start({ mode: 'edit', user: u });
         }}
-      >
-        Edit
-      </button>
-      <button
-        type="button"
-        aria-label={`${u.enable === 0 ? 'Enable' : 'Disable'} ${u.userid}`}
-        disabled={action.busy || u.userid === session.username}
+      />
+      <RowButton
+        text={u.enable === 0 ? 'Enable' : 'Disable'}
+        name={`${u.enable === 0 ? 'Enable' : 'Disable'} ${u.userid}`}
+        disabled={page.busy || u.userid === session.username}
         onClick={() => {
           const enable = u.enable === 0;
-          act(`${u.userid} ${enable ? 'enabled' : 'disabled'}.`, () =>
+          page.act(`${u.userid} ${enable ? 'enabled' : 'disabled'}.`, () =>
             api('PUT', `/access/users/${encodeURIComponent(u.userid)}`, { enable }),
           );
         }}
-      >
-        {u.enable === 0 ? 'Enable' : 'Disable'}
-      </button>
+      />
       {tfaLock(u) !== 'No' ? (
-        <button
-          type="button"
-          aria-label={`Unlock TFA of ${u.userid}`}
-          disabled={action.busy}
+        <RowButton
+          text="Unlock TFA"
+          name={`Unlock TFA of ${u.userid}`}
+          disabled={page.busy}
           onClick={() => {
-            act(`Second factors of ${u.userid} unlocked.`, () =>
+            page.act(`Second factors of ${u.userid} unlocked.`, () =>
               api('PUT', `/access/users/${encodeURIComponent(u.userid)}/unlock-tfa`),
             );
           }}
-        >
-          Unlock TFA
-        </button>
+        />
       ) : null}
-      <ConfirmButton
-        text="Delete"
-        name={`Delete ${u.userid}`}
+      <DeleteButton
+        kind="user"
+        id={u.userid}
         question={`Delete user ${u.userid}, with its API tokens, second factors and ACL entries?`}
-        confirm="Delete user"
-        disabled={action.busy || u.userid === session.username}
+        disabled={page.busy || u.userid === session.username}
         onConfirm={() => {
-          if (editing?.mode === 'edit' && editing.user.userid === u.userid) setEditing(undefined);
-          act(`User ${u.userid} deleted.`, () =>
+          if (editing?.mode === 'edit' && editing.user.userid === u.userid) page.cancel();
+          page.act(`User ${u.userid} deleted.`, () =>
             api('DELETE', `/access/users/${encodeURIComponent(u.userid)}`),
           );
         }}
@@ -165,21 +148,14 @@ export function AdminUsers({ session }: PageProps): ReactNode {
 
   return (
     <div className="admin-page">
-      <Message text={action.message} />
-      <Message text={done} kind="info" />
+      {page.messages}
       {modify && editing === undefined ? (
-        <div className="buttons">
-          <button
-            type="button"
-            className="primary"
-            onClick={() => {
-              setDone(undefined);
-              setEditing({ mode: 'create' });
-            }}
-          >
-            Add user
-          </button>
-        </div>
+        <AddButton
+          text="Add user"
+          onClick={() => {
+            page.start({ mode: 'create' });
+          }}
+        />
       ) : null}
       {editing ? (
         <UserForm
@@ -187,29 +163,21 @@ export function AdminUsers({ session }: PageProps): ReactNode {
           user={editing.mode === 'edit' ? editing.user : undefined}
           groups={(groups.data ?? []).map((g) => g.groupid)}
           realms={realms.data ?? []}
-          onCancel={() => {
-            setEditing(undefined);
-          }}
+          onCancel={page.cancel}
           onDone={(text) => {
-            setEditing(undefined);
-            setDone(text);
-            users.reload();
+            page.finish(text);
             groups.reload();
           }}
         />
       ) : null}
-      {users.data ? (
-        <Table
-          caption="Users"
-          columns={COLUMNS}
-          rows={users.data}
-          rowKey={(u) => u.userid}
-          {...(modify ? { actions } : {})}
-          empty="No users."
-        />
-      ) : (
-        <LoadState error={users.error} />
-      )}
+      <ListTable
+        list={users}
+        caption="Users"
+        columns={COLUMNS}
+        rowKey={(u) => u.userid}
+        actions={modify ? actions : undefined}
+        empty="No users."
+      />
     </div>
   );
 }
@@ -297,113 +265,102 @@ function UserForm(props: {
   };
 
   return (
-    <Panel title={user ? `Edit user ${user.userid}` : 'Add user'} focus>
-      <form
-        noValidate
-        onSubmit={(e) => {
-          e.preventDefault();
-          void submit.run(save);
-        }}
-      >
-        <Message text={submit.message} />
-        {user === undefined ? (
-          <div className="row">
-            <Input
-              label="User ID"
-              name="userid"
-              value={userid}
-              onChange={setUserid}
-              errors={submit.errors}
-              required
-              hint={`name@realm, for example alice@pve${props.realms.length > 0 ? ` (realms: ${props.realms.map((r) => r.realm).join(', ')})` : ''}`}
-            />
-          </div>
-        ) : null}
-        {pve ? (
-          <div className="row">
-            <Input
-              label="Password"
-              name="password"
-              type="password"
-              autoComplete="new-password"
-              value={password}
-              onChange={setPassword}
-              errors={submit.errors}
-              hint="At least 8 characters. Users of other realms log in with their realm's password."
-            />
-            <Input
-              label="Repeat password"
-              name="repeat"
-              type="password"
-              autoComplete="new-password"
-              value={repeat}
-              onChange={setRepeat}
-              errors={submit.errors}
-            />
-          </div>
-        ) : null}
+    <FormPanel
+      title={user ? `Edit user ${user.userid}` : 'Add user'}
+      submit={submit}
+      submitText={user ? 'Save' : 'Create user'}
+      onCancel={props.onCancel}
+      onSubmit={save}
+    >
+      {user === undefined ? (
         <div className="row">
           <Input
-            label="First name"
-            name="firstname"
-            value={text.firstname}
-            onChange={set('firstname')}
+            label="User ID"
+            name="userid"
+            value={userid}
+            onChange={setUserid}
             errors={submit.errors}
+            required
+            hint={`name@realm, for example alice@pve${props.realms.length > 0 ? ` (realms: ${props.realms.map((r) => r.realm).join(', ')})` : ''}`}
+          />
+        </div>
+      ) : null}
+      {pve ? (
+        <div className="row">
+          <Input
+            label="Password"
+            name="password"
+            type="password"
+            autoComplete="new-password"
+            value={password}
+            onChange={setPassword}
+            errors={submit.errors}
+            hint="At least 8 characters. Users of other realms log in with their realm's password."
           />
           <Input
-            label="Last name"
-            name="lastname"
-            value={text.lastname}
-            onChange={set('lastname')}
+            label="Repeat password"
+            name="repeat"
+            type="password"
+            autoComplete="new-password"
+            value={repeat}
+            onChange={setRepeat}
             errors={submit.errors}
           />
         </div>
-        <div className="row">
-          <Input
-            label="Email"
-            name="email"
-            type="email"
-            autoComplete="off"
-            value={text.email}
-            onChange={set('email')}
-            errors={submit.errors}
-          />
-          <Input
-            label="Expiry date"
-            name="expire"
-            type="date"
-            value={expire}
-            onChange={setExpire}
-            errors={submit.errors}
-            hint="The account stops working at the start of this day. Empty: never."
-          />
-        </div>
+      ) : null}
+      <div className="row">
         <Input
-          label="Comment"
-          name="comment"
-          value={text.comment}
-          onChange={set('comment')}
+          label="First name"
+          name="firstname"
+          value={text.firstname}
+          onChange={set('firstname')}
           errors={submit.errors}
         />
-        <Checkbox label="Enabled" checked={enable} onChange={setEnable} />
-        <CheckList
-          label="Groups"
-          name="groups"
-          choices={groupChoices}
-          selected={groups}
-          onChange={setGroups}
+        <Input
+          label="Last name"
+          name="lastname"
+          value={text.lastname}
+          onChange={set('lastname')}
           errors={submit.errors}
-          empty="There are no groups yet."
         />
-        <div className="buttons">
-          <button type="submit" className="primary" disabled={submit.busy}>
-            {user ? 'Save' : 'Create user'}
-          </button>
-          <button type="button" onClick={props.onCancel}>
-            Cancel
-          </button>
-        </div>
-      </form>
-    </Panel>
+      </div>
+      <div className="row">
+        <Input
+          label="Email"
+          name="email"
+          type="email"
+          autoComplete="off"
+          value={text.email}
+          onChange={set('email')}
+          errors={submit.errors}
+        />
+        <Input
+          label="Expiry date"
+          name="expire"
+          type="date"
+          value={expire}
+          onChange={setExpire}
+          errors={submit.errors}
+          hint="The account stops working at the start of this day. Empty: never."
+        />
+      </div>
+      <Input
+        label="Comment"
+        name="comment"
+        value={text.comment}
+        onChange={set('comment')}
+        errors={submit.errors}
+      />
+      <Checkbox label="Enabled" checked={enable} onChange={setEnable} />
+      <CheckList
+        label="Groups"
+        name="groups"
+        choices={groupChoices}
+        selected={groups}
+        onChange={setGroups}
+        errors={submit.errors}
+        empty="There are no groups yet."
+      />
+    </FormPanel>
   );
 }

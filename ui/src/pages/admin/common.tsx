@@ -1,9 +1,12 @@
 /**
- * Pieces the administration pages share: loading a resource, form fields that Form.tsx does
- * not have (select, check list, input with suggestions), a confirmation dialog, dates.
+ * Pieces the administration pages share: loading a resource, the state of a list page (its
+ * open form, the outcome of the last action), the form panel, row buttons, a confirmation
+ * dialog, dates. The form fields are in components/Form.tsx.
  */
 import { useEffect, useId, useRef, useState, type ReactNode } from 'react';
 import { ApiError, describeError } from '../../api.js';
+import { Message, useSubmit, type Submit } from '../../components/Form.js';
+import { Table, type Column } from '../../components/Table.js';
 import './admin.css';
 
 /** What a GET answered, or why it failed; `reload()` asks again. */
@@ -45,175 +48,6 @@ export function useLoad<T>(key: string, load: () => Promise<T>): Loaded<T> {
 /** A check the browser makes before asking: shown next to its field like the server's. */
 export function fieldError(field: string, message: string): ApiError {
   return new ApiError(400, 'Parameter verification failed.', { [field]: message });
-}
-
-function ErrorText(props: { readonly id: string; readonly error: string | undefined }): ReactNode {
-  if (props.error === undefined) return null;
-  return (
-    <div className="field-error" id={props.id} role="alert">
-      {props.error.trim()}
-    </div>
-  );
-}
-
-interface Common {
-  readonly label: string;
-  readonly name: string;
-  readonly errors?: Readonly<Record<string, string>> | undefined;
-  readonly hint?: ReactNode | undefined;
-  readonly required?: boolean | undefined;
-  readonly disabled?: boolean | undefined;
-}
-
-/** A text input with its label, hint, error and optional suggestions (a datalist). */
-export function Input(
-  props: Common & {
-    readonly value: string;
-    readonly onChange: (value: string) => void;
-    readonly type?: string | undefined;
-    readonly suggestions?: readonly string[] | undefined;
-    readonly autoComplete?: string | undefined;
-    readonly placeholder?: string | undefined;
-    readonly inputMode?: 'numeric' | 'text' | undefined;
-  },
-): ReactNode {
-  const id = useId();
-  const error = props.errors?.[props.name];
-  const described = [
-    props.hint !== undefined ? `${id}-hint` : '',
-    error !== undefined ? `${id}-error` : '',
-  ]
-    .filter((s) => s !== '')
-    .join(' ');
-  return (
-    <div className="field">
-      <label htmlFor={id}>{props.label}</label>
-      <input
-        id={id}
-        name={props.name}
-        type={props.type ?? 'text'}
-        value={props.value}
-        required={props.required}
-        disabled={props.disabled}
-        autoComplete={props.autoComplete ?? 'off'}
-        placeholder={props.placeholder}
-        inputMode={props.inputMode}
-        list={props.suggestions ? `${id}-list` : undefined}
-        aria-invalid={error !== undefined}
-        aria-describedby={described === '' ? undefined : described}
-        onChange={(e) => {
-          props.onChange(e.target.value);
-        }}
-      />
-      {props.suggestions ? (
-        <datalist id={`${id}-list`}>
-          {props.suggestions.map((s) => (
-            <option key={s} value={s} />
-          ))}
-        </datalist>
-      ) : null}
-      {props.hint !== undefined ? (
-        <div className="hint" id={`${id}-hint`}>
-          {props.hint}
-        </div>
-      ) : null}
-      <ErrorText id={`${id}-error`} error={error} />
-    </div>
-  );
-}
-
-export interface Choice {
-  readonly value: string;
-  readonly label?: string;
-}
-
-/** A select with its label, hint and error. */
-export function Select(
-  props: Common & {
-    readonly value: string;
-    readonly onChange: (value: string) => void;
-    readonly choices: readonly (Choice | string)[];
-  },
-): ReactNode {
-  const id = useId();
-  const error = props.errors?.[props.name];
-  return (
-    <div className="field">
-      <label htmlFor={id}>{props.label}</label>
-      <select
-        id={id}
-        name={props.name}
-        value={props.value}
-        required={props.required}
-        disabled={props.disabled}
-        aria-invalid={error !== undefined}
-        aria-describedby={error !== undefined ? `${id}-error` : undefined}
-        onChange={(e) => {
-          props.onChange(e.target.value);
-        }}
-      >
-        {props.choices.map((c) => {
-          const choice = typeof c === 'string' ? { value: c } : c;
-          return (
-            <option key={choice.value} value={choice.value}>
-              {choice.label ?? choice.value}
-            </option>
-          );
-        })}
-      </select>
-      {props.hint !== undefined ? <div className="hint">{props.hint}</div> : null}
-      <ErrorText id={`${id}-error`} error={error} />
-    </div>
-  );
-}
-
-/** Several checkboxes under one legend (a multi-select that works on a phone). */
-export function CheckList(
-  props: Common & {
-    readonly choices: readonly string[];
-    readonly selected: readonly string[];
-    readonly onChange: (selected: string[]) => void;
-    readonly empty?: string | undefined;
-  },
-): ReactNode {
-  const id = useId();
-  const error = props.errors?.[props.name];
-  const toggle = (choice: string, on: boolean): void => {
-    const next = new Set(props.selected);
-    if (on) next.add(choice);
-    else next.delete(choice);
-    props.onChange(props.choices.filter((c) => next.has(c)));
-  };
-  return (
-    <fieldset
-      className="checklist"
-      aria-describedby={error !== undefined ? `${id}-error` : undefined}
-    >
-      <legend>{props.label}</legend>
-      {props.choices.length === 0 ? (
-        <p className="hint">{props.empty ?? 'None to choose.'}</p>
-      ) : null}
-      <div className="checks">
-        {props.choices.map((choice) => (
-          <label className="checkbox" key={choice}>
-            <input
-              type="checkbox"
-              name={props.name}
-              value={choice}
-              checked={props.selected.includes(choice)}
-              disabled={props.disabled}
-              onChange={(e) => {
-                toggle(choice, e.target.checked);
-              }}
-            />
-            {choice}
-          </label>
-        ))}
-      </div>
-      {props.hint !== undefined ? <div className="hint">{props.hint}</div> : null}
-      <ErrorText id={`${id}-error`} error={error} />
-    </fieldset>
-  );
 }
 
 /**
@@ -296,6 +130,162 @@ export function Panel(props: {
   );
 }
 
+/**
+ * The state of a list page: the form it shows (`open`: what is being added or edited), and
+ * the outcome of the last action, shown above the list (`messages`).
+ */
+export interface ListPage<F> {
+  readonly open: F | undefined;
+  /** An action from a row is running. */
+  readonly busy: boolean;
+  /** The action's error, then what was done. */
+  readonly messages: ReactNode;
+  /** Opens a form, forgetting the last outcome. */
+  readonly start: (form: F) => void;
+  readonly cancel: () => void;
+  /** Closes the form, says what it did and reloads the list. */
+  readonly finish: (text?: string) => void;
+  /** Runs an action from a row: when it succeeds, says `text` and reloads the list. */
+  readonly act: (text: string, call: () => Promise<unknown>) => void;
+}
+
+export function useListPage<F>(reload: () => void): ListPage<F> {
+  const [open, setOpen] = useState<F | undefined>();
+  const [done, setDone] = useState<string | undefined>();
+  const action = useSubmit();
+  return {
+    open,
+    busy: action.busy,
+    messages: (
+      <>
+        <Message text={action.message} />
+        <Message text={done} kind="info" />
+      </>
+    ),
+    start: (form) => {
+      setDone(undefined);
+      setOpen(form);
+    },
+    cancel: () => {
+      setOpen(undefined);
+    },
+    finish: (text) => {
+      setOpen(undefined);
+      setDone(text);
+      reload();
+    },
+    act: (text, call) => {
+      setDone(undefined);
+      void action.run(async () => {
+        await call();
+        setDone(text);
+        reload();
+      });
+    },
+  };
+}
+
+/** The page's main button ("Add user"), above the list. */
+export function AddButton(props: {
+  readonly text: string;
+  readonly onClick: () => void;
+}): ReactNode {
+  return (
+    <div className="buttons">
+      <button
+        type="button"
+        className="primary"
+        onClick={() => {
+          props.onClick();
+        }}
+      >
+        {props.text}
+      </button>
+    </div>
+  );
+}
+
+/** A button in a table row: `text` on screen, `name` (the text and its row) for readers. */
+export function RowButton(props: {
+  readonly text: string;
+  readonly name: string;
+  readonly onClick: () => void;
+  readonly disabled?: boolean;
+}): ReactNode {
+  return (
+    <button
+      type="button"
+      aria-label={props.name}
+      disabled={props.disabled}
+      onClick={() => {
+        props.onClick();
+      }}
+    >
+      {props.text}
+    </button>
+  );
+}
+
+/** "Delete" in the row of `id`, a `kind` ("user"): asks `question`, confirmed by "Delete user". */
+export function DeleteButton(props: {
+  readonly kind: string;
+  readonly id: string;
+  readonly question: string;
+  readonly disabled: boolean;
+  readonly onConfirm: () => void;
+}): ReactNode {
+  return (
+    <ConfirmButton
+      text="Delete"
+      name={`Delete ${props.id}`}
+      question={props.question}
+      confirm={`Delete ${props.kind}`}
+      disabled={props.disabled}
+      onConfirm={props.onConfirm}
+    />
+  );
+}
+
+/**
+ * A form in a panel that takes the focus: the form's error above its fields, then the submit
+ * button and Cancel (`cancel` names it otherwise); `after` follows the form.
+ */
+export function FormPanel(props: {
+  readonly title: string;
+  readonly submit: Submit;
+  readonly onSubmit: () => Promise<void>;
+  readonly submitText: string;
+  readonly onCancel: () => void;
+  readonly cancel?: string;
+  readonly children: ReactNode;
+  readonly after?: ReactNode;
+}): ReactNode {
+  const { submit } = props;
+  return (
+    <Panel title={props.title} focus>
+      <form
+        noValidate
+        onSubmit={(e) => {
+          e.preventDefault();
+          void submit.run(props.onSubmit);
+        }}
+      >
+        <Message text={submit.message} />
+        {props.children}
+        <div className="buttons">
+          <button type="submit" className="primary" disabled={submit.busy}>
+            {props.submitText}
+          </button>
+          <button type="button" onClick={props.onCancel}>
+            {props.cancel ?? 'Cancel'}
+          </button>
+        </div>
+      </form>
+      {props.after}
+    </Panel>
+  );
+}
+
 /** `YYYY-MM-DD` (local) of a Unix time; empty for 0 (never). */
 export function dateOfEpoch(epoch: number | undefined): string {
   if (epoch === undefined || epoch === 0) return '';
@@ -350,5 +340,28 @@ export function LoadState(props: { readonly error: string | undefined }): ReactN
     <p className="hint" role="status">
       Loading…
     </p>
+  );
+}
+
+/** A loaded list as a table (with `actions` in each row, if given); until then, LoadState. */
+export function ListTable<T>(props: {
+  readonly list: Loaded<readonly T[]>;
+  readonly caption: string;
+  readonly columns: readonly Column<T>[];
+  readonly rowKey: (row: T) => string;
+  readonly actions?: ((row: T) => ReactNode) | undefined;
+  readonly empty: string;
+}): ReactNode {
+  const { list, actions } = props;
+  if (!list.data) return <LoadState error={list.error} />;
+  return (
+    <Table
+      caption={props.caption}
+      columns={props.columns}
+      rows={list.data}
+      rowKey={props.rowKey}
+      {...(actions ? { actions } : {})}
+      empty={props.empty}
+    />
   );
 }
