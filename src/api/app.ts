@@ -20,7 +20,7 @@ import type { AccessSnapshot } from '../store/snapshot.js';
 import { authenticateRequest, AuthenticationError, claimedUser, type Caller } from './caller.js';
 import { Checks } from './checks.js';
 import type { SecondFactorContext } from './second-factor.js';
-import { ApiError, errorBody, forbidden, JSON_CONTENT_TYPE } from './http.js';
+import { ApiError, errorBody, forbidden, JSON_CONTENT_TYPE, RawJson } from './http.js';
 import { checkParams, mergeParams, type Params, type Schema } from './params.js';
 
 export interface ApiOptions {
@@ -153,7 +153,11 @@ export function createApi(app: FastifyInstance, options: ApiOptions): Api {
   };
 
   const send = (reply: FastifyReply, data: unknown): void => {
-    void reply.type(JSON_CONTENT_TYPE).send(JSON.stringify({ data: data ?? null }));
+    void reply
+      .type(JSON_CONTENT_TYPE)
+      .send(
+        data instanceof RawJson ? `{"data":${data.json}}` : JSON.stringify({ data: data ?? null }),
+      );
   };
 
   const api: Api = {

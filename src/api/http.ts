@@ -60,3 +60,8 @@ export function errorBody(err: unknown): ErrorBody {
   }
   return errorBody(new ApiError(500, 'internal error'));
 }
+
+/** An answer already serialised (cached): sent as the `data` of the envelope as it is. */
+export class RawJson {
+  constructor(readonly json: string) {}
+}

@@ -14,9 +14,13 @@ import { answerChallenge, checkSecondFactor, loginChallenge } from '../second-fa
 import { isPrivilege } from '../../model/privileges.js';
 import { splitList } from '../../model/text.js';
 import { capabilities, permissionsFor } from '../../permissions/effective.js';
+import type { PermissionEngine } from '../../permissions/engine.js';
 import { setPasswordHash } from '../../services/users.js';
 import { secondFactorContext, type Api } from '../app.js';
-import { ApiError } from '../http.js';
+import { ApiError, RawJson } from '../http.js';
+
+const permissionAnswers = new WeakMap<PermissionEngine, Map<string, RawJson>>();
+const PERMISSION_ANSWERS = 10_000;
 
 export const VERSION = { version: '9.1.1', release: '9.1', repoid: 'tessera' };
 
@@ -189,10 +193,26 @@ export function accessRoutes(api: Api): void {
       userid: { type: 'string', optional: true },
       path: { type: 'string', optional: true },
     },
-    ({ params, engine, caller }) =>
-      permissionsFor(engine, caller.authid, {
-        ...(params.userid !== undefined ? { userid: params.userid } : {}),
-        ...(params.path !== undefined ? { path: params.path } : {}),
-      }),
+    ({ params, engine, caller }) => {
+      // Clients poll this (the UI on every page): the answer only changes with the
+      // configuration, so it is kept, serialised, per compiled engine.
+      let cache = permissionAnswers.get(engine);
+      if (!cache) permissionAnswers.set(engine, (cache = new Map()));
+      const key = `${caller.authid}\n${params.userid ?? ''}\n${params.path ?? ''}`;
+      let answer = cache.get(key);
+      if (!answer) {
+        answer = new RawJson(
+          JSON.stringify(
+            permissionsFor(engine, caller.authid, {
+              ...(params.userid !== undefined ? { userid: params.userid } : {}),
+              ...(params.path !== undefined ? { path: params.path } : {}),
+            }),
+          ),
+        );
+        if (cache.size >= PERMISSION_ANSWERS) cache.clear();
+        cache.set(key, answer);
+      }
+      return answer;
+    },
   );
 }
