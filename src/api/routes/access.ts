@@ -197,7 +197,7 @@ export function accessRoutes(api: Api): void {
       // Clients poll this (the UI on every page): the answer only changes with the
       // configuration, so it is kept, serialised, per compiled engine.
       let cache = permissionAnswers.get(engine);
-      if (!cache) permissionAnswers.set(engine, (cache = new Map()));
+      if (!cache) permissionAnswers.set(engine, (cache = new Map<string, RawJson>()));
       const key = `${caller.authid}\n${params.userid ?? ''}\n${params.path ?? ''}`;
       let answer = cache.get(key);
       if (!answer) {
