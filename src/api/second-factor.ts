@@ -10,7 +10,6 @@ import type { ServerKeys } from '../auth/server-keys.js';
 import { verifyTicket } from '../auth/ticket.js';
 import { isTesseraError } from '../errors.js';
 import type { UserId } from '../model/ids.js';
-import type { TfaUser } from '../model/tfa.js';
 import type { ServiceContext } from '../services/context.js';
 import {
   answerSecondFactor,
@@ -24,7 +23,7 @@ import type { AccessSnapshot } from '../store/snapshot.js';
 import { tfaChallenge, type TfaChallenge } from '../tfa/challenge.js';
 import { availableRecoveryKeys } from '../tfa/recovery.js';
 import { loginFactors, realmTfa, type RealmTfa } from '../tfa/realm.js';
-import { toCose } from '../tfa/webauthn-credential.js';
+import { enabledCredentials } from '../tfa/webauthn-credential.js';
 import {
   authenticationOptions,
   relyingParty,
@@ -98,17 +97,6 @@ export async function loginChallenge(
   if (realm?.type === 'oath' && challenge?.totp !== true && challenge?.recovery === undefined)
     throw new AuthFailure('missing required 2nd keys', 'tfa_required');
   return challenge;
-}
-
-function enabledCredentials(user: TfaUser | undefined): { id: string; entryId: string }[] {
-  return (user?.webauthn ?? []).flatMap((w) => {
-    if (!w.info.enable) return [];
-    try {
-      return [{ id: toCose(w.credential).id, entryId: w.info.id }];
-    } catch {
-      return [];
-    }
-  });
 }
 
 /** Step two: the partial ticket must be this user's; the answer is checked and recorded. */

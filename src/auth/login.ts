@@ -5,6 +5,7 @@
  * `authentication failure`.
  */
 import { asUserId, ROOT_USERID, splitUserId, type UserId } from '../model/ids.js';
+import { realmFlag } from '../model/realm.js';
 import type { AccessSnapshot } from '../store/snapshot.js';
 import { AuthFailure, checkUserEnabled } from './api-token.js';
 import { ldapSettings } from '../realms/ldap-settings.js';
@@ -43,10 +44,9 @@ function caseInsensitiveMatch(snapshot: AccessSnapshot, userid: UserId): UserId 
   if (snapshot.users.users.has(userid)) return userid;
   const { realm } = splitUserId(userid);
   const config = snapshot.domains.realms.get(realm);
-  const sensitive = config?.options.get('case-sensitive');
   if (
     (config?.type !== 'ldap' && config?.type !== 'ad') ||
-    (sensitive !== false && sensitive !== 0)
+    realmFlag(config, 'case-sensitive') !== false
   )
     return userid;
   const lower = userid.toLowerCase();

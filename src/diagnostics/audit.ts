@@ -12,10 +12,11 @@ import { compareCodePoints } from '../model/compare.js';
 import { ROOT_USERID, splitUserId, type RoleId, type UserId } from '../model/ids.js';
 import type { Privilege } from '../model/privileges.js';
 import { ADMINISTRATOR } from '../model/roles.js';
-import type { RealmConfig } from '../model/realm.js';
+import { realmFlag, type RealmConfig } from '../model/realm.js';
 import type { TfaUser } from '../model/tfa.js';
 import { rolePrivileges, type RoleAssignments, type User } from '../model/user-config.js';
 import { PermissionEngine } from '../permissions/engine.js';
+import { ldapMode } from '../realms/ldap-settings.js';
 import type { AccessSnapshot } from '../store/snapshot.js';
 
 /** Every finding id; each is stable, documented here and pinned by the tests. */
@@ -467,25 +468,13 @@ function legacyPasswordHash(snapshot: AccessSnapshot): Finding | undefined {
   });
 }
 
-/** The protocol a directory realm uses, as realms/ldap-settings.ts decides it. */
-function ldapMode(realm: RealmConfig): 'ldap' | 'ldaps' | 'ldap+starttls' {
-  const mode = realm.options.get('mode');
-  if (mode === 'ldap' || mode === 'ldaps' || mode === 'ldap+starttls') return mode;
-  return isSet(realm, 'secure') ? 'ldaps' : 'ldap';
-}
-
-function isSet(realm: RealmConfig, option: 'secure' | 'verify'): boolean {
-  const value = realm.options.get(option);
-  return value === true || value === 1 || value === '1';
-}
-
 function directoryRealms(snapshot: AccessSnapshot): RealmConfig[] {
   return [...snapshot.domains.realms.values()].filter((r) => r.type === 'ldap' || r.type === 'ad');
 }
 
 function ldapWithoutVerify(snapshot: AccessSnapshot): Finding | undefined {
   const found = directoryRealms(snapshot).filter(
-    (r) => ldapMode(r) !== 'ldap' && !isSet(r, 'verify'),
+    (r) => ldapMode(r) !== 'ldap' && realmFlag(r, 'verify') !== true,
   );
   if (found.length === 0) return undefined;
   const described = found.map((r) => `${r.realm} (${ldapMode(r)})`).sort(compareCodePoints);

@@ -41,13 +41,18 @@ export function eventKey(event: AuthEvent, sequence: number): string {
 }
 
 const MAX_QUEUE = 10_000;
-const PRUNE_EVERY_MS = 60_000;
+/**
+ * Pruning reads the whole store to find the event keys, so it runs rarely, and only after
+ * this node wrote events.
+ */
+const PRUNE_EVERY_MS = 600_000;
 
 export class EventLog {
   private queue: AuthEvent[] = [];
   private sequence = 0;
   private timer: NodeJS.Timeout | undefined;
   private lastPrune = 0;
+  private writtenSincePrune = false;
   private flushing: Promise<void> | undefined;
   /** Events dropped because the queue was full (the store unwritable for long). */
   dropped = 0;
@@ -90,8 +95,10 @@ export class EventLog {
       // Failures stay queued: a read-only store takes them later.
       await this.store.transact([], operations);
       this.queue.splice(0, batch.length);
+      this.writtenSincePrune = true;
     }
-    if (Date.now() - this.lastPrune >= PRUNE_EVERY_MS) {
+    if (this.writtenSincePrune && Date.now() - this.lastPrune >= PRUNE_EVERY_MS) {
+      this.writtenSincePrune = false;
       this.lastPrune = Date.now();
       await prune(this.store, this.retention, Date.now());
     }
@@ -99,8 +106,7 @@ export class EventLog {
 
   start(everyMs = 1_000, onError?: (err: unknown) => void): void {
     this.timer = setInterval(() => {
-      if (this.queue.length > 0 || Date.now() - this.lastPrune >= PRUNE_EVERY_MS)
-        this.flush().catch((err: unknown) => onError?.(err));
+      if (this.queue.length > 0) this.flush().catch((err: unknown) => onError?.(err));
     }, everyMs);
     this.timer.unref();
   }

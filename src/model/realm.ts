@@ -301,3 +301,16 @@ export interface PendingOidcLogin {
 
 /** How long a user may take at the OpenID provider. */
 export const OIDC_STATE_SECONDS = 600;
+
+/** An option's value as text (numbers as written), or `undefined` when it is not set. */
+export function realmText(config: RealmConfig, name: RealmOptionName): string | undefined {
+  const value = config.options.get(name);
+  return value === undefined ? undefined : String(value);
+}
+
+/** A boolean option, or `undefined` when it is not set (then its default applies). */
+export function realmFlag(config: RealmConfig, name: RealmOptionName): boolean | undefined {
+  const value = config.options.get(name);
+  if (value === undefined) return undefined;
+  return value === true || value === 1 || value === '1';
+}

@@ -9,7 +9,7 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ConnectionOptions, SecureVersion } from 'node:tls';
 import { splitList } from '../model/text.js';
-import type { RealmConfig, RealmOptionName } from '../model/realm.js';
+import { realmFlag as flag, realmText as text, type RealmConfig } from '../model/realm.js';
 
 export type LdapMode = 'ldap' | 'ldaps' | 'ldap+starttls';
 
@@ -54,17 +54,6 @@ const SYNC_TARGETS = new Set([
   'keys',
 ]);
 
-function text(config: RealmConfig, name: RealmOptionName): string | undefined {
-  const value = config.options.get(name);
-  return value === undefined ? undefined : String(value);
-}
-
-function flag(config: RealmConfig, name: RealmOptionName): boolean | undefined {
-  const value = config.options.get(name);
-  if (value === undefined) return undefined;
-  return value === true || value === 1 || value === '1';
-}
-
 /** CA certificates from a file, or every certificate file of a directory. */
 function readCa(path: string): string[] {
   if (statSync(path).isDirectory()) {
@@ -75,16 +64,17 @@ function readCa(path: string): string[] {
   return [readFileSync(path, 'utf8')];
 }
 
+/** The protocol: `mode`, or ldaps where the deprecated `secure` is set, else plain LDAP. */
+export function ldapMode(config: RealmConfig): LdapMode {
+  const mode = text(config, 'mode');
+  if (mode === 'ldaps' || mode === 'ldap+starttls' || mode === 'ldap') return mode;
+  return flag(config, 'secure') === true ? 'ldaps' : 'ldap';
+}
+
 export function ldapSettings(config: RealmConfig, bindPassword: string | undefined): LdapSettings {
   if (config.type !== 'ldap' && config.type !== 'ad')
     throw new Error(`realm '${config.realm}' is not a directory realm`);
-  const explicitMode = text(config, 'mode');
-  const mode: LdapMode =
-    explicitMode === 'ldaps' || explicitMode === 'ldap+starttls' || explicitMode === 'ldap'
-      ? explicitMode
-      : flag(config, 'secure') === true
-        ? 'ldaps'
-        : 'ldap';
+  const mode = ldapMode(config);
   const port = Number(text(config, 'port') ?? (mode === 'ldaps' ? 636 : 389));
   const tls: ConnectionOptions = {
     rejectUnauthorized: flag(config, 'verify') === true,

@@ -5,9 +5,9 @@
  * cause for the audit log: discovery failed, state unknown or expired, nonce or code
  * rejected, claim missing.
  */
-import { isIP } from 'node:net';
 import * as oidc from 'openid-client';
-import type { RealmConfig } from '../model/realm.js';
+import { isLoopbackHost } from '../model/host.js';
+import { realmFlag, realmText, type RealmConfig } from '../model/realm.js';
 
 export type OpenidCause =
   | 'oidc_discovery_failed'
@@ -42,88 +42,76 @@ export interface OpenidSettings {
   readonly queryUserinfo: boolean;
 }
 
-function text(
-  config: RealmConfig,
-  name: Parameters<RealmConfig['options']['get']>[0],
-): string | undefined {
-  const value = config.options.get(name);
-  return value === undefined ? undefined : String(value);
-}
-
-function flag(
-  config: RealmConfig,
-  name: Parameters<RealmConfig['options']['get']>[0],
-  fallback: boolean,
-): boolean {
-  const value = config.options.get(name);
-  if (value === undefined) return fallback;
-  return value === true || value === 1 || value === '1';
-}
-
 export function openidSettings(config: RealmConfig): OpenidSettings {
-  const claim = text(config, 'username-claim') ?? 'sub';
+  const claim = realmText(config, 'username-claim') ?? 'sub';
   return {
     realm: config.realm,
-    issuer: text(config, 'issuer-url') ?? '',
-    clientId: text(config, 'client-id') ?? '',
-    clientKey: text(config, 'client-key'),
-    scopes: text(config, 'scopes') ?? 'email profile',
-    prompt: text(config, 'prompt'),
-    acrValues: (text(config, 'acr-values') ?? '').split(/[\s,;]+/).filter((v) => v !== ''),
+    issuer: realmText(config, 'issuer-url') ?? '',
+    clientId: realmText(config, 'client-id') ?? '',
+    clientKey: realmText(config, 'client-key'),
+    scopes: realmText(config, 'scopes') ?? 'email profile',
+    prompt: realmText(config, 'prompt'),
+    acrValues: (realmText(config, 'acr-values') ?? '').split(/[\s,;]+/).filter((v) => v !== ''),
     // Proxmox's legacy names for the two usual claims.
     usernameClaim:
       claim === 'subject' ? 'sub' : claim === 'username' ? 'preferred_username' : claim,
-    autocreate: flag(config, 'autocreate', false),
-    groupsClaim: text(config, 'groups-claim'),
-    groupsAutocreate: flag(config, 'groups-autocreate', false),
-    groupsOverwrite: flag(config, 'groups-overwrite', false),
-    queryUserinfo: flag(config, 'query-userinfo', true),
+    autocreate: realmFlag(config, 'autocreate') ?? false,
+    groupsClaim: realmText(config, 'groups-claim'),
+    groupsAutocreate: realmFlag(config, 'groups-autocreate') ?? false,
+    groupsOverwrite: realmFlag(config, 'groups-overwrite') ?? false,
+    queryUserinfo: realmFlag(config, 'query-userinfo') ?? true,
   };
-}
-
-function isLoopback(url: URL): boolean {
-  const host = url.hostname.replace(/^\[|\]$/g, '');
-  return host === 'localhost' || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'));
 }
 
 const CACHE_MS = 3_600_000;
 const discovered = new Map<string, { at: number; config: Promise<oidc.Configuration> }>();
 
-/** The provider's configuration, discovered once an hour per realm setting. */
-async function configuration(settings: OpenidSettings): Promise<oidc.Configuration> {
-  const key = JSON.stringify([settings.issuer, settings.clientId, settings.clientKey]);
-  const cached = discovered.get(key);
-  if (cached && Date.now() - cached.at < CACHE_MS) return cached.config;
+/**
+ * Discovers the provider's configuration (no cache): the issuer must use https, or plain
+ * http on a loopback address.
+ */
+export async function discover(settings: OpenidSettings): Promise<oidc.Configuration> {
   let issuer: URL;
   try {
     issuer = new URL(settings.issuer);
   } catch {
     throw new OpenidError('oidc_discovery_failed', `issuer URL '${settings.issuer}' is not a URL`);
   }
-  if (issuer.protocol !== 'https:' && !(issuer.protocol === 'http:' && isLoopback(issuer)))
+  const plain = issuer.protocol === 'http:';
+  if (issuer.protocol !== 'https:' && !(plain && isLoopbackHost(issuer.hostname)))
     throw new OpenidError(
       'oidc_discovery_failed',
       `issuer ${settings.issuer} must use https (plain http only on a loopback address)`,
     );
-  const config = oidc
-    .discovery(
+  try {
+    return await oidc.discovery(
       issuer,
       settings.clientId,
       settings.clientKey,
       undefined,
-      issuer.protocol === 'http:'
+      plain
         ? // Plain HTTP is allowed only for a provider on this host (checked above).
           // eslint-disable-next-line @typescript-eslint/no-deprecated
           { execute: [oidc.allowInsecureRequests], timeout: 10 }
         : { timeout: 10 },
-    )
-    .catch((err: unknown) => {
-      discovered.delete(key);
-      throw new OpenidError(
-        'oidc_discovery_failed',
-        `OpenID discovery at ${settings.issuer} failed: ${describe(err)}`,
-      );
-    });
+    );
+  } catch (err) {
+    throw new OpenidError(
+      'oidc_discovery_failed',
+      `OpenID discovery at ${settings.issuer} failed: ${describe(err)}`,
+    );
+  }
+}
+
+/** The provider's configuration, discovered once an hour per realm setting. */
+async function configuration(settings: OpenidSettings): Promise<oidc.Configuration> {
+  const key = JSON.stringify([settings.issuer, settings.clientId, settings.clientKey]);
+  const cached = discovered.get(key);
+  if (cached && Date.now() - cached.at < CACHE_MS) return cached.config;
+  const config = discover(settings).catch((err: unknown) => {
+    discovered.delete(key);
+    throw err;
+  });
   discovered.set(key, { at: Date.now(), config });
   return config;
 }

@@ -155,3 +155,26 @@ export function sequenceFor(snapshot: AccessSnapshot, key: string): number {
     if (other.startsWith(prefix) && seq > max) max = seq;
   return max + 1;
 }
+
+/** Expired entries removed per write: enough to keep up, bounded per transaction. */
+const SWEEP = 64;
+
+/**
+ * Deletes up to {@link SWEEP} of `pending` (challenges, login states) created before
+ * `before`: each new one written also clears out some that were never answered.
+ */
+export function sweepExpired(
+  changes: Changes,
+  pending: ReadonlyMap<string, { readonly created: number }>,
+  keyOf: (id: string) => string,
+  before: number,
+): void {
+  let swept = 0;
+  for (const [id, entry] of pending) {
+    if (swept >= SWEEP) break;
+    if (entry.created < before) {
+      changes.delete(keyOf(id));
+      swept++;
+    }
+  }
+}

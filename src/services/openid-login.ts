@@ -10,9 +10,7 @@ import { OIDC_STATE_SECONDS, type PendingOidcLogin } from '../model/realm.js';
 import type { Group } from '../model/user-config.js';
 import { OpenidError, type OpenidSettings } from '../realms/openid.js';
 import { encodeGroup, encodeOidcState, encodeUser, KEYS } from '../store/codec.js';
-import { commit, type ServiceContext } from './context.js';
-
-const SWEEP = 64;
+import { commit, sweepExpired, type ServiceContext } from './context.js';
 
 export async function storeOidcState(
   ctx: ServiceContext,
@@ -20,14 +18,12 @@ export async function storeOidcState(
 ): Promise<void> {
   await commit(ctx, 'starting the OpenID login failed', (changes) => {
     changes.put(KEYS.oidcState(pending.state), encodeOidcState(pending));
-    let swept = 0;
-    for (const [state, other] of changes.snapshot.oidcStates) {
-      if (swept >= SWEEP) break;
-      if (other.created + OIDC_STATE_SECONDS < pending.created) {
-        changes.delete(KEYS.oidcState(state));
-        swept++;
-      }
-    }
+    sweepExpired(
+      changes,
+      changes.snapshot.oidcStates,
+      KEYS.oidcState,
+      pending.created - OIDC_STATE_SECONDS,
+    );
   });
 }
 

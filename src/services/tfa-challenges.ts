@@ -7,23 +7,18 @@
 import { CHALLENGE_SECONDS, type PendingChallenge } from '../model/tfa.js';
 import { encodeTfaChallenge, KEYS } from '../store/codec.js';
 import type { AccessSnapshot } from '../store/snapshot.js';
-import { commit, type Changes, type ServiceContext } from './context.js';
+import { commit, sweepExpired, type Changes, type ServiceContext } from './context.js';
 import type { OfflineTfa } from './tfa-offline.js';
-
-/** Expired challenges swept per write: enough to keep up, bounded per transaction. */
-const SWEEP = 64;
 
 /** Writes a new challenge and sweeps some expired ones. */
 export function putChallenge(changes: Changes, pending: PendingChallenge): void {
   changes.put(KEYS.tfaChallenge(pending.challenge), encodeTfaChallenge(pending));
-  let swept = 0;
-  for (const [challenge, other] of changes.snapshot.tfaChallenges) {
-    if (swept >= SWEEP) break;
-    if (other.created + CHALLENGE_SECONDS < pending.created) {
-      changes.delete(KEYS.tfaChallenge(challenge));
-      swept++;
-    }
-  }
+  sweepExpired(
+    changes,
+    changes.snapshot.tfaChallenges,
+    KEYS.tfaChallenge,
+    pending.created - CHALLENGE_SECONDS,
+  );
 }
 
 export async function storeChallenge(

@@ -17,9 +17,9 @@ import type { TotpParameters } from '../model/totp-uri.js';
 import type { User } from '../model/user-config.js';
 import { encodeTfaUser, encodeUser, KEYS } from '../store/codec.js';
 import type { AccessSnapshot } from '../store/snapshot.js';
-import { loginFactors, realmTfa } from '../tfa/realm.js';
+import { userFactors } from '../tfa/realm.js';
 import { generateRecoveryKeys } from '../tfa/recovery.js';
-import { toCose } from '../tfa/webauthn-credential.js';
+import { credentialId, toCose } from '../tfa/webauthn-credential.js';
 import { commit, refuse, sequenceFor, type Changes, type ServiceContext } from './context.js';
 import { putChallenge } from './tfa-challenges.js';
 
@@ -41,13 +41,7 @@ export type NewEntry =
 
 /** The user's factors as the next change starts from them: legacy keys included. */
 function current(snapshot: AccessSnapshot, userid: UserId): TfaUser {
-  let realm;
-  try {
-    realm = realmTfa(snapshot, userid);
-  } catch {
-    realm = undefined;
-  }
-  return loginFactors(snapshot, userid, realm) ?? EMPTY;
+  return userFactors(snapshot, userid) ?? EMPTY;
 }
 
 function hasEntries(user: TfaUser): boolean {
@@ -106,20 +100,12 @@ export async function addTfaEntry(
     changes.delete(KEYS.tfaChallenge(entry.challenge));
     if (pending.created + CHALLENGE_SECONDS < now) throw refuse('no such challenge', 'challenge');
     const id = toCose(entry.credential).id;
-    if (user.webauthn.some((w) => safeId(w.credential) === id))
+    if (user.webauthn.some((w) => credentialId(w.credential) === id))
       throw refuse('credential id already present', 'value');
     const added = { info: info(pending.description ?? '', now), credential: entry.credential };
     save(changes, userid, { ...user, webauthn: [...user.webauthn, added] });
     return added.info.id;
   });
-}
-
-function safeId(credential: Readonly<Record<string, unknown>>): string | undefined {
-  try {
-    return toCose(credential).id;
-  } catch {
-    return undefined;
-  }
 }
 
 /** A registration handed to the browser; its answer comes back to {@link addTfaEntry}. */

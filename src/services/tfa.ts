@@ -12,13 +12,12 @@ import type { UserId } from '../model/ids.js';
 import { CHALLENGE_SECONDS, type TfaUser } from '../model/tfa.js';
 import { decodeTfaUser, encodeTfaUser, KEYS } from '../store/codec.js';
 import { findRecoveryKey } from '../tfa/recovery.js';
-import { loginFactors, realmTfa, type RealmTfa } from '../tfa/realm.js';
+import { userFactors } from '../tfa/realm.js';
 import { checkTotp } from '../tfa/totp.js';
 import type { YubicoFailureCause } from '../tfa/yubico.js';
 import { withCounter } from '../tfa/webauthn-credential.js';
 import { checkCounter, WebauthnError } from '../tfa/webauthn.js';
 import { Changes, commit, refuse, sequenceFor, type ServiceContext } from './context.js';
-import type { AccessSnapshot } from '../store/snapshot.js';
 import type { OfflineTfa } from './tfa-offline.js';
 
 export interface LockoutLimits {
@@ -141,15 +140,6 @@ async function answerOffline(
   return result;
 }
 
-/** A broken realm option was reported at the first step; here it just enforces nothing. */
-function realmRequirement(snapshot: AccessSnapshot, userid: UserId): RealmTfa | undefined {
-  try {
-    return realmTfa(snapshot, userid);
-  } catch {
-    return undefined;
-  }
-}
-
 function decideAnswer(
   changes: Changes,
   userid: UserId,
@@ -157,7 +147,7 @@ function decideAnswer(
   now: number,
   limits: LockoutLimits,
 ): AnswerResult {
-  const user = loginFactors(changes.snapshot, userid, realmRequirement(changes.snapshot, userid));
+  const user = userFactors(changes.snapshot, userid);
   if (!user) return { ok: false, cause: 'tfa_wrong_code', reason: 'no such challenge' };
   if (user.tfaLockedUntil !== undefined && user.tfaLockedUntil > now)
     return { ok: false, cause: 'tfa_locked', reason: 'TFA limit reached, user locked out' };

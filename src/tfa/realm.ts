@@ -105,3 +105,17 @@ export function loginFactors(
   });
   return { ...user, totp: [...user.totp, ...totp] };
 }
+
+/**
+ * The user's factors with the realm's legacy keys, where a broken realm `tfa` option counts
+ * as none: the first login step reports it, changes and answers need not fail on it again.
+ */
+export function userFactors(snapshot: AccessSnapshot, userid: UserId): TfaUser | undefined {
+  let realm: RealmTfa | undefined;
+  try {
+    realm = realmTfa(snapshot, userid);
+  } catch {
+    realm = undefined;
+  }
+  return loginFactors(snapshot, userid, realm);
+}

@@ -5,6 +5,7 @@
  * ways keeps tfa.cfg files from Proxmox usable and keeps ours readable by Proxmox.
  */
 import { cose, isoCBOR } from '@simplewebauthn/server/helpers';
+import type { TfaUser } from '../model/tfa.js';
 
 type Json = Record<string, unknown>;
 
@@ -158,6 +159,25 @@ export function fromCose(
     backup_state: flags.backupState,
     registration_policy: 'discouraged',
   };
+}
+
+/** A stored credential's id as browsers name it, or `undefined` if it cannot be read. */
+export function credentialId(credential: Readonly<Json>): string | undefined {
+  try {
+    return toCose(credential).id;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The user's enabled WebAuthn credentials that can be read: browser id and entry id. */
+export function enabledCredentials(
+  user: TfaUser | undefined,
+): { readonly id: string; readonly entryId: string }[] {
+  return (user?.webauthn ?? []).flatMap((w) => {
+    const id = w.info.enable ? credentialId(w.credential) : undefined;
+    return id === undefined ? [] : [{ id, entryId: w.info.id }];
+  });
 }
 
 /** The stored credential with the counter of the latest login. */

@@ -147,13 +147,6 @@ export async function verifyRegistration(
   });
 }
 
-/** The id a browser answer names (base64url), to find the stored credential. */
-export function answeredCredentialId(response: unknown): string | undefined {
-  if (typeof response !== 'object' || response === null) return undefined;
-  const id = (response as Record<string, unknown>)['id'];
-  return typeof id === 'string' ? id : undefined;
-}
-
 /**
  * Checks a login answer against one stored credential; returns the authenticator's new
  * counter. A counter at or below the stored one (when either is non-zero) is a regression:

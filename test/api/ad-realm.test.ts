@@ -14,10 +14,11 @@ import { parseRealmId, parseUserId } from '../../src/model/ids.js';
 import { bootstrap } from '../../src/services/bootstrap.js';
 import { liveContext, type ServiceContext } from '../../src/services/context.js';
 import { syncRealm } from '../../src/services/realm-sync.js';
-import { createRealm, updateRealm } from '../../src/services/realms.js';
+import { createRealm } from '../../src/services/realms.js';
 import { createUser } from '../../src/services/users.js';
 import { LiveAccess } from '../../src/store/live.js';
 import { MemoryStore } from '../../src/store/memory.js';
+import { assertRefused, loginStatus, setRealmOptions } from '../support/realm-login.js';
 import { startSambaAd, type SambaAd } from '../support/samba-ad.js';
 
 const NOW = Math.floor(Date.now() / 1000);
@@ -103,35 +104,14 @@ describe('AD realm against Samba AD DC', { timeout: 120_000 }, () => {
     for (const cleanup of cleanups.reverse()) await cleanup();
   });
 
-  const login = async (username: string, password: string) => {
-    const response = await app.inject({
-      method: 'POST',
-      url: '/api2/json/access/ticket',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      payload: new URLSearchParams({ username, password }).toString(),
-    });
-    return response.statusCode;
-  };
-  const refusedWith = async (
-    username: string,
-    password: string,
-    cause: string,
-    reason?: RegExp,
-  ) => {
-    assert.equal(await login(username, password), 401);
-    assert.equal(causes.at(-1)?.cause, cause, causes.at(-1)?.reason);
-    if (reason) assert.match(causes.at(-1)?.reason ?? '', reason);
-  };
+  const login = (username: string, password: string) => loginStatus(app, username, password);
+  const refusedWith = (username: string, password: string, cause: string, reason?: RegExp) =>
+    assertRefused(app, causes, { username, password }, cause, reason);
   const setOptions = (
     options: Record<string, string | number | boolean>,
     remove: string[] = [],
     password?: string,
-  ) =>
-    updateRealm(ctx, realm, {
-      ...(Object.keys(options).length > 0 ? { options } : {}),
-      ...(remove.length > 0 ? { delete: remove } : {}),
-      ...(password !== undefined ? { password } : {}),
-    });
+  ) => setRealmOptions(ctx, realm, options, remove, password);
 
   it('syncs users by sAMAccountName with their attributes, and groups', async () => {
     const report = await syncRealm(ctx, realm, { scope: 'both' });

@@ -4,19 +4,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import {
-  accessSync,
-  closeSync,
-  constants,
-  mkdtempSync,
-  openSync,
-  readFileSync,
-  rmSync,
-} from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { cleanUpOnExit, findBinary } from './processes.js';
 
 export interface EtcdMember {
   readonly name: string;
@@ -39,33 +32,13 @@ export interface EtcdCluster {
 
 const healthTimeoutMs = 20_000;
 
-// A test process that ends without stop() must not leave etcd holding ports and temp dirs.
-const abandon = new Set<() => void>();
-process.on('exit', () => {
-  for (const cleanup of abandon) cleanup();
-});
-
 // ETCD_* variables would conflict with the flags given here: etcd refuses to start then.
 const etcdEnv = Object.fromEntries(
   Object.entries(process.env).filter(([name]) => !name.startsWith('ETCD_')),
 );
 
-function findEtcd(): string | undefined {
-  const dirs = [...(process.env['PATH'] ?? '').split(delimiter), '/usr/bin'];
-  return dirs
-    .map((dir) => join(dir, 'etcd'))
-    .find((path) => {
-      try {
-        accessSync(path, constants.X_OK);
-        return true;
-      } catch {
-        return false;
-      }
-    });
-}
-
 export function etcdAvailable(): boolean {
-  return findEtcd() !== undefined;
+  return findBinary('etcd') !== undefined;
 }
 
 class Member implements EtcdMember {
@@ -182,7 +155,7 @@ async function freePorts(size: number): Promise<{ client: number; peer: number }
 }
 
 export async function startEtcdCluster(options: { size?: number } = {}): Promise<EtcdCluster> {
-  const binary = findEtcd();
+  const binary = findBinary('etcd');
   if (binary === undefined) throw new Error('etcd not found (Debian package etcd-server)');
   const ports = await freePorts(options.size ?? 3);
   const dir = mkdtempSync(join(tmpdir(), 'tessera-etcd-'));
@@ -208,9 +181,9 @@ export async function startEtcdCluster(options: { size?: number } = {}): Promise
     for (const m of members) m.signal();
     rmSync(dir, { recursive: true, force: true });
   };
-  abandon.add(cleanup);
+  const cancelCleanup = cleanUpOnExit(cleanup);
   const stop = async (): Promise<void> => {
-    abandon.delete(cleanup);
+    cancelCleanup();
     await Promise.all(members.map((member) => member.kill()));
     rmSync(dir, { recursive: true, force: true });
   };

@@ -28,21 +28,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import {
-  accessSync,
-  closeSync,
-  constants,
-  mkdtempSync,
-  openSync,
-  readFileSync,
-  rmSync,
-} from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { chmod, copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'ldapts';
+import { cleanUpOnExit, findBinary } from './processes.js';
 
 export interface SambaAdUser {
   /** sAMAccountName; the UPN is `<name>@tessera.test`. */
@@ -102,26 +95,6 @@ const HOST = 'DC1';
 const LDAP_PORT = 389;
 const LDAPS_PORT = 636;
 const readyTimeoutMs = 30_000;
-
-// A test process that ends without destroy() must not leave the temp dir (or Samba) behind.
-const abandon = new Set<() => void>();
-process.on('exit', () => {
-  for (const cleanup of abandon) cleanup();
-});
-
-function findBinary(name: string): string | undefined {
-  const dirs = [...(process.env['PATH'] ?? '').split(delimiter), '/usr/sbin', '/usr/bin'];
-  return dirs
-    .map((dir) => join(dir, name))
-    .find((path) => {
-      try {
-        accessSync(path, constants.X_OK);
-        return true;
-      } catch {
-        return false;
-      }
-    });
-}
 
 /** Runs a command; resolves with its stdout, rejects with `what` and its output on failure. */
 function run(
@@ -341,7 +314,7 @@ export async function startSambaAd(options: {
     if (running()) child?.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
   };
-  abandon.add(cleanup);
+  const cancelCleanup = cleanUpOnExit(cleanup);
 
   const launch = async (): Promise<void> => {
     if (running()) throw new Error('samba is already running');
@@ -387,7 +360,7 @@ export async function startSambaAd(options: {
   };
 
   const destroy = async (): Promise<void> => {
-    abandon.delete(cleanup);
+    cancelCleanup();
     await stop();
     await rm(dir, { recursive: true, force: true });
   };

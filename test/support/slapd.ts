@@ -29,22 +29,15 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import {
-  accessSync,
-  closeSync,
-  constants,
-  mkdtempSync,
-  openSync,
-  readFileSync,
-  rmSync,
-} from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { Attribute, Change, Client, escapeFilter } from 'ldapts';
+import { cleanUpOnExit, findBinary } from './processes.js';
 import { freePort } from './serve.js';
 
 export interface LdapUser {
@@ -112,30 +105,6 @@ const suffix = 'dc=example,dc=com';
 const domain = 'example.com';
 const readyTimeoutMs = 10_000;
 const execFileAsync = promisify(execFile);
-
-// A test process that ends without destroy() must not leave slapd holding ports.
-const abandon = new Set<() => void>();
-process.on('exit', () => {
-  for (const cleanup of abandon) cleanup();
-});
-
-function findBinary(name: string): string | undefined {
-  const dirs = [...(process.env['PATH'] ?? '').split(delimiter), '/usr/sbin', '/usr/bin'];
-  return dirs
-    .map((dir) => join(dir, name))
-    .find((path) => {
-      try {
-        accessSync(path, constants.X_OK);
-        return true;
-      } catch {
-        return false;
-      }
-    });
-}
-
-export function slapdAvailable(): boolean {
-  return findBinary('slapd') !== undefined && findBinary('openssl') !== undefined;
-}
 
 /** Escapes a value for use in an RDN (RFC 4514). */
 function rdnValue(value: string): string {
@@ -308,7 +277,7 @@ export async function startSlapd(
     if (running()) child?.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
   };
-  abandon.add(cleanup);
+  const cancelCleanup = cleanUpOnExit(cleanup);
 
   const launch = async (): Promise<void> => {
     if (running()) throw new Error('slapd is already running');
@@ -346,7 +315,7 @@ export async function startSlapd(
   };
 
   const destroy = async (): Promise<void> => {
-    abandon.delete(cleanup);
+    cancelCleanup();
     await stop();
     await rm(dir, { recursive: true, force: true });
   };

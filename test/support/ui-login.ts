@@ -90,21 +90,6 @@ export async function createPveUser(
   return userid;
 }
 
-/** Fills the login form and submits it; does not wait for the outcome. */
-export async function submitLogin(
-  page: Page,
-  server: UiServer,
-  username: string,
-  password: string,
-  realm?: string,
-): Promise<void> {
-  await page.goto(server.url);
-  await page.getByLabel('User name').fill(username);
-  await page.getByLabel('Password', { exact: true }).fill(password);
-  if (realm !== undefined) await page.getByLabel('Realm').selectOption(realm);
-  await page.getByRole('button', { name: 'Log in', exact: true }).click();
-}
-
 export async function logout(page: Page): Promise<void> {
   await page.getByRole('button', { name: 'Log out' }).click();
   await page.getByLabel('User name').waitFor();

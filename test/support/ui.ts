@@ -61,8 +61,8 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(dir, `${name}.png`), fullPage: true });
 }
 
-/** Logs in through the login form (no second factor). */
-export async function loginThroughForm(
+/** Fills in and sends the login form (what follows, a second factor say, is the caller's). */
+export async function submitLogin(
   page: Page,
   server: UiServer,
   username: string,
@@ -74,5 +74,16 @@ export async function loginThroughForm(
   await page.getByLabel('Password', { exact: true }).fill(password);
   if (realm !== undefined) await page.getByLabel('Realm').selectOption(realm);
   await page.getByRole('button', { name: 'Log in', exact: true }).click();
+}
+
+/** Logs in through the login form (no second factor). */
+export async function loginThroughForm(
+  page: Page,
+  server: UiServer,
+  username: string,
+  password: string,
+  realm?: string,
+): Promise<void> {
+  await submitLogin(page, server, username, password, realm);
   await page.getByRole('button', { name: 'Log out' }).waitFor();
 }

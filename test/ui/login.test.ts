@@ -17,13 +17,13 @@ import {
   createPveUser,
   hasFocus,
   logout,
-  submitLogin,
   totpCode,
   type Ticket,
 } from '../support/ui-login.js';
 import {
   loginThroughForm,
   openBrowser,
+  submitLogin,
   screenshot,
   startUiServer,
   type UiServer,

@@ -29,7 +29,7 @@ import {
   verifyRegistration,
   WebauthnError,
 } from '../../tfa/webauthn.js';
-import { toCose } from '../../tfa/webauthn-credential.js';
+import { enabledCredentials } from '../../tfa/webauthn-credential.js';
 import { verifyYubicoOtp, yubicoPublicId } from '../../tfa/yubico.js';
 import type { Api, AuthedContext } from '../app.js';
 import { ApiError, forbidden, parameterError } from '../http.js';
@@ -300,14 +300,7 @@ export function tfaEntryRoutes(api: Api): void {
       });
       if ('unavailable' in rp)
         throw new ApiError(400, `WebAuthn is not available: ${rp.unavailable}`);
-      const exclude = (snapshot.tfa.users.get(userid)?.webauthn ?? []).flatMap((w) => {
-        if (!w.info.enable) return [];
-        try {
-          return [toCose(w.credential).id];
-        } catch {
-          return [];
-        }
-      });
+      const exclude = enabledCredentials(snapshot.tfa.users.get(userid)).map((c) => c.id);
       const options = await registrationOptions(rp, userid, exclude);
       await startWebauthnRegistration(services, {
         challenge: options.challenge,

@@ -11,6 +11,7 @@ import { ensureCertificate, readTls } from '../../api/tls.js';
 import { ensureServerKeys } from '../../auth/server-keys.js';
 import { DEFAULT_THROTTLE, type ThrottleOptions } from '../../auth/throttle.js';
 import { isTesseraError, TesseraError } from '../../errors.js';
+import { isLoopbackHost } from '../../model/host.js';
 import { DEFAULT_RETENTION, EventLog, type Retention } from '../../diagnostics/events.js';
 import { HeartbeatPublisher } from '../../diagnostics/heartbeat.js';
 import { VERSION } from '../../api/routes/access.js';
@@ -85,10 +86,6 @@ function retentionOption(value: string | undefined): Retention {
   return { maxEvents: Number(match[1]), maxAgeSeconds: Number(match[2]) * 86_400 };
 }
 
-function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || host.startsWith('127.');
-}
-
 export async function serveCommand(ctx: CommandContext): Promise<number> {
   noMoreArgs(ctx, 0);
   const { host, port } = listenAddress(stringOption(ctx, 'listen') ?? '0.0.0.0:8006');
@@ -131,7 +128,7 @@ export async function serveCommand(ctx: CommandContext): Promise<number> {
     });
   // Plain HTTP only where nobody else can listen in: on loopback, behind a local proxy.
   const plainHttp = ctx.options['http'] === true;
-  if (plainHttp && !isLoopback(host))
+  if (plainHttp && !isLoopbackHost(host))
     throw new TesseraError(
       'usage',
       `--http serves without TLS and is allowed only on a loopback address, not '${host}'`,

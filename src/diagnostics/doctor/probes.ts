@@ -6,15 +6,13 @@
  */
 import { execFile } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
-import { isIP } from 'node:net';
 import { hostname } from 'node:os';
 import { TLSSocket } from 'node:tls';
 import { promisify } from 'node:util';
 import { Etcd3 } from 'etcd3';
-import * as oidc from 'openid-client';
 import { withDirectory } from '../../realms/ldap.js';
 import type { LdapSettings } from '../../realms/ldap-settings.js';
-import { OpenidError, type OpenidSettings } from '../../realms/openid.js';
+import { discover, type OpenidSettings } from '../../realms/openid.js';
 import type {
   CertificateSummary,
   DirectoryAnswer,
@@ -95,44 +93,10 @@ export async function directory(settings: LdapSettings): Promise<DirectoryAnswer
   });
 }
 
-function isLoopback(url: URL): boolean {
-  const host = url.hostname.replace(/^\[|\]$/g, '');
-  return host === 'localhost' || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'));
-}
-
 /** Discovery as a login does it (https, plain http only on loopback), but never cached. */
 export async function openid(settings: OpenidSettings): Promise<string> {
-  let issuer: URL;
-  try {
-    issuer = new URL(settings.issuer);
-  } catch {
-    throw new OpenidError('oidc_discovery_failed', `issuer URL '${settings.issuer}' is not a URL`);
-  }
-  const plain = issuer.protocol === 'http:';
-  if (!(issuer.protocol === 'https:' || (plain && isLoopback(issuer))))
-    throw new OpenidError(
-      'oidc_discovery_failed',
-      `issuer ${settings.issuer} must use https (plain http only on a loopback address)`,
-    );
-  try {
-    const config = await oidc.discovery(
-      issuer,
-      settings.clientId,
-      settings.clientKey,
-      undefined,
-      // eslint-disable-next-line @typescript-eslint/no-deprecated
-      plain ? { execute: [oidc.allowInsecureRequests], timeout: 10 } : { timeout: 10 },
-    );
-    const meta = config.serverMetadata();
-    return `issuer ${meta.issuer}, authorization endpoint ${meta.authorization_endpoint ?? 'none'}`;
-  } catch (err) {
-    const cause =
-      err instanceof Error && err.cause instanceof Error ? `: ${err.cause.message}` : '';
-    throw new OpenidError(
-      'oidc_discovery_failed',
-      `OpenID discovery at ${settings.issuer} failed: ${err instanceof Error ? err.message : String(err)}${cause}`,
-    );
-  }
+  const meta = (await discover(settings)).serverMetadata();
+  return `issuer ${meta.issuer}, authorization endpoint ${meta.authorization_endpoint ?? 'none'}`;
 }
 
 /** The few words of a gRPC failure that say what happened. */
