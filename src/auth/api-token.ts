@@ -19,6 +19,7 @@ export type AuthCause =
   | 'unknown_realm'
   | 'wrong_password'
   | 'pam_error'
+  | 'pam_unavailable'
   | 'realm_unavailable'
   | 'ldap_unreachable'
   | 'ldap_tls'

@@ -4,6 +4,7 @@
  * event's own precise reason (which names the server, the realm, the clock difference).
  */
 import type { AuthCause } from '../auth/api-token.js';
+import { PAM_BINDING_FIX } from '../realms/pam.js';
 
 export interface Advice {
   readonly words: string;
@@ -33,6 +34,10 @@ export const ADVICE: Readonly<Record<AuthCause, Advice>> = {
   pam_error: {
     words: 'Linux PAM refused the login',
     next: "check the node's PAM configuration (/etc/pam.d/tessera) and the system account",
+  },
+  pam_unavailable: {
+    words: 'PAM support is not installed on this node',
+    next: PAM_BINDING_FIX,
   },
   realm_unavailable: {
     words: 'the realm cannot check passwords',

@@ -52,6 +52,11 @@ const PROBES: DoctorProbes = {
     Promise.resolve(
       hosts.map((host, i) => ({ host, answered: true, detail: 'etcd 3.5.16', isLeader: i === 0 })),
     ),
+  pam: () => ({ available: true }),
+};
+
+const NO_PAM: Partial<DoctorProbes> = {
+  pam: () => ({ available: false, reason: 'PAM support is not installed: x', fix: 'install it' }),
 };
 
 interface World {
@@ -729,7 +734,33 @@ describe('doctor', () => {
     });
   });
 
+  describe('pam', () => {
+    it('is ok when the binding loads, and warns with the fix when it does not', async () => {
+      const { store } = await world();
+      assert.equal(check(await doctor(store), 'pam').status, 'ok');
+      const c = check(await doctor(store, {}, NO_PAM), 'pam');
+      assert.equal(c.status, 'warn');
+      assert.match(
+        text(c),
+        /PAM support is not installed: x: users of the realm pam, root@pam too, cannot log in/,
+      );
+      assert.equal(c.fix, 'install it');
+    });
+  });
+
   describe('break_glass', () => {
+    it('does not count PAM users where the binding is missing', async () => {
+      const { store, ctx } = await world();
+      let c = check(await doctor(store, {}, NO_PAM), 'break_glass');
+      assert.equal(c.status, 'ok', text(c));
+      assert.match(text(c), /^admin@pve \(password in the store\) can log in/);
+      assert.match(text(c), /root@pam cannot log in: PAM support is not installed on this node/);
+      await updateUser(ctx, parseUserId('admin@pve'), { enable: false });
+      c = check(await doctor(store, {}, NO_PAM), 'break_glass');
+      assert.equal(c.status, 'fail');
+      assert.match(c.fix ?? '', /^for root@pam: install it; or keep root@pam enabled/);
+    });
+
     it('is ok with root@pam enabled', async () => {
       const { store } = await world();
       const c = check(await doctor(store), 'break_glass');
@@ -758,7 +789,7 @@ describe('doctor', () => {
       assert.equal(c.status, 'fail');
       assert.match(
         text(c),
-        /every administrator is in an external realm: if the directory or the provider is down nobody can log in/,
+        /no administrator can log in without an external realm: if the directory or the provider is down nobody can log in/,
       );
       assert.match(
         text(c),
@@ -875,6 +906,7 @@ describe('doctor', () => {
           'store',
           'https_certificate',
           'webauthn',
+          'pam',
           'break_glass',
           'failure_spikes',
         ],
@@ -888,7 +920,7 @@ describe('doctor', () => {
       );
       assert.match(out, /^ {6}fix: install and enable chrony or systemd-timesyncd$/m);
       assert.match(out, /^ok {4}break_glass/m);
-      assert.match(out, /doctor on a: 6 ok, 1 warn, 0 fail/);
+      assert.match(out, /doctor on a: 7 ok, 1 warn, 0 fail/);
       assert.equal(exitStatus('ok'), 0);
     });
   });

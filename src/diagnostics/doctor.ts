@@ -13,6 +13,7 @@
  *   URL clients use, and is not self-signed;
  * - `webauthn`: the relying party id fits the origin, the origin is a name the certificate
  *   holds, and a registered credential will not meet an untrusted certificate;
+ * - `pam`: this node can check PAM passwords (the optional binding is installed);
  * - `break_glass`: someone can log in when every external realm is down;
  * - `failure_spikes`: failed authentications of the last hour, and causes that spiked.
  *
@@ -24,7 +25,7 @@ import { isTesseraError } from '../errors.js';
 import { assemble } from '../store/assemble.js';
 import type { ConfigStore, StoreSnapshot } from '../store/config-store.js';
 import type { AccessSnapshot } from '../store/snapshot.js';
-import { breakGlass } from './doctor/access.js';
+import { breakGlass, pamCheck } from './doctor/access.js';
 import { clockCluster, clockSync } from './doctor/clock.js';
 import { failureSpikes, HOUR_MS } from './doctor/failures.js';
 import { defaultProbes } from './doctor/probes.js';
@@ -162,6 +163,7 @@ export async function runDoctor(context: DoctorContext): Promise<DoctorReport> {
     }
   }
   const served = await loadCertificate(context.certificate);
+  const pam = probes.pam();
   const needsStore = (run: (snapshot: AccessSnapshot) => Finding[]) => () =>
     Promise.resolve(access ? run(access) : [warn(UNREAD)]);
 
@@ -193,9 +195,14 @@ export async function runDoctor(context: DoctorContext): Promise<DoctorReport> {
       run: () => Promise.resolve(webauthnCheck(served, options, access)),
     },
     {
+      id: 'pam',
+      title: 'Linux PAM logins on this node',
+      run: () => Promise.resolve(pamCheck(pam)),
+    },
+    {
       id: 'break_glass',
       title: 'A way in without external realms',
-      run: needsStore((snapshot) => breakGlass(snapshot, now)),
+      run: needsStore((snapshot) => breakGlass(snapshot, now, pam)),
     },
     {
       id: 'failure_spikes',

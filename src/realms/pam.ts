@@ -2,11 +2,17 @@
  * The `pam` realm: the password is checked by Linux PAM on this node, with the account
  * checks too (`pam_acct_mgmt`: expired or locked accounts fail), as Proxmox does. The PAM
  * service is `tessera` by default; without /etc/pam.d/tessera, PAM uses its `other` service
- * (on Debian: common-auth and common-account). The binding (node-linux-pam) is built when
- * libpam0g-dev is installed; without it, PAM logins fail with a clear reason.
+ * (on Debian: common-auth and common-account).
+ *
+ * The binding, node-linux-pam, is an optional native module: npm builds it only where the PAM
+ * headers (libpam0g-dev) are installed and leaves it out otherwise. Nothing else of Tessera
+ * needs it, so it is loaded here at run time, never at build time, and its absence only makes
+ * this realm refuse logins with the cause `pam_unavailable`.
  */
+import { createRequire } from 'node:module';
 import { AuthFailure } from '../auth/api-token.js';
 
+/** The part of node-linux-pam that Tessera uses; the package ships no type declarations. */
 interface PamBinding {
   pamAuthenticatePromise(options: {
     username: string;
@@ -16,30 +22,69 @@ interface PamBinding {
   }): Promise<number>;
 }
 
-let binding: Promise<PamBinding | undefined> | undefined;
+export const PAM_BINDING_PACKAGE = 'node-linux-pam';
+export const DEFAULT_PAM_SERVICE = 'tessera';
 
-function loadBinding(): Promise<PamBinding | undefined> {
-  binding ??= import('node-linux-pam').then(
-    (module) =>
-      (module as unknown as { default?: PamBinding }).default ?? (module as unknown as PamBinding),
-    () => undefined,
+/** Whether PAM logins can work on this node, and when not, why and what fixes it. */
+export type PamSupport =
+  | { readonly available: true }
+  | { readonly available: false; readonly reason: string; readonly fix: string };
+
+/** The fix when the binding is absent or unloadable, for `explain` and `doctor`. */
+export const PAM_BINDING_FIX =
+  "install the PAM headers, then build the binding in Tessera's directory: " +
+  'apt-get install libpam0g-dev && npm ci (about 2 minutes); then restart Tessera';
+
+const require = createRequire(import.meta.url);
+let loaded: PamBinding | undefined;
+
+function isPamBinding(value: unknown): value is PamBinding {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { pamAuthenticatePromise?: unknown }).pamAuthenticatePromise === 'function'
   );
-  return binding;
 }
 
-export const DEFAULT_PAM_SERVICE = 'tessera';
+/**
+ * Loads the binding, or says why it cannot. A failed load is not remembered: once the binding
+ * is in place, the next login finds it.
+ */
+function loadBinding(): PamBinding | { readonly missing: string } {
+  if (loaded) return loaded;
+  try {
+    const module: unknown = require(PAM_BINDING_PACKAGE);
+    if (!isPamBinding(module))
+      return { missing: `${PAM_BINDING_PACKAGE} has no pamAuthenticatePromise` };
+    loaded = module;
+    return module;
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    if (code === 'MODULE_NOT_FOUND')
+      return {
+        missing: `PAM support is not installed: ${PAM_BINDING_PACKAGE} is missing (npm leaves it out where libpam0g-dev is not installed)`,
+      };
+    // Present but unloadable, for example built for another Node.js version.
+    const first = (err instanceof Error ? err.message : String(err)).split('\n')[0] ?? '';
+    return { missing: `PAM support cannot be loaded: ${first}` };
+  }
+}
+
+/** Whether the PAM binding loads on this node (for `doctor`). */
+export function pamSupport(): PamSupport {
+  const binding = loadBinding();
+  return 'missing' in binding
+    ? { available: false, reason: binding.missing, fix: PAM_BINDING_FIX }
+    : { available: true };
+}
 
 export async function pamAuthenticate(
   username: string,
   password: string,
   options: { service?: string | undefined; remoteHost?: string | undefined } = {},
 ): Promise<void> {
-  const pam = await loadBinding();
-  if (!pam)
-    throw new AuthFailure(
-      'PAM support is not installed: install libpam0g-dev, then run npm rebuild node-linux-pam',
-      'realm_unavailable',
-    );
+  const pam = loadBinding();
+  if ('missing' in pam) throw new AuthFailure(pam.missing, 'pam_unavailable');
   try {
     await pam.pamAuthenticatePromise({
       username,

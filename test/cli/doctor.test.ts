@@ -43,7 +43,7 @@ describe('tessera doctor', { timeout: 120_000 }, () => {
     dir = await mkdtemp(join(tmpdir(), 'tessera-doctor-cli-'));
     url = `sqlite:${join(dir, 't.db')}`;
     slapd = await startSlapd({ users: [{ uid: 'alice', password: 'alice-pw' }] });
-    store = openStore(url);
+    store = await openStore(url);
     ctx = storeContext(store);
     await bootstrap(ctx);
     await createRealm(
@@ -121,6 +121,8 @@ describe('tessera doctor', { timeout: 120_000 }, () => {
     );
     assert.match(result.stdout, /^ok {4}store {2}/m);
     assert.match(result.stdout, /write probe \(doctor\/probe-pve1, written and deleted\)/);
+    // The suite installs the PAM binding.
+    assert.match(result.stdout, /^ok {4}pam +Linux PAM logins on this node$/m);
     assert.match(result.stdout, /^ok {4}break_glass/m);
     assert.match(result.stdout, /single node \/ no heartbeats/);
     // The HTTPS certificate expires within 30 days too; nothing fails.
@@ -141,6 +143,7 @@ describe('tessera doctor', { timeout: 120_000 }, () => {
         'realm:secure',
         'https_certificate',
         'webauthn',
+        'pam',
         'break_glass',
         'failure_spikes',
       ],
@@ -252,6 +255,7 @@ describe('GET /access/tessera/doctor', () => {
         'store',
         'https_certificate',
         'webauthn',
+        'pam',
         'break_glass',
         'failure_spikes',
       ]);

@@ -3,12 +3,14 @@
  * the OpenID provider is down, someone must still be able to log in and fix things: root@pam
  * (a Unix account of the node), or an enabled pve or pam user who administers `/`
  * (Administrator, or Permissions.Modify with User.Modify) and, for pve, has a password.
+ * PAM users count only where this node can check PAM passwords (the binding is installed).
  */
 import { ROOT_USERID, splitUserId, type UserId } from '../../model/ids.js';
 import type { User } from '../../model/user-config.js';
 import { PermissionEngine } from '../../permissions/engine.js';
+import type { PamSupport } from '../../realms/pam.js';
 import type { AccessSnapshot } from '../../store/snapshot.js';
-import { fail, ok, type Finding } from './types.js';
+import { fail, ok, warn, type Finding } from './types.js';
 
 function usable(user: User, nowSeconds: number): boolean {
   return user.enable && (user.expire === 0 || user.expire > nowSeconds);
@@ -18,12 +20,20 @@ function administers(engine: PermissionEngine, userid: UserId): boolean {
   return engine.can(userid, '/', 'Permissions.Modify') && engine.can(userid, '/', 'User.Modify');
 }
 
-export function breakGlass(snapshot: AccessSnapshot, now: number): Finding[] {
+export function breakGlass(
+  snapshot: AccessSnapshot,
+  now: number,
+  pam: PamSupport = { available: true },
+): Finding[] {
+  const pamAvailable = pam.available;
   const seconds = Math.floor(now / 1000);
   const root = snapshot.users.users.get(ROOT_USERID);
   const ways: string[] = [];
   const notes: string[] = [];
-  if (root && usable(root, seconds)) ways.push(`${ROOT_USERID} (PAM: the node's root account)`);
+  const noPam = 'cannot log in: PAM support is not installed on this node';
+  if (root && usable(root, seconds))
+    if (pamAvailable) ways.push(`${ROOT_USERID} (PAM: the node's root account)`);
+    else notes.push(`${ROOT_USERID} ${noPam}`);
   else if (root) notes.push(`${ROOT_USERID} is ${root.enable ? 'expired' : 'disabled'}`);
   else notes.push(`${ROOT_USERID} does not exist`);
 
@@ -44,6 +54,10 @@ export function breakGlass(snapshot: AccessSnapshot, now: number): Finding[] {
       notes.push(`${user.userid} administers / but has no password`);
       continue;
     }
+    if (realm === 'pam' && !pamAvailable) {
+      notes.push(`${user.userid} administers / but ${noPam}`);
+      continue;
+    }
     ways.push(`${user.userid} (${realm === 'pve' ? 'password in the store' : 'PAM'})`);
   }
   const others = [
@@ -58,8 +72,17 @@ export function breakGlass(snapshot: AccessSnapshot, now: number): Finding[] {
     ];
   return [
     fail(
-      `every administrator is in an external realm: if the directory or the provider is down nobody can log in${others.length > 0 ? ` (${others.join('; ')})` : ''}`,
-      `keep ${ROOT_USERID} enabled, or give a pve user with a password Administrator on / (pveum-style: POST /access/users, PUT /access/acl path=/ roles=Administrator)`,
+      `no administrator can log in without an external realm: if the directory or the provider is down nobody can log in${others.length > 0 ? ` (${others.join('; ')})` : ''}`,
+      [
+        ...(pam.available ? [] : [`for ${ROOT_USERID}: ${pam.fix}`]),
+        `keep ${ROOT_USERID} enabled, or give a pve user with a password Administrator on / (pveum-style: POST /access/users, PUT /access/acl path=/ roles=Administrator)`,
+      ].join('; or '),
     ),
   ];
+}
+
+/** `pam`: whether the realm pam can log anyone in here (the binding is optional). */
+export function pamCheck(pam: PamSupport): Finding[] {
+  if (pam.available) return [ok('the PAM binding (node-linux-pam) is loaded')];
+  return [warn(`${pam.reason}: users of the realm pam, root@pam too, cannot log in`, pam.fix)];
 }

@@ -13,6 +13,7 @@ import { Etcd3 } from 'etcd3';
 import { withDirectory } from '../../realms/ldap.js';
 import type { LdapSettings } from '../../realms/ldap-settings.js';
 import { discover, type OpenidSettings } from '../../realms/openid.js';
+import { pamSupport } from '../../realms/pam.js';
 import type {
   CertificateSummary,
   DirectoryAnswer,
@@ -143,4 +144,5 @@ export const defaultProbes: DoctorProbes = {
   directory,
   openid,
   etcdMembers,
+  pam: pamSupport,
 };

@@ -5,6 +5,7 @@
  */
 import type { X509Certificate } from 'node:crypto';
 import type { LdapSettings } from '../../realms/ldap-settings.js';
+import type { PamSupport } from '../../realms/pam.js';
 import type { OpenidSettings } from '../../realms/openid.js';
 import type { ConfigStore } from '../../store/config-store.js';
 
@@ -97,6 +98,8 @@ export interface DoctorProbes {
   openid(settings: OpenidSettings): Promise<string>;
   /** Each etcd member's own status (not through quorum). */
   etcdMembers(hosts: readonly string[]): Promise<readonly EtcdMemberStatus[]>;
+  /** Whether this node can check PAM passwords (the optional binding loads). */
+  pam(): PamSupport;
 }
 
 export interface DoctorContext {
