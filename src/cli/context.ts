@@ -20,7 +20,7 @@ export interface CommandContext {
 
 /** Loads a snapshot from the store the command line names (or the default store). */
 export async function loadSnapshot(ctx: CommandContext): Promise<AccessSnapshot> {
-  const store = openStore(ctx.storeUrl);
+  const store = await openStore(ctx.storeUrl);
   try {
     return assemble(await store.snapshot());
   } finally {

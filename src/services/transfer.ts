@@ -23,13 +23,24 @@ import { parseKey } from '../store/codec.js';
 import type { ConfigStore, Operation } from '../store/config-store.js';
 import { encodeAccessConfig, type AccessConfig } from '../store/encode.js';
 import { PveDirStore, realmPasswordFiles, type PveFile } from '../store/pve-dir.js';
+import { assemble } from '../store/assemble.js';
+import { beyondFirstStart, keepBootstrapAdmin } from './first-start.js';
 
 export interface ImportResult {
   readonly revision: number;
   readonly entities: number;
   readonly warnings: readonly Diagnostic[];
+  /** The bootstrap administrator of the store was kept (see {@link keepBootstrapAdmin}). */
+  readonly keptBootstrapAdmin: boolean;
 }
 
+/** How many of the entries beyond the first start a refusal names. */
+const NAMED = 5;
+
+/**
+ * Loads a Proxmox directory into the store in one transaction. Into a store that holds a
+ * configuration beyond what the first start created, only with `replace`.
+ */
 export async function importPveDir(
   store: ConfigStore,
   dir: string,
@@ -47,28 +58,33 @@ export async function importPveDir(
   const tokenSecrets = new Map<TokenId, string>();
   for (const [tokenid, secret] of config.tokenSecrets)
     tokenSecrets.set(tokenid, isHashedTokenSecret(secret) ? secret : hashTokenSecret(secret));
-  const entries = encodeAccessConfig({ ...config, tokenSecrets });
 
   const current = await store.snapshot();
-  // Tessera's own keys are not part of the Proxmox configuration and survive a replace.
-  const existing = [...current.entries.keys()].filter((key) => {
-    const kind = parseKey(key)?.kind;
-    return kind !== undefined && kind !== 'serverKey';
-  });
-  if (existing.length > 0 && options.replace !== true) {
+  const beyond = beyondFirstStart(current);
+  if (beyond.length > 0 && options.replace !== true) {
+    const named = beyond.slice(0, NAMED).join(', ');
     throw new TesseraError(
       'rejected',
-      `the store already holds a configuration (${String(existing.length)} entities): ` +
+      `the store holds a configuration beyond what the first start created (${named}` +
+        `${beyond.length > NAMED ? `, and ${String(beyond.length - NAMED)} more` : ''}): ` +
         'pass --replace to overwrite it',
       { field: 'store' },
     );
   }
+  const imported = { ...config, tokenSecrets };
+  const kept = keepBootstrapAdmin(imported, assemble(current));
+  const entries = encodeAccessConfig(kept ?? imported);
+  // Tessera's own keys are not part of the Proxmox configuration and survive.
+  const stale = [...current.entries.keys()].filter((key) => {
+    const kind = parseKey(key)?.kind;
+    return kind !== undefined && kind !== 'serverKey' && !entries.has(key);
+  });
   const operations: Operation[] = [
-    ...existing.filter((key) => !entries.has(key)).map((key) => ({ op: 'delete' as const, key })),
+    ...stale.map((key) => ({ op: 'delete' as const, key })),
     ...[...entries].map(([key, value]) => ({ op: 'put' as const, key, value })),
   ];
   // Every key as it was read: a concurrent change makes the import fail, not half-apply.
-  const conditions = [...new Set([...existing, ...entries.keys()])].map((key) => ({
+  const conditions = [...stale, ...entries.keys()].map((key) => ({
     key,
     revision: current.entries.get(key)?.revision ?? 0,
   }));
@@ -77,6 +93,7 @@ export async function importPveDir(
     revision,
     entities: entries.size,
     warnings: diagnostics.filter((d) => d.severity === 'warning'),
+    keptBootstrapAdmin: kept !== undefined,
   };
 }
 

@@ -78,6 +78,22 @@ export function parseKey(key: string): { kind: EntityKind; id: string } | undefi
   return undefined;
 }
 
+/**
+ * Kinds that are not part of the access configuration a Proxmox directory holds: Tessera's
+ * own keys, and logins and registrations on their way (challenges, OpenID states).
+ */
+const NOT_CONFIGURATION: ReadonlySet<EntityKind> = new Set([
+  'serverKey',
+  'tfaChallenge',
+  'oidcState',
+]);
+
+/** Whether a key holds part of the access configuration (what import and export move). */
+export function isConfigurationKey(key: string): boolean {
+  const kind = parseKey(key)?.kind;
+  return kind !== undefined && !NOT_CONFIGURATION.has(kind);
+}
+
 /** A stored value that cannot be read; the key is named so an administrator can fix it. */
 export class CodecError extends Error {}
 

@@ -1,14 +1,11 @@
 /**
  * Opens a store from its `--store` URL. Without one, Tessera uses the embedded SQLite
- * database in its data directory.
+ * database in its data directory. Each adapter is loaded only when its scheme is asked for:
+ * a command on the SQLite store never loads the etcd client and its gRPC stack.
  */
 import { join, resolve } from 'node:path';
 import { invalid } from '../errors.js';
 import type { ConfigStore } from './config-store.js';
-import { EtcdStore, parseEtcdHosts } from './etcd.js';
-import { MemoryStore } from './memory.js';
-import { PveDirStore } from './pve-dir.js';
-import { SqliteStore } from './sqlite.js';
 
 export const STORE_SCHEMES = [
   'sqlite:<file>',
@@ -27,20 +24,20 @@ export function defaultStoreUrl(env: NodeJS.ProcessEnv = process.env): string {
   return `sqlite:${join(dataDirectory(env), 'tessera.db')}`;
 }
 
-export function openStore(url: string = defaultStoreUrl()): ConfigStore {
+export async function openStore(url: string = defaultStoreUrl()): Promise<ConfigStore> {
   const [scheme, rest] = splitScheme(url);
   switch (scheme) {
     case 'pve-dir':
       if (rest === '')
         throw invalid('store', "pve-dir: expects a directory, as in 'pve-dir:/etc/pve'");
-      return new PveDirStore(resolve(rest));
+      return new (await import('./pve-dir.js')).PveDirStore(resolve(rest));
     case 'sqlite':
       if (rest === '')
         throw invalid(
           'store',
           "sqlite: expects a file, as in 'sqlite:/var/lib/tessera/tessera.db'",
         );
-      return new SqliteStore(resolve(rest));
+      return new (await import('./sqlite.js')).SqliteStore(resolve(rest));
     case 'etcd': {
       const hosts = rest.replace(/^\/\//, '').replace(/\/$/, '');
       if (hosts === '')
@@ -48,11 +45,12 @@ export function openStore(url: string = defaultStoreUrl()): ConfigStore {
           'store',
           "etcd:// expects members, as in 'etcd://10.0.0.1:2379,10.0.0.2:2379'",
         );
+      const { EtcdStore, parseEtcdHosts } = await import('./etcd.js');
       return new EtcdStore(parseEtcdHosts(hosts));
     }
     case 'memory':
       if (rest !== '') throw invalid('store', 'memory: takes nothing after the colon');
-      return new MemoryStore();
+      return new (await import('./memory.js')).MemoryStore();
   }
   throw invalid('store', `unknown store '${url}': expected ${STORE_SCHEMES.join(', ')}`);
 }

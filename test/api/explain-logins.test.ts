@@ -188,7 +188,7 @@ describe('explaining failed logins', { timeout: 60_000 }, () => {
     await changes('PUT', '/access/domains/pve', { delete: 'tfa' });
 
     // Tickets: one issued 3 hours ago, one by a node whose clock is 10 minutes ahead.
-    const store = openStore(storeUrl);
+    const store = await openStore(storeUrl);
     const keys = serverKeys(assemble(await store.snapshot()));
     await store.close();
     assert.ok(keys);
@@ -261,7 +261,7 @@ describe('explaining failed logins', { timeout: 60_000 }, () => {
     const deadline = Date.now() + 5000;
     let causes: string[] = [];
     while (Date.now() < deadline) {
-      const reader = openStore(storeUrl);
+      const reader = await openStore(storeUrl);
       causes = (await readEvents(reader)).map((e) => String(e.cause));
       await reader.close();
       if (expected.every((c) => causes.includes(c))) break;

@@ -240,7 +240,7 @@ describe('LDAP realm against slapd', { timeout: 60_000 }, () => {
 
     const dir = await mkdtemp(join(tmpdir(), 'tessera-sync-'));
     const url = `sqlite:${join(dir, 'tessera.db')}`;
-    const store = openStore(url);
+    const store = await openStore(url);
     await createRealm(
       storeContext(store),
       realm,

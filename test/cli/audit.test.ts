@@ -201,10 +201,11 @@ describe('tessera audit', () => {
     const extra = await runCli('--store', store, 'audit', 'now');
     assert.equal(extra.status, 2);
     assert.match(extra.stderr, /unexpected argument 'now'/);
-    const help = await runCli('help');
+    const help = await runCli('audit', '--help');
     assert.match(
       help.stdout,
-      /audit \[--cert <file>\] +Hardening findings .*exit 1 if any is medium or worse\./,
+      /^Usage: tessera audit \[<options>\]\n\nHardening findings; exit 1 if any is medium or worse\.\n/,
     );
+    assert.match(help.stdout, /\n {2}--cert <file> +The HTTPS certificate/);
   });
 });

@@ -123,7 +123,10 @@ describe('import and export of a Proxmox directory', () => {
     try {
       const refused = await runCli('--store', store, 'import', '--pve-dir', smaller.path);
       assert.equal(refused.status, 1);
-      assert.match(refused.stderr, /already holds a configuration .* pass --replace/);
+      assert.match(
+        refused.stderr,
+        /holds a configuration beyond what the first start created \(acl\/\/, .*, and \d+ more\): pass --replace/,
+      );
       const replaced = await runCli(
         '--store',
         store,

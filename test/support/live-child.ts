@@ -13,7 +13,7 @@ import { openStore } from '../../src/store/open.js';
 
 const url = process.argv[2];
 if (url === undefined) throw new Error('usage: live-child <store url>');
-const live = await LiveAccess.open(openStore(url));
+const live = await LiveAccess.open(await openStore(url));
 const report = (revision: number, users: number): void => {
   process.stdout.write(`${String(revision)} ${String(Date.now())} ${String(users)}\n`);
 };

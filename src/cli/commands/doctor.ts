@@ -25,14 +25,14 @@ import { printJson } from '../output.js';
 const ETCD_PROBE_BUDGET_MS = 2_000;
 
 /** The store, or one that fails every call with the reason it could not be opened. */
-function open(url: string | undefined): ConfigStore {
+async function open(url: string | undefined): Promise<ConfigStore> {
   try {
     if (url?.startsWith('etcd://') === true) {
       const hosts = url.slice('etcd://'.length).replace(/\/$/, '');
       if (hosts !== '')
         return new EtcdStore(parseEtcdHosts(hosts), { writeTimeoutMs: ETCD_PROBE_BUDGET_MS });
     }
-    return openStore(url);
+    return await openStore(url);
   } catch (err) {
     if (isTesseraError(err, 'invalid_value')) throw err;
     const reason = new TesseraError(
@@ -65,7 +65,7 @@ export async function doctorCommand(ctx: CommandContext): Promise<number> {
   const url = stringOption(ctx, 'url');
   const rpId = stringOption(ctx, 'webauthn-rp-id');
   const origin = stringOption(ctx, 'webauthn-origin');
-  const store = open(ctx.storeUrl);
+  const store = await open(ctx.storeUrl);
   try {
     const report = await runDoctor({
       store,

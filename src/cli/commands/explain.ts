@@ -16,7 +16,7 @@ export async function explainLogins(ctx: CommandContext): Promise<number> {
   const since = parseSince(sinceText, Date.now());
   if (since === undefined)
     throw invalid('since', `expected 30m, 2h, 7d or an ISO date, not '${sinceText}'`);
-  const store = openStore(ctx.storeUrl);
+  const store = await openStore(ctx.storeUrl);
   try {
     const events = explainEvents(await readEvents(store, { user, since }));
     if (ctx.format === 'text') ctx.io.out(renderExplained(user, events));

@@ -26,7 +26,7 @@ export async function realmSync(ctx: CommandContext): Promise<number> {
   const scope = stringOption(ctx, 'scope');
   const removeVanished = stringOption(ctx, 'remove-vanished');
   const enableNew = booleanText(ctx, 'enable-new');
-  const store = openStore(ctx.storeUrl);
+  const store = await openStore(ctx.storeUrl);
   try {
     const report = await syncRealm(storeContext(store), realm, {
       ...(scope !== undefined ? { scope } : {}),

@@ -3,8 +3,6 @@
  * a bootstrap administrator; it keeps the ticket keys rotated, logs every authentication
  * failure in Proxmox's format, and stops cleanly on SIGTERM or SIGINT.
  */
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { AuditLogFile, AuthLogFile, authFailureLine } from '../../api/auth-log.js';
 import { buildApi } from '../../api/server.js';
 import { ensureCertificate, readTls } from '../../api/tls.js';
@@ -16,13 +14,19 @@ import { DEFAULT_RETENTION, EventLog, type Retention } from '../../diagnostics/e
 import { HeartbeatPublisher } from '../../diagnostics/heartbeat.js';
 import { VERSION } from '../../api/routes/access.js';
 import { hostname } from 'node:os';
-import { BOOTSTRAP_ADMIN, bootstrap } from '../../services/bootstrap.js';
+import { pamSupport } from '../../realms/pam.js';
+import { bootstrap } from '../../services/bootstrap.js';
 import { liveContext } from '../../services/context.js';
 import { OfflineTfa } from '../../services/tfa-offline.js';
 import { PROXMOX_LOCKOUT } from '../../services/tfa.js';
 import { LiveAccess } from '../../store/live.js';
 import { dataDirectory, openStore } from '../../store/open.js';
 import { noMoreArgs, stringOption, type CommandContext } from '../context.js';
+import {
+  announceBootstrapPassword,
+  remindBootstrapPassword,
+  warnAboutWaysIn,
+} from './serve-notices.js';
 
 /** `--throttle off` or `--throttle <failures>/<window s>/<ban s>`. */
 function throttleOption(value: string | undefined): ThrottleOptions | false {
@@ -143,17 +147,12 @@ export async function serveCommand(ctx: CommandContext): Promise<number> {
   const auditLogPath = stringOption(ctx, 'audit-log');
   const auditLog = auditLogPath === undefined ? undefined : new AuditLogFile(auditLogPath);
 
-  const live = await LiveAccess.open(openStore(ctx.storeUrl));
+  const live = await LiveAccess.open(await openStore(ctx.storeUrl));
   const services = liveContext(live);
   const password = await bootstrap(services);
-  if (password !== undefined) {
-    const file = join(dataDir, 'admin-password');
-    await writeFile(file, `${password}\n`, { mode: 0o600 });
-    ctx.io.out(
-      `Bootstrap administrator ${BOOTSTRAP_ADMIN}, password: ${password}\n` +
-        `(shown once, also written to ${file}; change the password and delete the file)\n`,
-    );
-  }
+  if (password !== undefined) await announceBootstrapPassword(ctx.io, dataDir, password);
+  else await remindBootstrapPassword(ctx.io, services, dataDir);
+  await warnAboutWaysIn(ctx.io, services, pamSupport());
   const rotate = async (): Promise<void> => {
     try {
       await ensureServerKeys(services, Math.floor(Date.now() / 1000));
@@ -236,7 +235,43 @@ export async function serveCommand(ctx: CommandContext): Promise<number> {
       `Open that URL in a browser for the web interface.\n`,
   );
 
-  await new Promise<void>((resolve) => {
+  await signalled();
+  const stopped = await stopWithin(STOP_BUDGET_MS, ctx, [
+    {
+      what: 'the requests in progress',
+      run: () => app.close(),
+      giveUp: () => {
+        app.server.closeAllConnections();
+      },
+      reserveMs: 1_000,
+    },
+    {
+      what: `the last writes to the store (${String(events.pending)} authentication event(s), second-factor state of ${String(offlineTfa.pending)} user(s) accepted while it was read-only)`,
+      run: async () => {
+        clearInterval(rotation);
+        heartbeat.stop();
+        offlineTfa.stop();
+        await Promise.all([events.stop(), offlineTfa.flush(services).catch(() => undefined)]);
+      },
+      reserveMs: 1_000,
+    },
+    { what: 'closing the store', run: () => live.close(), reserveMs: 200 },
+    {
+      what: 'closing the log files',
+      run: async () => {
+        await authLog?.close();
+        await auditLog?.close();
+      },
+      reserveMs: 0,
+    },
+  ]);
+  ctx.io.out(stopped ? 'Tessera stopped\n' : 'Tessera stopped without waiting for the store\n');
+  return 0;
+}
+
+/** Resolves on the first SIGTERM or SIGINT. */
+function signalled(): Promise<void> {
+  return new Promise<void>((resolve) => {
     const stop = (): void => {
       process.off('SIGTERM', stop);
       process.off('SIGINT', stop);
@@ -245,15 +280,58 @@ export async function serveCommand(ctx: CommandContext): Promise<number> {
     process.on('SIGTERM', stop);
     process.on('SIGINT', stop);
   });
-  clearInterval(rotation);
-  heartbeat.stop();
-  await events.stop();
-  offlineTfa.stop();
-  await offlineTfa.flush(services).catch(() => undefined);
-  await app.close();
-  await live.close();
-  await authLog?.close();
-  await auditLog?.close();
-  ctx.io.out('Tessera stopped\n');
-  return 0;
+}
+
+/**
+ * How long stopping may take: init systems kill a service that has not stopped after a while
+ * (systemd after 90 s, but orchestrators and `docker stop` after 10 s, and a user at the
+ * terminal much sooner). With the store unreachable, every write would wait for its own
+ * timeout; instead every step gets what is left of one budget.
+ */
+export const STOP_BUDGET_MS = 4_000;
+
+interface StopStep {
+  readonly what: string;
+  readonly run: () => Promise<unknown>;
+  /** Called when the step is abandoned, to cut what it was waiting for. */
+  readonly giveUp?: () => void;
+  /** Time kept back for the steps after this one. */
+  readonly reserveMs: number;
+}
+
+/** Runs the steps in order within `budgetMs`; says which were abandoned. True if none was. */
+async function stopWithin(
+  budgetMs: number,
+  ctx: CommandContext,
+  steps: readonly StopStep[],
+): Promise<boolean> {
+  const deadline = Date.now() + budgetMs;
+  let complete = true;
+  for (const step of steps) {
+    let timer: NodeJS.Timeout | undefined;
+    const left = Math.max(0, deadline - step.reserveMs - Date.now());
+    const finished = await Promise.race([
+      step.run().then(
+        () => true,
+        (err: unknown) => {
+          ctx.io.err(
+            `tessera: while stopping, ${step.what}: ${err instanceof Error ? err.message : String(err)}\n`,
+          );
+          return true;
+        },
+      ),
+      new Promise<false>((resolve) => {
+        timer = setTimeout(() => {
+          resolve(false);
+        }, left);
+      }),
+    ]);
+    clearTimeout(timer);
+    if (!finished) {
+      complete = false;
+      step.giveUp?.();
+      ctx.io.err(`tessera: stopped without waiting for ${step.what}\n`);
+    }
+  }
+  return complete;
 }

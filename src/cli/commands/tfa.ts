@@ -100,7 +100,7 @@ export async function tfaDelete(ctx: CommandContext): Promise<number> {
   const userid = userArg(ctx, 0);
   noMoreArgs(ctx, 1);
   const id = stringOption(ctx, 'id');
-  const store = openStore(ctx.storeUrl);
+  const store = await openStore(ctx.storeUrl);
   try {
     const services = storeContext(store);
     const user = (await services.read()).tfa.users.get(userid);
@@ -128,7 +128,7 @@ export async function tfaDelete(ctx: CommandContext): Promise<number> {
 export async function tfaUnlock(ctx: CommandContext): Promise<number> {
   const userid = userArg(ctx, 0);
   noMoreArgs(ctx, 1);
-  const store = openStore(ctx.storeUrl);
+  const store = await openStore(ctx.storeUrl);
   try {
     const locked = await unlockTfa(storeContext(store), userid, Math.floor(Date.now() / 1000));
     ctx.io.out(locked ? `unlocked ${userid}\n` : `${userid} was not locked\n`);

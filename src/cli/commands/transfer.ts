@@ -4,6 +4,7 @@
  */
 import { TesseraError } from '../../errors.js';
 import { formatDiagnostic } from '../../formats/diagnostics.js';
+import { BOOTSTRAP_ADMIN } from '../../services/first-start.js';
 import { exportPveDir, importPveDir } from '../../services/transfer.js';
 import { assemble } from '../../store/assemble.js';
 import { openStore } from '../../store/open.js';
@@ -23,14 +24,17 @@ function pveDir(ctx: CommandContext): string {
 export async function importCommand(ctx: CommandContext): Promise<number> {
   noMoreArgs(ctx, 0);
   const dir = pveDir(ctx);
-  const store = openStore(ctx.storeUrl);
+  const store = await openStore(ctx.storeUrl);
   try {
     const result = await importPveDir(store, dir, { replace: ctx.options['replace'] === true });
     for (const warning of result.warnings) ctx.io.err(`${formatDiagnostic(warning)}\n`);
     if (ctx.format === 'text')
       ctx.io.out(
         `imported ${String(result.entities)} entities from ${dir} into ${store.url} ` +
-          `at revision ${String(result.revision)}\n`,
+          `at revision ${String(result.revision)}\n` +
+          (result.keptBootstrapAdmin
+            ? `kept the bootstrap administrator ${BOOTSTRAP_ADMIN} (Administrator on /, same password)\n`
+            : ''),
       );
     else printJson(ctx.io, ctx.format, { ...result, store: store.url });
     return 0;
@@ -43,7 +47,7 @@ export async function importCommand(ctx: CommandContext): Promise<number> {
 export async function exportCommand(ctx: CommandContext): Promise<number> {
   noMoreArgs(ctx, 0);
   const dir = pveDir(ctx);
-  const store = openStore(ctx.storeUrl);
+  const store = await openStore(ctx.storeUrl);
   try {
     const snapshot = assemble(await store.snapshot());
     const result = await exportPveDir(snapshot, dir, { force: ctx.options['force'] === true });

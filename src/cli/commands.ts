@@ -1,0 +1,315 @@
+/**
+ * Every command of `tessera`: its words, arguments, options and help, and how to load it.
+ * The implementations are imported only when their command runs, so that a query such as
+ * `tessera user permissions` does not pay for loading the server, Fastify or the realms.
+ */
+import type { CommandContext } from './context.js';
+
+export interface OptionSpec {
+  readonly type: 'string' | 'boolean';
+  /** The placeholder of the value in help, as in `--listen <host:port>`. */
+  readonly value?: string;
+  readonly description: string;
+}
+
+export type CommandRun = (ctx: CommandContext) => Promise<number>;
+
+export interface CommandSpec {
+  readonly words: readonly string[];
+  /** Positional arguments as help shows them, as in `<userid>` or `[<userid>]`. */
+  readonly args: readonly string[];
+  /** One sentence for the command list. */
+  readonly summary: string;
+  /** More, for the command's own help. */
+  readonly details?: string;
+  readonly options: Readonly<Record<string, OptionSpec>>;
+  readonly load: () => Promise<CommandRun>;
+}
+
+export const GLOBAL_OPTIONS: Readonly<Record<string, OptionSpec>> = {
+  store: {
+    type: 'string',
+    value: 'url',
+    description:
+      'Where the configuration is: sqlite:<file> (default: sqlite:$TESSERA_DATA_DIR/tessera.db, ' +
+      './data when unset), etcd://host:port[,host:port...], memory:, or pve-dir:<dir> ' +
+      '(a Proxmox directory such as /etc/pve, read-only).',
+  },
+  'output-format': {
+    type: 'string',
+    value: 'format',
+    description: 'text (default), json or json-pretty.',
+  },
+  help: { type: 'boolean', description: 'Help: of tessera, or of the command it follows.' },
+};
+
+const cert: OptionSpec = {
+  type: 'string',
+  value: 'file',
+  description:
+    'The HTTPS certificate (PEM); without it, the self-signed one in the data directory.',
+};
+const webauthnRpId: OptionSpec = {
+  type: 'string',
+  value: 'host',
+  description: 'The WebAuthn relying party id (default: the host name the browser used).',
+};
+const webauthnOrigin: OptionSpec = {
+  type: 'string',
+  value: 'url',
+  description: 'The origin browsers use, as in https://pve.example.com:8006.',
+};
+const nodeName: OptionSpec = {
+  type: 'string',
+  value: 'name',
+  description: "This node's name in heartbeats and events (default: the host name).",
+};
+
+export const COMMANDS: readonly CommandSpec[] = [
+  {
+    words: ['serve'],
+    args: [],
+    summary: 'Runs the HTTPS API and the web interface.',
+    details:
+      'On an empty store it first creates the realms pam and pve and the bootstrap ' +
+      'administrator admin@pve, whose password it prints once and writes to ' +
+      '$TESSERA_DATA_DIR/admin-password. It stops on SIGTERM or SIGINT.',
+    options: {
+      listen: {
+        type: 'string',
+        value: 'host:port',
+        description: 'Where to listen (default 0.0.0.0:8006).',
+      },
+      cert: { ...cert, description: 'The certificate (PEM), with --key.' },
+      key: { type: 'string', value: 'file', description: "The certificate's private key (PEM)." },
+      http: {
+        type: 'boolean',
+        description: 'Plain HTTP, only on a loopback address (behind a local TLS proxy).',
+      },
+      'trusted-proxy': {
+        type: 'string',
+        value: 'cidr,...',
+        description: 'Proxies whose X-Forwarded-For names the client.',
+      },
+      throttle: {
+        type: 'string',
+        value: 'off|n/window/ban',
+        description:
+          'Failed-login throttle: failures per client and user name, window and ban in ' +
+          'seconds (default 5/60/300; five times as many ban the client address).',
+      },
+      'login-delay': {
+        type: 'string',
+        value: 's',
+        description: 'How long a failed login waits before it answers (default 3).',
+      },
+      'auth-log': {
+        type: 'string',
+        value: 'file',
+        description: 'Also write failed logins to this file, in the format fail2ban reads.',
+      },
+      'audit-log': {
+        type: 'string',
+        value: 'file',
+        description:
+          'Also write refused logins and requests to this file, one JSON object a line, with the cause code.',
+      },
+      'pam-service': {
+        type: 'string',
+        value: 'name',
+        description: 'The PAM service of the pam realm (default tessera).',
+      },
+      'webauthn-rp-id': webauthnRpId,
+      'webauthn-origin': webauthnOrigin,
+      'totp-failure-limit': {
+        type: 'string',
+        value: 'n',
+        description: 'Wrong TOTP codes before TOTP locks (default 8).',
+      },
+      'tfa-failure-limit': {
+        type: 'string',
+        value: 'n',
+        description: 'Wrong second factors before the user is locked out (default 100).',
+      },
+      'tfa-lock-time': {
+        type: 'string',
+        value: 's',
+        description: 'How long a second-factor lockout lasts (default 3600).',
+      },
+      'node-name': nodeName,
+      'event-retention': {
+        type: 'string',
+        value: 'count/days',
+        description: 'Authentication events to keep in the store (default 20000/30).',
+      },
+    },
+    load: async () => (await import('./commands/serve.js')).serveCommand,
+  },
+  {
+    words: ['user', 'permissions'],
+    args: ['<userid|tokenid>'],
+    summary: 'Effective permissions of a user or API token (GET /access/permissions).',
+    options: {
+      path: { type: 'string', value: 'path', description: 'Only this ACL path.' },
+    },
+    load: async () => (await import('./commands/user.js')).userPermissions,
+  },
+  {
+    words: ['user', 'tfa', 'list'],
+    args: ['[<userid>]'],
+    summary: 'Second factors of all users or of one, with locks and recovery keys left.',
+    options: {},
+    load: async () => (await import('./commands/tfa.js')).tfaList,
+  },
+  {
+    words: ['user', 'tfa', 'delete'],
+    args: ['<userid>'],
+    summary: "Deletes one second factor, or all of the user's.",
+    options: {
+      id: { type: 'string', value: 'id', description: 'The factor to delete (default: all).' },
+    },
+    load: async () => (await import('./commands/tfa.js')).tfaDelete,
+  },
+  {
+    words: ['user', 'tfa', 'unlock'],
+    args: ['<userid>'],
+    summary: 'Lifts TOTP and second-factor lockouts.',
+    options: {},
+    load: async () => (await import('./commands/tfa.js')).tfaUnlock,
+  },
+  {
+    words: ['explain'],
+    args: ['<userid>'],
+    summary: "Why a user's recent logins failed, with the next step.",
+    options: {
+      since: {
+        type: 'string',
+        value: 'when',
+        description: '30m, 2h, 7d or an ISO date (default 24h).',
+      },
+    },
+    load: async () => (await import('./commands/explain.js')).explainLogins,
+  },
+  {
+    words: ['realm', 'sync'],
+    args: ['<realm>'],
+    summary: 'Users and groups from a directory realm.',
+    options: {
+      scope: { type: 'string', value: 'users|groups|both', description: 'What to sync.' },
+      'remove-vanished': {
+        type: 'string',
+        value: 'acl;entry;properties|none',
+        description: 'What to remove of users and groups the directory no longer has.',
+      },
+      'enable-new': {
+        type: 'string',
+        value: '0|1',
+        description: 'Whether new users are enabled.',
+      },
+      'dry-run': { type: 'boolean', description: 'Print the changes without making them.' },
+      force: {
+        type: 'boolean',
+        description: 'Remove vanished entries even when the directory returned none at all.',
+      },
+    },
+    load: async () => (await import('./commands/realm.js')).realmSync,
+  },
+  {
+    words: ['acl', 'explain'],
+    args: ['<userid|tokenid>', '<path>', '<privilege>'],
+    summary: 'Which ACL entry, role, group or pool grants or denies a privilege.',
+    options: {},
+    load: async () => (await import('./commands/acl.js')).aclExplain,
+  },
+  {
+    words: ['config', 'show'],
+    args: ['<file>'],
+    summary: 'A configuration file as Proxmox would write it back.',
+    details:
+      'The file is one of user.cfg, domains.cfg, priv/shadow.cfg, priv/token.cfg, priv/tfa.cfg.',
+    options: {},
+    load: async () => (await import('./commands/config.js')).configShow,
+  },
+  {
+    words: ['config', 'check'],
+    args: [],
+    summary: 'Every error and warning in the configuration, with file and line.',
+    options: {},
+    load: async () => (await import('./commands/config.js')).configCheck,
+  },
+  {
+    words: ['import'],
+    args: [],
+    summary: 'Loads a Proxmox configuration directory into the store, in one transaction.',
+    details:
+      'Into an empty store, or one that holds only what the first start of serve created, ' +
+      'the import needs no --replace; the bootstrap administrator admin@pve stays unless the ' +
+      'imported configuration has its own admin@pve.',
+    options: {
+      'pve-dir': {
+        type: 'string',
+        value: 'dir',
+        description: 'The directory, laid out like /etc/pve.',
+      },
+      replace: { type: 'boolean', description: 'Replace a configuration the store holds.' },
+    },
+    load: async () => (await import('./commands/transfer.js')).importCommand,
+  },
+  {
+    words: ['export'],
+    args: [],
+    summary: 'Writes the configuration as Proxmox files (token secrets stay behind).',
+    options: {
+      'pve-dir': { type: 'string', value: 'dir', description: 'Where to write the files.' },
+      force: { type: 'boolean', description: 'Overwrite files that exist.' },
+    },
+    load: async () => (await import('./commands/transfer.js')).exportCommand,
+  },
+  {
+    words: ['audit'],
+    args: [],
+    summary: 'Hardening findings; exit 1 if any is medium or worse.',
+    options: { cert },
+    load: async () => (await import('./commands/audit.js')).auditCommand,
+  },
+  {
+    words: ['doctor'],
+    args: [],
+    summary:
+      'Checks clocks, store, realms, certificate, WebAuthn, a way in and failure spikes; ' +
+      'exit 0 ok, 1 warn, 2 fail.',
+    details: "It takes the options of serve that matter, so serve's command line can be checked.",
+    options: {
+      cert,
+      key: { type: 'string', value: 'file', description: "The certificate's private key." },
+      http: { type: 'boolean', description: 'serve runs with --http (a proxy terminates TLS).' },
+      url: {
+        type: 'string',
+        value: 'url',
+        description: "The URL clients use, checked against the certificate's names.",
+      },
+      'webauthn-rp-id': webauthnRpId,
+      'webauthn-origin': webauthnOrigin,
+      node: nodeName,
+      'node-name': { ...nodeName, description: 'The same as --node.' },
+      'skip-network': {
+        type: 'boolean',
+        description: 'Leave out the connections to directories and OpenID providers.',
+      },
+    },
+    load: async () => (await import('./commands/doctor.js')).doctorCommand,
+  },
+];
+
+/** The longest run of words that names a command, or `undefined`. */
+export function findCommand(positionals: readonly string[]): CommandSpec | undefined {
+  let found: CommandSpec | undefined;
+  for (const command of COMMANDS) {
+    if (
+      command.words.every((word, i) => positionals[i] === word) &&
+      command.words.length > (found?.words.length ?? 0)
+    )
+      found = command;
+  }
+  return found;
+}

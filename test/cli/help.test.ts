@@ -1,0 +1,72 @@
+/**
+ * The help of the command line: it fits an 80-column terminal, every command has its own,
+ * and the command table is consistent (an option has one type wherever it appears).
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { COMMANDS, GLOBAL_OPTIONS, type OptionSpec } from '../../src/cli/commands.js';
+import { HELP_WIDTH } from '../../src/cli/help.js';
+import { runCli } from '../support/cli.js';
+
+function tooWide(text: string): string[] {
+  return text.split('\n').filter((line) => line.length > HELP_WIDTH);
+}
+
+describe('tessera help', () => {
+  it('lists every command within 80 columns', async () => {
+    const help = await runCli('--help');
+    assert.equal(help.status, 0);
+    assert.deepEqual(tooWide(help.stdout), []);
+    assert.match(help.stdout, /^Usage: tessera \[<global options>\] <command> /);
+    for (const command of COMMANDS)
+      assert.match(help.stdout, new RegExp(`\\n {2}${command.words.join(' ')}\\b`));
+    assert.deepEqual(await runCli('help'), help);
+    // Without a command: the help, as a usage error.
+    assert.deepEqual(await runCli(), { ...help, status: 2 });
+  });
+
+  it('gives each command its own help, with all its options, within 80 columns', async () => {
+    for (const command of COMMANDS) {
+      const words = command.words.join(' ');
+      const help = await runCli(...command.words, '--help');
+      assert.equal(help.status, 0, words);
+      assert.deepEqual(tooWide(help.stdout), [], words);
+      assert.ok(help.stdout.startsWith(`Usage: tessera ${words}`), help.stdout);
+      for (const name of Object.keys(command.options))
+        assert.match(help.stdout, new RegExp(`\\n {2}--${name}\\b`), `${words} --${name}`);
+      assert.deepEqual(await runCli('help', ...command.words), help, words);
+    }
+    const serve = await runCli('serve', '--help');
+    assert.match(
+      serve.stdout,
+      /\n {2}--listen <host:port> +Where to listen \(default 0\.0\.0\.0:8006\)\.\n/,
+    );
+  });
+
+  it('gives an option one type wherever it appears', () => {
+    const seen = new Map<string, OptionSpec['type']>(
+      Object.entries(GLOBAL_OPTIONS).map(([name, spec]) => [name, spec.type]),
+    );
+    for (const command of COMMANDS)
+      for (const [name, spec] of Object.entries(command.options)) {
+        assert.equal(
+          seen.get(name) ?? spec.type,
+          spec.type,
+          `--${name} of ${command.words.join(' ')}`,
+        );
+        seen.set(name, spec.type);
+      }
+  });
+
+  it('points at the command help when an option is not the command’s', async () => {
+    const result = await runCli('config', 'check', '--listen', 'x:1');
+    assert.deepEqual(
+      [result.status, result.stderr],
+      [
+        2,
+        "tessera: option '--listen' is not valid for 'config check'\n" +
+          "'tessera config check --help' lists its options.\n",
+      ],
+    );
+  });
+});
