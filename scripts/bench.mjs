@@ -3,15 +3,16 @@
 // exposed so that memory figures are exact.
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { ensureBuilt, ensureDependencies, root } from './lib.mjs';
+import { ensureAllBuilt, ensureDependencies, root } from './lib.mjs';
 
-ensureDependencies();
-ensureBuilt();
+await ensureDependencies();
+await ensureAllBuilt();
 for (const [script, args] of [
   ['main.js', process.argv.slice(2)],
   ['store.js', []],
   ['api.js', []],
   ['ui.js', []],
+  ['cli.js', []],
 ]) {
   const result = spawnSync(
     process.execPath,

@@ -1,21 +1,62 @@
 // Shared by `npm start`, `npm test`, `npm run bench` and bin/tessera: make sure the
-// dependencies are installed and the TypeScript build is current, so that each of them
-// works on a fresh clone with nothing but Node.js. Plain JavaScript with no dependencies.
-import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+// dependencies are installed and the build is current, so that each of them works on a fresh
+// clone with nothing but Node.js. Plain JavaScript with no dependencies. Everything it runs
+// says what it is doing and about how long it takes; the output goes to stderr, so that a
+// command's own output (JSON, say) stays clean.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const root = dirname(dirname(fileURLToPath(import.meta.url)));
-const stamp = join(root, 'dist', '.build-stamp');
+const dist = join(root, 'dist');
+/** Written after a build of the server (src/ without its tests) and after a full build. */
+const serverStamp = join(dist, '.build-stamp-server');
+const fullStamp = join(dist, '.build-stamp');
+const TICK_MS = 30_000;
 
-function run(command, args, what) {
-  // Tool output goes to stderr so that a command's own output (JSON, say) stays clean.
-  const result = spawnSync(command, args, { cwd: root, stdio: ['ignore', 2, 2] });
-  if (result.status !== 0) {
-    console.error(`tessera: ${what} failed (${command} ${args.join(' ')})`);
-    process.exit(result.status ?? 1);
+function say(text) {
+  process.stderr.write(`tessera: ${text}\n`);
+}
+
+function seconds(ms) {
+  const s = Math.round(ms / 1000);
+  return s < 60 ? `${s} s` : `${Math.floor(s / 60)} min ${s % 60} s`;
+}
+
+/**
+ * Runs a tool to its end, saying every 30 s that it is still at work. SIGINT and SIGTERM go
+ * to the tool too, so that stopping `npm start` during an install stops the install.
+ */
+async function run(command, args, what) {
+  const started = Date.now();
+  const child = spawn(command, args, { cwd: root, stdio: ['ignore', 2, 2] });
+  const forward = (signal) => child.kill(signal);
+  process.on('SIGINT', forward);
+  process.on('SIGTERM', forward);
+  const ticker = setInterval(
+    () => say(`still ${what} (${seconds(Date.now() - started)})...`),
+    TICK_MS,
+  );
+  const [code, signal] = await new Promise((resolve) => {
+    child.on('error', (err) => {
+      say(`${what}: cannot run ${command}: ${err.message}`);
+      resolve([127, null]);
+    });
+    child.on('exit', (exitCode, exitSignal) => resolve([exitCode, exitSignal]));
+  });
+  clearInterval(ticker);
+  process.off('SIGINT', forward);
+  process.off('SIGTERM', forward);
+  if (signal !== null) {
+    say(`${what}: stopped by ${signal}`);
+    process.exit(1);
   }
+  if (code !== 0) {
+    say(`${what} failed (${command} ${args.join(' ')})`);
+    process.exit(code ?? 1);
+  }
+  return Date.now() - started;
 }
 
 function mtime(path) {
@@ -37,18 +78,40 @@ function newestIn(dir) {
 }
 
 /** Runs `npm ci` when node_modules is missing or older than package-lock.json. */
-export function ensureDependencies() {
+export async function ensureDependencies() {
   const installed = join(root, 'node_modules', '.package-lock.json');
   if (existsSync(installed) && mtime(installed) >= mtime(join(root, 'package-lock.json'))) return;
-  console.error('tessera: installing npm dependencies (npm ci)...');
-  run('npm', ['ci', '--no-audit', '--no-fund'], 'installing dependencies');
+  say(
+    'installing the npm dependencies with npm ci: about 2 minutes on 2 cores, most of it ' +
+      'compiling better-sqlite3 (once only)...',
+  );
+  const took = await run('npm', ['ci', '--no-audit', '--no-fund'], 'installing dependencies');
+  say(`dependencies installed in ${seconds(took)}`);
+  if (!pamBindingLoads())
+    say(
+      'note: without the PAM headers the binding for Linux PAM logins (realm pam) was left ' +
+        'out; everything else works. For PAM logins: apt-get install libpam0g-dev, then npm ci',
+    );
+}
+
+function pamBindingLoads() {
+  const probe = spawnSync(process.execPath, ['-e', "require('node-linux-pam')"], { cwd: root });
+  return probe.status === 0;
 }
 
 /**
- * Installs the Debian packages of the commands that are missing from PATH, for tests that run
- * real servers. `packages` is a list of `{ command, package }` or `{ test, package }`.
+ * node-linux-pam is optional (it needs libpam0g-dev to build, and npm leaves it out when the
+ * build fails); the tests need it, so when the headers arrived after the install, install
+ * again.
  */
-export function ensureSystemPackages(packages) {
+export async function ensurePamBinding() {
+  if (pamBindingLoads()) return;
+  say('building the binding for Linux PAM (npm ci, about 2 minutes)...');
+  await run('npm', ['ci', '--no-audit', '--no-fund'], 'building the PAM binding');
+}
+
+/** Installs the Debian packages of the commands that are missing from PATH. */
+export async function ensureSystemPackages(packages) {
   // An entry names a command that must be on PATH, or a shell test that must succeed.
   const found = ({ command, test }) =>
     (command !== undefined
@@ -63,38 +126,25 @@ export function ensureSystemPackages(packages) {
   const sudo = process.getuid() === 0 ? [] : ['sudo', '-n'];
   const aptGet = (...args) => {
     const argv = [...sudo, 'env', 'DEBIAN_FRONTEND=noninteractive', 'apt-get', ...args];
-    run(argv[0], argv.slice(1), what);
+    return run(argv[0], argv.slice(1), what);
   };
-  console.error(`tessera: ${what}...`);
-  aptGet('update');
-  aptGet('install', '-y', '-q', '--no-install-recommends', ...names);
+  say(`${what}, about a minute...`);
+  await aptGet('update');
+  await aptGet('install', '-y', '-q', '--no-install-recommends', ...names);
   const still = missing.filter((entry) => !found(entry));
   if (still.length > 0) {
-    console.error(
-      `tessera: ${what}: still missing: ${still.map((e) => e.command ?? e.test).join(', ')}`,
-    );
+    say(`${what}: still missing: ${still.map((e) => e.command ?? e.test).join(', ')}`);
     process.exit(1);
   }
 }
 
-/**
- * node-linux-pam is optional (it needs libpam0g-dev to build, and npm leaves it out when the
- * build fails); when the headers arrived after the install, install again.
- */
-export function ensurePamBinding() {
-  const loads = spawnSync(process.execPath, ['-e', "require('node-linux-pam')"], { cwd: root });
-  if (loads.status === 0) return;
-  console.error('tessera: building the PAM binding (npm ci)...');
-  run('npm', ['ci', '--no-audit', '--no-fund'], 'building the PAM binding');
-}
-
-/** Compiles TypeScript when any source is newer than the last build. */
 /** Builds the web interface (Vite) when any of its sources is newer than the build. */
-export function ensureUiBuilt() {
-  const built = join(root, 'dist', 'ui', 'index.html');
+async function ensureUiBuilt() {
+  const built = join(dist, 'ui', 'index.html');
   const sources = Math.max(newestIn(join(root, 'ui')), mtime(join(root, 'package-lock.json')));
   if (mtime(built) >= sources) return;
-  run(
+  say('building the web interface (Vite, a few seconds)...');
+  await run(
     process.execPath,
     [
       join(root, 'node_modules', 'vite', 'bin', 'vite.js'),
@@ -102,24 +152,58 @@ export function ensureUiBuilt() {
       '--config',
       join(root, 'ui', 'vite.config.mjs'),
     ],
-    'build of the web interface',
+    'building the web interface',
   );
 }
 
-export function ensureBuilt() {
+/** Compiles with `tsc -p <config>` when a source is newer than the stamp of the last build. */
+async function compile(config, stamps, sources, what) {
+  if (Math.max(...stamps.map(mtime)) >= sources) return;
+  say(`compiling ${what} (TypeScript, about 10 s)...`);
+  // The stamp takes the time the build started: a file saved during the build is newer.
+  const started = new Date();
+  await run(
+    process.execPath,
+    [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', config],
+    `compiling ${what}`,
+  );
+  writeFileSync(stamps[0], `${started.toISOString()}\n`);
+  utimesSync(stamps[0], started, started);
+}
+
+const buildInputs = () =>
+  Math.max(
+    mtime(join(root, 'tsconfig.json')),
+    mtime(join(root, 'tsconfig.build.json')),
+    mtime(join(root, 'package-lock.json')),
+  );
+
+/** What the server and the command line need: src/ without its tests, and the web interface. */
+export async function ensureServerBuilt() {
+  await ensureUiBuilt();
+  // A full build holds the server too.
+  await compile(
+    'tsconfig.build.json',
+    [serverStamp, fullStamp],
+    Math.max(newestIn(join(root, 'src')), buildInputs()),
+    'Tessera',
+  );
+}
+
+/** Everything, with the tests and the benchmarks. */
+export async function ensureAllBuilt() {
+  await ensureUiBuilt();
   const sources = Math.max(
     newestIn(join(root, 'src')),
     newestIn(join(root, 'test')),
     newestIn(join(root, 'bench')),
-    mtime(join(root, 'tsconfig.json')),
-    mtime(join(root, 'package-lock.json')),
+    buildInputs(),
   );
-  ensureUiBuilt();
-  if (mtime(stamp) >= sources) return;
-  run(
-    process.execPath,
-    [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'],
-    'build',
-  );
-  writeFileSync(stamp, new Date().toISOString() + '\n');
+  await compile('tsconfig.json', [fullStamp], sources, 'Tessera with its tests and benchmarks');
+}
+
+/** Dependencies and the server build: what bin/tessera and `npm start` need. */
+export async function ensureServer() {
+  await ensureDependencies();
+  await ensureServerBuilt();
 }

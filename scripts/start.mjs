@@ -1,10 +1,8 @@
-// `npm start`: runs Tessera's HTTPS API on its default store (bin/tessera serve), passing on
-// any arguments.
-import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
-import { root } from './lib.mjs';
+// `npm start`: Tessera's HTTPS API on its default store (tessera serve), passing on any
+// arguments. The server runs in this process, which npm starts with `exec`: the SIGTERM or
+// SIGINT that stops `npm start` reaches the server, which stops cleanly.
+import { ensureServer } from './lib.mjs';
 
-const result = spawnSync(join(root, 'bin', 'tessera'), ['serve', ...process.argv.slice(2)], {
-  stdio: 'inherit',
-});
-process.exit(result.status ?? 1);
+await ensureServer();
+process.argv.splice(2, 0, 'serve');
+await import('../dist/src/cli/run.js');

@@ -4,14 +4,14 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  ensureBuilt,
+  ensureAllBuilt,
   ensureDependencies,
   ensurePamBinding,
   ensureSystemPackages,
   root,
 } from './lib.mjs';
 
-ensureSystemPackages([
+await ensureSystemPackages([
   { command: 'etcd', package: 'etcd-server' },
   { command: 'etcdctl', package: 'etcd-client' },
   { command: 'fail2ban-regex', package: 'fail2ban' },
@@ -39,9 +39,9 @@ ensureSystemPackages([
     'krb5-user',
   ].map((name) => ({ test: 'test -x /usr/sbin/samba && command -v samba-tool', package: name })),
 ]);
-ensureDependencies();
-ensurePamBinding();
-ensureBuilt();
+await ensureDependencies();
+await ensurePamBinding();
+await ensureAllBuilt();
 
 function testFiles(dir) {
   if (!existsSync(dir)) return [];
