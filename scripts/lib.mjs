@@ -90,7 +90,8 @@ export async function ensureDependencies() {
   if (!pamBindingLoads())
     say(
       'note: without the PAM headers the binding for Linux PAM logins (realm pam) was left ' +
-        'out; everything else works. For PAM logins: apt-get install libpam0g-dev, then npm ci',
+        'out; everything else works. For PAM logins: apt-get install libpam0g-dev, then ' +
+        'npm install',
     );
 }
 
@@ -101,13 +102,13 @@ function pamBindingLoads() {
 
 /**
  * node-linux-pam is optional (it needs libpam0g-dev to build, and npm leaves it out when the
- * build fails); the tests need it, so when the headers arrived after the install, install
- * again.
+ * build fails); the tests need it, so when the headers arrived after the install, `npm
+ * install` adds what the first install left out.
  */
 export async function ensurePamBinding() {
   if (pamBindingLoads()) return;
-  say('building the binding for Linux PAM (npm ci, about 2 minutes)...');
-  await run('npm', ['ci', '--no-audit', '--no-fund'], 'building the PAM binding');
+  say('building the binding for Linux PAM (npm install, a few seconds)...');
+  await run('npm', ['install', '--no-audit', '--no-fund'], 'building the PAM binding');
 }
 
 /** Installs the Debian packages of the commands that are missing from PATH. */

@@ -32,8 +32,8 @@ export type PamSupport =
 
 /** The fix when the binding is absent or unloadable, for `explain` and `doctor`. */
 export const PAM_BINDING_FIX =
-  "install the PAM headers, then build the binding in Tessera's directory: " +
-  'apt-get install libpam0g-dev && npm ci (about 2 minutes); then restart Tessera';
+  "install the PAM headers, then the binding in Tessera's directory: " +
+  'apt-get install libpam0g-dev && npm install (a few seconds); no restart is needed';
 
 const require = createRequire(import.meta.url);
 let loaded: PamBinding | undefined;
