@@ -51,6 +51,24 @@ function commandLine(command: CommandSpec): string {
   return [...command.words, ...command.args].join(' ');
 }
 
+/** The commands whose words begin with `words`, as in `tessera user tfa`. */
+export function commandsUnder(words: readonly string[]): CommandSpec[] {
+  return COMMANDS.filter((c) => words.every((word, i) => c.words[i] === word));
+}
+
+/** `tessera user --help`: the commands of a group. */
+export function groupHelp(words: readonly string[]): string {
+  return [
+    `Usage: tessera ${words.join(' ')} <command> [<arguments>] [<options>]`,
+    '',
+    'Commands:',
+    ...columns(commandsUnder(words).map((c): [string, string] => [commandLine(c), c.summary])),
+    '',
+    "'tessera <command> --help' shows the options of a command.",
+    '',
+  ].join('\n');
+}
+
 /** `tessera --help`: every command in a line or two, and the global options. */
 export function mainHelp(): string {
   return [

@@ -6,7 +6,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { isTesseraError } from '../errors.js';
 import { COMMANDS, findCommand, GLOBAL_OPTIONS, type OptionSpec } from './commands.js';
-import { commandHelp, mainHelp } from './help.js';
+import { commandHelp, commandsUnder, groupHelp, mainHelp } from './help.js';
 import { parseOutputFormat, processIo, type Io } from './output.js';
 
 type ParseOptions = NonNullable<ParseArgsConfig['options']>;
@@ -46,6 +46,12 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     }
     const command = findCommand(words);
     if (!command) {
+      // The first words of several commands, as in `tessera user`: that group's commands.
+      if (commandsUnder(words).length > 0) {
+        if (asksHelp) io.out(groupHelp(words));
+        else io.err(`tessera: '${words.join(' ')}' needs a command\n\n${groupHelp(words)}`);
+        return asksHelp ? 0 : 2;
+      }
       io.err(`tessera: unknown command '${words.join(' ')}'\n\n${mainHelp()}`);
       return 2;
     }

@@ -43,6 +43,30 @@ describe('tessera help', () => {
     );
   });
 
+  it('lists the commands of a group, as in tessera user tfa', async () => {
+    const help = await runCli('user', 'tfa', '--help');
+    assert.equal(help.status, 0);
+    assert.equal(
+      help.stdout,
+      [
+        'Usage: tessera user tfa <command> [<arguments>] [<options>]',
+        '',
+        'Commands:',
+        '  user tfa list [<userid>]  Second factors of all users or of one, with locks',
+        '                            and recovery keys left.',
+        "  user tfa delete <userid>  Deletes one second factor, or all of the user's.",
+        '  user tfa unlock <userid>  Lifts TOTP and second-factor lockouts.',
+        '',
+        "'tessera <command> --help' shows the options of a command.",
+        '',
+      ].join('\n'),
+    );
+    const bare = await runCli('user');
+    assert.equal(bare.status, 2);
+    assert.match(bare.stderr, /^tessera: 'user' needs a command\n\nUsage: tessera user <command>/);
+    assert.match(bare.stderr, /\n {2}user permissions <userid\|tokenid>\n +Effective permissions/);
+  });
+
   it('gives an option one type wherever it appears', () => {
     const seen = new Map<string, OptionSpec['type']>(
       Object.entries(GLOBAL_OPTIONS).map(([name, spec]) => [name, spec.type]),

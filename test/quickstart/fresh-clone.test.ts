@@ -138,7 +138,10 @@ describe('npm start on a fresh clone without the PAM binding', { timeout: 300_00
       explained,
       /FAILED \(pam_unavailable\): PAM support is not installed on this node/,
     );
-    assert.match(explained, /next step: install the PAM headers .*apt-get install libpam0g-dev/);
+    assert.match(
+      explained,
+      /next step: install the PAM headers.*apt-get install libpam0g-dev && npm install/,
+    );
   });
 
   it('answers bin/tessera --help', () => {
