@@ -22,6 +22,7 @@ import { PROXMOX_LOCKOUT } from '../../services/tfa.js';
 import { LiveAccess } from '../../store/live.js';
 import { dataDirectory, openStore } from '../../store/open.js';
 import { noMoreArgs, stringOption, type CommandContext } from '../context.js';
+import { signalled, STOP_BUDGET_MS, stopWithin } from './serve-stop.js';
 import {
   announceBootstrapPassword,
   remindBootstrapPassword,
@@ -236,7 +237,7 @@ export async function serveCommand(ctx: CommandContext): Promise<number> {
   );
 
   await signalled();
-  const stopped = await stopWithin(STOP_BUDGET_MS, ctx, [
+  const stopped = await stopWithin(STOP_BUDGET_MS, ctx.io, [
     {
       what: 'the requests in progress',
       run: () => app.close(),
@@ -267,71 +268,4 @@ export async function serveCommand(ctx: CommandContext): Promise<number> {
   ]);
   ctx.io.out(stopped ? 'Tessera stopped\n' : 'Tessera stopped without waiting for the store\n');
   return 0;
-}
-
-/** Resolves on the first SIGTERM or SIGINT. */
-function signalled(): Promise<void> {
-  return new Promise<void>((resolve) => {
-    const stop = (): void => {
-      process.off('SIGTERM', stop);
-      process.off('SIGINT', stop);
-      resolve();
-    };
-    process.on('SIGTERM', stop);
-    process.on('SIGINT', stop);
-  });
-}
-
-/**
- * How long stopping may take: init systems kill a service that has not stopped after a while
- * (systemd after 90 s, but orchestrators and `docker stop` after 10 s, and a user at the
- * terminal much sooner). With the store unreachable, every write would wait for its own
- * timeout; instead every step gets what is left of one budget.
- */
-export const STOP_BUDGET_MS = 4_000;
-
-interface StopStep {
-  readonly what: string;
-  readonly run: () => Promise<unknown>;
-  /** Called when the step is abandoned, to cut what it was waiting for. */
-  readonly giveUp?: () => void;
-  /** Time kept back for the steps after this one. */
-  readonly reserveMs: number;
-}
-
-/** Runs the steps in order within `budgetMs`; says which were abandoned. True if none was. */
-async function stopWithin(
-  budgetMs: number,
-  ctx: CommandContext,
-  steps: readonly StopStep[],
-): Promise<boolean> {
-  const deadline = Date.now() + budgetMs;
-  let complete = true;
-  for (const step of steps) {
-    let timer: NodeJS.Timeout | undefined;
-    const left = Math.max(0, deadline - step.reserveMs - Date.now());
-    const finished = await Promise.race([
-      step.run().then(
-        () => true,
-        (err: unknown) => {
-          ctx.io.err(
-            `tessera: while stopping, ${step.what}: ${err instanceof Error ? err.message : String(err)}\n`,
-          );
-          return true;
-        },
-      ),
-      new Promise<false>((resolve) => {
-        timer = setTimeout(() => {
-          resolve(false);
-        }, left);
-      }),
-    ]);
-    clearTimeout(timer);
-    if (!finished) {
-      complete = false;
-      step.giveUp?.();
-      ctx.io.err(`tessera: stopped without waiting for ${step.what}\n`);
-    }
-  }
-  return complete;
 }
