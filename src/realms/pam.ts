@@ -22,7 +22,7 @@ interface PamBinding {
   }): Promise<number>;
 }
 
-export const PAM_BINDING_PACKAGE = 'node-linux-pam';
+const PAM_BINDING_PACKAGE = 'node-linux-pam';
 export const DEFAULT_PAM_SERVICE = 'tessera';
 
 /** Whether PAM logins can work on this node, and when not, why and what fixes it. */

@@ -9,12 +9,11 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { repoRoot } from '../support/conformance.js';
-import { cleanUpOnExit } from '../support/processes.js';
+import { cleanUpOnExit, listening } from '../support/processes.js';
 import { call, freePort } from '../support/serve.js';
 
 /** The files a clone of the repository holds, copied with their times. */
@@ -34,19 +33,6 @@ function cloneInto(target: string): void {
     verbatimSymlinks: true,
   });
   rmSync(join(target, 'node_modules', 'node-linux-pam'), { recursive: true, force: true });
-}
-
-function portOpen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.on('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.on('error', () => {
-      resolve(false);
-    });
-  });
 }
 
 describe('npm start on a fresh clone without the PAM binding', { timeout: 300_000 }, () => {
@@ -156,6 +142,6 @@ describe('npm start on a fresh clone without the PAM binding', { timeout: 300_00
     child.kill('SIGTERM');
     assert.equal(await exited, 0, output);
     assert.match(output, /Tessera stopped/);
-    assert.equal(await portOpen(port), false, 'the server still holds its port');
+    assert.equal(await listening(port), false, 'the server still holds its port');
   });
 });

@@ -4,6 +4,7 @@
  * without stopping its servers, so none is left holding ports or temporary directories.
  */
 import { accessSync, constants } from 'node:fs';
+import { connect } from 'node:net';
 import { delimiter, join } from 'node:path';
 
 export function findBinary(name: string): string | undefined {
@@ -31,4 +32,19 @@ export function cleanUpOnExit(cleanup: () => void): () => void {
   return () => {
     cleanups.delete(cleanup);
   };
+}
+
+/** Whether something accepts connections on a loopback port. */
+export function listening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => {
+      socket.destroy();
+      resolve(false);
+    });
+  });
 }

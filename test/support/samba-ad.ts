@@ -30,12 +30,11 @@ import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { chmod, copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'ldapts';
-import { cleanUpOnExit, findBinary } from './processes.js';
+import { cleanUpOnExit, findBinary, listening } from './processes.js';
 
 export interface SambaAdUser {
   /** sAMAccountName; the UPN is `<name>@tessera.test`. */
@@ -131,20 +130,6 @@ function run(
 function sambaPython(sambaTool: string): string {
   const shebang = /^#!\s*(\S+)/.exec(readFileSync(sambaTool, 'utf8').split('\n', 1)[0] ?? '');
   return shebang?.[1] ?? '/usr/bin/python3';
-}
-
-function listening(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => {
-      socket.destroy();
-      resolve(false);
-    });
-  });
 }
 
 async function ldapAnswers(): Promise<boolean> {

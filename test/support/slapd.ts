@@ -31,13 +31,12 @@ import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { Attribute, Change, Client, escapeFilter } from 'ldapts';
-import { cleanUpOnExit, findBinary } from './processes.js';
+import { cleanUpOnExit, findBinary, listening } from './processes.js';
 import { freePort } from './serve.js';
 
 export interface LdapUser {
@@ -227,20 +226,6 @@ function logTail(log: string): string {
   } catch {
     return '(no log)';
   }
-}
-
-function listening(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => {
-      socket.destroy();
-      resolve(false);
-    });
-  });
 }
 
 async function twoPorts(): Promise<[number, number]> {

@@ -11,7 +11,7 @@ import { BOOTSTRAP_ADMIN, isBootstrapPassword } from '../../services/bootstrap.j
 import type { ServiceContext } from '../../services/context.js';
 import type { Io } from '../output.js';
 
-export const ADMIN_PASSWORD_FILE = 'admin-password';
+const ADMIN_PASSWORD_FILE = 'admin-password';
 
 /** The first start's password, shown once and kept in an owner-only file. */
 export async function announceBootstrapPassword(

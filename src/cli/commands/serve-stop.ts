@@ -25,7 +25,7 @@ export function signalled(): Promise<void> {
  */
 export const STOP_BUDGET_MS = 4_000;
 
-export interface StopStep {
+interface StopStep {
   readonly what: string;
   readonly run: () => Promise<unknown>;
   /** Called when the step is abandoned, to cut what it was waiting for. */
