@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ERROR_CODES, invalid, isTesseraError, TesseraError } from './errors.js';
+import {
+  AUTH_CAUSES,
+  AuthFailure,
+  ERROR_CODES,
+  invalid,
+  isTesseraError,
+  TesseraError,
+} from './errors.js';
 
 describe('error registry', () => {
   it('pins every code, its status and its public message', () => {
@@ -13,13 +20,30 @@ describe('error registry', () => {
         invalid_value: '400 Parameter verification failed.',
         config_invalid: '500 configuration is invalid',
         store_unavailable: '500 configuration store unavailable',
-        store_read_only: '500 configuration store is read-only',
+        store_read_only: '503 configuration store is read-only',
         permission_denied: '403 Permission check failed',
         not_found: '404 not found',
         conflict: '409 configuration changed concurrently, try again',
         rejected: '500 request refused',
+        not_implemented: '501 not implemented',
+        bad_request: '400 bad request',
         usage: '400 invalid usage',
+        internal: '500 internal error',
       },
+    );
+  });
+
+  it('answers every authentication failure alike, whatever its cause', () => {
+    assert.equal(new Set(AUTH_CAUSES).size, AUTH_CAUSES.length);
+    for (const cause of AUTH_CAUSES) {
+      const err = new AuthFailure(`detail of ${cause}`, cause);
+      assert.equal(err.status, 401);
+      assert.equal(err.publicMessage, 'authentication failure');
+      assert.ok(isTesseraError(err, cause));
+    }
+    assert.equal(
+      new AuthFailure('no ticket', 'no_credentials', 'No ticket').publicMessage,
+      'No ticket',
     );
   });
 

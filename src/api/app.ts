@@ -7,7 +7,6 @@
 import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import type { AuthCause } from '../auth/api-token.js';
 import { serverKeys } from '../auth/server-keys.js';
 import { LoginThrottle, type ThrottleOptions } from '../auth/throttle.js';
 import type { PermissionEngine } from '../permissions/engine.js';
@@ -17,10 +16,11 @@ import type { WebauthnSettings } from '../tfa/webauthn.js';
 import { liveContext, type ServiceContext } from '../services/context.js';
 import type { LiveAccess } from '../store/live.js';
 import type { AccessSnapshot } from '../store/snapshot.js';
-import { authenticateRequest, AuthenticationError, claimedUser, type Caller } from './caller.js';
+import { AuthFailure, forbidden, TesseraError, type AuthCause } from '../errors.js';
+import { authenticateRequest, claimedUser, type Caller } from './caller.js';
 import { Checks } from './checks.js';
 import type { SecondFactorContext } from './second-factor.js';
-import { ApiError, errorBody, forbidden, JSON_CONTENT_TYPE, RawJson } from './http.js';
+import { errorBody, JSON_CONTENT_TYPE, RawJson, type ErrorBody } from './http.js';
 import { checkParams, mergeParams, type Params, type Schema } from './params.js';
 
 export interface ApiOptions {
@@ -193,7 +193,7 @@ export function createApi(app: FastifyInstance, options: ApiOptions): Api {
               now(),
             );
           } catch (err) {
-            if (err instanceof AuthenticationError) {
+            if (err instanceof AuthFailure) {
               options.onAuthFailure?.({
                 kind: 'request',
                 rhost: api.clientAddress(request),
@@ -202,7 +202,7 @@ export function createApi(app: FastifyInstance, options: ApiOptions): Api {
                   authorization: request.headers.authorization,
                 }),
                 cause: err.code,
-                reason: err.reason,
+                reason: err.detail,
               });
               await api.delay(started);
             }
@@ -253,17 +253,26 @@ export async function createApp(
   await app.register(formbody);
   await app.register(cookie);
   app.setErrorHandler((err, _request, reply) => {
+    // Fastify's own refusals (a body too large, malformed JSON) carry their status.
     const { status, body } =
-      err instanceof ApiError || !(err instanceof Error) || !('statusCode' in err)
+      err instanceof TesseraError || !(err instanceof Error) || !('statusCode' in err)
         ? errorBody(err)
-        : errorBody(new ApiError(Number(err.statusCode) || 500, err.message));
+        : fastifyError(Number(err.statusCode) || 500, err.message);
     void reply.code(status).type(JSON_CONTENT_TYPE).send(JSON.stringify(body));
   });
   app.setNotFoundHandler((request, reply) => {
+    const message = `Method '${request.method} ${request.url}' not implemented`;
     const { status, body } = errorBody(
-      new ApiError(501, `Method '${request.method} ${request.url}' not implemented`),
+      new TesseraError('not_implemented', message, { publicMessage: message }),
     );
     void reply.code(status).type(JSON_CONTENT_TYPE).send(JSON.stringify(body));
   });
   return app;
+}
+
+function fastifyError(status: number, message: string): ErrorBody {
+  return {
+    status,
+    body: { data: null, message: message.endsWith('\n') ? message : `${message}\n` },
+  };
 }

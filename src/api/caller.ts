@@ -3,19 +3,13 @@
  * or an API token (`Authorization: PVEAPIToken=...`), checked as Proxmox checks them. A
  * state-changing request authenticated by ticket must carry its CSRF token.
  */
-import {
-  apiTokenFromHeader,
-  type AuthCause,
-  authenticateApiToken,
-  AuthFailure,
-  checkUserEnabled,
-} from '../auth/api-token.js';
+import { apiTokenFromHeader, authenticateApiToken, checkUserEnabled } from '../auth/api-token.js';
 import { verifyCsrfToken } from '../auth/csrf.js';
 import type { ServerKeys } from '../auth/server-keys.js';
 import { diagnoseTicket, verifyTicket } from '../auth/ticket.js';
 import { asUserId, ownerOf, type Authid, type TokenId, type UserId } from '../model/ids.js';
 import type { AccessSnapshot } from '../store/snapshot.js';
-import { ApiError } from './http.js';
+import { AuthFailure, type AuthCause } from '../errors.js';
 
 export interface Caller {
   readonly authid: Authid;
@@ -29,17 +23,6 @@ export interface Credentials {
   readonly cookie: string | undefined;
   readonly authorization: string | undefined;
   readonly csrf: string | undefined;
-}
-
-/** Why authentication failed, for the log; the client hears only the 401. */
-export class AuthenticationError extends ApiError {
-  constructor(
-    message: string,
-    readonly reason: string,
-    readonly code: AuthCause,
-  ) {
-    super(401, message);
-  }
 }
 
 /**
@@ -75,9 +58,9 @@ function ticketRefused(
   ticket: string,
   now: number,
   partial: boolean,
-): AuthenticationError {
-  const refused = (reason: string, code: AuthCause): AuthenticationError =>
-    new AuthenticationError('Authentication failed!', reason, code);
+): AuthFailure {
+  const refused = (reason: string, code: AuthCause): AuthFailure =>
+    new AuthFailure(reason, code, 'Authentication failed!');
   if (partial) return refused('a partial (second-factor) ticket is not a login', 'ticket_invalid');
   if (!keys) return refused('the server keys are not ready', 'ticket_invalid');
   const { problem, age } = diagnoseTicket(keys.ring, ticket, now);
@@ -109,21 +92,21 @@ export function authenticateRequest(
       checkUserEnabled(snapshot, userid, now);
     } catch (err) {
       if (!(err instanceof AuthFailure)) throw err;
-      throw new AuthenticationError('Authentication failed!', err.message, err.code);
+      throw new AuthFailure(err.message, err.code, 'Authentication failed!');
     }
     if (credentials.method !== 'GET' && credentials.method !== 'HEAD') {
       const token = credentials.csrf ?? '';
       if (token === '')
-        throw new AuthenticationError(
-          'Permission denied - invalid csrf token',
+        throw new AuthFailure(
           'no CSRFPreventionToken header (a client that sends the ticket cookie must send it)',
           'csrf_missing',
+          'Permission denied - invalid csrf token',
         );
       if (!keys || !verifyCsrfToken(keys.csrfSecret, userid, token, now))
-        throw new AuthenticationError(
-          'Permission denied - invalid csrf token',
+        throw new AuthFailure(
           'invalid csrf token',
           'csrf_invalid',
+          'Permission denied - invalid csrf token',
         );
     }
     return { authid: userid, userid };
@@ -135,9 +118,9 @@ export function authenticateRequest(
       return { authid: tokenid, userid: ownerOf(tokenid), token: tokenid };
     } catch (err) {
       if (err instanceof AuthFailure)
-        throw new AuthenticationError('Authentication failed!', err.message, err.code);
+        throw new AuthFailure(err.message, err.code, 'Authentication failed!');
       throw err;
     }
   }
-  throw new AuthenticationError('No ticket', 'no ticket', 'no_credentials');
+  throw new AuthFailure('no ticket', 'no_credentials', 'No ticket');
 }

@@ -8,7 +8,7 @@ import type { Privilege } from '../model/privileges.js';
 import type { PermissionEngine } from '../permissions/engine.js';
 import type { AccessSnapshot } from '../store/snapshot.js';
 import type { Caller } from './caller.js';
-import { forbidden } from './http.js';
+import { forbidden } from '../errors.js';
 
 export class Checks {
   constructor(

@@ -6,7 +6,7 @@
  */
 import { parseBoolean } from '../formats/schema.js';
 import { codePointLength } from '../model/text.js';
-import { parameterError } from './http.js';
+import { parameterError } from '../errors.js';
 
 export type ParamSpec =
   | {

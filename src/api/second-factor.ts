@@ -5,7 +5,8 @@
  * answer, `totp:<code>`, `recovery:<key>`, `webauthn:<json>` or `yubico:<otp>`. Locks,
  * failure counts and single use are the service's (services/tfa.ts).
  */
-import { AuthFailure, checkUserEnabled } from '../auth/api-token.js';
+import { checkUserEnabled } from '../auth/api-token.js';
+import { AuthFailure } from '../errors.js';
 import type { ServerKeys } from '../auth/server-keys.js';
 import { verifyTicket } from '../auth/ticket.js';
 import { isTesseraError } from '../errors.js';

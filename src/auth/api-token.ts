@@ -5,73 +5,8 @@
  */
 import { asTokenId, asUserId, splitTokenId, type TokenId } from '../model/ids.js';
 import type { AccessSnapshot } from '../store/snapshot.js';
+import { AuthFailure } from '../errors.js';
 import { verifyTokenSecret } from './token-secret.js';
-
-/**
- * Stable codes for why an authentication failed, for the audit log and administrators.
- * Never shown to the client.
- */
-export type AuthCause =
-  | 'unknown_user'
-  | 'invalid_username'
-  | 'user_disabled'
-  | 'user_expired'
-  | 'unknown_realm'
-  | 'wrong_password'
-  | 'pam_error'
-  | 'pam_unavailable'
-  | 'realm_unavailable'
-  | 'ldap_unreachable'
-  | 'ldap_tls'
-  | 'ldap_bind_rejected'
-  | 'ldap_user_not_found'
-  | 'ldap_filter_excluded'
-  | 'ldap_account_disabled'
-  | 'ldap_password_expired'
-  | 'ldap_error'
-  | 'oidc_discovery_failed'
-  | 'oidc_state_mismatch'
-  | 'oidc_nonce_mismatch'
-  | 'oidc_code_rejected'
-  | 'oidc_claim_missing'
-  | 'oidc_error'
-  | 'tfa_required'
-  | 'tfa_wrong_code'
-  | 'tfa_challenge_invalid'
-  | 'tfa_locked'
-  | 'totp_locked'
-  | 'tfa_unsupported'
-  | 'webauthn_failed'
-  | 'webauthn_counter'
-  | 'yubico_unreachable'
-  | 'yubico_bad_signature'
-  | 'yubico_rejected'
-  | 'yubico_mismatch'
-  | 'yubico_bad_otp'
-  | 'store_read_only'
-  | 'throttled'
-  | 'no_permission'
-  | 'server_not_ready'
-  | 'no_credentials'
-  | 'ticket_invalid'
-  | 'ticket_expired'
-  | 'ticket_not_yet_valid'
-  | 'csrf_missing'
-  | 'realm_mismatch_suspected'
-  | 'csrf_invalid'
-  | 'token_invalid'
-  | 'token_unknown'
-  | 'token_expired';
-
-/** Why an authentication failed: for administrators and logs only. */
-export class AuthFailure extends Error {
-  constructor(
-    message: string,
-    readonly code: AuthCause,
-  ) {
-    super(message);
-  }
-}
 
 /** The token value of an Authorization header, or `undefined` when it carries none. */
 export function apiTokenFromHeader(authorization: string | undefined): string | undefined {

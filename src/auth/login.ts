@@ -7,7 +7,8 @@
 import { asUserId, ROOT_USERID, splitUserId, type UserId } from '../model/ids.js';
 import { realmFlag } from '../model/realm.js';
 import type { AccessSnapshot } from '../store/snapshot.js';
-import { AuthFailure, checkUserEnabled } from './api-token.js';
+import { AuthFailure } from '../errors.js';
+import { checkUserEnabled } from './api-token.js';
 import { ldapSettings } from '../realms/ldap-settings.js';
 import { DirectoryError, directoryLogin } from '../realms/ldap.js';
 import { pamAuthenticate } from '../realms/pam.js';

@@ -3,7 +3,7 @@
  * troubleshooting playbooks of the field, one line each. `explain` prints them next to the
  * event's own precise reason (which names the server, the realm, the clock difference).
  */
-import type { AuthCause } from '../auth/api-token.js';
+import type { AuthCause } from '../errors.js';
 import { PAM_BINDING_FIX } from '../realms/pam.js';
 
 export interface Advice {

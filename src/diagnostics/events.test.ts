@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { AuthCause } from '../auth/api-token.js';
+import type { AuthCause } from '../errors.js';
 import { MemoryStore } from '../store/memory.js';
 import { EventLog, eventKey, prune, readEvents, type AuthEvent } from './events.js';
 

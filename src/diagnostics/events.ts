@@ -8,7 +8,7 @@
  * in memory (bounded) and go in when it takes writes again. Retention is bounded by count and
  * age; the oldest events are removed first.
  */
-import type { AuthCause } from '../auth/api-token.js';
+import type { AuthCause } from '../errors.js';
 import type { ConfigStore, Operation } from '../store/config-store.js';
 
 export interface AuthEvent {

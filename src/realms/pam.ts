@@ -10,7 +10,7 @@
  * this realm refuse logins with the cause `pam_unavailable`.
  */
 import { createRequire } from 'node:module';
-import { AuthFailure } from '../auth/api-token.js';
+import { AuthFailure } from '../errors.js';
 
 /** The part of node-linux-pam that Tessera uses; the package ships no type declarations. */
 interface PamBinding {

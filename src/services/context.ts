@@ -4,7 +4,7 @@
  * another writer got there first, the service decides again on a fresh snapshot, a bounded
  * number of times, so concurrent changes never overwrite each other silently.
  */
-import { isTesseraError, TesseraError } from '../errors.js';
+import { isTesseraError, rejected, type TesseraError } from '../errors.js';
 import { assemble } from '../store/assemble.js';
 import type { Condition, ConfigStore, Operation } from '../store/config-store.js';
 import type { LiveAccess } from '../store/live.js';
@@ -97,7 +97,7 @@ export async function commit<T>(
     try {
       result = decide(changes);
     } catch (err) {
-      if (err instanceof Refusal) throw rejected(`${failure}: ${err.message}`, err.field);
+      if (isTesseraError(err, 'rejected')) throw rejected(`${failure}: ${err.message}`, err.field);
       throw err;
     }
     if (changes.empty) return result;
@@ -121,25 +121,8 @@ async function conflictPause(ctx: ServiceContext, seen: number): Promise<void> {
 }
 
 /** Thrown inside `decide`: the change breaks a rule; `commit` words it for the client. */
-export class Refusal extends Error {
-  constructor(
-    message: string,
-    readonly field?: string,
-  ) {
-    super(message);
-  }
-}
-
-export function refuse(message: string, field?: string): Refusal {
-  return new Refusal(message, field);
-}
-
-/** A refused change, worded as Proxmox words it (its clients show the message). */
-export function rejected(message: string, field?: string): TesseraError {
-  return new TesseraError('rejected', message, {
-    publicMessage: message,
-    ...(field !== undefined ? { field } : {}),
-  });
+export function refuse(message: string, field?: string): TesseraError {
+  return rejected(message, field);
 }
 
 /** The sequence number for `key`: its own if it exists, else after every key of its kind. */

@@ -4,7 +4,7 @@
  * `default` moves from realm to realm, and a directory realm's bind password is a secret
  * kept apart from its options.
  */
-import { invalid } from '../errors.js';
+import { invalid, rejected } from '../errors.js';
 import { parseBoolean, SchemaError, checkValue } from '../formats/schema.js';
 import type { RealmId } from '../model/ids.js';
 import {
@@ -17,14 +17,7 @@ import {
   type RealmType,
 } from '../model/realm.js';
 import { encodeRealm, encodeSecret, KEYS } from '../store/codec.js';
-import {
-  commit,
-  refuse,
-  rejected,
-  sequenceFor,
-  type Changes,
-  type ServiceContext,
-} from './context.js';
+import { commit, refuse, sequenceFor, type Changes, type ServiceContext } from './context.js';
 
 export type RawOptions = Readonly<Record<string, string | number | boolean>>;
 

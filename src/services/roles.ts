@@ -11,7 +11,8 @@ import { isBuiltinRole } from '../model/roles.js';
 import type { Role } from '../model/user-config.js';
 import { encodeRole, KEYS } from '../store/codec.js';
 import { removeRoleFromAcl } from './acl.js';
-import { commit, refuse, rejected, type ServiceContext } from './context.js';
+import { rejected } from '../errors.js';
+import { commit, refuse, type ServiceContext } from './context.js';
 
 function privileges(privs: readonly string[]): Privilege[] {
   for (const priv of privs)

@@ -5,7 +5,8 @@
 import assert from 'node:assert/strict';
 import { createPublicKey } from 'node:crypto';
 import { after, describe, it } from 'node:test';
-import { authenticateApiToken, AuthFailure } from '../../src/auth/api-token.js';
+import { authenticateApiToken } from '../../src/auth/api-token.js';
+import { AuthFailure } from '../../src/errors.js';
 import { csrfSecret, verifyCsrfToken } from '../../src/auth/csrf.js';
 import { verifyScopedTicket, verifyTicket, type TicketKeyRing } from '../../src/auth/ticket.js';
 import { assemble } from '../../src/store/assemble.js';

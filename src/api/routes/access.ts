@@ -2,7 +2,6 @@
  * `/version`, `/access` (index), `/access/ticket` (login, renewal, privilege check) and
  * `/access/permissions`.
  */
-import { AuthFailure } from '../../auth/api-token.js';
 import { csrfToken } from '../../auth/csrf.js';
 import { checkFirstFactor } from '../../auth/login.js';
 import { hashPassword } from '../../auth/password.js';
@@ -17,7 +16,8 @@ import { capabilities, permissionsFor } from '../../permissions/effective.js';
 import type { PermissionEngine } from '../../permissions/engine.js';
 import { setPasswordHash } from '../../services/users.js';
 import { secondFactorContext, type Api } from '../app.js';
-import { ApiError, RawJson } from '../http.js';
+import { RawJson } from '../http.js';
+import { AuthFailure } from '../../errors.js';
 
 const permissionAnswers = new WeakMap<PermissionEngine, Map<string, RawJson>>();
 const PERMISSION_ANSWERS = 10_000;
@@ -181,7 +181,7 @@ export function accessRoutes(api: Api): void {
           reason: err.message,
         });
         await api.delay(started);
-        throw new ApiError(401, 'authentication failure');
+        throw err;
       }
     },
   );

@@ -3,6 +3,7 @@
  * Permissions.Modify on the path, a caller may only hand out roles whose privileges it holds
  * there itself (and holds propagated, if the new entry propagates), as in Proxmox.
  */
+import { parameterError, rejected } from '../../errors.js';
 import { normalizeAclPath } from '../../model/acl-path.js';
 import {
   parseGroupId,
@@ -16,7 +17,6 @@ import { splitList } from '../../model/text.js';
 import { sortAclPaths } from '../../formats/user-cfg.js';
 import { modifyAcl } from '../../services/acl.js';
 import type { Api } from '../app.js';
-import { ApiError, parameterError } from '../http.js';
 
 export function aclRoutes(api: Api): void {
   api.route('GET', '/access/acl', {}, ({ snapshot, checks }) => {
@@ -94,10 +94,7 @@ function subsetCheck(
   propagate: boolean,
 ): void {
   const refuse = (reason: string): never => {
-    throw new ApiError(
-      500,
-      `ACL update failed: 400 Parameter verification failed.\nrole: ${reason}`,
-    );
+    throw rejected(`ACL update failed: 400 Parameter verification failed.\nrole: ${reason}`);
   };
   if (role === NO_ACCESS) refuse(`Cannot add role '${role}' - requires 'Permissions.Modify'`);
   const privileges = BUILTIN_ROLES.get(role) ?? custom;

@@ -4,6 +4,7 @@
  * The certificate checked is the one this connection was served with, so a plain-HTTP
  * listener (behind a proxy that terminates TLS) gets no certificate findings.
  */
+import { forbidden } from '../../errors.js';
 import { TLSSocket } from 'node:tls';
 import {
   auditConfiguration,
@@ -11,7 +12,6 @@ import {
   type CertificateFacts,
 } from '../../diagnostics/audit.js';
 import type { Api } from '../app.js';
-import { forbidden } from '../http.js';
 
 function servedCertificate(socket: unknown): CertificateFacts | undefined {
   if (!(socket instanceof TLSSocket)) return undefined;

@@ -1,4 +1,5 @@
 /** `/access/domains`: authentication realms (sync comes with the directory realms). */
+import { parameterError, rejected } from '../../errors.js';
 import { createHash } from 'node:crypto';
 import { serializeDomainsCfg } from '../../formats/domains-cfg.js';
 import { parseRealmId } from '../../model/ids.js';
@@ -7,7 +8,6 @@ import { splitList } from '../../model/text.js';
 import { createRealm, deleteRealm, updateRealm, type RawOptions } from '../../services/realms.js';
 import type { AccessSnapshot } from '../../store/snapshot.js';
 import type { Api } from '../app.js';
-import { ApiError, parameterError } from '../http.js';
 import type { ParamSpec } from '../params.js';
 
 const OPTIONS: Record<string, ParamSpec> = Object.fromEntries(
@@ -64,7 +64,7 @@ export function domainRoutes(api: Api): void {
     ({ params, snapshot, checks }) => {
       checks.perm('/access/realm', ['Realm.Allocate', 'Sys.Audit'], true);
       const realm = snapshot.domains.realms.get(parseRealmId(params.realm));
-      if (!realm) throw new ApiError(500, `domain '${params.realm}' does not exist`);
+      if (!realm) throw rejected(`domain '${params.realm}' does not exist`);
       return {
         type: realm.type,
         ...Object.fromEntries([...realm.options].map(([name, value]) => [name, wireValue(value)])),
@@ -116,10 +116,7 @@ export function domainRoutes(api: Api): void {
       checks.perm('/access/realm', ['Realm.Allocate']);
       const { realm, delete: deletions, digest: expected, password, ...rest } = params;
       if (expected !== undefined && expected !== digest(snapshot))
-        throw new ApiError(
-          500,
-          'detected modified configuration - file changed by other user? Try again.',
-        );
+        throw rejected('detected modified configuration - file changed by other user? Try again.');
       await updateRealm(services, parseRealmId(realm), {
         options: options(rest),
         delete: splitList(deletions),

@@ -3,13 +3,13 @@
  * the deciding ACL entry, role, group or pool, as `tessera acl explain` prints it. Tessera's
  * own resource; for auditors (Sys.Audit on /access) and for callers asking about themselves.
  */
+import { forbidden, parameterError } from '../../errors.js';
 import { parseAclPath } from '../../model/acl-path.js';
 import { asAuthid } from '../../model/ids.js';
 import { isPrivilege } from '../../model/privileges.js';
 import { explain } from '../../permissions/explain.js';
 import { renderExplanation } from '../../permissions/explain-text.js';
 import type { Api } from '../app.js';
-import { forbidden, parameterError } from '../http.js';
 
 export function explainRoutes(api: Api): void {
   api.route(

@@ -1,8 +1,8 @@
 /** `/access/groups`: groups and their members. */
+import { rejected } from '../../errors.js';
 import { parseGroupId } from '../../model/ids.js';
 import { createGroup, deleteGroup, updateGroup } from '../../services/groups.js';
 import type { Api } from '../app.js';
-import { ApiError } from '../http.js';
 
 export function groupRoutes(api: Api): void {
   api.route('GET', '/access/groups', {}, ({ snapshot, checks }) =>
@@ -40,7 +40,7 @@ export function groupRoutes(api: Api): void {
     ({ params, snapshot, checks }) => {
       checks.perm('/access/groups', ['Sys.Audit', 'Group.Allocate'], true);
       const group = snapshot.users.groups.get(parseGroupId(params.groupid));
-      if (!group) throw new ApiError(500, `group '${params.groupid}' does not exist`);
+      if (!group) throw rejected(`group '${params.groupid}' does not exist`);
       return {
         ...(group.comment !== undefined ? { comment: group.comment } : {}),
         members: [...group.members].sort(),

@@ -3,11 +3,11 @@
  * and the next step, from the events every node writes to the store. Auditors only (Sys.Audit
  * on /access): the causes say more than a client may know.
  */
+import { parameterError } from '../../errors.js';
 import { explainEvents } from '../../diagnostics/explain-logins.js';
 import { parseSince } from '../../diagnostics/explain-logins.js';
 import { readEvents } from '../../diagnostics/events.js';
 import type { Api } from '../app.js';
-import { parameterError } from '../http.js';
 
 export function loginRoutes(api: Api): void {
   api.route(

@@ -5,7 +5,8 @@
  * no second-factor step; failures answer `401 authentication failure`, with the cause in the
  * audit log.
  */
-import { AuthFailure, checkUserEnabled } from '../../auth/api-token.js';
+import { AuthFailure, parameterError, rejected } from '../../errors.js';
+import { checkUserEnabled } from '../../auth/api-token.js';
 import { csrfToken } from '../../auth/csrf.js';
 import { serverKeys } from '../../auth/server-keys.js';
 import { signTicket } from '../../auth/ticket.js';
@@ -21,7 +22,6 @@ import {
 import { applyOidcLogin, storeOidcState, takeOidcState } from '../../services/openid-login.js';
 import type { AccessSnapshot } from '../../store/snapshot.js';
 import type { Api } from '../app.js';
-import { ApiError, parameterError } from '../http.js';
 
 function openidRealm(snapshot: AccessSnapshot, realm: string) {
   const config = snapshot.domains.realms.get(parseRealmId(realm));
@@ -65,7 +65,7 @@ export function openidRoutes(api: Api): void {
             cause: err.code,
             reason: err.message,
           });
-          throw new ApiError(500, `OpenID login unavailable for realm '${settings.realm}'`);
+          throw rejected(`OpenID login unavailable for realm '${settings.realm}'`);
         }
         throw err;
       }
@@ -138,7 +138,7 @@ export function openidRoutes(api: Api): void {
           reason: `openid authentication failure: ${err.message}`,
         });
         await api.delay(started);
-        throw new ApiError(401, 'authentication failure');
+        throw err instanceof AuthFailure ? err : new AuthFailure(err.message, err.code);
       }
     },
   );

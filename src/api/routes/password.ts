@@ -3,13 +3,12 @@
  * an administrator changes someone else's. Not for API tokens; only root@pam changes
  * root@pam's.
  */
-import { AuthFailure } from '../../auth/api-token.js';
+import { forbidden, parameterError, rejected } from '../../errors.js';
 import { checkFirstFactor } from '../../auth/login.js';
 import { hashPassword, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../../auth/password.js';
 import { ROOT_USERID, splitUserId } from '../../model/ids.js';
 import { setPasswordHash } from '../../services/users.js';
 import type { Api } from '../app.js';
-import { ApiError, forbidden, parameterError } from '../http.js';
 import { useridParam } from './users.js';
 
 export function passwordRoutes(api: Api): void {
@@ -36,21 +35,16 @@ export function passwordRoutes(api: Api): void {
         const confirmation = params['confirmation-password'];
         if (confirmation === undefined)
           throw parameterError({ 'confirmation-password': 'password is required to modify user' });
-        try {
-          await checkFirstFactor(
-            snapshot,
-            undefined,
-            { username: caller.userid, password: confirmation },
-            now,
-          );
-        } catch (err) {
-          if (err instanceof AuthFailure) throw new ApiError(401, 'authentication failure');
-          throw err;
-        }
+        await checkFirstFactor(
+          snapshot,
+          undefined,
+          { username: caller.userid, password: confirmation },
+          now,
+        );
       }
       const realm = splitUserId(userid).realm;
       const type = snapshot.domains.realms.get(realm)?.type ?? realm;
-      if (type !== 'pve') throw new ApiError(500, `can't set password on auth type '${type}'`);
+      if (type !== 'pve') throw rejected(`can't set password on auth type '${type}'`);
       await setPasswordHash(services, userid, await hashPassword(params.password));
       return null;
     },

@@ -2,12 +2,12 @@
  * `/pools`: resource pools. Tessera keeps pool membership but knows nothing of the VMs
  * themselves, so members are listed as `vms/<vmid>` and `storage/<id>`.
  */
+import { rejected } from '../../errors.js';
 import { parsePoolId, type PoolId } from '../../model/ids.js';
 import { splitList } from '../../model/text.js';
 import type { Pool } from '../../model/user-config.js';
 import { createPool, deletePool, updatePool } from '../../services/pools.js';
 import type { Api } from '../app.js';
-import { ApiError } from '../http.js';
 
 function members(pool: Pool): Record<string, unknown>[] {
   return [
@@ -49,7 +49,7 @@ export function poolRoutes(api: Api): void {
       const poolid = parsePoolId(params.poolid);
       checks.perm(`/pool/${poolid}`, ['Pool.Audit']);
       const pool = snapshot.users.pools.get(poolid);
-      if (!pool) throw new ApiError(500, `pool '${poolid}' does not exist`);
+      if (!pool) throw rejected(`pool '${poolid}' does not exist`);
       return {
         ...(pool.comment !== undefined ? { comment: pool.comment } : {}),
         members: members(pool),

@@ -1,10 +1,10 @@
 /** `/access/roles`: built-in and custom roles. */
+import { rejected } from '../../errors.js';
 import { parseRoleId } from '../../model/ids.js';
 import { BUILTIN_ROLES } from '../../model/roles.js';
 import { splitList } from '../../model/text.js';
 import { createRole, deleteRole, updateRole } from '../../services/roles.js';
 import type { Api } from '../app.js';
-import { ApiError } from '../http.js';
 
 export function roleRoutes(api: Api): void {
   api.route('GET', '/access/roles', {}, ({ snapshot }) => {
@@ -30,7 +30,7 @@ export function roleRoutes(api: Api): void {
     ({ params, snapshot }) => {
       const roleid = parseRoleId(params.roleid);
       const privileges = BUILTIN_ROLES.get(roleid) ?? snapshot.users.roles.get(roleid)?.privileges;
-      if (!privileges) throw new ApiError(500, `role '${roleid}' does not exist`);
+      if (!privileges) throw rejected(`role '${roleid}' does not exist`);
       return Object.fromEntries([...privileges].sort().map((p) => [p, 1]));
     },
   );

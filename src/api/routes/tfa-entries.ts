@@ -7,8 +7,14 @@
  */
 import { randomBytes } from 'node:crypto';
 import QRCode from 'qrcode';
-import { AuthFailure } from '../../auth/api-token.js';
-import { isTesseraError } from '../../errors.js';
+import {
+  AuthFailure,
+  badRequest,
+  forbidden,
+  isTesseraError,
+  parameterError,
+  TesseraError,
+} from '../../errors.js';
 import { checkFirstFactor } from '../../auth/login.js';
 import { ROOT_USERID, type UserId } from '../../model/ids.js';
 import type { TfaInfo, TfaUser } from '../../model/tfa.js';
@@ -32,7 +38,6 @@ import {
 import { enabledCredentials } from '../../tfa/webauthn-credential.js';
 import { verifyYubicoOtp, yubicoPublicId } from '../../tfa/yubico.js';
 import type { Api, AuthedContext } from '../app.js';
-import { ApiError, forbidden, parameterError } from '../http.js';
 import type { Schema } from '../params.js';
 import { useridParam } from './users.js';
 
@@ -103,7 +108,7 @@ export function tfaEntryRoutes(api: Api): void {
       throw parameterError({ password: 'password is required to modify TFA entries' });
     const address = api.clientAddress(ctx.request);
     if (api.throttle?.blocked(address, caller.userid, ctx.now) === true)
-      throw new ApiError(401, 'authentication failure');
+      throw new AuthFailure(`throttled: too many failed logins from ${address}`, 'throttled');
     try {
       // No server keys: a ticket is not a password here.
       await checkFirstFactor(
@@ -122,7 +127,7 @@ export function tfaEntryRoutes(api: Api): void {
         cause: err.code,
         reason: `password re-entry for TFA changes: ${err.message}`,
       });
-      throw new ApiError(401, 'authentication failure');
+      throw err;
     }
   };
 
@@ -179,7 +184,8 @@ export function tfaEntryRoutes(api: Api): void {
       const userid = useridParam(ctx.params.userid);
       if (!mayRead(ctx, userid)) throw forbidden();
       const found = entries(ctx.snapshot.tfa.users.get(userid)).find((e) => e.id === ctx.params.id);
-      if (!found) throw new ApiError(404, 'no such entry');
+      if (!found)
+        throw new TesseraError('not_found', 'no such entry', { publicMessage: 'no such entry' });
       return found;
     },
   );
@@ -251,7 +257,7 @@ export function tfaEntryRoutes(api: Api): void {
           try {
             realm = realmTfa(ctx.snapshot, userid);
           } catch (err) {
-            throw new ApiError(400, (err as Error).message);
+            throw badRequest((err as Error).message);
           }
           if (realm?.type !== 'yubico')
             throw parameterError({ type: 'realm is not setup for Yubico OTP' });
@@ -298,8 +304,7 @@ export function tfaEntryRoutes(api: Api): void {
         protocol: ctx.request.protocol,
         host: ctx.request.host,
       });
-      if ('unavailable' in rp)
-        throw new ApiError(400, `WebAuthn is not available: ${rp.unavailable}`);
+      if ('unavailable' in rp) throw badRequest(`WebAuthn is not available: ${rp.unavailable}`);
       const exclude = enabledCredentials(snapshot.tfa.users.get(userid)).map((c) => c.id);
       const options = await registrationOptions(rp, userid, exclude);
       await startWebauthnRegistration(services, {

@@ -3,10 +3,10 @@
  * the realm have (`GET /access/users/{userid}/tfa`), and lifting lockouts
  * (`PUT /access/users/{userid}/unlock-tfa`). Enrollment comes with the TFA management API.
  */
+import { forbidden } from '../../errors.js';
 import { splitUserId } from '../../model/ids.js';
 import { unlockTfa } from '../../services/tfa.js';
 import type { Api } from '../app.js';
-import { forbidden } from '../http.js';
 import { useridParam } from './users.js';
 
 export function tfaRoutes(api: Api): void {

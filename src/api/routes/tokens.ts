@@ -2,12 +2,12 @@
  * `/access/users/{userid}/token[/{tokenid}]`: a user's API tokens. The owner manages its own
  * tokens (with a ticket, not with a token); others need User.Modify through groups.
  */
+import { forbidden, parameterError, rejected } from '../../errors.js';
 import { joinTokenId, tokenNameError, type TokenName, type UserId } from '../../model/ids.js';
 import { splitList } from '../../model/text.js';
 import type { Token } from '../../model/user-config.js';
 import { createToken, deleteToken, updateToken } from '../../services/tokens.js';
 import type { Api, AuthedContext } from '../app.js';
-import { ApiError, forbidden, parameterError } from '../http.js';
 import type { Schema } from '../params.js';
 import { useridParam } from './users.js';
 
@@ -62,8 +62,7 @@ export function tokenRoutes(api: Api): void {
       const token = ctx.snapshot.users.tokens.get(
         joinTokenId(userid, tokenName(ctx.params.tokenid)),
       );
-      if (!token)
-        throw new ApiError(500, `no such token '${ctx.params.tokenid}' for user '${userid}'`);
+      if (!token) throw rejected(`no such token '${ctx.params.tokenid}' for user '${userid}'`);
       return info(token);
     },
   );

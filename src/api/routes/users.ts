@@ -2,6 +2,7 @@
  * `/access/users` and `/access/users/{userid}`: listing, reading, creating, changing and
  * deleting users, with Proxmox's group-delegated permissions.
  */
+import { parameterError, rejected } from '../../errors.js';
 import { hashPassword, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../../auth/password.js';
 import { asGroupId, parseGroupId, splitUserId, userIdError, type UserId } from '../../model/ids.js';
 import { splitList } from '../../model/text.js';
@@ -9,7 +10,6 @@ import type { User } from '../../model/user-config.js';
 import { createUser, deleteUser, updateUser, type UserField } from '../../services/users.js';
 import type { AccessSnapshot } from '../../store/snapshot.js';
 import type { Api } from '../app.js';
-import { ApiError, parameterError } from '../http.js';
 
 const USER_FIELDS = {
   enable: { type: 'boolean', optional: true },
@@ -25,7 +25,7 @@ const USER_FIELDS = {
 /** Proxmox validates the id inside the handler, so a bad one is a 500 with its message. */
 export function useridParam(value: string): UserId {
   const error = userIdError(value);
-  if (error !== undefined) throw new ApiError(500, error);
+  if (error !== undefined) throw rejected(error);
   return value as UserId;
 }
 
@@ -146,7 +146,7 @@ export function userRoutes(api: Api): void {
       const userid = useridParam(params.userid);
       checks.useridGroup(['User.Modify', 'Sys.Audit'], userid);
       const user = snapshot.users.users.get(userid);
-      if (!user) throw new ApiError(500, `no such user ('${userid}')`);
+      if (!user) throw rejected(`no such user ('${userid}')`);
       const tokens = tokensOf(snapshot, userid);
       return {
         ...userFields(user),
