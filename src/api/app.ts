@@ -16,12 +16,14 @@ import type { WebauthnSettings } from '../tfa/webauthn.js';
 import { liveContext, type ServiceContext } from '../services/context.js';
 import type { LiveAccess } from '../store/live.js';
 import type { AccessSnapshot } from '../store/snapshot.js';
-import { AuthFailure, forbidden, TesseraError, type AuthCause } from '../errors.js';
+import { AuthFailure, forbidden, TesseraError } from '../errors.js';
 import { authenticateRequest, claimedUser, type Caller } from './caller.js';
 import { Checks } from './checks.js';
-import type { SecondFactorContext } from './second-factor.js';
+import type { AuthFailureEvent, AuthSuccessEvent } from '../services/login/events.js';
+import type { LoginDeps } from '../services/login/login.js';
 import { errorBody, JSON_CONTENT_TYPE, RawJson, type ErrorBody } from './http.js';
 import { checkParams, mergeParams, type Params, type Schema } from './params.js';
+import { engineFor } from '../permissions/current.js';
 
 export interface ApiOptions {
   readonly live: LiveAccess;
@@ -45,28 +47,6 @@ export interface ApiOptions {
   readonly offlineTfa?: OfflineTfa;
 }
 
-/** A failed authentication, as the audit log records it. */
-export interface AuthFailureEvent {
-  /** What was attempted: a login, or a request with a ticket or an API token. */
-  readonly kind: 'login' | 'request';
-  readonly rhost: string;
-  /** The user name as given (empty when the request named none). */
-  readonly user: string;
-  /** The stable cause code. */
-  readonly cause: AuthCause;
-  /** The cause in words, as Proxmox logs it. */
-  readonly reason: string;
-}
-
-/** A successful login: password, second factor, renewal or OpenID. */
-export interface AuthSuccessEvent {
-  readonly kind: 'login' | 'openid';
-  readonly rhost: string;
-  readonly user: string;
-  /** How: `password`, `password and second factor`, `ticket renewal`, `openid`. */
-  readonly reason: string;
-}
-
 export interface Context<S extends Schema> {
   readonly params: Params<S>;
   readonly snapshot: AccessSnapshot;
@@ -75,20 +55,6 @@ export interface Context<S extends Schema> {
   readonly now: number;
   readonly request: FastifyRequest;
   readonly reply: FastifyReply;
-}
-
-/** What the second-factor code needs of a request. */
-export function secondFactorContext(
-  api: Api,
-  ctx: Pick<Context<Schema>, 'services' | 'request'>,
-): SecondFactorContext {
-  return {
-    services: ctx.services,
-    offline: api.options.offlineTfa,
-    webauthn: api.options.webauthn ?? {},
-    lockout: api.options.lockout ?? PROXMOX_LOCKOUT,
-    request: { protocol: ctx.request.protocol, host: ctx.request.host },
-  };
 }
 
 export interface AuthedContext<S extends Schema> extends Context<S> {
@@ -118,6 +84,8 @@ export interface Api {
   delay(startedMs: number): Promise<void>;
   clientAddress(request: FastifyRequest): string;
   readonly throttle: LoginThrottle | undefined;
+  /** What logins need: the adapters hand requests to services/login with it. */
+  readonly login: LoginDeps;
 }
 
 const PREFIX = '/api2/json';
@@ -144,7 +112,7 @@ export function createApi(app: FastifyInstance, options: ApiOptions): Api {
     return {
       params: checkParams(schema, rawParams(request)),
       snapshot,
-      engine: options.live.permissions(),
+      engine: engineFor(options.live),
       services: liveContext(options.live),
       now: now(),
       request,
@@ -160,9 +128,26 @@ export function createApi(app: FastifyInstance, options: ApiOptions): Api {
       );
   };
 
+  const throttle = options.throttle === false ? undefined : new LoginThrottle(options.throttle);
   const api: Api = {
     options,
-    throttle: options.throttle === false ? undefined : new LoginThrottle(options.throttle),
+    throttle,
+    login: {
+      services: liveContext(options.live),
+      view: () => ({ snapshot: options.live.snapshot, engine: engineFor(options.live) }),
+      environment: { pamService: options.pamService },
+      throttle,
+      secondFactor: {
+        offline: options.offlineTfa,
+        webauthn: options.webauthn ?? {},
+        lockout: options.lockout ?? PROXMOX_LOCKOUT,
+      },
+      events: {
+        failed: (event) => options.onAuthFailure?.(event),
+        succeeded: (event) => options.onAuthSuccess?.(event),
+      },
+      now,
+    },
     open(method, path, schema, handler) {
       app.route({
         method,

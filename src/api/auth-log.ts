@@ -5,7 +5,7 @@
  * file carry an ISO timestamp and `tessera[<pid>]:`, as syslog would.
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
-import type { AuthFailureEvent } from './app.js';
+import type { AuthFailureEvent } from '../services/login/events.js';
 
 /**
  * Client-supplied text (the user name, and messages quoting it) is escaped so that it can

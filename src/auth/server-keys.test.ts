@@ -4,7 +4,8 @@ import { liveContext } from '../services/context.js';
 import { LiveAccess } from '../store/live.js';
 import { MemoryStore } from '../store/memory.js';
 import { csrfToken, verifyCsrfToken } from './csrf.js';
-import { ensureServerKeys, serverKeys } from './server-keys.js';
+import { ensureServerKeys } from '../services/server-keys.js';
+import { serverKeys } from './server-keys.js';
 import { signTicket, verifyTicket } from './ticket.js';
 
 const T = 1_800_000_000;

@@ -4,7 +4,8 @@
  * and the site key the CSRF secret derives from.
  *
  * The ring rotates every 24 hours, as Proxmox's does: the first node to notice writes the
- * new ring under a revision condition, the others see it through the watch. Without quorum
+ * new ring under a revision condition (services/server-keys.ts), the others see it through
+ * the watch. Without quorum
  * nobody can rotate; the overdue key keeps vouching for recent tickets only (ticket.ts).
  */
 import {
@@ -15,8 +16,6 @@ import {
   type KeyObject,
 } from 'node:crypto';
 import { KEYS } from '../store/codec.js';
-import type { ServiceContext } from '../services/context.js';
-import { commit } from '../services/context.js';
 import type { AccessSnapshot } from '../store/snapshot.js';
 import { csrfSecret } from './csrf.js';
 import { CLOCK_SKEW, KEY_LIFETIME, type TicketKeyRing } from './ticket.js';
@@ -94,40 +93,36 @@ function rotationDue(stored: StoredRing, now: number): boolean {
 }
 
 /**
- * Makes the keys if the store has none and rotates the ticket key when it is due; returns
- * whether anything was written. Concurrent nodes do not rotate twice: the write is
- * conditioned on the ring as read.
+ * The keys to write: new ones if the store has none, a rotated ticket ring when rotation is
+ * due; nothing otherwise. (services/server-keys.ts writes them under a revision condition.)
  */
-export async function ensureServerKeys(ctx: ServiceContext, now: number): Promise<boolean> {
-  return commit(ctx, 'key rotation failed', (changes) => {
-    const { snapshot } = changes;
-    let wrote = false;
-    if (!snapshot.serverKeys.has('csrf')) {
-      changes.put(
-        KEYS.serverKey('csrf'),
-        JSON.stringify({ key: randomBytes(32).toString('base64'), created: now }),
-      );
-      wrote = true;
-    }
-    const text = snapshot.serverKeys.get('ticket');
-    const stored = text === undefined ? undefined : (JSON.parse(text) as StoredRing);
-    if (!stored || rotationDue(stored, now)) {
-      const ring: StoredRing = {
-        current: { private: newPrivateKey(), created: now },
-        ...(stored
-          ? {
-              previous: {
-                public: createPublicKey(stored.current.private)
-                  .export({ type: 'spki', format: 'pem' })
-                  .toString(),
-                created: now,
-              },
-            }
-          : {}),
-      };
-      changes.put(KEYS.serverKey('ticket'), JSON.stringify(ring));
-      wrote = true;
-    }
-    return wrote;
-  });
+export function dueKeyWrites(
+  snapshot: AccessSnapshot,
+  now: number,
+): { readonly key: string; readonly value: string }[] {
+  const writes: { key: string; value: string }[] = [];
+  if (!snapshot.serverKeys.has('csrf'))
+    writes.push({
+      key: KEYS.serverKey('csrf'),
+      value: JSON.stringify({ key: randomBytes(32).toString('base64'), created: now }),
+    });
+  const text = snapshot.serverKeys.get('ticket');
+  const stored = text === undefined ? undefined : (JSON.parse(text) as StoredRing);
+  if (!stored || rotationDue(stored, now)) {
+    const ring: StoredRing = {
+      current: { private: newPrivateKey(), created: now },
+      ...(stored
+        ? {
+            previous: {
+              public: createPublicKey(stored.current.private)
+                .export({ type: 'spki', format: 'pem' })
+                .toString(),
+              created: now,
+            },
+          }
+        : {}),
+    };
+    writes.push({ key: KEYS.serverKey('ticket'), value: JSON.stringify(ring) });
+  }
+  return writes;
 }

@@ -14,8 +14,7 @@ import { TesseraError } from '../errors.js';
 import { parseAclPath } from '../model/acl-path.js';
 import { parseRealmId, parseRoleId, parseUserId, type UserId } from '../model/ids.js';
 import type { TfaUser } from '../model/tfa.js';
-import { DirectoryError } from '../realms/ldap.js';
-import { OpenidError } from '../realms/openid.js';
+import { AuthFailure } from '../errors.js';
 import { modifyAcl } from '../services/acl.js';
 import { bootstrap } from '../services/bootstrap.js';
 import { storeContext, type ServiceContext } from '../services/context.js';
@@ -454,11 +453,9 @@ describe('doctor', () => {
         code: 'ldap_unreachable' | 'ldap_tls' | 'ldap_bind_rejected',
         message: string,
       ) =>
-        doctor(
-          store,
-          {},
-          { directory: () => Promise.reject(new DirectoryError(code, message)) },
-        ).then((report) => check(report, 'realm:corp'));
+        doctor(store, {}, { directory: () => Promise.reject(new AuthFailure(message, code)) }).then(
+          (report) => check(report, 'realm:corp'),
+        );
       let c = await failing(
         'ldap_bind_rejected',
         "LDAP server ldap.example.com:389 rejected the bind DN 'cn=tessera,dc=example,dc=com': invalid credentials",
@@ -537,9 +534,9 @@ describe('doctor', () => {
         {
           openid: () =>
             Promise.reject(
-              new OpenidError(
-                'oidc_discovery_failed',
+              new AuthFailure(
                 'OpenID discovery at https://id.example.com failed: fetch failed',
+                'oidc_discovery_failed',
               ),
             ),
         },

@@ -8,7 +8,8 @@
 import type { Entry } from 'ldapts';
 import { asGroupId, asUserId, type GroupId, type UserId } from '../model/ids.js';
 import type { LdapSettings } from './ldap-settings.js';
-import { DirectoryError, escapeFilterValue, withDirectory } from './ldap.js';
+import { AuthFailure } from '../errors.js';
+import { escapeFilterValue, withDirectory } from './directory.js';
 
 export type SyncedField =
   'enable' | 'expire' | 'firstname' | 'lastname' | 'email' | 'comment' | 'keys';
@@ -76,7 +77,7 @@ export async function readDirectory(
   scope: 'users' | 'groups' | 'both',
 ): Promise<DirectoryContents> {
   if (settings.baseDn === undefined)
-    throw new DirectoryError('ldap_error', `realm '${settings.realm}' has no base_dn to sync from`);
+    throw new AuthFailure(`realm '${settings.realm}' has no base_dn to sync from`, 'ldap_error');
   const baseDn = settings.baseDn;
   return withDirectory(settings, async ({ client, server }) => {
     const warnings: string[] = [];
@@ -86,9 +87,9 @@ export async function readDirectory(
           await client.search(base, { scope: 'sub', filter, attributes, paged: { pageSize: 500 } })
         ).searchEntries;
       } catch (err) {
-        throw new DirectoryError(
-          'ldap_error',
+        throw new AuthFailure(
           `LDAP server ${server}: search under '${base}' failed: ${err instanceof Error ? err.message : String(err)}`,
+          'ldap_error',
         );
       }
     };

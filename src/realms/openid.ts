@@ -8,6 +8,8 @@
 import * as oidc from 'openid-client';
 import { isLoopbackHost } from '../model/host.js';
 import { realmFlag, realmText, type RealmConfig } from '../model/realm.js';
+import { AuthFailure } from '../errors.js';
+import type { Realm } from './realm.js';
 
 export type OpenidCause =
   | 'oidc_discovery_failed'
@@ -16,15 +18,6 @@ export type OpenidCause =
   | 'oidc_code_rejected'
   | 'oidc_claim_missing'
   | 'oidc_error';
-
-export class OpenidError extends Error {
-  constructor(
-    readonly code: OpenidCause,
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 export interface OpenidSettings {
   readonly realm: string;
@@ -75,13 +68,13 @@ export async function discover(settings: OpenidSettings): Promise<oidc.Configura
   try {
     issuer = new URL(settings.issuer);
   } catch {
-    throw new OpenidError('oidc_discovery_failed', `issuer URL '${settings.issuer}' is not a URL`);
+    throw new AuthFailure(`issuer URL '${settings.issuer}' is not a URL`, 'oidc_discovery_failed');
   }
   const plain = issuer.protocol === 'http:';
   if (issuer.protocol !== 'https:' && !(plain && isLoopbackHost(issuer.hostname)))
-    throw new OpenidError(
-      'oidc_discovery_failed',
+    throw new AuthFailure(
       `issuer ${settings.issuer} must use https (plain http only on a loopback address)`,
+      'oidc_discovery_failed',
     );
   try {
     return await oidc.discovery(
@@ -96,9 +89,9 @@ export async function discover(settings: OpenidSettings): Promise<oidc.Configura
         : { timeout: 10 },
     );
   } catch (err) {
-    throw new OpenidError(
-      'oidc_discovery_failed',
+    throw new AuthFailure(
       `OpenID discovery at ${settings.issuer} failed: ${describe(err)}`,
+      'oidc_discovery_failed',
     );
   }
 }
@@ -198,22 +191,40 @@ export async function finishAuthorization(
   } catch (err) {
     const text = describe(err);
     if (/nonce/i.test(text))
-      throw new OpenidError('oidc_nonce_mismatch', `ID token nonce check failed: ${text}`);
-    throw new OpenidError('oidc_code_rejected', `the provider did not accept the code: ${text}`);
+      throw new AuthFailure(`ID token nonce check failed: ${text}`, 'oidc_nonce_mismatch');
+    throw new AuthFailure(`the provider did not accept the code: ${text}`, 'oidc_code_rejected');
   }
   const claims: Record<string, unknown> = { ...(tokens.claims() ?? {}) };
   if (settings.acrValues.length > 0 && !settings.acrValues.includes(String(claims['acr'])))
-    throw new OpenidError(
-      'oidc_claim_missing',
+    throw new AuthFailure(
       `the ID token's acr '${String(claims['acr'])}' is not one of ${settings.acrValues.join(', ')}`,
+      'oidc_claim_missing',
     );
   if (settings.queryUserinfo) {
     try {
       const info = await oidc.fetchUserInfo(config, tokens.access_token, String(claims['sub']));
       for (const [name, value] of Object.entries(info)) claims[name] ??= value;
     } catch (err) {
-      throw new OpenidError('oidc_error', `userinfo request failed: ${describe(err)}`);
+      throw new AuthFailure(`userinfo request failed: ${describe(err)}`, 'oidc_error');
     }
   }
   return claims;
 }
+
+/** Discovery as a login does it (https, plain http only on loopback), but never cached. */
+export async function probeDiscovery(settings: OpenidSettings): Promise<string> {
+  const meta = (await discover(settings)).serverMetadata();
+  return `issuer ${meta.issuer}, authorization endpoint ${meta.authorization_endpoint ?? 'none'}`;
+}
+
+/** The `openid` realm: the provider checks the user; a password login is refused. */
+export const openidRealm: Realm = {
+  type: 'openid',
+  authenticate: () =>
+    Promise.reject(
+      new AuthFailure('OpenID realm does not allow password verification.', 'realm_unavailable'),
+    ),
+  async check(config) {
+    return { kind: 'openid', detail: await probeDiscovery(openidSettings(config)) };
+  },
+};

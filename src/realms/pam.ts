@@ -11,6 +11,7 @@
  */
 import { createRequire } from 'node:module';
 import { AuthFailure } from '../errors.js';
+import type { Realm } from './realm.js';
 
 /** The part of node-linux-pam that Tessera uses; the package ships no type declarations. */
 interface PamBinding {
@@ -97,3 +98,18 @@ export async function pamAuthenticate(
     throw new AuthFailure(message, /expired/i.test(message) ? 'user_expired' : 'pam_error');
   }
 }
+
+/** The `pam` realm: Linux PAM on this node checks the password and the account. */
+export const pamRealm: Realm = {
+  type: 'pam',
+  authenticate: async ({ user, password, remoteHost }, env) => {
+    await pamAuthenticate(user, password, { service: env.pamService, remoteHost });
+    return { rehash: false };
+  },
+  check() {
+    const support = pamSupport();
+    if (!support.available)
+      return Promise.reject(new AuthFailure(support.reason, 'pam_unavailable'));
+    return Promise.resolve({ kind: 'local', detail: 'the PAM binding loads' });
+  },
+};

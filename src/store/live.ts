@@ -1,17 +1,14 @@
 /**
  * The configuration a running process works from: the newest {@link AccessSnapshot} its
- * store has reported, swapped whole when the watch brings a change, and the permission
- * engine compiled from it (lazily, once per user configuration). Readers always see one consistent
- * revision; while the store is unreachable or without quorum they go on seeing the last one.
+ * store has reported, swapped whole when the watch brings a change (the permission engine
+ * follows it: permissions/current.ts). Readers always see one consistent revision; while the store is unreachable or without quorum they go on seeing the last one.
  */
-import { PermissionEngine, type EngineOptions } from '../permissions/engine.js';
 import { SnapshotAssembler } from './assemble.js';
 import { parseKey } from './codec.js';
 import type { ChangeBatch, ConfigStore } from './config-store.js';
 import type { AccessSnapshot } from './snapshot.js';
 
 export interface LiveOptions {
-  readonly engine?: EngineOptions;
   /** Told when a watch broke or replay was impossible and a full reload happened or failed. */
   readonly onReload?: (reason: string, error?: unknown) => void;
 }
@@ -24,7 +21,6 @@ interface Waiter {
 export class LiveAccess {
   private assembler: SnapshotAssembler;
   private current: AccessSnapshot;
-  private compiled: { users: AccessSnapshot['users']; engine: PermissionEngine } | undefined;
   private stopWatch: () => void = () => undefined;
   private pending: ChangeBatch[] = [];
   private waiters: Waiter[] = [];
@@ -50,18 +46,6 @@ export class LiveAccess {
 
   get snapshot(): AccessSnapshot {
     return this.current;
-  }
-
-  /** The permission engine of the current snapshot. */
-  permissions(): PermissionEngine {
-    const snapshot = this.current;
-    if (this.compiled?.users !== snapshot.users) {
-      this.compiled = {
-        users: snapshot.users,
-        engine: PermissionEngine.compile(snapshot.users, this.options.engine),
-      };
-    }
-    return this.compiled.engine;
   }
 
   /** Calls `listener` with every new snapshot; returns the unsubscribe function. */
@@ -147,7 +131,7 @@ export class LiveAccess {
       }
     }
     // Keys of no access kind (audit events, node heartbeats) move the revision only: the same
-    // configuration objects stay, and so does the compiled permission engine.
+    // configuration objects stay, and so does the permission engine compiled from them.
     this.publish(
       relevant ? this.assembler.build(last.revision) : { ...this.current, revision: last.revision },
     );

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { buildApi } from '../../src/api/server.js';
-import { ensureServerKeys } from '../../src/auth/server-keys.js';
+import { ensureServerKeys } from '../../src/services/server-keys.js';
 import { parseRealmId, parseUserId } from '../../src/model/ids.js';
 import { bootstrap } from '../../src/services/bootstrap.js';
 import { liveContext, type ServiceContext } from '../../src/services/context.js';

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { AuthLogFile } from '../../src/api/auth-log.js';
 import { buildApi } from '../../src/api/server.js';
-import { ensureServerKeys } from '../../src/auth/server-keys.js';
+import { ensureServerKeys } from '../../src/services/server-keys.js';
 import { bootstrap } from '../../src/services/bootstrap.js';
 import { liveContext } from '../../src/services/context.js';
 import { LiveAccess } from '../../src/store/live.js';

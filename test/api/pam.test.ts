@@ -11,7 +11,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { buildApi } from '../../src/api/server.js';
-import { ensureServerKeys } from '../../src/auth/server-keys.js';
+import { ensureServerKeys } from '../../src/services/server-keys.js';
 import { parseUserId } from '../../src/model/ids.js';
 import { bootstrap } from '../../src/services/bootstrap.js';
 import { liveContext } from '../../src/services/context.js';

@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { buildApi } from '../../src/api/server.js';
 import { hashPassword } from '../../src/auth/password.js';
-import { ensureServerKeys } from '../../src/auth/server-keys.js';
+import { ensureServerKeys } from '../../src/services/server-keys.js';
 import { parseTfaCfg } from '../../src/formats/tfa-cfg.js';
 import { parseUserId } from '../../src/model/ids.js';
 import { bootstrap } from '../../src/services/bootstrap.js';

@@ -12,7 +12,8 @@ import type { FastifyInstance } from 'fastify';
 import { buildApi } from '../../src/api/server.js';
 import { csrfToken } from '../../src/auth/csrf.js';
 import { hashPassword } from '../../src/auth/password.js';
-import { ensureServerKeys, serverKeys } from '../../src/auth/server-keys.js';
+import { serverKeys } from '../../src/auth/server-keys.js';
+import { ensureServerKeys } from '../../src/services/server-keys.js';
 import { signTicket } from '../../src/auth/ticket.js';
 import { parseAclPath } from '../../src/model/acl-path.js';
 import {

@@ -8,12 +8,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
-import type { AuthFailureEvent } from '../../src/api/app.js';
+import type { AuthFailureEvent } from '../../src/services/login/events.js';
 import { buildApi } from '../../src/api/server.js';
 import { EventLog, readEvents } from '../../src/diagnostics/events.js';
 import { explainEvents } from '../../src/diagnostics/explain-logins.js';
 import { hashPassword } from '../../src/auth/password.js';
-import { ensureServerKeys } from '../../src/auth/server-keys.js';
+import { ensureServerKeys } from '../../src/services/server-keys.js';
 import { parseUserId } from '../../src/model/ids.js';
 import { bootstrap } from '../../src/services/bootstrap.js';
 import { liveContext } from '../../src/services/context.js';

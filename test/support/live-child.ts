@@ -10,6 +10,7 @@ import { parseAuthid } from '../../src/model/ids.js';
 import { isPrivilege } from '../../src/model/privileges.js';
 import { LiveAccess } from '../../src/store/live.js';
 import { openStore } from '../../src/store/open.js';
+import { engineFor } from '../../src/permissions/current.js';
 
 const url = process.argv[2];
 if (url === undefined) throw new Error('usage: live-child <store url>');
@@ -24,7 +25,7 @@ live.onChange((snapshot) => {
 for await (const line of createInterface({ input: process.stdin })) {
   const [command, authid = '', path = '', privilege = ''] = line.split(' ');
   if (command === 'check' && isPrivilege(privilege)) {
-    const can = live.permissions().can(parseAuthid(authid), parseAclPath(path), privilege);
+    const can = engineFor(live).can(parseAuthid(authid), parseAclPath(path), privilege);
     process.stdout.write(`can ${can ? '1' : '0'}\n`);
   }
 }

@@ -4,7 +4,7 @@
  * root@pam's.
  */
 import { forbidden, parameterError, rejected } from '../../errors.js';
-import { checkFirstFactor } from '../../auth/login.js';
+import { confirmPassword } from '../../services/login/login.js';
 import { hashPassword, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../../auth/password.js';
 import { ROOT_USERID, splitUserId } from '../../model/ids.js';
 import { setPasswordHash } from '../../services/users.js';
@@ -35,12 +35,7 @@ export function passwordRoutes(api: Api): void {
         const confirmation = params['confirmation-password'];
         if (confirmation === undefined)
           throw parameterError({ 'confirmation-password': 'password is required to modify user' });
-        await checkFirstFactor(
-          snapshot,
-          undefined,
-          { username: caller.userid, password: confirmation },
-          now,
-        );
+        await confirmPassword(snapshot, api.login.environment, caller.userid, confirmation, now);
       }
       const realm = splitUserId(userid).realm;
       const type = snapshot.domains.realms.get(realm)?.type ?? realm;

@@ -4,9 +4,8 @@
  * runs the sync within the request and answers the task log as text (a failed sync fails the
  * request with the reason). `force` is Tessera's: see realms/sync-plan.ts.
  */
-import { isTesseraError, parameterError, rejected } from '../../errors.js';
+import { AuthFailure, isTesseraError, parameterError, rejected } from '../../errors.js';
 import { parseRealmId } from '../../model/ids.js';
-import { DirectoryError } from '../../realms/ldap.js';
 import { syncRealm } from '../../services/realm-sync.js';
 import type { Api } from '../app.js';
 
@@ -42,7 +41,7 @@ export function realmSyncRoutes(api: Api): void {
         });
         return `${report.log.join('\n')}\n`;
       } catch (err) {
-        if (err instanceof DirectoryError) throw rejected(`sync failed: ${err.message}`);
+        if (err instanceof AuthFailure) throw rejected(`sync failed: ${err.message}`);
         if (isTesseraError(err, 'invalid_value') && err.field !== undefined)
           throw parameterError({ [err.field]: err.message });
         throw err;

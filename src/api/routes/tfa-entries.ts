@@ -15,7 +15,7 @@ import {
   parameterError,
   TesseraError,
 } from '../../errors.js';
-import { checkFirstFactor } from '../../auth/login.js';
+import { confirmPassword } from '../../services/login/login.js';
 import { ROOT_USERID, type UserId } from '../../model/ids.js';
 import type { TfaInfo, TfaUser } from '../../model/tfa.js';
 import { formatTotpUri, parseTotpUri, TotpUriError } from '../../model/totp-uri.js';
@@ -111,12 +111,7 @@ export function tfaEntryRoutes(api: Api): void {
       throw new AuthFailure(`throttled: too many failed logins from ${address}`, 'throttled');
     try {
       // No server keys: a ticket is not a password here.
-      await checkFirstFactor(
-        ctx.snapshot,
-        undefined,
-        { username: caller.userid, password },
-        ctx.now,
-      );
+      await confirmPassword(ctx.snapshot, api.login.environment, caller.userid, password, ctx.now);
     } catch (err) {
       if (!(err instanceof AuthFailure)) throw err;
       api.throttle?.failed(address, caller.userid, ctx.now);

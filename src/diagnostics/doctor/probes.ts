@@ -1,26 +1,16 @@
 /**
  * The probes doctor uses outside tests: `timedatectl` or `chronyc` for time synchronisation,
- * a real connection and service bind for directories (reading the server's certificate off
- * the TLS socket), OpenID discovery without the login path's cache, and each etcd member's
- * own status.
+ * the realms' own checks (a directory's connection and service bind, an OpenID provider's
+ * discovery, whether PAM loads), and each etcd member's own status.
  */
 import { execFile } from 'node:child_process';
-import { X509Certificate } from 'node:crypto';
 import { hostname } from 'node:os';
-import { TLSSocket } from 'node:tls';
 import { promisify } from 'node:util';
 import { Etcd3 } from 'etcd3';
-import { withDirectory } from '../../realms/ldap.js';
-import type { LdapSettings } from '../../realms/ldap-settings.js';
-import { discover, type OpenidSettings } from '../../realms/openid.js';
+import { probeDirectory } from '../../realms/directory.js';
+import { probeDiscovery } from '../../realms/openid.js';
 import { pamSupport } from '../../realms/pam.js';
-import type {
-  CertificateSummary,
-  DirectoryAnswer,
-  DoctorProbes,
-  EtcdMemberStatus,
-  TimeSync,
-} from './types.js';
+import type { DoctorProbes, EtcdMemberStatus, TimeSync } from './types.js';
 
 const run = promisify(execFile);
 const COMMAND_TIMEOUT_MS = 3_000;
@@ -74,32 +64,6 @@ export async function timeSync(): Promise<TimeSync> {
   return { tool: 'none', detail: why.join('; ') };
 }
 
-export function summarize(certificate: X509Certificate): CertificateSummary {
-  const line = (name: string) => name.split('\n').filter(Boolean).join(', ');
-  return {
-    subject: line(certificate.subject),
-    issuer: line(certificate.issuer),
-    validFrom: Date.parse(certificate.validFrom),
-    validTo: Date.parse(certificate.validTo),
-  };
-}
-
-/** Connects and binds as `withDirectory` does for a login; reads the certificate if TLS. */
-export async function directory(settings: LdapSettings): Promise<DirectoryAnswer> {
-  return withDirectory(settings, ({ client, server }) => {
-    // ldapts keeps its socket private; after ldaps or StartTLS it is a TLS socket.
-    const socket = (client as unknown as { socket?: unknown }).socket;
-    const peer = socket instanceof TLSSocket ? socket.getPeerX509Certificate() : undefined;
-    return Promise.resolve(peer ? { server, certificate: summarize(peer) } : { server });
-  });
-}
-
-/** Discovery as a login does it (https, plain http only on loopback), but never cached. */
-export async function openid(settings: OpenidSettings): Promise<string> {
-  const meta = (await discover(settings)).serverMetadata();
-  return `issuer ${meta.issuer}, authorization endpoint ${meta.authorization_endpoint ?? 'none'}`;
-}
-
 /** The few words of a gRPC failure that say what happened. */
 function grpcReason(err: unknown): string {
   const text = firstLine(err);
@@ -141,8 +105,8 @@ export async function etcdMembers(hosts: readonly string[]): Promise<EtcdMemberS
 export const defaultProbes: DoctorProbes = {
   timeSync,
   hostname,
-  directory,
-  openid,
+  directory: probeDirectory,
+  openid: probeDiscovery,
   etcdMembers,
   pam: pamSupport,
 };

@@ -5,9 +5,9 @@
  */
 import type { RealmId } from '../../model/ids.js';
 import type { RealmConfig } from '../../model/realm.js';
-import { DirectoryError, type DirectoryCause } from '../../realms/ldap.js';
 import { ldapSettings, type LdapSettings } from '../../realms/ldap-settings.js';
-import { OpenidError, openidSettings } from '../../realms/openid.js';
+import { openidSettings } from '../../realms/openid.js';
+import { AuthFailure, type AuthCause } from '../../errors.js';
 import type { AccessSnapshot } from '../../store/snapshot.js';
 import { fail, ok, warn, type CheckJob, type DoctorProbes, type Finding } from './types.js';
 import { duration, isoTime } from './words.js';
@@ -19,7 +19,7 @@ function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-function directoryFix(code: DirectoryCause, settings: LdapSettings): string {
+function directoryFix(code: AuthCause, settings: LdapSettings): string {
   const realm = settings.realm;
   switch (code) {
     case 'ldap_unreachable':
@@ -93,7 +93,7 @@ async function directoryRealm(
       );
   } catch (err) {
     findings.push(
-      err instanceof DirectoryError
+      err instanceof AuthFailure
         ? fail(`${err.code}: ${err.message}`, directoryFix(err.code, settings))
         : fail(message(err), directoryFix('ldap_error', settings)),
     );
@@ -108,7 +108,7 @@ async function openidRealm(config: RealmConfig, probes: DoctorProbes): Promise<F
   } catch (err) {
     return [
       fail(
-        err instanceof OpenidError ? `${err.code}: ${err.message}` : message(err),
+        err instanceof AuthFailure ? `${err.code}: ${err.message}` : message(err),
         `check issuer-url of realm ${config.realm}: the provider must answer ${settings.issuer.replace(/\/$/, '')}/.well-known/openid-configuration over HTTPS from this node, with a certificate this node trusts (NODE_EXTRA_CA_CERTS)`,
       ),
     ];

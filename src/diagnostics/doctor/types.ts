@@ -66,13 +66,8 @@ export type TimeSync =
   | { readonly tool: 'none'; readonly detail: string };
 
 /** A TLS certificate as a check reports it. */
-export interface CertificateSummary {
-  readonly subject: string;
-  readonly issuer: string;
-  /** Unix ms. */
-  readonly validFrom: number;
-  readonly validTo: number;
-}
+export type { CertificateSummary } from '../../realms/certificate.js';
+import type { CertificateSummary } from '../../realms/certificate.js';
 
 export interface DirectoryAnswer {
   /** `host:port` of the server that answered. */
@@ -92,9 +87,9 @@ export interface EtcdMemberStatus {
 export interface DoctorProbes {
   timeSync(): Promise<TimeSync>;
   hostname(): string;
-  /** Connects and binds as the realm's service account; throws DirectoryError. */
+  /** Connects and binds as the realm's service account; throws AuthFailure. */
   directory(settings: LdapSettings): Promise<DirectoryAnswer>;
-  /** The provider's discovery document; throws OpenidError. Returns what it found. */
+  /** The provider's discovery document; throws AuthFailure. Returns what it found. */
   openid(settings: OpenidSettings): Promise<string>;
   /** Each etcd member's own status (not through quorum). */
   etcdMembers(hosts: readonly string[]): Promise<readonly EtcdMemberStatus[]>;

@@ -5,11 +5,11 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { breakGlass } from '../../diagnostics/doctor/access.js';
-import type { PamSupport } from '../../realms/pam.js';
-import { BOOTSTRAP_ADMIN, isBootstrapPassword } from '../../services/bootstrap.js';
-import type { ServiceContext } from '../../services/context.js';
-import type { Io } from '../output.js';
+import { breakGlass } from '../diagnostics/doctor/access.js';
+import type { PamSupport } from '../realms/pam.js';
+import { BOOTSTRAP_ADMIN, isBootstrapPassword } from '../services/bootstrap.js';
+import type { ServiceContext } from '../services/context.js';
+import type { Io } from './io.js';
 
 const ADMIN_PASSWORD_FILE = 'admin-password';
 

@@ -1,38 +1,37 @@
 /**
- * The second factor of a login on Proxmox's wire. Step one builds the challenge (which
+ * The second factor of a login, as Proxmox's wire has it. Step one builds the challenge (which
  * factors the user may answer with, the WebAuthn request, the recovery keys left) and puts
  * it in a partial ticket bound to the user; step two checks the partial ticket and the
  * answer, `totp:<code>`, `recovery:<key>`, `webauthn:<json>` or `yubico:<otp>`. Locks,
  * failure counts and single use are the service's (services/tfa.ts).
  */
-import { checkUserEnabled } from '../auth/api-token.js';
-import { AuthFailure } from '../errors.js';
-import type { ServerKeys } from '../auth/server-keys.js';
-import { verifyTicket } from '../auth/ticket.js';
-import { isTesseraError } from '../errors.js';
-import type { UserId } from '../model/ids.js';
-import type { ServiceContext } from '../services/context.js';
+import { checkUserEnabled } from '../../auth/api-token.js';
+import type { ServerKeys } from '../../auth/server-keys.js';
+import { verifyTicket } from '../../auth/ticket.js';
+import { AuthFailure, isTesseraError } from '../../errors.js';
+import type { UserId } from '../../model/ids.js';
+import type { ServiceContext } from '../context.js';
 import {
   answerSecondFactor,
   type AnswerCause,
   type LockoutLimits,
   type SecondFactorAnswer,
-} from '../services/tfa.js';
-import { findChallenge, storeChallenge } from '../services/tfa-challenges.js';
-import type { OfflineTfa } from '../services/tfa-offline.js';
-import type { AccessSnapshot } from '../store/snapshot.js';
-import { tfaChallenge, type TfaChallenge } from '../tfa/challenge.js';
-import { availableRecoveryKeys } from '../tfa/recovery.js';
-import { loginFactors, realmTfa, type RealmTfa } from '../tfa/realm.js';
-import { enabledCredentials } from '../tfa/webauthn-credential.js';
+} from '../tfa.js';
+import { findChallenge, storeChallenge } from '../tfa-challenges.js';
+import type { OfflineTfa } from '../tfa-offline.js';
+import type { AccessSnapshot } from '../../store/snapshot.js';
+import { tfaChallenge, type TfaChallenge } from '../../tfa/challenge.js';
+import { availableRecoveryKeys } from '../../tfa/recovery.js';
+import { loginFactors, realmTfa, type RealmTfa } from '../../tfa/realm.js';
+import { enabledCredentials } from '../../tfa/webauthn-credential.js';
 import {
   authenticationOptions,
   relyingParty,
   verifyAuthentication,
   WebauthnError,
   type WebauthnSettings,
-} from '../tfa/webauthn.js';
-import { isYubicoOtpShape, verifyYubicoOtp, yubicoPublicId } from '../tfa/yubico.js';
+} from '../../tfa/webauthn.js';
+import { isYubicoOtpShape, verifyYubicoOtp, yubicoPublicId } from '../../tfa/yubico.js';
 
 export interface SecondFactorContext {
   readonly services: ServiceContext;

@@ -5,12 +5,13 @@
  * from the groups claim (`groups-claim`, `groups-autocreate`, `groups-overwrite`), as Proxmox
  * does it, in one transaction.
  */
-import { asGroupId, asUserId, type GroupId, type UserId } from '../model/ids.js';
-import { OIDC_STATE_SECONDS, type PendingOidcLogin } from '../model/realm.js';
-import type { Group } from '../model/user-config.js';
-import { OpenidError, type OpenidSettings } from '../realms/openid.js';
-import { encodeGroup, encodeOidcState, encodeUser, KEYS } from '../store/codec.js';
-import { commit, sweepExpired, type ServiceContext } from './context.js';
+import { asGroupId, asUserId, type GroupId, type UserId } from '../../model/ids.js';
+import { OIDC_STATE_SECONDS, type PendingOidcLogin } from '../../model/realm.js';
+import type { Group } from '../../model/user-config.js';
+import { AuthFailure } from '../../errors.js';
+import type { OpenidSettings } from '../../realms/openid.js';
+import { encodeGroup, encodeOidcState, encodeUser, KEYS } from '../../store/codec.js';
+import { commit, sweepExpired, type ServiceContext } from '../context.js';
 
 export async function storeOidcState(
   ctx: ServiceContext,
@@ -39,9 +40,9 @@ export async function takeOidcState(
     return found;
   });
   if (!pending)
-    throw new OpenidError('oidc_state_mismatch', 'unknown or already used OpenID login state');
+    throw new AuthFailure('unknown or already used OpenID login state', 'oidc_state_mismatch');
   if (pending.created + OIDC_STATE_SECONDS < now)
-    throw new OpenidError('oidc_state_mismatch', 'the OpenID login state has expired');
+    throw new AuthFailure('the OpenID login state has expired', 'oidc_state_mismatch');
   return pending;
 }
 
@@ -64,15 +65,15 @@ export async function applyOidcLogin(
 ): Promise<OidcLoginResult> {
   const name = claimText(claims, settings.usernameClaim);
   if (name === undefined)
-    throw new OpenidError(
-      'oidc_claim_missing',
+    throw new AuthFailure(
       `the provider's answer has no '${settings.usernameClaim}' claim to name the user`,
+      'oidc_claim_missing',
     );
   const userid = asUserId(`${name}@${settings.realm}`);
   if (userid === undefined)
-    throw new OpenidError(
-      'oidc_claim_missing',
+    throw new AuthFailure(
       `claim '${settings.usernameClaim}' ('${name}') is not a valid user name`,
+      'oidc_claim_missing',
     );
 
   const warnings: string[] = [];
@@ -101,9 +102,9 @@ export async function applyOidcLogin(
     const exists = snapshot.users.users.has(userid);
     if (!exists) {
       if (!settings.autocreate)
-        throw new OpenidError(
-          'oidc_claim_missing',
+        throw new AuthFailure(
           `user '${userid}' does not exist (autocreate is off)`,
+          'oidc_claim_missing',
         );
       const email = claimText(claims, 'email');
       const firstname = claimText(claims, 'given_name');

@@ -2,7 +2,7 @@
  * How `serve` stops: on the first SIGTERM or SIGINT, step by step within one time budget, so
  * that an unreachable store cannot hold the process (a second signal ends it at once).
  */
-import type { Io } from '../output.js';
+import type { Io } from './io.js';
 
 /** Resolves on the first SIGTERM or SIGINT. */
 export function signalled(): Promise<void> {

@@ -1,0 +1,169 @@
+/**
+ * The composition root: the one place where the concrete pieces are put together. It opens
+ * the store, keeps the live view, sets up the first start, the ticket keys, the audit
+ * events, the second-factor state kept while the store is read-only, the heartbeat, and the
+ * HTTP adapter with the login's realms and throttle. `tessera serve` parses its options into
+ * {@link ServerSettings} and calls {@link startServer}; nothing else wires adapters.
+ */
+import { hostname } from 'node:os';
+import { AuditLogFile, AuthLogFile, authFailureLine } from './api/auth-log.js';
+import { VERSION } from './api/routes/access.js';
+import { buildApi } from './api/server.js';
+import { ensureCertificate, readTls } from './api/tls.js';
+import type { ThrottleOptions } from './auth/throttle.js';
+import { HeartbeatPublisher } from './diagnostics/heartbeat.js';
+import { EventLog, type Retention } from './diagnostics/events.js';
+import { isTesseraError } from './errors.js';
+import { pamSupport } from './realms/pam.js';
+import { bootstrap } from './services/bootstrap.js';
+import { liveContext } from './services/context.js';
+import { ensureServerKeys } from './services/server-keys.js';
+import { OfflineTfa } from './services/tfa-offline.js';
+import type { LockoutLimits } from './services/tfa.js';
+import { LiveAccess } from './store/live.js';
+import { openStore } from './store/open.js';
+import type { WebauthnSettings } from './tfa/webauthn.js';
+import type { Io } from './server/io.js';
+import {
+  announceBootstrapPassword,
+  remindBootstrapPassword,
+  warnAboutWaysIn,
+} from './server/notices.js';
+import { STOP_BUDGET_MS, stopWithin } from './server/stop.js';
+
+export interface ServerSettings {
+  /** `undefined`: the embedded SQLite store in the data directory. */
+  readonly storeUrl: string | undefined;
+  readonly dataDir: string;
+  readonly host: string;
+  readonly port: number;
+  /** Given files, a self-signed certificate made in the data directory, or plain HTTP. */
+  readonly tls: { readonly cert: string; readonly key: string } | 'self-signed' | 'none';
+  readonly trustedProxies: readonly string[];
+  readonly throttle: ThrottleOptions | false;
+  readonly authLogPath: string | undefined;
+  readonly auditLogPath: string | undefined;
+  readonly pamService: string | undefined;
+  readonly loginDelayMs: number | undefined;
+  readonly webauthn: WebauthnSettings;
+  readonly lockout: LockoutLimits;
+  readonly nodeName: string | undefined;
+  readonly retention: Retention;
+}
+
+export interface RunningServer {
+  readonly storeUrl: string;
+  /** Stops within a budget; `false` when the store's last writes had to be given up. */
+  stop(): Promise<boolean>;
+}
+
+export async function startServer(settings: ServerSettings, io: Io): Promise<RunningServer> {
+  const authLog =
+    settings.authLogPath === undefined ? undefined : new AuthLogFile(settings.authLogPath);
+  const auditLog =
+    settings.auditLogPath === undefined ? undefined : new AuditLogFile(settings.auditLogPath);
+  const live = await LiveAccess.open(await openStore(settings.storeUrl));
+  const services = liveContext(live);
+  const password = await bootstrap(services);
+  if (password !== undefined) await announceBootstrapPassword(io, settings.dataDir, password);
+  else await remindBootstrapPassword(io, services, settings.dataDir);
+  await warnAboutWaysIn(io, services, pamSupport());
+
+  const rotate = async (): Promise<void> => {
+    try {
+      await ensureServerKeys(services, Math.floor(Date.now() / 1000));
+    } catch (err) {
+      // Without quorum nobody rotates; the current key keeps working.
+      io.err(
+        `tessera: ticket key rotation postponed: ${err instanceof Error ? err.message : String(err)}\n`,
+      );
+    }
+  };
+  await rotate();
+  const rotation = setInterval(() => void rotate(), 60_000);
+
+  const tls =
+    settings.tls === 'none'
+      ? undefined
+      : await readTls(
+          settings.tls === 'self-signed' ? await ensureCertificate(settings.dataDir) : settings.tls,
+        );
+  const offlineTfa = new OfflineTfa();
+  offlineTfa.start(services, 5_000, (err) => {
+    io.err(
+      `tessera: second-factor state from the read-only period not merged yet: ${err instanceof Error ? err.message : String(err)}\n`,
+    );
+  });
+  const nodeName = settings.nodeName ?? hostname();
+  const events = new EventLog(live.store, nodeName, settings.retention);
+  events.start(1_000, (err) => {
+    // The store refuses writes (no quorum): events wait in memory and go in later.
+    if (!isTesseraError(err, 'store_read_only'))
+      io.err(
+        `tessera: audit events not written yet: ${err instanceof Error ? err.message : String(err)}\n`,
+      );
+  });
+  const heartbeat = new HeartbeatPublisher(live.store, nodeName, VERSION.version);
+  if (live.store.writable) heartbeat.start(() => live.snapshot.revision);
+  const realmOf = (user: string): { realm?: string } => {
+    const at = user.lastIndexOf('@');
+    return at > 0 ? { realm: user.slice(at + 1).split('!')[0] ?? '' } : {};
+  };
+  const app = await buildApi(
+    {
+      live,
+      throttle: settings.throttle,
+      offlineTfa,
+      lockout: settings.lockout,
+      webauthn: settings.webauthn,
+      ...(settings.pamService !== undefined ? { pamService: settings.pamService } : {}),
+      ...(settings.loginDelayMs !== undefined ? { authFailureDelayMs: settings.loginDelayMs } : {}),
+      onAuthSuccess: (event) => {
+        events.record({ ...event, outcome: 'success', ...realmOf(event.user) });
+      },
+      onAuthFailure: (event) => {
+        events.record({ ...event, outcome: 'failure', ...realmOf(event.user) });
+        io.err(`${authFailureLine(event)}\n`);
+        authLog?.write(event);
+        auditLog?.write(event);
+      },
+    },
+    tls,
+    settings.trustedProxies,
+  );
+  await app.listen({ host: settings.host, port: settings.port });
+
+  return {
+    storeUrl: live.store.url,
+    stop: () =>
+      stopWithin(STOP_BUDGET_MS, io, [
+        {
+          what: 'the requests in progress',
+          run: () => app.close(),
+          giveUp: () => {
+            app.server.closeAllConnections();
+          },
+          reserveMs: 1_000,
+        },
+        {
+          what: `the last writes to the store (${String(events.pending)} authentication event(s), second-factor state of ${String(offlineTfa.pending)} user(s) accepted while it was read-only)`,
+          run: async () => {
+            clearInterval(rotation);
+            heartbeat.stop();
+            offlineTfa.stop();
+            await Promise.all([events.stop(), offlineTfa.flush(services).catch(() => undefined)]);
+          },
+          reserveMs: 1_000,
+        },
+        { what: 'closing the store', run: () => live.close(), reserveMs: 200 },
+        {
+          what: 'closing the log files',
+          run: async () => {
+            await authLog?.close();
+            await auditLog?.close();
+          },
+          reserveMs: 0,
+        },
+      ]),
+  };
+}

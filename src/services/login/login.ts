@@ -1,0 +1,287 @@
+/**
+ * A login, as one pipeline of named steps. This is where every login is decided; the HTTP
+ * route, the OpenID callback and ticket renewal only adapt it:
+ *
+ *   throttle -> resolve user -> renewal? -> realm + account + password (first factor)
+ *   -> [privilege check] -> rehash -> second factor (challenge, or the one-step answer)
+ *   -> ticket
+ *
+ * and, for the second request of a two-step login:
+ *
+ *   throttle -> resolve user -> partial ticket + answer (second factor) -> ticket
+ *
+ * A failure is an AuthFailure with its cause; it is reported to the event sink, counted by
+ * the throttle, and rethrown for the adapter to answer (after its delay) with the generic
+ * message.
+ */
+import { csrfToken } from '../../auth/csrf.js';
+import { hashPassword } from '../../auth/password.js';
+import { serverKeys, type ServerKeys } from '../../auth/server-keys.js';
+import type { LoginThrottle } from '../../auth/throttle.js';
+import { signTicket } from '../../auth/ticket.js';
+import { AuthFailure } from '../../errors.js';
+import { normalizeAclPath } from '../../model/acl-path.js';
+import { asUserId, type UserId } from '../../model/ids.js';
+import { isPrivilege } from '../../model/privileges.js';
+import type { RealmConfig } from '../../model/realm.js';
+import { splitList } from '../../model/text.js';
+import { capabilities, type Capabilities } from '../../permissions/effective.js';
+import type { PermissionEngine } from '../../permissions/engine.js';
+import { realmFor } from '../../realms/registry.js';
+import type { Realm, RealmEnvironment } from '../../realms/realm.js';
+import type { AccessSnapshot } from '../../store/snapshot.js';
+import type { ServiceContext } from '../context.js';
+import { setPasswordHash } from '../users.js';
+import type { AuthEventSink } from './events.js';
+import { checkPassword, renewal, resolveUser, type FirstFactor } from './first-factor.js';
+import {
+  answerChallenge,
+  checkSecondFactor,
+  loginChallenge,
+  type SecondFactorContext,
+} from './second-factor.js';
+
+export interface LoginDeps {
+  /** Writes: a renewed hash, second-factor state, WebAuthn challenges. */
+  readonly services: ServiceContext;
+  /** The configuration and compiled permissions the login decides on. */
+  readonly view: () => { readonly snapshot: AccessSnapshot; readonly engine: PermissionEngine };
+  readonly environment: RealmEnvironment;
+  readonly throttle: LoginThrottle | undefined;
+  readonly secondFactor: Omit<SecondFactorContext, 'services' | 'request'>;
+  readonly events: AuthEventSink;
+  /** Unix seconds. */
+  readonly now: () => number;
+  /** Realm modules by type; tests may replace them. */
+  readonly realms?: (config: RealmConfig) => Realm;
+}
+
+export interface LoginRequest {
+  readonly username: string;
+  readonly realm?: string | undefined;
+  readonly password: string;
+  /** A second-factor answer sent with the password (one step). */
+  readonly otp?: string | undefined;
+  /** The partial ticket of step one, with the answer in `password` (step two). */
+  readonly tfaChallenge?: string | undefined;
+  /** Proxmox's privilege check: no ticket, only whether the user holds `privs` on `path`. */
+  readonly privilegeCheck?: { readonly path: string; readonly privs: string } | undefined;
+  readonly address: string;
+  /** The scheme and host the browser used: the default WebAuthn origin. */
+  readonly origin: { readonly protocol: string; readonly host: string | undefined };
+}
+
+export interface IssuedTicket {
+  readonly userid: UserId;
+  readonly ticket: string;
+  readonly csrf: string;
+}
+
+export type LoginResult =
+  | ({ readonly kind: 'ticket'; readonly cap: Capabilities } & IssuedTicket)
+  | ({ readonly kind: 'challenge' } & IssuedTicket)
+  | { readonly kind: 'allowed'; readonly userid: UserId; readonly cap: Capabilities };
+
+export async function login(deps: LoginDeps, request: LoginRequest): Promise<LoginResult> {
+  const claimed =
+    request.realm === undefined ? request.username : `${request.username}@${request.realm}`;
+  const now = deps.now();
+  try {
+    throttle(deps, request.address, claimed, now);
+    return request.tfaChallenge === undefined
+      ? await passwordStep(deps, request, claimed, now)
+      : await answerStep(deps, request, request.tfaChallenge, claimed, now);
+  } catch (err) {
+    if (!(err instanceof AuthFailure)) throw err;
+    if (err.code !== 'throttled') deps.throttle?.failed(request.address, claimed, now);
+    deps.events.failed({
+      kind: 'login',
+      rhost: request.address,
+      user: claimed,
+      cause: err.code,
+      reason: err.message,
+    });
+    throw err;
+  }
+}
+
+/** Step: too many failures from this address, or for this user, refuse before any work. */
+function throttle(deps: LoginDeps, address: string, user: string, now: number): void {
+  if (deps.throttle?.blocked(address, user, now) === true)
+    throw new AuthFailure(
+      `throttled: too many failed logins from ${address} for ${user}`,
+      'throttled',
+    );
+}
+
+async function passwordStep(
+  deps: LoginDeps,
+  request: LoginRequest,
+  claimed: string,
+  now: number,
+): Promise<LoginResult> {
+  const { snapshot, engine } = deps.view();
+  const keys = serverKeys(snapshot);
+  const userid = resolveUser(snapshot, request);
+  const first =
+    renewal(snapshot, keys, userid, request.password, now) ??
+    (await checkPassword(
+      snapshot,
+      deps.realms ?? ((config) => realmFor(config.type)),
+      deps.environment,
+      userid,
+      { ...request, address: request.address },
+      now,
+    ));
+  deps.throttle?.succeeded(request.address, claimed);
+  if (request.privilegeCheck !== undefined)
+    return privilegeCheck(engine, userid, request.privilegeCheck);
+  const signing = ready(keys);
+  await renewHash(deps, first, request.password);
+  const factors = secondFactorContext(deps, request);
+  const otp = request.otp;
+  const challenge = first.renewal
+    ? undefined
+    : await loginChallenge(snapshot, factors, userid, now, otp === undefined);
+  if (otp !== undefined) {
+    // One step: the answer comes with the password (a bare code is a TOTP code).
+    // Unlike Proxmox, a correct answer ends the login here instead of asking again.
+    if (!challenge) throw new AuthFailure('no such challenge', 'tfa_challenge_invalid');
+    const answer = /^\d+$/.test(otp) ? `totp:${otp}` : otp;
+    await answerChallenge(snapshot, factors, userid, challenge, answer, now);
+  } else if (challenge) {
+    // A partial ticket, bound to this user, that only step two accepts.
+    return {
+      kind: 'challenge',
+      userid,
+      ticket: signTicket(signing.ring, 'PVE', `!tfa!${JSON.stringify(challenge)}`, now, userid),
+      csrf: csrfToken(signing.csrfSecret, userid, now),
+    };
+  }
+  return issueTicket(
+    deps,
+    signing,
+    engine,
+    userid,
+    request.address,
+    first.renewal
+      ? 'ticket renewal'
+      : otp !== undefined
+        ? 'password and second factor (one step)'
+        : 'password',
+    'login',
+  );
+}
+
+async function answerStep(
+  deps: LoginDeps,
+  request: LoginRequest,
+  partialTicket: string,
+  claimed: string,
+  now: number,
+): Promise<LoginResult> {
+  if (request.otp !== undefined)
+    throw new AuthFailure(
+      "TFA response should be in 'password', not 'otp' when 'tfa-challenge' is set",
+      'tfa_challenge_invalid',
+    );
+  const { snapshot, engine } = deps.view();
+  const keys = serverKeys(snapshot);
+  const userid = asUserId(claimed);
+  if (userid === undefined)
+    throw new AuthFailure(`invalid user name '${claimed}'`, 'invalid_username');
+  await checkSecondFactor(
+    snapshot,
+    keys,
+    secondFactorContext(deps, request),
+    userid,
+    partialTicket,
+    request.password,
+    now,
+  );
+  deps.throttle?.succeeded(request.address, claimed);
+  return issueTicket(
+    deps,
+    ready(keys),
+    engine,
+    userid,
+    request.address,
+    'password and second factor',
+    'login',
+  );
+}
+
+/** Step (instead of a ticket): does the user hold every one of `privs` on `path`? */
+function privilegeCheck(
+  engine: PermissionEngine,
+  userid: UserId,
+  check: { readonly path: string; readonly privs: string },
+): LoginResult {
+  const path = normalizeAclPath(check.path) ?? check.path;
+  const privileges = splitList(check.privs);
+  if (!privileges.every((p) => isPrivilege(p) && engine.can(userid, path, p)))
+    throw new AuthFailure(`no permission (${check.path}, ${check.privs})`, 'no_permission');
+  return { kind: 'allowed', userid, cap: capabilities(engine, userid) };
+}
+
+function ready(keys: ServerKeys | undefined): ServerKeys {
+  if (!keys) throw new AuthFailure('the server keys are not ready', 'server_not_ready');
+  return keys;
+}
+
+/**
+ * Step: a crypt hash from Proxmox becomes an argon2id one; a read-only store only postpones
+ * that, it does not fail the login.
+ */
+async function renewHash(deps: LoginDeps, first: FirstFactor, password: string): Promise<void> {
+  if (!first.rehash) return;
+  await setPasswordHash(deps.services, first.userid, await hashPassword(password)).catch(
+    () => undefined,
+  );
+}
+
+function secondFactorContext(deps: LoginDeps, request: LoginRequest): SecondFactorContext {
+  return { ...deps.secondFactor, services: deps.services, request: request.origin };
+}
+
+/** Step: the signed ticket and CSRF token, and the success in the audit log. */
+export function issueTicket(
+  deps: Pick<LoginDeps, 'events' | 'now'>,
+  keys: ServerKeys,
+  engine: PermissionEngine,
+  userid: UserId,
+  address: string,
+  how: string,
+  kind: 'login' | 'openid',
+): LoginResult & { kind: 'ticket' } {
+  const now = deps.now();
+  deps.events.succeeded({ kind, rhost: address, user: userid, reason: how });
+  return {
+    kind: 'ticket',
+    userid,
+    ticket: signTicket(keys.ring, 'PVE', userid, now),
+    csrf: csrfToken(keys.csrfSecret, userid, now),
+    cap: capabilities(engine, userid),
+  };
+}
+
+/**
+ * A password given again to confirm a change (a password or second-factor change): the
+ * first factor alone, never a ticket.
+ */
+export async function confirmPassword(
+  snapshot: AccessSnapshot,
+  environment: RealmEnvironment,
+  userid: UserId,
+  password: string,
+  now: number,
+): Promise<void> {
+  await checkPassword(
+    snapshot,
+    (config) => realmFor(config.type),
+    environment,
+    resolveUser(snapshot, { username: userid, password }),
+    { username: userid, password },
+    now,
+  );
+}
