@@ -4,7 +4,7 @@
  * their provider keeps both.
  */
 import { useCallback, useEffect, useState, type ReactNode } from 'react';
-import type { PageProps } from '../App.js';
+import type { PageProps } from './page.js';
 import { api, describeError } from '../api.js';
 import { ChangePassword } from './account/ChangePassword.js';
 import { Panel, tfaPath, type TfaEntry } from './account/common.js';

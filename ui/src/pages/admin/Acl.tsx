@@ -3,7 +3,7 @@
  * group or API token, role, propagate) and removing one (`PUT /access/acl` with `delete`).
  */
 import { useState, type ReactNode } from 'react';
-import type { PageProps } from '../../App.js';
+import type { PageProps } from '../page.js';
 import { api } from '../../api.js';
 import { Checkbox, Input, Select, useSubmit } from '../../components/Form.js';
 import type { Column } from '../../components/Table.js';

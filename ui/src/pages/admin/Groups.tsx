@@ -1,6 +1,6 @@
 /** Groups: the list with members, creating, changing the comment, deleting. */
 import type { ReactNode } from 'react';
-import type { PageProps } from '../../App.js';
+import type { PageProps } from '../page.js';
 import { api } from '../../api.js';
 import { can } from '../../session.js';
 import { SimpleResourcePage, type SimpleResource } from './SimpleResource.js';

@@ -3,7 +3,7 @@
  * `storage/<id>`), creating, changing the comment, deleting an empty pool.
  */
 import type { ReactNode } from 'react';
-import type { PageProps } from '../../App.js';
+import type { PageProps } from '../page.js';
 import { api } from '../../api.js';
 import { SimpleResourcePage, type SimpleResource } from './SimpleResource.js';
 

@@ -4,7 +4,7 @@
  * deleting, and syncing users and groups from a directory (a dry run by default).
  */
 import { useState, type ReactNode } from 'react';
-import type { PageProps } from '../../App.js';
+import type { PageProps } from '../page.js';
 import { api, ApiError, type Params } from '../../api.js';
 import { Checkbox, FieldError, Input, Select, useSubmit } from '../../components/Form.js';
 import type { Column } from '../../components/Table.js';

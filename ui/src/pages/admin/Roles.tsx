@@ -4,7 +4,7 @@
  */
 import { useState, type ReactNode } from 'react';
 import { PRIVILEGES } from '../../../../src/model/privileges.js';
-import type { PageProps } from '../../App.js';
+import type { PageProps } from '../page.js';
 import { api } from '../../api.js';
 import { FieldError, Input, useSubmit } from '../../components/Form.js';
 import type { Column } from '../../components/Table.js';

@@ -3,7 +3,7 @@
  * Copy button), deleting. `Authorization: PVEAPIToken=<user>!<name>=<secret>` uses one.
  */
 import { useState, type ReactNode } from 'react';
-import type { PageProps } from '../../App.js';
+import type { PageProps } from '../page.js';
 import { api } from '../../api.js';
 import { Checkbox, Input, Message, useSubmit } from '../../components/Form.js';
 import type { Column } from '../../components/Table.js';

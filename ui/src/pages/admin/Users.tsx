@@ -3,7 +3,7 @@
  * enabling and disabling, unlocking a TFA lockout, deleting.
  */
 import { useState, type ReactNode } from 'react';
-import type { PageProps } from '../../App.js';
+import type { PageProps } from '../page.js';
 import { api, ApiError, type Params } from '../../api.js';
 import { Checkbox, CheckList, Input, useSubmit } from '../../components/Form.js';
 import type { Column } from '../../components/Table.js';
