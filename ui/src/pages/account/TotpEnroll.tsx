@@ -6,8 +6,10 @@
 import { useState, type ReactNode } from 'react';
 import { api } from '../../api.js';
 import { Field, Message, useSubmit } from '../../components/Form.js';
+import { Panel } from '../../components/Panel.js';
+import { SubmitButton, SubmitForm } from '../../components/SubmitForm.js';
 import type { Session } from '../../session.js';
-import { CopyField, CurrentPassword, Panel, tfaPath, withCurrentPassword } from './common.js';
+import { CopyField, CurrentPassword, tfaPath, useCurrentPassword } from './common.js';
 
 interface Enrollment {
   readonly uri: string;
@@ -23,7 +25,7 @@ export function TotpEnroll(props: {
   const [enrollment, setEnrollment] = useState<Enrollment>();
   const [description, setDescription] = useState('');
   const [code, setCode] = useState('');
-  const [password, setPassword] = useState('');
+  const password = useCurrentPassword('password');
   const [done, setDone] = useState<string>();
   const submit = useSubmit();
 
@@ -31,7 +33,7 @@ export function TotpEnroll(props: {
     setEnrollment(undefined);
     setDescription('');
     setCode('');
-    setPassword('');
+    password.clear();
   };
 
   return (
@@ -60,24 +62,21 @@ export function TotpEnroll(props: {
           </button>
         </>
       ) : (
-        <form
-          noValidate
-          onSubmit={(e) => {
-            e.preventDefault();
-            void submit.run(async () => {
-              await withCurrentPassword('password', () =>
-                api('POST', tfaPath(session.username), {
-                  type: 'totp',
-                  totp: enrollment.uri,
-                  value: code.trim(),
-                  description,
-                  password: password !== '' ? password : undefined,
-                }),
-              );
-              reset();
-              setDone('TOTP app added: the next login asks for its code.');
-              props.onChange();
-            });
+        <SubmitForm
+          submit={submit}
+          onSubmit={async () => {
+            await password.send((current) =>
+              api('POST', tfaPath(session.username), {
+                type: 'totp',
+                totp: enrollment.uri,
+                value: code.trim(),
+                description,
+                password: current,
+              }),
+            );
+            reset();
+            setDone('TOTP app added: the next login asks for its code.');
+            props.onChange();
           }}
         >
           <p>
@@ -106,17 +105,9 @@ export function TotpEnroll(props: {
             autoComplete="one-time-code"
             required
           />
-          <CurrentPassword
-            session={session}
-            name="password"
-            value={password}
-            onChange={setPassword}
-            errors={submit.errors}
-          />
+          <CurrentPassword session={session} password={password} errors={submit.errors} />
           <div className="row">
-            <button type="submit" className="primary" disabled={submit.busy}>
-              Add TOTP app
-            </button>
+            <SubmitButton submit={submit}>Add TOTP app</SubmitButton>
             <button
               type="button"
               onClick={() => {
@@ -127,7 +118,7 @@ export function TotpEnroll(props: {
               Cancel
             </button>
           </div>
-        </form>
+        </SubmitForm>
       )}
     </Panel>
   );

@@ -4,22 +4,18 @@
  * deleting, and syncing users and groups from a directory (a dry run by default).
  */
 import { useState, type ReactNode } from 'react';
-import type { PageProps } from '../page.js';
-import { api, ApiError, type Params } from '../../api.js';
+import { api, ApiError, itemPath, type Params } from '../../api.js';
 import { Checkbox, FieldError, Input, Select, useSubmit } from '../../components/Form.js';
+import { Panel } from '../../components/Panel.js';
 import type { Column } from '../../components/Table.js';
-import {
-  AddButton,
-  DeleteButton,
-  FormPanel,
-  ListTable,
-  LoadState,
-  Panel,
-  RowButton,
-  useListPage,
-  useLoad,
-  yesNo,
-} from './common.js';
+import type { PageProps } from '../page.js';
+import { EditButton, RowButton } from './buttons.js';
+import { commentColumn } from './columns.js';
+import { yesNo } from './format.js';
+import { FormPanel, type FormEvents } from './FormPanel.js';
+import { DeleteRowButton, ListPageView, useListPage } from './list-page.js';
+import { useLoad } from './load.js';
+import { LoadState } from './LoadState.js';
 import {
   isRealmType,
   OPTIONS,
@@ -28,14 +24,7 @@ import {
   type OptionSpec,
   type RealmType,
 } from './realm-options.js';
-
-interface RealmRow {
-  readonly realm: string;
-  readonly type: string;
-  readonly comment?: string;
-  readonly default?: number;
-  readonly tfa?: string;
-}
+import type { RealmRow } from './resources.js';
 
 type RealmConfig = Readonly<Record<string, string | number>> & { readonly digest?: string };
 
@@ -46,7 +35,7 @@ const COLUMNS: readonly Column<RealmRow>[] = [
     title: 'Type',
     value: (r) => (isRealmType(r.type) ? TYPE_FORMS[r.type].label : r.type),
   },
-  { key: 'comment', title: 'Comment', value: (r) => r.comment ?? '' },
+  commentColumn(),
   { key: 'default', title: 'Default', value: (r) => yesNo(r.default === 1) },
   { key: 'tfa', title: 'TFA', value: (r) => r.tfa ?? '' },
 ];
@@ -56,16 +45,15 @@ type Doing =
   | { readonly mode: 'edit'; readonly realm: RealmRow }
   | { readonly mode: 'sync'; readonly realm: RealmRow };
 
+const DOMAINS = '/access/domains';
+
 export function AdminRealms(_props: PageProps): ReactNode {
-  const realms = useLoad('realms', () => api<RealmRow[]>('GET', '/access/domains'));
-  const page = useListPage<Doing>(realms.reload);
-  const doing = page.open;
+  const page = useListPage<RealmRow, Doing>('realms', () => api<RealmRow[]>('GET', DOMAINS));
 
   const actions = (r: RealmRow): ReactNode => (
     <>
-      <RowButton
-        text="Edit"
-        name={`Edit ${r.realm}`}
+      <EditButton
+        id={r.realm}
         onClick={() => {
           page.start({ mode: 'edit', realm: r });
         }}
@@ -80,18 +68,15 @@ export function AdminRealms(_props: PageProps): ReactNode {
         />
       ) : null}
       {r.type !== 'pam' && r.type !== 'pve' ? (
-        <DeleteButton
+        <DeleteRowButton
+          page={page}
           kind="realm"
           id={r.realm}
           question={`Delete realm ${r.realm}? Its users stay but can no longer log in.`}
-          disabled={page.busy}
-          onConfirm={() => {
-            if (doing !== undefined && doing.mode !== 'create' && doing.realm.realm === r.realm)
-              page.cancel();
-            page.act(`Realm ${r.realm} deleted.`, async () => {
-              await api('DELETE', `/access/domains/${encodeURIComponent(r.realm)}`);
-              page.cancel(); // a form open for another realm closes too
-            });
+          shows={(open) => open.mode !== 'create' && open.realm.realm === r.realm}
+          remove={async () => {
+            await api('DELETE', itemPath(DOMAINS, r.realm));
+            page.cancel(); // a form open for another realm closes too
           }}
         />
       ) : null}
@@ -99,52 +84,41 @@ export function AdminRealms(_props: PageProps): ReactNode {
   );
 
   return (
-    <div className="admin-page">
-      {page.messages}
-      {doing === undefined ? (
-        <AddButton
-          text="Add realm"
-          onClick={() => {
-            page.start({ mode: 'create' });
-          }}
-        />
-      ) : doing.mode === 'create' ? (
-        <RealmForm
-          realm={undefined}
-          config={undefined}
-          onCancel={page.cancel}
-          onDone={page.finish}
-        />
-      ) : doing.mode === 'edit' ? (
-        <EditRealm
-          key={doing.realm.realm}
-          realm={doing.realm}
-          onCancel={page.cancel}
-          onDone={page.finish}
-        />
-      ) : (
-        <SyncForm key={doing.realm.realm} realm={doing.realm} onClose={page.cancel} />
-      )}
-      <ListTable
-        list={realms}
-        caption="Realms"
-        columns={COLUMNS}
-        rowKey={(r) => r.realm}
-        actions={actions}
-        empty="No realms."
-      />
-    </div>
+    <ListPageView
+      page={page}
+      add={{ text: 'Add realm', form: { mode: 'create' } }}
+      form={(doing) =>
+        doing.mode === 'create' ? (
+          <RealmForm
+            realm={undefined}
+            config={undefined}
+            onCancel={page.cancel}
+            onDone={page.finish}
+          />
+        ) : doing.mode === 'edit' ? (
+          <EditRealm
+            key={doing.realm.realm}
+            realm={doing.realm}
+            onCancel={page.cancel}
+            onDone={page.finish}
+          />
+        ) : (
+          <SyncForm key={doing.realm.realm} realm={doing.realm} onClose={page.cancel} />
+        )
+      }
+      caption="Realms"
+      columns={COLUMNS}
+      rowKey={(r) => r.realm}
+      actions={actions}
+      empty="No realms."
+    />
   );
 }
 
 /** Loads a realm's configuration, then shows its form. */
-function EditRealm(props: {
-  readonly realm: RealmRow;
-  readonly onCancel: () => void;
-  readonly onDone: (message: string) => void;
-}): ReactNode {
+function EditRealm(props: FormEvents & { readonly realm: RealmRow }): ReactNode {
   const config = useLoad(props.realm.realm, () =>
-    api<RealmConfig>('GET', `/access/domains/${encodeURIComponent(props.realm.realm)}`),
+    api<RealmConfig>('GET', itemPath(DOMAINS, props.realm.realm)),
   );
   if (!config.data)
     return (
@@ -176,12 +150,12 @@ function textOf(raw: string | number | undefined): string {
 
 const CREATABLE: readonly RealmType[] = ['ldap', 'ad', 'openid'];
 
-function RealmForm(props: {
-  readonly realm: RealmRow | undefined;
-  readonly config: RealmConfig | undefined;
-  readonly onCancel: () => void;
-  readonly onDone: (message: string) => void;
-}): ReactNode {
+function RealmForm(
+  props: FormEvents & {
+    readonly realm: RealmRow | undefined;
+    readonly config: RealmConfig | undefined;
+  },
+): ReactNode {
   const { realm, config } = props;
   const editing = realm !== undefined;
   const [realmid, setRealmid] = useState('');
@@ -234,7 +208,7 @@ function RealmForm(props: {
     }
     if (!editing) {
       const id = realmid.trim();
-      await api('POST', '/access/domains', { realm: id, type, ...params });
+      await api('POST', DOMAINS, { realm: id, type, ...params });
       props.onDone(`Realm ${id} added.`);
       return;
     }
@@ -247,7 +221,7 @@ function RealmForm(props: {
       ...(deletions.length > 0 ? { delete: deletions.join(',') } : {}),
       ...(config?.digest !== undefined ? { digest: config.digest } : {}),
     };
-    await api('PUT', `/access/domains/${encodeURIComponent(realm.realm)}`, body);
+    await api('PUT', itemPath(DOMAINS, realm.realm), body);
     props.onDone(`Realm ${realm.realm} saved.`);
   };
 
@@ -374,9 +348,7 @@ function SyncForm(props: { readonly realm: RealmRow; readonly onClose: () => voi
   const { realm } = props;
   // The realm's sync defaults fill the form; until they come, Proxmox's own defaults do.
   const config = useLoad(`sync:${realm.realm}`, () =>
-    api<RealmConfig>('GET', `/access/domains/${encodeURIComponent(realm.realm)}`).catch(
-      (): RealmConfig => ({}),
-    ),
+    api<RealmConfig>('GET', itemPath(DOMAINS, realm.realm)).catch((): RealmConfig => ({})),
   );
   const defaults = syncDefaults(config.data?.['sync-defaults-options']);
   const [scope, setScope] = useState<string | undefined>();
@@ -401,16 +373,12 @@ function SyncForm(props: { readonly realm: RealmRow; readonly onClose: () => voi
       cancel="Close"
       onSubmit={async () => {
         setLog(undefined);
-        const answer = await api<string>(
-          'POST',
-          `/access/domains/${encodeURIComponent(realm.realm)}/sync`,
-          {
-            scope: chosenScope,
-            'remove-vanished': chosenVanished.length > 0 ? chosenVanished.join(';') : 'none',
-            'enable-new': chosenEnableNew,
-            'dry-run': dryRun,
-          },
-        );
+        const answer = await api<string>('POST', `${itemPath(DOMAINS, realm.realm)}/sync`, {
+          scope: chosenScope,
+          'remove-vanished': chosenVanished.length > 0 ? chosenVanished.join(';') : 'none',
+          'enable-new': chosenEnableNew,
+          'dry-run': dryRun,
+        });
         setLog({ text: answer, dry: dryRun });
       }}
       after={

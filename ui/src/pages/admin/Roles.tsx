@@ -4,26 +4,15 @@
  */
 import { useState, type ReactNode } from 'react';
 import { PRIVILEGES } from '../../../../src/model/privileges.js';
-import type { PageProps } from '../page.js';
-import { api } from '../../api.js';
+import { api, itemPath } from '../../api.js';
 import { FieldError, Input, useSubmit } from '../../components/Form.js';
 import type { Column } from '../../components/Table.js';
 import { can } from '../../session.js';
-import {
-  AddButton,
-  DeleteButton,
-  FormPanel,
-  ListTable,
-  RowButton,
-  useListPage,
-  useLoad,
-} from './common.js';
-
-export interface RoleRow {
-  readonly roleid: string;
-  readonly privs: string;
-  readonly special: number;
-}
+import type { PageProps } from '../page.js';
+import { EditButton, RowButton } from './buttons.js';
+import { addOrEdit, FormPanel, type FormEvents } from './FormPanel.js';
+import { DeleteRowButton, ListPageView, useListPage } from './list-page.js';
+import type { RoleRow } from './resources.js';
 
 function privsOf(role: RoleRow): string[] {
   return role.privs.split(',').filter((p) => p !== '');
@@ -47,12 +36,10 @@ type Editing =
   | { readonly mode: 'edit'; readonly role: RoleRow };
 
 export function AdminRoles({ session }: PageProps): ReactNode {
-  const roles = useLoad('roles', () => api<RoleRow[]>('GET', '/access/roles'));
-  const page = useListPage<Editing>(roles.reload);
+  const page = useListPage<RoleRow, Editing>('roles', () => api<RoleRow[]>('GET', '/access/roles'));
   // Changing roles takes Sys.Modify on /access, which `cap` does not list: root and
   // Administrator hold it, and so does whoever holds Permissions.Modify in practice.
   const modify = can(session, 'access', 'Permissions.Modify');
-  const editing = page.open;
 
   const actions = (r: RoleRow): ReactNode => (
     <>
@@ -65,24 +52,19 @@ export function AdminRoles({ session }: PageProps): ReactNode {
       />
       {r.special !== 1 ? (
         <>
-          <RowButton
-            text="Edit"
-            name={`Edit ${r.roleid}`}
+          <EditButton
+            id={r.roleid}
             onClick={() => {
               page.start({ mode: 'edit', role: r });
             }}
           />
-          <DeleteButton
+          <DeleteRowButton
+            page={page}
             kind="role"
             id={r.roleid}
             question={`Delete role ${r.roleid}? ACL entries that use it go too.`}
-            disabled={page.busy}
-            onConfirm={() => {
-              if (editing?.mode === 'edit' && editing.role.roleid === r.roleid) page.cancel();
-              page.act(`Role ${r.roleid} deleted.`, () =>
-                api('DELETE', `/access/roles/${encodeURIComponent(r.roleid)}`),
-              );
-            }}
+            shows={(open) => open.mode === 'edit' && open.role.roleid === r.roleid}
+            remove={() => api('DELETE', itemPath('/access/roles', r.roleid))}
           />
         </>
       ) : null}
@@ -90,17 +72,10 @@ export function AdminRoles({ session }: PageProps): ReactNode {
   );
 
   return (
-    <div className="admin-page">
-      {page.messages}
-      {modify && editing === undefined ? (
-        <AddButton
-          text="Add role"
-          onClick={() => {
-            page.start({ mode: 'create', privs: [] });
-          }}
-        />
-      ) : null}
-      {editing ? (
+    <ListPageView
+      page={page}
+      add={modify ? { text: 'Add role', form: { mode: 'create', privs: [] } } : undefined}
+      form={(editing) => (
         <RoleForm
           key={editing.mode === 'edit' ? editing.role.roleid : `new:${editing.privs.join(',')}`}
           role={editing.mode === 'edit' ? editing.role : undefined}
@@ -108,39 +83,35 @@ export function AdminRoles({ session }: PageProps): ReactNode {
           onCancel={page.cancel}
           onDone={page.finish}
         />
-      ) : null}
-      <ListTable
-        list={roles}
-        caption="Roles"
-        columns={COLUMNS}
-        rowKey={(r) => r.roleid}
-        actions={modify ? actions : undefined}
-        empty="No roles."
-      />
-    </div>
+      )}
+      caption="Roles"
+      columns={COLUMNS}
+      rowKey={(r) => r.roleid}
+      actions={modify ? actions : undefined}
+      empty="No roles."
+    />
   );
 }
 
-function RoleForm(props: {
-  readonly role: RoleRow | undefined;
-  readonly initial: readonly string[];
-  readonly onCancel: () => void;
-  readonly onDone: (message: string) => void;
-}): ReactNode {
+function RoleForm(
+  props: FormEvents & {
+    readonly role: RoleRow | undefined;
+    readonly initial: readonly string[];
+  },
+): ReactNode {
   const { role } = props;
   const [roleid, setRoleid] = useState('');
   const [privs, setPrivs] = useState<readonly string[]>(props.initial);
   const submit = useSubmit();
   return (
     <FormPanel
-      title={role ? `Edit role ${role.roleid}` : 'Add role'}
+      {...addOrEdit('role', role?.roleid)}
       submit={submit}
-      submitText={role ? 'Save' : 'Create role'}
       onCancel={props.onCancel}
       onSubmit={async () => {
         const list = PRIVILEGES.filter((p) => privs.includes(p)).join(',');
         if (role) {
-          await api('PUT', `/access/roles/${encodeURIComponent(role.roleid)}`, { privs: list });
+          await api('PUT', itemPath('/access/roles', role.roleid), { privs: list });
           props.onDone(`Role ${role.roleid} saved.`);
         } else {
           const id = roleid.trim();

@@ -3,51 +3,19 @@
  * enabling and disabling, unlocking a TFA lockout, deleting.
  */
 import { useState, type ReactNode } from 'react';
-import type { PageProps } from '../page.js';
-import { api, ApiError, type Params } from '../../api.js';
+import { api, ApiError, fieldError, itemPath, type Params } from '../../api.js';
 import { Checkbox, CheckList, Input, useSubmit } from '../../components/Form.js';
 import type { Column } from '../../components/Table.js';
 import { can } from '../../session.js';
-import {
-  AddButton,
-  dateOfEpoch,
-  DeleteButton,
-  epochOfDate,
-  fieldError,
-  FormPanel,
-  ListTable,
-  realmOf,
-  RowButton,
-  showExpire,
-  useListPage,
-  useLoad,
-  userIdProblem,
-  yesNo,
-} from './common.js';
-
-export interface UserRow {
-  readonly userid: string;
-  readonly enable?: number;
-  readonly expire?: number;
-  readonly firstname?: string;
-  readonly lastname?: string;
-  readonly email?: string;
-  readonly comment?: string;
-  readonly 'realm-type'?: string;
-  readonly groups?: string;
-  readonly tokens?: readonly { readonly tokenid: string }[] | null;
-  readonly 'totp-locked'?: number;
-  readonly 'tfa-locked-until'?: number;
-}
-
-interface GroupRow {
-  readonly groupid: string;
-}
-
-interface RealmRow {
-  readonly realm: string;
-  readonly type: string;
-}
+import type { PageProps } from '../page.js';
+import { EditButton, RowButton } from './buttons.js';
+import { expireColumn } from './columns.js';
+import { dateOfEpoch, epochOfDate, yesNo } from './format.js';
+import { addOrEdit, FormPanel, type FormEvents } from './FormPanel.js';
+import { DeleteRowButton, ListPageView, useListPage } from './list-page.js';
+import { useLoad } from './load.js';
+import { loadUsers, type GroupRow, type RealmRow, type UserRow } from './resources.js';
+import { realmOf, userIdProblem } from './userid.js';
 
 function groupsOf(user: UserRow): string[] {
   return (user.groups ?? '').split(',').filter((g) => g !== '');
@@ -77,12 +45,7 @@ const COLUMNS: readonly Column<UserRow>[] = [
       `${realmOf(u.userid)}${u['realm-type'] !== undefined && u['realm-type'] !== realmOf(u.userid) ? ` (${u['realm-type']})` : ''}`,
   },
   { key: 'enable', title: 'Enabled', value: (u) => yesNo(u.enable !== 0) },
-  {
-    key: 'expire',
-    title: 'Expires',
-    value: (u) => (u.expire === undefined || u.expire === 0 ? Number.MAX_SAFE_INTEGER : u.expire),
-    render: (u) => showExpire(u.expire),
-  },
+  expireColumn(),
   { key: 'groups', title: 'Groups', value: (u) => groupsOf(u).join(', ') },
   { key: 'tfa', title: 'TFA locked', value: tfaLock },
 ];
@@ -90,20 +53,17 @@ const COLUMNS: readonly Column<UserRow>[] = [
 type Editing = { readonly mode: 'create' } | { readonly mode: 'edit'; readonly user: UserRow };
 
 export function AdminUsers({ session }: PageProps): ReactNode {
-  const users = useLoad('users', () => api<UserRow[]>('GET', '/access/users', { full: 1 }));
+  const page = useListPage<UserRow, Editing>('users', loadUsers);
   const groups = useLoad('groups', () =>
     api<GroupRow[]>('GET', '/access/groups').catch(() => [] as GroupRow[]),
   );
   const realms = useLoad('realms', () => api<RealmRow[]>('GET', '/access/domains'));
-  const page = useListPage<Editing>(users.reload);
   const modify = can(session, 'access', 'User.Modify');
-  const editing = page.open;
 
   const actions = (u: UserRow): ReactNode => (
     <>
-      <RowButton
-        text="Edit"
-        name={`Edit ${u.userid}`}
+      <EditButton
+        id={u.userid}
         onClick={() => {
           page.start({ mode: 'edit', user: u });
         }}
@@ -115,7 +75,7 @@ export function AdminUsers({ session }: PageProps): ReactNode {
         onClick={() => {
           const enable = u.enable === 0;
           page.act(`${u.userid} ${enable ? 'enabled' : 'disabled'}.`, () =>
-            api('PUT', `/access/users/${encodeURIComponent(u.userid)}`, { enable }),
+            api('PUT', itemPath('/access/users', u.userid), { enable }),
           );
         }}
       />
@@ -126,38 +86,28 @@ export function AdminUsers({ session }: PageProps): ReactNode {
           disabled={page.busy}
           onClick={() => {
             page.act(`Second factors of ${u.userid} unlocked.`, () =>
-              api('PUT', `/access/users/${encodeURIComponent(u.userid)}/unlock-tfa`),
+              api('PUT', `${itemPath('/access/users', u.userid)}/unlock-tfa`),
             );
           }}
         />
       ) : null}
-      <DeleteButton
+      <DeleteRowButton
+        page={page}
         kind="user"
         id={u.userid}
         question={`Delete user ${u.userid}, with its API tokens, second factors and ACL entries?`}
-        disabled={page.busy || u.userid === session.username}
-        onConfirm={() => {
-          if (editing?.mode === 'edit' && editing.user.userid === u.userid) page.cancel();
-          page.act(`User ${u.userid} deleted.`, () =>
-            api('DELETE', `/access/users/${encodeURIComponent(u.userid)}`),
-          );
-        }}
+        disabled={u.userid === session.username}
+        shows={(open) => open.mode === 'edit' && open.user.userid === u.userid}
+        remove={() => api('DELETE', itemPath('/access/users', u.userid))}
       />
     </>
   );
 
   return (
-    <div className="admin-page">
-      {page.messages}
-      {modify && editing === undefined ? (
-        <AddButton
-          text="Add user"
-          onClick={() => {
-            page.start({ mode: 'create' });
-          }}
-        />
-      ) : null}
-      {editing ? (
+    <ListPageView
+      page={page}
+      add={modify ? { text: 'Add user', form: { mode: 'create' } } : undefined}
+      form={(editing) => (
         <UserForm
           key={editing.mode === 'edit' ? editing.user.userid : ''}
           user={editing.mode === 'edit' ? editing.user : undefined}
@@ -169,28 +119,25 @@ export function AdminUsers({ session }: PageProps): ReactNode {
             groups.reload();
           }}
         />
-      ) : null}
-      <ListTable
-        list={users}
-        caption="Users"
-        columns={COLUMNS}
-        rowKey={(u) => u.userid}
-        actions={modify ? actions : undefined}
-        empty="No users."
-      />
-    </div>
+      )}
+      caption="Users"
+      columns={COLUMNS}
+      rowKey={(u) => u.userid}
+      actions={modify ? actions : undefined}
+      empty="No users."
+    />
   );
 }
 
 const TEXT_FIELDS = ['email', 'firstname', 'lastname', 'comment'] as const;
 
-function UserForm(props: {
-  readonly user: UserRow | undefined;
-  readonly groups: readonly string[];
-  readonly realms: readonly RealmRow[];
-  readonly onCancel: () => void;
-  readonly onDone: (message: string) => void;
-}): ReactNode {
+function UserForm(
+  props: FormEvents & {
+    readonly user: UserRow | undefined;
+    readonly groups: readonly string[];
+    readonly realms: readonly RealmRow[];
+  },
+): ReactNode {
   const { user } = props;
   const [userid, setUserid] = useState(user?.userid ?? '');
   const [password, setPassword] = useState('');
@@ -255,7 +202,7 @@ function UserForm(props: {
       const cleared = TEXT_FIELDS.filter(
         (name) => text[name].trim() === '' && user[name] !== undefined,
       );
-      await api('PUT', `/access/users/${encodeURIComponent(user.userid)}`, {
+      await api('PUT', itemPath('/access/users', user.userid), {
         ...fields,
         groups: groups.join(','),
         ...(cleared.length > 0 ? { delete: cleared.join(',') } : {}),
@@ -266,9 +213,8 @@ function UserForm(props: {
 
   return (
     <FormPanel
-      title={user ? `Edit user ${user.userid}` : 'Add user'}
+      {...addOrEdit('user', user?.userid)}
       submit={submit}
-      submitText={user ? 'Save' : 'Create user'}
       onCancel={props.onCancel}
       onSubmit={save}
     >
