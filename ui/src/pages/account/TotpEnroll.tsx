@@ -9,7 +9,13 @@ import { Field, Message, useSubmit } from '../../components/Form.js';
 import { Panel } from '../../components/Panel.js';
 import { SubmitButton, SubmitForm } from '../../components/SubmitForm.js';
 import type { Session } from '../../session.js';
-import { CopyField, CurrentPassword, tfaPath, useCurrentPassword } from './common.js';
+import {
+  CopyField,
+  CurrentPassword,
+  DescriptionField,
+  tfaPath,
+  useCurrentPassword,
+} from './common.js';
 
 interface Enrollment {
   readonly uri: string;
@@ -86,14 +92,11 @@ export function TotpEnroll(props: {
           <img className="qr" src={enrollment.png} alt={`QR code for ${session.username}`} />
           <CopyField label="Secret key" value={enrollment.secret} />
           <CopyField label="Setup URI" value={enrollment.uri} />
-          <Field
-            label="Description"
-            name="description"
+          <DescriptionField
             value={description}
             onChange={setDescription}
             errors={submit.errors}
             hint="To tell your devices apart, e.g. “phone”."
-            required
           />
           <Field
             label="Code from the app"

@@ -5,7 +5,7 @@
  */
 import { useState, type ReactNode } from 'react';
 import { api, ApiError } from '../../api.js';
-import { Field, Message, useSubmit } from '../../components/Form.js';
+import { Message, useSubmit } from '../../components/Form.js';
 import { Panel } from '../../components/Panel.js';
 import { SubmitButton, SubmitForm } from '../../components/SubmitForm.js';
 import type { Session } from '../../session.js';
@@ -15,7 +15,7 @@ import {
   webauthnRegistration,
   type RegistrationOptions,
 } from '../../webauthn.js';
-import { CurrentPassword, tfaPath, useCurrentPassword } from './common.js';
+import { CurrentPassword, DescriptionField, tfaPath, useCurrentPassword } from './common.js';
 
 export function WebauthnRegister(props: {
   readonly session: Session;
@@ -86,14 +86,11 @@ export function WebauthnRegister(props: {
         }}
         onSubmit={register}
       >
-        <Field
-          label="Description"
-          name="description"
+        <DescriptionField
           value={description}
           onChange={setDescription}
           errors={submit.errors}
           hint="To tell your keys apart, e.g. “blue YubiKey”."
-          required
         />
         <CurrentPassword session={session} password={password} errors={submit.errors} />
         <SubmitButton submit={submit} disabled={!available}>

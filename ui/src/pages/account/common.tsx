@@ -107,6 +107,16 @@ export function CurrentPassword(props: {
   );
 }
 
+/** What tells a second factor apart from the user's others; `hint` gives an example. */
+export function DescriptionField(props: {
+  readonly value: string;
+  readonly onChange: (value: string) => void;
+  readonly errors: Readonly<Record<string, string>>;
+  readonly hint: string;
+}): ReactNode {
+  return <Field label="Description" name="description" {...props} required />;
+}
+
 /** A read-only value the user copies (a secret, a URI), with its label. */
 export function CopyField(props: { readonly label: string; readonly value: string }): ReactNode {
   const id = useId();

@@ -7,6 +7,7 @@ import { api, itemPath } from '../../api.js';
 import { Input, useSubmit } from '../../components/Form.js';
 import type { Column } from '../../components/Table.js';
 import { EditButton } from './buttons.js';
+import { CommentInput } from './fields.js';
 import { capitalised } from './format.js';
 import { addOrEdit, FormPanel, type FormEvents } from './FormPanel.js';
 import { DeleteRowButton, ListPageView, useListPage } from './list-page.js';
@@ -127,13 +128,7 @@ function SimpleForm<R extends { readonly comment?: string }>(
             hint={spec.idHint}
           />
         ) : null}
-        <Input
-          label="Comment"
-          name="comment"
-          value={comment}
-          onChange={setComment}
-          errors={submit.errors}
-        />
+        <CommentInput value={comment} onChange={setComment} errors={submit.errors} />
       </div>
     </FormPanel>
   );

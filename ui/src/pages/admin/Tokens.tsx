@@ -9,6 +9,7 @@ import { Panel } from '../../components/Panel.js';
 import type { Column } from '../../components/Table.js';
 import type { PageProps } from '../page.js';
 import { commentColumn, expireColumn } from './columns.js';
+import { CommentInput, ExpiryInput } from './fields.js';
 import { epochOfDate, yesNo } from './format.js';
 import { FormPanel, type FormEvents } from './FormPanel.js';
 import { DeleteRowButton, ListPageView, useListPage } from './list-page.js';
@@ -132,17 +133,8 @@ function TokenForm(
           required
           hint="Starts with a letter; letters, digits, '.', '-' and '_'."
         />
-        <Input
-          label="Comment"
-          name="comment"
-          value={comment}
-          onChange={setComment}
-          errors={submit.errors}
-        />
-        <Input
-          label="Expiry date"
-          name="expire"
-          type="date"
+        <CommentInput value={comment} onChange={setComment} errors={submit.errors} />
+        <ExpiryInput
           value={expire}
           onChange={setExpire}
           errors={submit.errors}

@@ -10,6 +10,7 @@ import { can } from '../../session.js';
 import type { PageProps } from '../page.js';
 import { EditButton, RowButton } from './buttons.js';
 import { expireColumn } from './columns.js';
+import { CommentInput, ExpiryInput } from './fields.js';
 import { dateOfEpoch, epochOfDate, yesNo } from './format.js';
 import { addOrEdit, FormPanel, type FormEvents } from './FormPanel.js';
 import { DeleteRowButton, ListPageView, useListPage } from './list-page.js';
@@ -280,23 +281,14 @@ function UserForm(
           onChange={set('email')}
           errors={submit.errors}
         />
-        <Input
-          label="Expiry date"
-          name="expire"
-          type="date"
+        <ExpiryInput
           value={expire}
           onChange={setExpire}
           errors={submit.errors}
           hint="The account stops working at the start of this day. Empty: never."
         />
       </div>
-      <Input
-        label="Comment"
-        name="comment"
-        value={text.comment}
-        onChange={set('comment')}
-        errors={submit.errors}
-      />
+      <CommentInput value={text.comment} onChange={set('comment')} errors={submit.errors} />
       <Checkbox label="Enabled" checked={enable} onChange={setEnable} />
       <CheckList
         label="Groups"
