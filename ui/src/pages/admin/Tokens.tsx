@@ -4,8 +4,7 @@
  */
 import { useState, type ReactNode } from 'react';
 import { api, itemPath } from '../../api.js';
-import { Checkbox, Input, Message, useSubmit } from '../../components/Form.js';
-import { Panel } from '../../components/Panel.js';
+import { Checkbox, Input, useSubmit } from '../../components/Form.js';
 import type { Column } from '../../components/Table.js';
 import type { PageProps } from '../page.js';
 import { commentColumn, expireColumn } from './columns.js';
@@ -13,17 +12,13 @@ import { CommentInput, ExpiryInput } from './fields.js';
 import { epochOfDate, yesNo } from './format.js';
 import { FormPanel, type FormEvents } from './FormPanel.js';
 import { DeleteRowButton, ListPageView, useListPage } from './list-page.js';
+import { TokenSecret, type Created } from './TokenSecret.js';
 
 interface TokenRow {
   readonly tokenid: string;
   readonly comment?: string;
   readonly expire?: number;
   readonly privsep?: number;
-}
-
-interface Created {
-  readonly 'full-tokenid': string;
-  readonly value: string;
 }
 
 const COLUMNS: readonly Column<TokenRow>[] = [
@@ -55,7 +50,7 @@ export function AdminTokens({ session }: PageProps): ReactNode {
       }
       notice={
         created ? (
-          <Secret
+          <TokenSecret
             created={created}
             onClose={() => {
               setCreated(undefined);
@@ -143,54 +138,5 @@ function TokenForm(
       </div>
       <Checkbox label="Privilege separation" checked={privsep} onChange={setPrivsep} />
     </FormPanel>
-  );
-}
-
-/** The new token's secret: shown this once, with a Copy button. */
-function Secret(props: { readonly created: Created; readonly onClose: () => void }): ReactNode {
-  const [copied, setCopied] = useState<{ text: string; ok: boolean } | undefined>();
-  const { created } = props;
-  return (
-    <Panel title={`Token ${created['full-tokenid']} created`} focus className="secret-box">
-      <div className="message warning" role="alert">
-        Copy the secret now: it is shown only this once and cannot be read again.
-      </div>
-      <div className="field">
-        <span>Token ID</span>
-        <code>{created['full-tokenid']}</code>
-      </div>
-      <div className="field">
-        <span>Secret</span>
-        <code className="secret">{created.value}</code>
-      </div>
-      <p className="hint">
-        Use it as <code>Authorization: PVEAPIToken={created['full-tokenid']}=&lt;secret&gt;</code>
-      </p>
-      <div className="buttons">
-        <button
-          type="button"
-          className="primary"
-          onClick={() => {
-            navigator.clipboard.writeText(created.value).then(
-              () => {
-                setCopied({ text: 'The secret is on the clipboard.', ok: true });
-              },
-              () => {
-                setCopied({
-                  text: 'Copying failed: select the secret and copy it by hand.',
-                  ok: false,
-                });
-              },
-            );
-          }}
-        >
-          Copy
-        </button>
-        <button type="button" onClick={props.onClose}>
-          Done
-        </button>
-      </div>
-      <Message text={copied?.text} kind={copied?.ok === false ? 'warning' : 'info'} />
-    </Panel>
   );
 }

@@ -36,9 +36,19 @@ export interface RealmRow {
   readonly tfa?: string;
 }
 
+export const DOMAINS = '/access/domains';
+
+/** A realm's options (`GET /access/domains/{realm}`); `digest` guards a change against a race. */
+export type RealmConfig = Readonly<Record<string, string | number>> & { readonly digest?: string };
+
 /** The users with their details and token names (`full=1`). */
 export function loadUsers(): Promise<UserRow[]> {
   return api<UserRow[]>('GET', '/access/users', { full: 1 });
+}
+
+/** The groups of a user, from the list's comma-separated `groups`. */
+export function groupsOf(user: UserRow): string[] {
+  return (user.groups ?? '').split(',').filter((g) => g !== '');
 }
 
 /** The ids of a user's API tokens: `bob@pve!ci`. */
