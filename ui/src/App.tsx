@@ -15,12 +15,9 @@ import { AdminRoles } from './pages/admin/Roles.js';
 import { AdminTokens } from './pages/admin/Tokens.js';
 import { AdminUsers } from './pages/admin/Users.js';
 import { Login } from './pages/Login.js';
+import type { PageProps } from './pages/page.js';
 import { navigate, useRoute } from './router.js';
 import { can, clearSession, loadSession, renew, RENEW_AFTER_MS, type Session } from './session.js';
-
-export interface PageProps {
-  readonly session: Session;
-}
 
 interface Page {
   readonly route: string;

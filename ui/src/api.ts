@@ -82,3 +82,13 @@ export function describeError(err: unknown): string {
   }
   return err instanceof Error ? err.message : String(err);
 }
+
+/** A check the browser makes before asking: shown next to its field like the server's. */
+export function fieldError(field: string, message: string): ApiError {
+  return new ApiError(400, 'Parameter verification failed.', { [field]: message });
+}
+
+/** The path of one item of the list at `base`: `/access/users/bob%40pve`. */
+export function itemPath(base: string, id: string): string {
+  return `${base}/${encodeURIComponent(id)}`;
+}

@@ -4,15 +4,16 @@
  * their provider keeps both.
  */
 import { useCallback, useEffect, useState, type ReactNode } from 'react';
-import type { PageProps } from '../App.js';
 import { api, describeError } from '../api.js';
+import { Panel } from '../components/Panel.js';
 import { ChangePassword } from './account/ChangePassword.js';
-import { Panel, tfaPath, type TfaEntry } from './account/common.js';
+import { tfaPath, type TfaEntry } from './account/common.js';
 import { Factors } from './account/Factors.js';
 import { RecoveryKeys } from './account/RecoveryKeys.js';
 import { TotpEnroll } from './account/TotpEnroll.js';
 import { WebauthnRegister } from './account/WebauthnRegister.js';
 import { loadRealms, type Realm } from './login/realms.js';
+import type { PageProps } from './page.js';
 
 export function Account(props: PageProps): ReactNode {
   const { session } = props;

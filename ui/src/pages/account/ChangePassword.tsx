@@ -6,8 +6,10 @@
 import { useState, type ReactNode } from 'react';
 import { api, ApiError } from '../../api.js';
 import { Field, Message, useSubmit } from '../../components/Form.js';
+import { Panel } from '../../components/Panel.js';
+import { SubmitButton, SubmitForm } from '../../components/SubmitForm.js';
 import type { Session } from '../../session.js';
-import { CurrentPassword, Panel, withCurrentPassword } from './common.js';
+import { CurrentPassword, useCurrentPassword } from './common.js';
 
 const ELSEWHERE: Readonly<Record<string, string>> = {
   pam: 'Your password is the one of your Linux account on the server (realm pam): change it there, with passwd.',
@@ -23,7 +25,7 @@ export function ChangePassword(props: {
   const { session, realmType } = props;
   const [password, setPassword] = useState('');
   const [repeat, setRepeat] = useState('');
-  const [current, setCurrent] = useState('');
+  const current = useCurrentPassword('confirmation-password');
   const [done, setDone] = useState<string>();
   const submit = useSubmit();
   const elsewhere = realmType !== undefined ? ELSEWHERE[realmType] : undefined;
@@ -33,28 +35,27 @@ export function ChangePassword(props: {
       {elsewhere !== undefined ? (
         <p>{elsewhere}</p>
       ) : (
-        <form
-          noValidate
-          onSubmit={(e) => {
-            e.preventDefault();
+        <SubmitForm
+          submit={submit}
+          onStart={() => {
             setDone(undefined);
-            void submit.run(async () => {
-              if (password !== repeat)
-                throw new ApiError(400, 'The new password and its repetition differ.', {
-                  repeat: 'Type the same new password twice.',
-                });
-              await withCurrentPassword('confirmation-password', () =>
-                api('PUT', '/access/password', {
-                  userid: session.username,
-                  password,
-                  'confirmation-password': current !== '' ? current : undefined,
-                }),
-              );
-              setPassword('');
-              setRepeat('');
-              setCurrent('');
-              setDone('Password changed: use the new one at the next login.');
-            });
+          }}
+          onSubmit={async () => {
+            if (password !== repeat)
+              throw new ApiError(400, 'The new password and its repetition differ.', {
+                repeat: 'Type the same new password twice.',
+              });
+            await current.send((confirmation) =>
+              api('PUT', '/access/password', {
+                userid: session.username,
+                password,
+                'confirmation-password': confirmation,
+              }),
+            );
+            setPassword('');
+            setRepeat('');
+            current.clear();
+            setDone('Password changed: use the new one at the next login.');
           }}
         >
           <Message text={submit.message} />
@@ -80,17 +81,9 @@ export function ChangePassword(props: {
             autoComplete="new-password"
             required
           />
-          <CurrentPassword
-            session={session}
-            name="confirmation-password"
-            value={current}
-            onChange={setCurrent}
-            errors={submit.errors}
-          />
-          <button type="submit" className="primary" disabled={submit.busy}>
-            Change password
-          </button>
-        </form>
+          <CurrentPassword session={session} password={current} errors={submit.errors} />
+          <SubmitButton submit={submit}>Change password</SubmitButton>
+        </SubmitForm>
       )}
     </Panel>
   );

@@ -3,17 +3,18 @@
  * asks for the current password in a modal dialog before `DELETE /access/tfa/{userid}/{id}`.
  */
 import { useEffect, useId, useRef, useState, type ReactNode } from 'react';
-import { api } from '../../api.js';
+import { api, itemPath } from '../../api.js';
 import { Message, useSubmit } from '../../components/Form.js';
+import { Panel } from '../../components/Panel.js';
+import { SubmitButton, SubmitForm } from '../../components/SubmitForm.js';
 import { Table, type Column } from '../../components/Table.js';
 import type { Session } from '../../session.js';
 import {
   CurrentPassword,
   formatTime,
-  Panel,
   tfaPath,
   typeName,
-  withCurrentPassword,
+  useCurrentPassword,
   type TfaEntry,
 } from './common.js';
 
@@ -101,7 +102,7 @@ function DeleteDialog(props: {
   const { session, entry } = props;
   const ref = useRef<HTMLDialogElement>(null);
   const titleId = useId();
-  const [password, setPassword] = useState('');
+  const password = useCurrentPassword('password');
   const submit = useSubmit();
 
   useEffect(() => {
@@ -114,18 +115,13 @@ function DeleteDialog(props: {
 
   return (
     <dialog ref={ref} aria-labelledby={titleId} onClose={props.onClose}>
-      <form
-        noValidate
-        onSubmit={(e) => {
-          e.preventDefault();
-          void submit.run(async () => {
-            await withCurrentPassword('password', () =>
-              api('DELETE', `${tfaPath(session.username)}/${encodeURIComponent(entry.id)}`, {
-                password: password !== '' ? password : undefined,
-              }),
-            );
-            props.onDeleted();
-          });
+      <SubmitForm
+        submit={submit}
+        onSubmit={async () => {
+          await password.send((current) =>
+            api('DELETE', itemPath(tfaPath(session.username), entry.id), { password: current }),
+          );
+          props.onDeleted();
         }}
       >
         <h2 id={titleId}>Delete {entryName(entry)}?</h2>
@@ -135,17 +131,11 @@ function DeleteDialog(props: {
             : 'It cannot be used to log in any more.'}
         </p>
         <Message text={submit.message} />
-        <CurrentPassword
-          session={session}
-          name="password"
-          value={password}
-          onChange={setPassword}
-          errors={submit.errors}
-        />
+        <CurrentPassword session={session} password={password} errors={submit.errors} />
         <div className="row">
-          <button type="submit" className="danger" disabled={submit.busy}>
+          <SubmitButton submit={submit} className="danger">
             Delete
-          </button>
+          </SubmitButton>
           <button
             type="button"
             onClick={() => {
@@ -155,7 +145,7 @@ function DeleteDialog(props: {
             Cancel
           </button>
         </div>
-      </form>
+      </SubmitForm>
     </dialog>
   );
 }

@@ -6,13 +6,14 @@
 import { useState, type ReactNode } from 'react';
 import { api } from '../../api.js';
 import { Message, useSubmit } from '../../components/Form.js';
+import { Panel } from '../../components/Panel.js';
+import { SubmitButton, SubmitForm } from '../../components/SubmitForm.js';
 import type { Session } from '../../session.js';
 import {
   CurrentPassword,
   formatTime,
-  Panel,
   tfaPath,
-  withCurrentPassword,
+  useCurrentPassword,
   type TfaEntry,
 } from './common.js';
 
@@ -43,7 +44,7 @@ export function RecoveryKeys(props: {
 }): ReactNode {
   const { session, existing } = props;
   const [keys, setKeys] = useState<readonly string[]>();
-  const [password, setPassword] = useState('');
+  const password = useCurrentPassword('password');
   const submit = useSubmit();
 
   let body: ReactNode;
@@ -89,38 +90,27 @@ export function RecoveryKeys(props: {
     );
   } else {
     body = (
-      <form
-        noValidate
-        onSubmit={(e) => {
-          e.preventDefault();
-          void submit.run(async () => {
-            const answer = await withCurrentPassword('password', () =>
-              api<{ recovery: string[] }>('POST', tfaPath(session.username), {
-                type: 'recovery',
-                password: password !== '' ? password : undefined,
-              }),
-            );
-            setPassword('');
-            setKeys(answer.recovery);
-            props.onChange();
-          });
+      <SubmitForm
+        submit={submit}
+        onSubmit={async () => {
+          const answer = await password.send((current) =>
+            api<{ recovery: string[] }>('POST', tfaPath(session.username), {
+              type: 'recovery',
+              password: current,
+            }),
+          );
+          password.clear();
+          setKeys(answer.recovery);
+          props.onChange();
         }}
       >
         <p>
           Ten single-use keys that log in when your other second factors are not at hand (a lost
           phone or key).
         </p>
-        <CurrentPassword
-          session={session}
-          name="password"
-          value={password}
-          onChange={setPassword}
-          errors={submit.errors}
-        />
-        <button type="submit" className="primary" disabled={submit.busy}>
-          Generate recovery keys
-        </button>
-      </form>
+        <CurrentPassword session={session} password={password} errors={submit.errors} />
+        <SubmitButton submit={submit}>Generate recovery keys</SubmitButton>
+      </SubmitForm>
     );
   }
 

@@ -6,8 +6,16 @@
 import { useState, type ReactNode } from 'react';
 import { api } from '../../api.js';
 import { Field, Message, useSubmit } from '../../components/Form.js';
+import { Panel } from '../../components/Panel.js';
+import { SubmitButton, SubmitForm } from '../../components/SubmitForm.js';
 import type { Session } from '../../session.js';
-import { CopyField, CurrentPassword, Panel, tfaPath, withCurrentPassword } from './common.js';
+import {
+  CopyField,
+  CurrentPassword,
+  DescriptionField,
+  tfaPath,
+  useCurrentPassword,
+} from './common.js';
 
 interface Enrollment {
   readonly uri: string;
@@ -23,7 +31,7 @@ export function TotpEnroll(props: {
   const [enrollment, setEnrollment] = useState<Enrollment>();
   const [description, setDescription] = useState('');
   const [code, setCode] = useState('');
-  const [password, setPassword] = useState('');
+  const password = useCurrentPassword('password');
   const [done, setDone] = useState<string>();
   const submit = useSubmit();
 
@@ -31,7 +39,7 @@ export function TotpEnroll(props: {
     setEnrollment(undefined);
     setDescription('');
     setCode('');
-    setPassword('');
+    password.clear();
   };
 
   return (
@@ -60,24 +68,21 @@ export function TotpEnroll(props: {
           </button>
         </>
       ) : (
-        <form
-          noValidate
-          onSubmit={(e) => {
-            e.preventDefault();
-            void submit.run(async () => {
-              await withCurrentPassword('password', () =>
-                api('POST', tfaPath(session.username), {
-                  type: 'totp',
-                  totp: enrollment.uri,
-                  value: code.trim(),
-                  description,
-                  password: password !== '' ? password : undefined,
-                }),
-              );
-              reset();
-              setDone('TOTP app added: the next login asks for its code.');
-              props.onChange();
-            });
+        <SubmitForm
+          submit={submit}
+          onSubmit={async () => {
+            await password.send((current) =>
+              api('POST', tfaPath(session.username), {
+                type: 'totp',
+                totp: enrollment.uri,
+                value: code.trim(),
+                description,
+                password: current,
+              }),
+            );
+            reset();
+            setDone('TOTP app added: the next login asks for its code.');
+            props.onChange();
           }}
         >
           <p>
@@ -87,14 +92,11 @@ export function TotpEnroll(props: {
           <img className="qr" src={enrollment.png} alt={`QR code for ${session.username}`} />
           <CopyField label="Secret key" value={enrollment.secret} />
           <CopyField label="Setup URI" value={enrollment.uri} />
-          <Field
-            label="Description"
-            name="description"
+          <DescriptionField
             value={description}
             onChange={setDescription}
             errors={submit.errors}
             hint="To tell your devices apart, e.g. “phone”."
-            required
           />
           <Field
             label="Code from the app"
@@ -106,17 +108,9 @@ export function TotpEnroll(props: {
             autoComplete="one-time-code"
             required
           />
-          <CurrentPassword
-            session={session}
-            name="password"
-            value={password}
-            onChange={setPassword}
-            errors={submit.errors}
-          />
+          <CurrentPassword session={session} password={password} errors={submit.errors} />
           <div className="row">
-            <button type="submit" className="primary" disabled={submit.busy}>
-              Add TOTP app
-            </button>
+            <SubmitButton submit={submit}>Add TOTP app</SubmitButton>
             <button
               type="button"
               onClick={() => {
@@ -127,7 +121,7 @@ export function TotpEnroll(props: {
               Cancel
             </button>
           </div>
-        </form>
+        </SubmitForm>
       )}
     </Panel>
   );

@@ -5,7 +5,9 @@
  */
 import { useState, type ReactNode } from 'react';
 import { api, ApiError } from '../../api.js';
-import { Field, Message, useSubmit } from '../../components/Form.js';
+import { Message, useSubmit } from '../../components/Form.js';
+import { Panel } from '../../components/Panel.js';
+import { SubmitButton, SubmitForm } from '../../components/SubmitForm.js';
 import type { Session } from '../../session.js';
 import {
   describeWebauthnError,
@@ -13,7 +15,7 @@ import {
   webauthnRegistration,
   type RegistrationOptions,
 } from '../../webauthn.js';
-import { CurrentPassword, Panel, tfaPath, withCurrentPassword } from './common.js';
+import { CurrentPassword, DescriptionField, tfaPath, useCurrentPassword } from './common.js';
 
 export function WebauthnRegister(props: {
   readonly session: Session;
@@ -21,52 +23,50 @@ export function WebauthnRegister(props: {
 }): ReactNode {
   const { session } = props;
   const [description, setDescription] = useState('');
-  const [password, setPassword] = useState('');
+  const password = useCurrentPassword('password');
   const [status, setStatus] = useState<string>();
   const submit = useSubmit();
   const available = webauthnAvailable();
 
-  const register = (): Promise<void> =>
-    submit.run(async () => {
-      const secret = password !== '' ? password : undefined;
-      const started = await withCurrentPassword('password', () =>
-        api<{ challenge: string }>('POST', tfaPath(session.username), {
+  const register = async (): Promise<void> => {
+    const started = await password.send((current) =>
+      api<{ challenge: string }>('POST', tfaPath(session.username), {
+        type: 'webauthn',
+        description,
+        password: current,
+      }),
+    );
+    const { publicKey } = JSON.parse(started.challenge) as { publicKey: RegistrationOptions };
+    setStatus('Touch your security key (or follow the browser’s prompt)…');
+    let credential: string;
+    try {
+      credential = await webauthnRegistration(publicKey);
+    } catch (err) {
+      throw new Error(describeWebauthnError(err) ?? `The browser refused: ${String(err)}`, {
+        cause: err,
+      });
+    } finally {
+      setStatus(undefined);
+    }
+    try {
+      await password.send((current) =>
+        api('POST', tfaPath(session.username), {
           type: 'webauthn',
-          description,
-          password: secret,
+          challenge: publicKey.challenge,
+          value: credential,
+          password: current,
         }),
       );
-      const { publicKey } = JSON.parse(started.challenge) as { publicKey: RegistrationOptions };
-      setStatus('Touch your security key (or follow the browser’s prompt)…');
-      let credential: string;
-      try {
-        credential = await webauthnRegistration(publicKey);
-      } catch (err) {
-        throw new Error(describeWebauthnError(err) ?? `The browser refused: ${String(err)}`, {
-          cause: err,
-        });
-      } finally {
-        setStatus(undefined);
-      }
-      try {
-        await withCurrentPassword('password', () =>
-          api('POST', tfaPath(session.username), {
-            type: 'webauthn',
-            challenge: publicKey.challenge,
-            value: credential,
-            password: secret,
-          }),
-        );
-      } catch (err) {
-        if (err instanceof ApiError && err.errors['value'] !== undefined)
-          throw new Error(`The server refused the key: ${err.errors['value']}`, { cause: err });
-        throw err;
-      }
-      setDescription('');
-      setPassword('');
-      setStatus(`Security key “${description}” registered.`);
-      props.onChange();
-    });
+    } catch (err) {
+      if (err instanceof ApiError && err.errors['value'] !== undefined)
+        throw new Error(`The server refused the key: ${err.errors['value']}`, { cause: err });
+      throw err;
+    }
+    setDescription('');
+    password.clear();
+    setStatus(`Security key “${description}” registered.`);
+    props.onChange();
+  };
 
   return (
     <Panel title="Add a security key">
@@ -79,34 +79,24 @@ export function WebauthnRegister(props: {
       ) : null}
       <Message text={submit.message} />
       <Message text={status} kind="info" />
-      <form
-        noValidate
-        onSubmit={(e) => {
-          e.preventDefault();
+      <SubmitForm
+        submit={submit}
+        onStart={() => {
           setStatus(undefined);
-          void register();
         }}
+        onSubmit={register}
       >
-        <Field
-          label="Description"
-          name="description"
+        <DescriptionField
           value={description}
           onChange={setDescription}
           errors={submit.errors}
           hint="To tell your keys apart, e.g. “blue YubiKey”."
-          required
         />
-        <CurrentPassword
-          session={session}
-          name="password"
-          value={password}
-          onChange={setPassword}
-          errors={submit.errors}
-        />
-        <button type="submit" className="primary" disabled={submit.busy || !available}>
+        <CurrentPassword session={session} password={password} errors={submit.errors} />
+        <SubmitButton submit={submit} disabled={!available}>
           Register security key
-        </button>
-      </form>
+        </SubmitButton>
+      </SubmitForm>
     </Panel>
   );
 }

@@ -3,7 +3,7 @@
  * the API, and the "Current password" every change asks for (root@pam excepted, as the
  * server wants it).
  */
-import { useId, type ReactNode } from 'react';
+import { useId, useState, type ReactNode } from 'react';
 import { ApiError } from '../../api.js';
 import { Field } from '../../components/Form.js';
 import type { Session } from '../../session.js';
@@ -41,7 +41,7 @@ export function needsPassword(session: Session): boolean {
  * Runs a change; a 401 is the server refusing the current password (sent as `field`), so it
  * is shown at that field.
  */
-export async function withCurrentPassword<T>(field: string, action: () => Promise<T>): Promise<T> {
+async function withCurrentPassword<T>(field: string, action: () => Promise<T>): Promise<T> {
   try {
     return await action();
   } catch (err) {
@@ -59,26 +59,62 @@ export function formatTime(unix: number): string {
   return new Date(unix * 1000).toLocaleString();
 }
 
-export function CurrentPassword(props: {
-  readonly session: Session;
+/** The "Current password" a change asks for, under the parameter `name`. */
+export interface CurrentPasswordState {
   readonly name: string;
   readonly value: string;
-  readonly onChange: (value: string) => void;
+  readonly set: (value: string) => void;
+  readonly clear: () => void;
+  /**
+   * Runs the change with the password (none when left empty, as for root@pam); the server
+   * refusing it shows at the field.
+   */
+  readonly send: <T>(change: (password: string | undefined) => Promise<T>) => Promise<T>;
+}
+
+export function useCurrentPassword(name: string): CurrentPasswordState {
+  const [value, setValue] = useState('');
+  return {
+    name,
+    value,
+    set: setValue,
+    clear: () => {
+      setValue('');
+    },
+    send: (change) => withCurrentPassword(name, () => change(value !== '' ? value : undefined)),
+  };
+}
+
+/** The field of a `useCurrentPassword`, for all but root@pam. */
+export function CurrentPassword(props: {
+  readonly session: Session;
+  readonly password: CurrentPasswordState;
   readonly errors: Readonly<Record<string, string>>;
 }): ReactNode {
+  const { password } = props;
   if (!needsPassword(props.session)) return null;
   return (
     <Field
       label="Current password"
-      name={props.name}
+      name={password.name}
       type="password"
-      value={props.value}
-      onChange={props.onChange}
+      value={password.value}
+      onChange={password.set}
       errors={props.errors}
       autoComplete="current-password"
       required
     />
   );
+}
+
+/** What tells a second factor apart from the user's others; `hint` gives an example. */
+export function DescriptionField(props: {
+  readonly value: string;
+  readonly onChange: (value: string) => void;
+  readonly errors: Readonly<Record<string, string>>;
+  readonly hint: string;
+}): ReactNode {
+  return <Field label="Description" name="description" {...props} required />;
 }
 
 /** A read-only value the user copies (a secret, a URI), with its label. */
@@ -97,16 +133,5 @@ export function CopyField(props: { readonly label: string; readonly value: strin
         }}
       />
     </div>
-  );
-}
-
-/** A panel of the page: a region named by its heading. */
-export function Panel(props: { readonly title: string; readonly children: ReactNode }): ReactNode {
-  const id = useId();
-  return (
-    <section className="panel" aria-labelledby={id}>
-      <h2 id={id}>{props.title}</h2>
-      {props.children}
-    </section>
   );
 }

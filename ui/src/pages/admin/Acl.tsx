@@ -3,23 +3,17 @@
  * group or API token, role, propagate) and removing one (`PUT /access/acl` with `delete`).
  */
 import { useState, type ReactNode } from 'react';
-import type { PageProps } from '../../App.js';
-import { api } from '../../api.js';
+import { api, fieldError } from '../../api.js';
 import { Checkbox, Input, Select, useSubmit } from '../../components/Form.js';
 import type { Column } from '../../components/Table.js';
 import { can } from '../../session.js';
-import {
-  AddButton,
-  ConfirmButton,
-  fieldError,
-  FormPanel,
-  ListTable,
-  useListPage,
-  useLoad,
-  yesNo,
-} from './common.js';
-import type { RoleRow } from './Roles.js';
-import type { UserRow } from './Users.js';
+import type { PageProps } from '../page.js';
+import { ConfirmButton } from './buttons.js';
+import { yesNo } from './format.js';
+import { FormPanel, type FormEvents } from './FormPanel.js';
+import { ListPageView, useListPage } from './list-page.js';
+import { useLoad } from './load.js';
+import { loadUsers, tokenIdsOf, type GroupRow, type RoleRow, type UserRow } from './resources.js';
 
 interface AclRow {
   readonly path: string;
@@ -72,85 +66,77 @@ interface Choices {
 
 async function loadChoices(): Promise<Choices> {
   const [users, groups, roles] = await Promise.all([
-    api<UserRow[]>('GET', '/access/users', { full: 1 }).catch(() => [] as UserRow[]),
-    api<{ groupid: string }[]>('GET', '/access/groups').catch(() => []),
+    loadUsers().catch(() => [] as UserRow[]),
+    api<GroupRow[]>('GET', '/access/groups').catch(() => [] as GroupRow[]),
     api<RoleRow[]>('GET', '/access/roles').catch(() => [] as RoleRow[]),
   ]);
   return {
     users: users.map((u) => u.userid),
-    tokens: users.flatMap((u) => (u.tokens ?? []).map((t) => `${u.userid}!${t.tokenid}`)),
+    tokens: users.flatMap(tokenIdsOf),
     groups: groups.map((g) => g.groupid),
     roles: roles.map((r) => r.roleid),
   };
 }
 
 export function AdminAcl({ session }: PageProps): ReactNode {
-  const acl = useLoad('acl', () => api<AclRow[]>('GET', '/access/acl'));
+  const page = useListPage<AclRow, 'add'>('acl', () => api<AclRow[]>('GET', '/access/acl'));
   const choices = useLoad('choices', loadChoices);
-  const page = useListPage<'add'>(acl.reload);
   const modify = can(session, 'access', 'Permissions.Modify');
 
   return (
-    <div className="admin-page">
-      {page.messages}
-      {page.open ? (
+    <ListPageView
+      page={page}
+      add={{ text: 'Add permission', form: 'add', onOpen: choices.reload }}
+      form={() => (
         <AclForm
           choices={choices.data}
-          paths={[...new Set([...COMMON_PATHS, ...(acl.data ?? []).map((a) => a.path)])].sort()}
+          paths={[
+            ...new Set([...COMMON_PATHS, ...(page.list.data ?? []).map((a) => a.path)]),
+          ].sort()}
           onCancel={page.cancel}
           onDone={page.finish}
         />
-      ) : (
-        <AddButton
-          text="Add permission"
-          onClick={() => {
-            page.start('add');
-            choices.reload();
+      )}
+      caption="Access control list"
+      columns={COLUMNS}
+      rowKey={(a) => `${a.path}|${a.type}|${a.ugid}|${a.roleid}`}
+      actions={(a) => (
+        <ConfirmButton
+          text="Remove"
+          name={`Remove ${a.roleid} for ${a.ugid} on ${a.path}`}
+          question={`Remove role ${a.roleid} of ${a.ugid} on ${a.path}?`}
+          confirm="Remove"
+          disabled={page.busy}
+          onConfirm={() => {
+            page.act(`Removed ${a.roleid} for ${a.ugid} on ${a.path}.`, () =>
+              api('PUT', '/access/acl', {
+                path: a.path,
+                roles: a.roleid,
+                [kindOf(a.type).param]: a.ugid,
+                delete: true,
+              }),
+            );
           }}
         />
       )}
-      <ListTable
-        list={acl}
-        caption="Access control list"
-        columns={COLUMNS}
-        rowKey={(a) => `${a.path}|${a.type}|${a.ugid}|${a.roleid}`}
-        actions={(a) => (
-          <ConfirmButton
-            text="Remove"
-            name={`Remove ${a.roleid} for ${a.ugid} on ${a.path}`}
-            question={`Remove role ${a.roleid} of ${a.ugid} on ${a.path}?`}
-            confirm="Remove"
-            disabled={page.busy}
-            onConfirm={() => {
-              page.act(`Removed ${a.roleid} for ${a.ugid} on ${a.path}.`, () =>
-                api('PUT', '/access/acl', {
-                  path: a.path,
-                  roles: a.roleid,
-                  [kindOf(a.type).param]: a.ugid,
-                  delete: true,
-                }),
-              );
-            }}
-          />
-        )}
-        empty="The access control list is empty."
-      />
+      empty="The access control list is empty."
+    >
       {!modify ? (
         <p className="hint">
           Without Permissions.Modify you may hand out only roles whose privileges you hold on the
           path yourself.
         </p>
       ) : null}
-    </div>
+    </ListPageView>
   );
 }
 
-function AclForm(props: {
-  readonly choices: Choices | undefined;
-  readonly paths: readonly string[];
-  readonly onCancel: () => void;
-  readonly onDone: (message: string) => void;
-}): ReactNode {
+function AclForm(
+  props: FormEvents & {
+    readonly choices: Choices | undefined;
+    readonly paths: readonly string[];
+  },
+): ReactNode {
   const [path, setPath] = useState('/');
   const [kind, setKind] = useState<Kind>('user');
   const [member, setMember] = useState('');

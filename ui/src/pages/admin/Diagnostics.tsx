@@ -3,10 +3,10 @@
  * `doctor` checks with their evidence and fix, and the hardening audit's findings.
  */
 import { useState, type ReactNode } from 'react';
-import type { PageProps } from '../../App.js';
 import { api } from '../../api.js';
 import { Field, Message, useSubmit, type Submit } from '../../components/Form.js';
 import { Table, type Column } from '../../components/Table.js';
+import type { PageProps } from '../page.js';
 
 interface LoginEvent {
   time: number;

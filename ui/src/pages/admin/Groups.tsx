@@ -1,15 +1,11 @@
 /** Groups: the list with members, creating, changing the comment, deleting. */
 import type { ReactNode } from 'react';
-import type { PageProps } from '../../App.js';
 import { api } from '../../api.js';
 import { can } from '../../session.js';
+import type { PageProps } from '../page.js';
+import { commentColumn } from './columns.js';
+import type { GroupRow } from './resources.js';
 import { SimpleResourcePage, type SimpleResource } from './SimpleResource.js';
-
-interface GroupRow {
-  readonly groupid: string;
-  readonly comment?: string;
-  readonly users?: string;
-}
 
 const GROUPS: SimpleResource<GroupRow> = {
   noun: 'group',
@@ -22,7 +18,7 @@ const GROUPS: SimpleResource<GroupRow> = {
   caption: 'Groups',
   columns: [
     { key: 'groupid', title: 'Group', value: (g) => g.groupid },
-    { key: 'comment', title: 'Comment', value: (g) => g.comment ?? '' },
+    commentColumn(),
     {
       key: 'users',
       title: 'Members',

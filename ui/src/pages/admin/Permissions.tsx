@@ -5,12 +5,15 @@
  */
 import { useState, type ReactNode } from 'react';
 import { PRIVILEGES } from '../../../../src/model/privileges.js';
-import type { PageProps } from '../../App.js';
-import { api } from '../../api.js';
+import { api, fieldError } from '../../api.js';
 import { Input, Message, Select, useSubmit } from '../../components/Form.js';
+import { Panel } from '../../components/Panel.js';
 import { Table, type Column } from '../../components/Table.js';
-import { fieldError, Panel, useLoad, yesNo } from './common.js';
-import type { UserRow } from './Users.js';
+import type { PageProps } from '../page.js';
+import { yesNo } from './format.js';
+import { useLoad } from './load.js';
+import { loadUsers, tokenIdsOf, type UserRow } from './resources.js';
+import './admin.css';
 
 interface PermissionRow {
   readonly path: string;
@@ -35,13 +38,8 @@ const COLUMNS: readonly Column<PermissionRow>[] = [
 ];
 
 async function loadAuthids(): Promise<string[]> {
-  const users = await api<UserRow[]>('GET', '/access/users', { full: 1 }).catch(
-    () => [] as UserRow[],
-  );
-  return users.flatMap((u) => [
-    u.userid,
-    ...(u.tokens ?? []).map((t) => `${u.userid}!${t.tokenid}`),
-  ]);
+  const users = await loadUsers().catch(() => [] as UserRow[]);
+  return users.flatMap((u) => [u.userid, ...tokenIdsOf(u)]);
 }
 
 export function AdminPermissions({ session }: PageProps): ReactNode {

@@ -3,8 +3,9 @@
  * `storage/<id>`), creating, changing the comment, deleting an empty pool.
  */
 import type { ReactNode } from 'react';
-import type { PageProps } from '../../App.js';
-import { api } from '../../api.js';
+import { api, itemPath } from '../../api.js';
+import type { PageProps } from '../page.js';
+import { commentColumn } from './columns.js';
 import { SimpleResourcePage, type SimpleResource } from './SimpleResource.js';
 
 interface PoolRow {
@@ -22,7 +23,7 @@ async function loadPools(): Promise<PoolRow[]> {
   return Promise.all(
     pools.map(async (p) => {
       try {
-        const detail = await api<PoolDetail>('GET', `/pools/${encodeURIComponent(p.poolid)}`);
+        const detail = await api<PoolDetail>('GET', itemPath('/pools', p.poolid));
         return { ...p, members: detail.members.map((m) => m.id) };
       } catch {
         return p;
@@ -42,7 +43,7 @@ const POOLS: SimpleResource<PoolRow> = {
   caption: 'Pools',
   columns: [
     { key: 'poolid', title: 'Pool', value: (p) => p.poolid },
-    { key: 'comment', title: 'Comment', value: (p) => p.comment ?? '' },
+    commentColumn(),
     { key: 'members', title: 'Members', value: (p) => (p.members ?? []).join(', ') },
   ],
   empty: 'No pools.',

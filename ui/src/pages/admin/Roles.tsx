@@ -4,26 +4,16 @@
  */
 import { useState, type ReactNode } from 'react';
 import { PRIVILEGES } from '../../../../src/model/privileges.js';
-import type { PageProps } from '../../App.js';
-import { api } from '../../api.js';
-import { FieldError, Input, useSubmit } from '../../components/Form.js';
+import { api, itemPath } from '../../api.js';
+import { Input, useSubmit } from '../../components/Form.js';
 import type { Column } from '../../components/Table.js';
 import { can } from '../../session.js';
-import {
-  AddButton,
-  DeleteButton,
-  FormPanel,
-  ListTable,
-  RowButton,
-  useListPage,
-  useLoad,
-} from './common.js';
-
-export interface RoleRow {
-  readonly roleid: string;
-  readonly privs: string;
-  readonly special: number;
-}
+import type { PageProps } from '../page.js';
+import { EditButton, RowButton } from './buttons.js';
+import { addOrEdit, FormPanel, type FormEvents } from './FormPanel.js';
+import { DeleteRowButton, ListPageView, useListPage } from './list-page.js';
+import { PrivilegePicker } from './PrivilegePicker.js';
+import type { RoleRow } from './resources.js';
 
 function privsOf(role: RoleRow): string[] {
   return role.privs.split(',').filter((p) => p !== '');
@@ -47,12 +37,10 @@ type Editing =
   | { readonly mode: 'edit'; readonly role: RoleRow };
 
 export function AdminRoles({ session }: PageProps): ReactNode {
-  const roles = useLoad('roles', () => api<RoleRow[]>('GET', '/access/roles'));
-  const page = useListPage<Editing>(roles.reload);
+  const page = useListPage<RoleRow, Editing>('roles', () => api<RoleRow[]>('GET', '/access/roles'));
   // Changing roles takes Sys.Modify on /access, which `cap` does not list: root and
   // Administrator hold it, and so does whoever holds Permissions.Modify in practice.
   const modify = can(session, 'access', 'Permissions.Modify');
-  const editing = page.open;
 
   const actions = (r: RoleRow): ReactNode => (
     <>
@@ -65,24 +53,19 @@ export function AdminRoles({ session }: PageProps): ReactNode {
       />
       {r.special !== 1 ? (
         <>
-          <RowButton
-            text="Edit"
-            name={`Edit ${r.roleid}`}
+          <EditButton
+            id={r.roleid}
             onClick={() => {
               page.start({ mode: 'edit', role: r });
             }}
           />
-          <DeleteButton
+          <DeleteRowButton
+            page={page}
             kind="role"
             id={r.roleid}
             question={`Delete role ${r.roleid}? ACL entries that use it go too.`}
-            disabled={page.busy}
-            onConfirm={() => {
-              if (editing?.mode === 'edit' && editing.role.roleid === r.roleid) page.cancel();
-              page.act(`Role ${r.roleid} deleted.`, () =>
-                api('DELETE', `/access/roles/${encodeURIComponent(r.roleid)}`),
-              );
-            }}
+            shows={(open) => open.mode === 'edit' && open.role.roleid === r.roleid}
+            remove={() => api('DELETE', itemPath('/access/roles', r.roleid))}
           />
         </>
       ) : null}
@@ -90,17 +73,10 @@ export function AdminRoles({ session }: PageProps): ReactNode {
   );
 
   return (
-    <div className="admin-page">
-      {page.messages}
-      {modify && editing === undefined ? (
-        <AddButton
-          text="Add role"
-          onClick={() => {
-            page.start({ mode: 'create', privs: [] });
-          }}
-        />
-      ) : null}
-      {editing ? (
+    <ListPageView
+      page={page}
+      add={modify ? { text: 'Add role', form: { mode: 'create', privs: [] } } : undefined}
+      form={(editing) => (
         <RoleForm
           key={editing.mode === 'edit' ? editing.role.roleid : `new:${editing.privs.join(',')}`}
           role={editing.mode === 'edit' ? editing.role : undefined}
@@ -108,39 +84,35 @@ export function AdminRoles({ session }: PageProps): ReactNode {
           onCancel={page.cancel}
           onDone={page.finish}
         />
-      ) : null}
-      <ListTable
-        list={roles}
-        caption="Roles"
-        columns={COLUMNS}
-        rowKey={(r) => r.roleid}
-        actions={modify ? actions : undefined}
-        empty="No roles."
-      />
-    </div>
+      )}
+      caption="Roles"
+      columns={COLUMNS}
+      rowKey={(r) => r.roleid}
+      actions={modify ? actions : undefined}
+      empty="No roles."
+    />
   );
 }
 
-function RoleForm(props: {
-  readonly role: RoleRow | undefined;
-  readonly initial: readonly string[];
-  readonly onCancel: () => void;
-  readonly onDone: (message: string) => void;
-}): ReactNode {
+function RoleForm(
+  props: FormEvents & {
+    readonly role: RoleRow | undefined;
+    readonly initial: readonly string[];
+  },
+): ReactNode {
   const { role } = props;
   const [roleid, setRoleid] = useState('');
   const [privs, setPrivs] = useState<readonly string[]>(props.initial);
   const submit = useSubmit();
   return (
     <FormPanel
-      title={role ? `Edit role ${role.roleid}` : 'Add role'}
+      {...addOrEdit('role', role?.roleid)}
       submit={submit}
-      submitText={role ? 'Save' : 'Create role'}
       onCancel={props.onCancel}
       onSubmit={async () => {
         const list = PRIVILEGES.filter((p) => privs.includes(p)).join(',');
         if (role) {
-          await api('PUT', `/access/roles/${encodeURIComponent(role.roleid)}`, { privs: list });
+          await api('PUT', itemPath('/access/roles', role.roleid), { privs: list });
           props.onDone(`Role ${role.roleid} saved.`);
         } else {
           const id = roleid.trim();
@@ -164,91 +136,5 @@ function RoleForm(props: {
       ) : null}
       <PrivilegePicker selected={privs} onChange={setPrivs} error={submit.errors['privs']} />
     </FormPanel>
-  );
-}
-
-/** The privileges by their first segment (`VM`, `Sys`, ...), prefixes in alphabetical order. */
-function privilegeGroups(privileges: readonly string[]): [prefix: string, members: string[]][] {
-  const groups = new Map<string, string[]>();
-  for (const privilege of privileges) {
-    const prefix = privilege.split('.')[0] ?? privilege;
-    const members = groups.get(prefix) ?? [];
-    members.push(privilege);
-    groups.set(prefix, members);
-  }
-  return [...groups].sort(([a], [b]) => a.localeCompare(b));
-}
-
-/** Checkboxes for the 47 privileges, one group per prefix, narrowed by a filter. */
-function PrivilegePicker(props: {
-  readonly selected: readonly string[];
-  readonly onChange: (selected: readonly string[]) => void;
-  readonly error: string | undefined;
-}): ReactNode {
-  const [filter, setFilter] = useState('');
-  const needle = filter.trim().toLowerCase();
-  const shown = PRIVILEGES.filter((p) => p.toLowerCase().includes(needle));
-  const chosen = new Set(props.selected);
-  const set = (names: readonly string[], on: boolean): void => {
-    const next = new Set(chosen);
-    for (const name of names) {
-      if (on) next.add(name);
-      else next.delete(name);
-    }
-    props.onChange(PRIVILEGES.filter((p) => next.has(p)));
-  };
-  return (
-    <div className="picker">
-      <div className="row">
-        <Input
-          label="Filter privileges"
-          name="privilege-filter"
-          type="search"
-          value={filter}
-          onChange={setFilter}
-          hint={`${String(chosen.size)} of ${String(PRIVILEGES.length)} privileges chosen.`}
-        />
-      </div>
-      <FieldError error={props.error} />
-      <div className="privileges">
-        {privilegeGroups(shown).map(([prefix, members]) => {
-          const all = members.every((m) => chosen.has(m));
-          return (
-            <fieldset className="checklist" key={prefix}>
-              <legend>{prefix}.*</legend>
-              <label className="checkbox">
-                <input
-                  type="checkbox"
-                  checked={all}
-                  onChange={(e) => {
-                    set(members, e.target.checked);
-                  }}
-                />
-                <em>
-                  All {prefix}.*{needle !== '' ? ' shown' : ''}
-                </em>
-              </label>
-              <div className="checks">
-                {members.map((p) => (
-                  <label className="checkbox" key={p}>
-                    <input
-                      type="checkbox"
-                      name="privs"
-                      value={p}
-                      checked={chosen.has(p)}
-                      onChange={(e) => {
-                        set([p], e.target.checked);
-                      }}
-                    />
-                    {p}
-                  </label>
-                ))}
-              </div>
-            </fieldset>
-          );
-        })}
-        {shown.length === 0 ? <p className="hint">No privilege matches the filter.</p> : null}
-      </div>
-    </div>
   );
 }

@@ -3,18 +3,14 @@
  * changing its comment, deleting it after asking.
  */
 import { useState, type ReactNode } from 'react';
-import { api } from '../../api.js';
+import { api, itemPath } from '../../api.js';
 import { Input, useSubmit } from '../../components/Form.js';
 import type { Column } from '../../components/Table.js';
-import {
-  AddButton,
-  DeleteButton,
-  FormPanel,
-  ListTable,
-  RowButton,
-  useListPage,
-  useLoad,
-} from './common.js';
+import { EditButton } from './buttons.js';
+import { CommentInput } from './fields.js';
+import { capitalised } from './format.js';
+import { addOrEdit, FormPanel, type FormEvents } from './FormPanel.js';
+import { DeleteRowButton, ListPageView, useListPage } from './list-page.js';
 
 export interface SimpleResource<R extends { readonly comment?: string }> {
   /** `group`, in the texts: "Add group", "Group ops created.". */
@@ -41,77 +37,60 @@ export function SimpleResourcePage<R extends { readonly comment?: string }>(prop
   readonly children?: ReactNode;
 }): ReactNode {
   const { spec, modify } = props;
-  const rows = useLoad(spec.path, spec.load);
-  const page = useListPage<R | 'new'>(rows.reload);
-  const Noun = capitalised(spec.noun);
+  const page = useListPage<R, R | 'new'>(spec.path, spec.load);
 
   const actions = (row: R): ReactNode => {
     const id = spec.idOf(row);
     return (
       <>
-        <RowButton
-          text="Edit"
-          name={`Edit ${id}`}
+        <EditButton
+          id={id}
           onClick={() => {
             page.start(row);
           }}
         />
-        <DeleteButton
+        <DeleteRowButton
+          page={page}
           kind={spec.noun}
           id={id}
           question={spec.deleteQuestion(id)}
-          disabled={page.busy}
-          onConfirm={() => {
-            if (page.open !== undefined && page.open !== 'new' && spec.idOf(page.open) === id)
-              page.cancel();
-            page.act(`${Noun} ${id} deleted.`, () =>
-              api('DELETE', `${spec.path}/${encodeURIComponent(id)}`),
-            );
-          }}
+          shows={(open) => open !== 'new' && spec.idOf(open) === id}
+          remove={() => api('DELETE', itemPath(spec.path, id))}
         />
       </>
     );
   };
 
   return (
-    <div className="admin-page">
-      {page.messages}
-      {modify && page.open === undefined ? (
-        <AddButton
-          text={`Add ${spec.noun}`}
-          onClick={() => {
-            page.start('new');
-          }}
-        />
-      ) : null}
-      {page.open !== undefined ? (
+    <ListPageView
+      page={page}
+      add={modify ? { text: `Add ${spec.noun}`, form: 'new' } : undefined}
+      form={(open) => (
         <SimpleForm
-          key={page.open === 'new' ? '' : spec.idOf(page.open)}
+          key={open === 'new' ? '' : spec.idOf(open)}
           spec={spec}
-          row={page.open === 'new' ? undefined : page.open}
+          row={open === 'new' ? undefined : open}
           onCancel={page.cancel}
           onDone={page.finish}
         />
-      ) : null}
-      <ListTable
-        list={rows}
-        caption={spec.caption}
-        columns={spec.columns}
-        rowKey={spec.idOf}
-        actions={modify ? actions : undefined}
-        empty={spec.empty}
-      />
+      )}
+      caption={spec.caption}
+      columns={spec.columns}
+      rowKey={spec.idOf}
+      actions={modify ? actions : undefined}
+      empty={spec.empty}
+    >
       {props.children}
-    </div>
+    </ListPageView>
   );
 }
 
-function SimpleForm<R extends { readonly comment?: string }>(props: {
-  readonly spec: SimpleResource<R>;
-  readonly row: R | undefined;
-  readonly onCancel: () => void;
-  readonly onDone: (message: string) => void;
-}): ReactNode {
+function SimpleForm<R extends { readonly comment?: string }>(
+  props: FormEvents & {
+    readonly spec: SimpleResource<R>;
+    readonly row: R | undefined;
+  },
+): ReactNode {
   const { spec, row } = props;
   const [id, setId] = useState('');
   const [comment, setComment] = useState(row?.comment ?? '');
@@ -119,14 +98,13 @@ function SimpleForm<R extends { readonly comment?: string }>(props: {
   const Noun = capitalised(spec.noun);
   return (
     <FormPanel
-      title={row ? `Edit ${spec.noun} ${spec.idOf(row)}` : `Add ${spec.noun}`}
+      {...addOrEdit(spec.noun, row ? spec.idOf(row) : undefined)}
       submit={submit}
-      submitText={row ? 'Save' : `Create ${spec.noun}`}
       onCancel={props.onCancel}
       onSubmit={async () => {
         if (row) {
           const rowId = spec.idOf(row);
-          await api('PUT', `${spec.path}/${encodeURIComponent(rowId)}`, { comment });
+          await api('PUT', itemPath(spec.path, rowId), { comment });
           props.onDone(`${Noun} ${rowId} saved.`);
         } else {
           const newId = id.trim();
@@ -150,18 +128,8 @@ function SimpleForm<R extends { readonly comment?: string }>(props: {
             hint={spec.idHint}
           />
         ) : null}
-        <Input
-          label="Comment"
-          name="comment"
-          value={comment}
-          onChange={setComment}
-          errors={submit.errors}
-        />
+        <CommentInput value={comment} onChange={setComment} errors={submit.errors} />
       </div>
     </FormPanel>
   );
-}
-
-function capitalised(word: string): string {
-  return word.charAt(0).toUpperCase() + word.slice(1);
 }

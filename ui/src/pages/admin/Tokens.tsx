@@ -3,22 +3,16 @@
  * Copy button), deleting. `Authorization: PVEAPIToken=<user>!<name>=<secret>` uses one.
  */
 import { useState, type ReactNode } from 'react';
-import type { PageProps } from '../../App.js';
-import { api } from '../../api.js';
-import { Checkbox, Input, Message, useSubmit } from '../../components/Form.js';
+import { api, itemPath } from '../../api.js';
+import { Checkbox, Input, useSubmit } from '../../components/Form.js';
 import type { Column } from '../../components/Table.js';
-import {
-  AddButton,
-  DeleteButton,
-  epochOfDate,
-  FormPanel,
-  ListTable,
-  Panel,
-  showExpire,
-  useListPage,
-  useLoad,
-  yesNo,
-} from './common.js';
+import type { PageProps } from '../page.js';
+import { commentColumn, expireColumn } from './columns.js';
+import { CommentInput, ExpiryInput } from './fields.js';
+import { epochOfDate, yesNo } from './format.js';
+import { FormPanel, type FormEvents } from './FormPanel.js';
+import { DeleteRowButton, ListPageView, useListPage } from './list-page.js';
+import { TokenSecret, type Created } from './TokenSecret.js';
 
 interface TokenRow {
   readonly tokenid: string;
@@ -27,20 +21,10 @@ interface TokenRow {
   readonly privsep?: number;
 }
 
-interface Created {
-  readonly 'full-tokenid': string;
-  readonly value: string;
-}
-
 const COLUMNS: readonly Column<TokenRow>[] = [
   { key: 'tokenid', title: 'Token', value: (t) => t.tokenid },
-  { key: 'comment', title: 'Comment', value: (t) => t.comment ?? '' },
-  {
-    key: 'expire',
-    title: 'Expires',
-    value: (t) => (t.expire === undefined || t.expire === 0 ? Number.MAX_SAFE_INTEGER : t.expire),
-    render: (t) => showExpire(t.expire),
-  },
+  commentColumn(),
+  expireColumn(),
   {
     key: 'privsep',
     title: 'Privilege separation',
@@ -49,27 +33,39 @@ const COLUMNS: readonly Column<TokenRow>[] = [
 ];
 
 export function AdminTokens({ session }: PageProps): ReactNode {
-  const base = `/access/users/${encodeURIComponent(session.username)}/token`;
-  const tokens = useLoad(`tokens:${session.username}`, () => api<TokenRow[]>('GET', base));
-  const page = useListPage<'add'>(tokens.reload);
+  const base = `${itemPath('/access/users', session.username)}/token`;
+  const page = useListPage<TokenRow, 'add'>(`tokens:${session.username}`, () =>
+    api<TokenRow[]>('GET', base),
+  );
   const [created, setCreated] = useState<Created | undefined>();
 
   return (
-    <div className="admin-page">
-      <p className="hint">
-        API tokens of {session.username}. A token with privilege separation has only the permissions
-        given to the token itself (at most the user&apos;s).
-      </p>
-      {page.messages}
-      {created ? (
-        <Secret
-          created={created}
-          onClose={() => {
-            setCreated(undefined);
-          }}
-        />
-      ) : null}
-      {page.open ? (
+    <ListPageView
+      page={page}
+      intro={
+        <p className="hint">
+          API tokens of {session.username}. A token with privilege separation has only the
+          permissions given to the token itself (at most the user&apos;s).
+        </p>
+      }
+      notice={
+        created ? (
+          <TokenSecret
+            created={created}
+            onClose={() => {
+              setCreated(undefined);
+            }}
+          />
+        ) : null
+      }
+      add={{
+        text: 'Add token',
+        form: 'add',
+        onOpen: () => {
+          setCreated(undefined);
+        },
+      }}
+      form={() => (
         <TokenForm
           base={base}
           onCancel={page.cancel}
@@ -78,44 +74,30 @@ export function AdminTokens({ session }: PageProps): ReactNode {
             setCreated(answer);
           }}
         />
-      ) : (
-        <AddButton
-          text="Add token"
-          onClick={() => {
-            page.start('add');
-            setCreated(undefined);
-          }}
+      )}
+      caption="API tokens"
+      columns={COLUMNS}
+      rowKey={(t) => t.tokenid}
+      actions={(t) => (
+        <DeleteRowButton
+          page={page}
+          kind="token"
+          id={t.tokenid}
+          question={`Delete the token ${session.username}!${t.tokenid}? Whatever uses it stops working.`}
+          remove={() => api('DELETE', itemPath(base, t.tokenid))}
         />
       )}
-      <ListTable
-        list={tokens}
-        caption="API tokens"
-        columns={COLUMNS}
-        rowKey={(t) => t.tokenid}
-        actions={(t) => (
-          <DeleteButton
-            kind="token"
-            id={t.tokenid}
-            question={`Delete the token ${session.username}!${t.tokenid}? Whatever uses it stops working.`}
-            disabled={page.busy}
-            onConfirm={() => {
-              page.act(`Token ${t.tokenid} deleted.`, () =>
-                api('DELETE', `${base}/${encodeURIComponent(t.tokenid)}`),
-              );
-            }}
-          />
-        )}
-        empty="No API tokens."
-      />
-    </div>
+      empty="No API tokens."
+    />
   );
 }
 
-function TokenForm(props: {
-  readonly base: string;
-  readonly onCancel: () => void;
-  readonly onCreated: (created: Created) => void;
-}): ReactNode {
+function TokenForm(
+  props: Pick<FormEvents, 'onCancel'> & {
+    readonly base: string;
+    readonly onCreated: (created: Created) => void;
+  },
+): ReactNode {
   const [tokenid, setTokenid] = useState('');
   const [comment, setComment] = useState('');
   const [expire, setExpire] = useState('');
@@ -128,11 +110,11 @@ function TokenForm(props: {
       submitText="Create token"
       onCancel={props.onCancel}
       onSubmit={async () => {
-        const answer = await api<Created>(
-          'POST',
-          `${props.base}/${encodeURIComponent(tokenid.trim())}`,
-          { ...(comment !== '' ? { comment } : {}), expire: epochOfDate(expire), privsep },
-        );
+        const answer = await api<Created>('POST', itemPath(props.base, tokenid.trim()), {
+          ...(comment !== '' ? { comment } : {}),
+          expire: epochOfDate(expire),
+          privsep,
+        });
         props.onCreated(answer);
       }}
     >
@@ -146,17 +128,8 @@ function TokenForm(props: {
           required
           hint="Starts with a letter; letters, digits, '.', '-' and '_'."
         />
-        <Input
-          label="Comment"
-          name="comment"
-          value={comment}
-          onChange={setComment}
-          errors={submit.errors}
-        />
-        <Input
-          label="Expiry date"
-          name="expire"
-          type="date"
+        <CommentInput value={comment} onChange={setComment} errors={submit.errors} />
+        <ExpiryInput
           value={expire}
           onChange={setExpire}
           errors={submit.errors}
@@ -165,54 +138,5 @@ function TokenForm(props: {
       </div>
       <Checkbox label="Privilege separation" checked={privsep} onChange={setPrivsep} />
     </FormPanel>
-  );
-}
-
-/** The new token's secret: shown this once, with a Copy button. */
-function Secret(props: { readonly created: Created; readonly onClose: () => void }): ReactNode {
-  const [copied, setCopied] = useState<{ text: string; ok: boolean } | undefined>();
-  const { created } = props;
-  return (
-    <Panel title={`Token ${created['full-tokenid']} created`} focus className="secret-box">
-      <div className="message warning" role="alert">
-        Copy the secret now: it is shown only this once and cannot be read again.
-      </div>
-      <div className="field">
-        <span>Token ID</span>
-        <code>{created['full-tokenid']}</code>
-      </div>
-      <div className="field">
-        <span>Secret</span>
-        <code className="secret">{created.value}</code>
-      </div>
-      <p className="hint">
-        Use it as <code>Authorization: PVEAPIToken={created['full-tokenid']}=&lt;secret&gt;</code>
-      </p>
-      <div className="buttons">
-        <button
-          type="button"
-          className="primary"
-          onClick={() => {
-            navigator.clipboard.writeText(created.value).then(
-              () => {
-                setCopied({ text: 'The secret is on the clipboard.', ok: true });
-              },
-              () => {
-                setCopied({
-                  text: 'Copying failed: select the secret and copy it by hand.',
-                  ok: false,
-                });
-              },
-            );
-          }}
-        >
-          Copy
-        </button>
-        <button type="button" onClick={props.onClose}>
-          Done
-        </button>
-      </div>
-      <Message text={copied?.text} kind={copied?.ok === false ? 'warning' : 'info'} />
-    </Panel>
   );
 }
