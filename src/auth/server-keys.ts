@@ -15,7 +15,6 @@ import {
   randomBytes,
   type KeyObject,
 } from 'node:crypto';
-import { KEYS } from '../store/codec.js';
 import type { AccessSnapshot } from '../store/snapshot.js';
 import { csrfSecret } from './csrf.js';
 import { CLOCK_SKEW, KEY_LIFETIME, type TicketKeyRing } from './ticket.js';
@@ -99,11 +98,11 @@ function rotationDue(stored: StoredRing, now: number): boolean {
 export function dueKeyWrites(
   snapshot: AccessSnapshot,
   now: number,
-): { readonly key: string; readonly value: string }[] {
-  const writes: { key: string; value: string }[] = [];
+): { readonly name: 'csrf' | 'ticket'; readonly value: string }[] {
+  const writes: { name: 'csrf' | 'ticket'; value: string }[] = [];
   if (!snapshot.serverKeys.has('csrf'))
     writes.push({
-      key: KEYS.serverKey('csrf'),
+      name: 'csrf',
       value: JSON.stringify({ key: randomBytes(32).toString('base64'), created: now }),
     });
   const text = snapshot.serverKeys.get('ticket');
@@ -122,7 +121,7 @@ export function dueKeyWrites(
           }
         : {}),
     };
-    writes.push({ key: KEYS.serverKey('ticket'), value: JSON.stringify(ring) });
+    writes.push({ name: 'ticket', value: JSON.stringify(ring) });
   }
   return writes;
 }

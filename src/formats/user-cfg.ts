@@ -6,7 +6,7 @@
  * line only sees what came before it), and a bad entry is skipped with a diagnostic, never
  * failing the whole file. Writing reproduces Proxmox's writer byte for byte.
  */
-import { aclPathSegments, normalizeAclPath, type AclPath } from '../model/acl-path.js';
+import { normalizeAclPath, sortAclPaths, type AclPath } from '../model/acl-path.js';
 import { compareCodePoints, sortedCodePoints } from '../model/compare.js';
 import {
   asGroupId,
@@ -430,20 +430,6 @@ function raw(value: string | undefined, field: string): string {
 /** Ids are validated when made; the writer checks again that none can break a line. */
 function id(value: string, field: string): string {
   return assertWritable(value, field, { colon: false, space: false });
-}
-
-/** ACL paths in tree pre-order: the root first, children by name. */
-export function sortAclPaths(paths: Iterable<AclPath>): AclPath[] {
-  const keyed = [...paths].map((path) => ({ path, segments: aclPathSegments(path) }));
-  keyed.sort((a, b) => {
-    const n = Math.min(a.segments.length, b.segments.length);
-    for (let i = 0; i < n; i++) {
-      const c = compareCodePoints(a.segments[i] ?? '', b.segments[i] ?? '');
-      if (c !== 0) return c;
-    }
-    return a.segments.length - b.segments.length;
-  });
-  return keyed.map((k) => k.path);
 }
 
 function serializeAclNode(path: AclPath, node: AclNode): string {

@@ -3,6 +3,7 @@
  * whitelist of paths that new ACL entries may use.
  */
 import { invalid } from '../errors.js';
+import { compareCodePoints } from './compare.js';
 import { show } from './ids.js';
 
 declare const brand: unique symbol;
@@ -81,4 +82,18 @@ export function isAssignableAclPath(path: string): boolean {
 /** The path's segments below the root: `/vms/100` gives `["vms", "100"]`, `/` gives `[]`. */
 export function aclPathSegments(path: string): string[] {
   return path.split('/').filter((s) => s !== '');
+}
+
+/** ACL paths in tree pre-order: the root first, children by name. */
+export function sortAclPaths(paths: Iterable<AclPath>): AclPath[] {
+  const keyed = [...paths].map((path) => ({ path, segments: aclPathSegments(path) }));
+  keyed.sort((a, b) => {
+    const n = Math.min(a.segments.length, b.segments.length);
+    for (let i = 0; i < n; i++) {
+      const c = compareCodePoints(a.segments[i] ?? '', b.segments[i] ?? '');
+      if (c !== 0) return c;
+    }
+    return a.segments.length - b.segments.length;
+  });
+  return keyed.map((k) => k.path);
 }

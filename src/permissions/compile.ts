@@ -9,7 +9,7 @@ import type { GroupId, PoolId, RoleId } from '../model/ids.js';
 import { maskOf } from '../model/privileges.js';
 import { NO_ACCESS } from '../model/roles.js';
 import { rolePrivileges, type RoleAssignments, type UserConfig } from '../model/user-config.js';
-import { sortAclPaths } from '../formats/user-cfg.js';
+import { sortAclPaths } from '../model/acl-path.js';
 
 /**
  * The roles one member holds at one node, reduced to masks: `g*` are the granted

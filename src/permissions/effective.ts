@@ -4,7 +4,7 @@
  */
 import { invalid, TesseraError } from '../errors.js';
 import { asAuthid, show } from '../model/ids.js';
-import { sortAclPaths } from '../formats/user-cfg.js';
+import { sortAclPaths } from '../model/acl-path.js';
 import type { AclPath } from '../model/acl-path.js';
 import { isEmptyResult, resultToObject, type PermissionEngine } from './engine.js';
 

@@ -3,7 +3,7 @@
  * parser, the shape in which the conformance fixtures state their expectations.
  */
 import { normalizeAclPath, type AclPath } from '../../src/model/acl-path.js';
-import { sortAclPaths } from '../../src/formats/user-cfg.js';
+import { sortAclPaths } from '../../src/model/acl-path.js';
 import {
   joinTokenId,
   parentPool,

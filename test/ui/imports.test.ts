@@ -5,44 +5,14 @@
  * source of truth (the privilege list, say).
  */
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { describe, it } from 'node:test';
 import { repoRoot } from '../support/conformance.js';
+import { cyclesIn, importsOf, sourcesIn } from '../support/imports.js';
 
 const uiSource = join(repoRoot, 'ui', 'src');
 const model = join(repoRoot, 'src', 'model');
-
-function sourcesIn(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) return sourcesIn(path);
-    return /\.tsx?$/.test(entry.name) ? [path] : [];
-  });
-}
-
-function isFile(path: string): boolean {
-  try {
-    return statSync(path).isFile();
-  } catch {
-    return false;
-  }
-}
-
-/** The files `file` imports by relative path (`./x.js` is x.ts or x.tsx), stylesheets aside. */
-function importsOf(file: string): string[] {
-  const text = readFileSync(file, 'utf8');
-  const specifiers = [
-    ...text.matchAll(/^(?:import|export)\b[^;]*?\bfrom\s+'([^']+)'/gm),
-    ...text.matchAll(/\bimport\(\s*'([^']+)'\s*\)/g),
-  ].map((match) => match[1] ?? '');
-  return specifiers
-    .filter((specifier) => specifier.startsWith('.') && !specifier.endsWith('.css'))
-    .map((specifier) => {
-      const base = resolve(dirname(file), specifier).replace(/\.js$/, '');
-      return [`${base}.ts`, `${base}.tsx`].find(isFile) ?? base;
-    });
-}
 
 const graph = new Map(sourcesIn(uiSource).map((file) => [file, importsOf(file)]));
 const name = (file: string): string => relative(repoRoot, file);
@@ -53,22 +23,7 @@ describe('web interface imports', () => {
   });
 
   it('form no cycle', () => {
-    const cycles: string[] = [];
-    const state = new Map<string, 'open' | 'done'>();
-    const path: string[] = [];
-    const visit = (file: string): void => {
-      state.set(file, 'open');
-      path.push(file);
-      for (const next of graph.get(file) ?? []) {
-        if (!graph.has(next)) continue;
-        if (state.get(next) === 'open')
-          cycles.push([...path.slice(path.indexOf(next)), next].map(name).join(' -> '));
-        else if (!state.has(next)) visit(next);
-      }
-      path.pop();
-      state.set(file, 'done');
-    };
-    for (const file of graph.keys()) if (!state.has(file)) visit(file);
+    const cycles = cyclesIn(graph, name);
     assert.deepEqual(cycles, []);
   });
 

@@ -14,7 +14,7 @@ import {
 } from '../../model/ids.js';
 import { BUILTIN_ROLES, NO_ACCESS } from '../../model/roles.js';
 import { splitList } from '../../model/text.js';
-import { sortAclPaths } from '../../formats/user-cfg.js';
+import { sortAclPaths } from '../../model/acl-path.js';
 import { modifyAcl } from '../../services/acl.js';
 import type { Api } from '../app.js';
 
