@@ -13,12 +13,14 @@ import type { PermissionEngine } from '../permissions/engine.js';
 import type { OfflineTfa } from '../services/tfa-offline.js';
 import { PROXMOX_LOCKOUT, type LockoutLimits } from '../services/tfa.js';
 import type { WebauthnSettings } from '../tfa/webauthn.js';
-import { liveContext, type ServiceContext } from '../services/context.js';
+import { hostname } from 'node:os';
+import { storeSink, type AuditSink } from '../services/audit.js';
+import { Authorization } from '../services/authorize.js';
+import { actingAs, liveContext, type ServiceContext } from '../services/context.js';
 import type { LiveAccess } from '../store/live.js';
 import type { AccessSnapshot } from '../store/snapshot.js';
 import { AuthFailure, forbidden, TesseraError, type AuthCause } from '../errors.js';
 import { authenticateRequest, claimedUser, type Caller } from './caller.js';
-import { Checks } from './checks.js';
 import type { SecondFactorContext } from './second-factor.js';
 import { errorBody, JSON_CONTENT_TYPE, RawJson, type ErrorBody } from './http.js';
 import { checkParams, mergeParams, type Params, type Schema } from './params.js';
@@ -43,6 +45,10 @@ export interface ApiOptions {
   readonly lockout?: LockoutLimits;
   /** Second-factor answers while the store is read-only; without it they fail. */
   readonly offlineTfa?: OfflineTfa;
+  /** Where refused and failed changes are recorded (default: the store, at once). */
+  readonly audit?: AuditSink;
+  /** This node's name in audit events (default: the host name). */
+  readonly node?: string;
 }
 
 /** A failed authentication, as the audit log records it. */
@@ -93,7 +99,8 @@ export function secondFactorContext(
 
 export interface AuthedContext<S extends Schema> extends Context<S> {
   readonly caller: Caller;
-  readonly checks: Checks;
+  /** The caller's authorization, for what listings show; changes decide in the services. */
+  readonly checks: Authorization;
 }
 
 type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -125,6 +132,11 @@ const PREFIX = '/api2/json';
 export function createApi(app: FastifyInstance, options: ApiOptions): Api {
   const now = options.now ?? (() => Math.floor(Date.now() / 1000));
   const failureDelay = options.authFailureDelayMs ?? 3000;
+  const contextOptions = {
+    node: options.node ?? hostname(),
+    audit: options.audit ?? storeSink(options.live.store),
+    now,
+  };
 
   const rawParams = (request: FastifyRequest): Record<string, unknown> =>
     mergeParams(
@@ -145,7 +157,7 @@ export function createApi(app: FastifyInstance, options: ApiOptions): Api {
       params: checkParams(schema, rawParams(request)),
       snapshot,
       engine: options.live.permissions(),
-      services: liveContext(options.live),
+      services: liveContext(options.live, contextOptions),
       now: now(),
       request,
       reply,
@@ -216,7 +228,12 @@ export function createApi(app: FastifyInstance, options: ApiOptions): Api {
           const ctx = base(request, reply, schema);
           send(
             reply,
-            await handler({ ...ctx, caller, checks: new Checks(caller, ctx.engine, ctx.snapshot) }),
+            await handler({
+              ...ctx,
+              services: actingAs(ctx.services, { ...caller, address: api.clientAddress(request) }),
+              caller,
+              checks: new Authorization(caller, ctx.engine, ctx.snapshot),
+            }),
           );
         },
       });

@@ -22,8 +22,16 @@ import {
   type SyncScope,
 } from '../realms/sync-plan.js';
 import { removeMembersFromAcl } from './acl.js';
-import { commit, refuse, type Changes, type ServiceContext } from './context.js';
-import { deleteTokenEntities } from './tokens.js';
+import { draft } from './audit.js';
+import { authorize, type Authorization } from './authorize.js';
+import { audited, commit, refuse, type Changes, type ServiceContext } from './context.js';
+
+/** A sync takes `Realm.AllocateUser` on the realm and `User.Modify` on /access/groups. */
+export function maySyncRealm(auth: Authorization, realm: RealmId): void {
+  auth.perm(`/access/realm/${realm}`, ['Realm.AllocateUser']);
+  auth.perm('/access/groups', ['User.Modify']);
+}
+import { deleteTokenEntities } from './entities.js';
 
 export interface SyncRequest {
   readonly scope?: string;
@@ -129,40 +137,60 @@ export async function syncRealm(
   request: SyncRequest,
   read: (settings: LdapSettings, scope: SyncScope) => Promise<DirectoryContents> = readDirectory,
 ): Promise<SyncReport> {
-  const snapshot = await ctx.read();
-  const config = snapshot.domains.realms.get(realm);
-  if (!config)
-    throw new TesseraError('invalid_value', `domain '${realm}' does not exist`, { field: 'realm' });
-  if (config.type !== 'ldap' && config.type !== 'ad')
-    throw new TesseraError(
-      'invalid_value',
-      `realm '${realm}' of type '${config.type}' cannot be synced`,
-      {
-        field: 'realm',
-      },
-    );
-  const defaults = config.options.get('sync-defaults-options');
-  const chosen = options(typeof defaults === 'string' ? defaults : undefined, request);
-  const directory = await read(
-    ldapSettings(config, snapshot.realmSecrets.get(realm)),
-    chosen.scope,
-  );
-  const dryRun = request['dry-run'] === true;
-  const plan = await commit(ctx, 'sync failed', (changes) => {
-    let decided: SyncPlan;
-    try {
-      decided = planSync(changes.snapshot.users, realm, directory, chosen);
-    } catch (err) {
-      if (err instanceof SyncRefused) throw refuse(err.message, 'remove-vanished');
-      throw err;
-    }
-    if (!dryRun) apply(changes, decided);
-    return decided;
+  const change = draft('realm', realm, 'sync', {
+    scope: request.scope,
+    'remove-vanished': request['remove-vanished'],
+    'enable-new': request['enable-new'],
+    full: request.full,
+    purge: request.purge,
+    'dry-run': request['dry-run'],
+    force: request.force,
   });
-  const log = [
-    ...directory.warnings.map((w) => `warning: ${w}`),
-    ...plan.log,
-    dryRun ? 'dry run: nothing was changed' : 'successfully updated configuration',
-  ];
-  return { log, dryRun, plan };
+  return audited(ctx, change, async () => {
+    const auth = await authorize(ctx);
+    maySyncRealm(auth, realm);
+    const snapshot = auth.snapshot;
+    const config = snapshot.domains.realms.get(realm);
+    if (!config)
+      throw new TesseraError('invalid_value', `domain '${realm}' does not exist`, {
+        field: 'realm',
+      });
+    if (config.type !== 'ldap' && config.type !== 'ad')
+      throw new TesseraError(
+        'invalid_value',
+        `realm '${realm}' of type '${config.type}' cannot be synced`,
+        {
+          field: 'realm',
+        },
+      );
+    const defaults = config.options.get('sync-defaults-options');
+    const chosen = options(typeof defaults === 'string' ? defaults : undefined, request);
+    const directory = await read(
+      ldapSettings(config, snapshot.realmSecrets.get(realm)),
+      chosen.scope,
+    );
+    const dryRun = request['dry-run'] === true;
+    const plan = await commit(
+      ctx,
+      'sync failed',
+      (changes) => {
+        let decided: SyncPlan;
+        try {
+          decided = planSync(changes.snapshot.users, realm, directory, chosen);
+        } catch (err) {
+          if (err instanceof SyncRefused) throw refuse(err.message, 'remove-vanished');
+          throw err;
+        }
+        if (!dryRun) apply(changes, decided);
+        return decided;
+      },
+      change,
+    );
+    const log = [
+      ...directory.warnings.map((w) => `warning: ${w}`),
+      ...plan.log,
+      dryRun ? 'dry run: nothing was changed' : 'successfully updated configuration',
+    ];
+    return { log, dryRun, plan };
+  });
 }

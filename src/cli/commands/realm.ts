@@ -4,6 +4,7 @@
  */
 import { invalid } from '../../errors.js';
 import { asRealmId } from '../../model/ids.js';
+import { NODE_ACTOR } from '../../services/actor.js';
 import { storeContext } from '../../services/context.js';
 import { syncRealm } from '../../services/realm-sync.js';
 import { openStore } from '../../store/open.js';
@@ -28,7 +29,7 @@ export async function realmSync(ctx: CommandContext): Promise<number> {
   const enableNew = booleanText(ctx, 'enable-new');
   const store = await openStore(ctx.storeUrl);
   try {
-    const report = await syncRealm(storeContext(store), realm, {
+    const report = await syncRealm(storeContext(store, { actor: NODE_ACTOR }), realm, {
       ...(scope !== undefined ? { scope } : {}),
       ...(removeVanished !== undefined ? { 'remove-vanished': removeVanished } : {}),
       ...(enableNew !== undefined ? { 'enable-new': enableNew } : {}),

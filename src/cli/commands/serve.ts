@@ -206,6 +206,13 @@ export async function serveCommand(ctx: CommandContext): Promise<number> {
   const app = await buildApi(
     {
       live,
+      node: nodeName,
+      // Refused and failed changes; accepted ones are written with the change itself.
+      audit: {
+        record: (event) => {
+          events.recordChange(event);
+        },
+      },
       onAuthSuccess: (event) => {
         events.record({ ...event, outcome: 'success', ...realmOf(event.user) });
       },
