@@ -14,7 +14,7 @@ import type { OfflineTfa } from '../services/tfa-offline.js';
 import { PROXMOX_LOCKOUT, type LockoutLimits } from '../services/tfa.js';
 import type { WebauthnSettings } from '../tfa/webauthn.js';
 import { hostname } from 'node:os';
-import { storeSink, type AuditSink } from '../services/audit.js';
+import { NO_AUDIT, type AuditSink } from '../services/audit.js';
 import { Authorization } from '../services/authorize.js';
 import { actingAs, liveContext, type ServiceContext } from '../services/context.js';
 import type { LiveAccess } from '../store/live.js';
@@ -45,7 +45,7 @@ export interface ApiOptions {
   readonly lockout?: LockoutLimits;
   /** Second-factor answers while the store is read-only; without it they fail. */
   readonly offlineTfa?: OfflineTfa;
-  /** Where refused and failed changes are recorded (default: the store, at once). */
+  /** Where refused and failed changes are recorded (default: nowhere; `serve` passes its event log). */
   readonly audit?: AuditSink;
   /** This node's name in audit events (default: the host name). */
   readonly node?: string;
@@ -134,7 +134,7 @@ export function createApi(app: FastifyInstance, options: ApiOptions): Api {
   const failureDelay = options.authFailureDelayMs ?? 3000;
   const contextOptions = {
     node: options.node ?? hostname(),
-    audit: options.audit ?? storeSink(options.live.store),
+    audit: options.audit ?? NO_AUDIT,
     now,
   };
 

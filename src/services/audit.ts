@@ -103,7 +103,10 @@ export function outcomeOf(err: unknown): 'refused' | 'failed' {
   }
 }
 
-/** A sink that writes each event into the store at once: for one-shot commands and tests. */
+/** A sink that drops the events: for contexts nobody audits (fixtures, internal writes). */
+export const NO_AUDIT: AuditSink = { record: () => undefined };
+
+/** A sink that writes each event into the store at once: for one-shot commands. */
 export function storeSink(store: ConfigStore): AuditSink {
   return {
     async record(event) {

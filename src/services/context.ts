@@ -13,7 +13,7 @@ import type { Condition, ConfigStore, Operation } from '../store/config-store.js
 import type { LiveAccess } from '../store/live.js';
 import type { AccessSnapshot } from '../store/snapshot.js';
 import { NODE_ACTOR, type Actor } from './actor.js';
-import { changeEvent, outcomeOf, storeSink, type AuditSink, type ChangeDraft } from './audit.js';
+import { changeEvent, NO_AUDIT, outcomeOf, type AuditSink, type ChangeDraft } from './audit.js';
 
 export interface ServiceContext {
   readonly store: ConfigStore;
@@ -38,7 +38,10 @@ export interface ContextOptions {
   readonly actor?: Actor;
   /** Default: the host name. */
   readonly node?: string;
-  /** Default: written into the store at once. */
+  /**
+   * Default: none, refusals are not recorded (accepted changes always are). `serve` passes
+   * its event log, the command line {@link storeSink}.
+   */
   readonly audit?: AuditSink;
   /** Unix seconds; default the system clock. */
   readonly now?: () => number;
@@ -73,7 +76,7 @@ export function liveContext(live: LiveAccess, options: ContextOptions = {}): Ser
     now: options.now ?? systemNow,
     actor: options.actor ?? NODE_ACTOR,
     node: options.node ?? hostname(),
-    audit: options.audit ?? storeSink(live.store),
+    audit: options.audit ?? NO_AUDIT,
   };
 }
 
@@ -87,7 +90,7 @@ export function storeContext(store: ConfigStore, options: ContextOptions = {}): 
     now: options.now ?? systemNow,
     actor: options.actor ?? NODE_ACTOR,
     node: options.node ?? hostname(),
-    audit: options.audit ?? storeSink(store),
+    audit: options.audit ?? NO_AUDIT,
   };
 }
 

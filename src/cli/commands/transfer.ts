@@ -5,6 +5,7 @@
 import { TesseraError } from '../../errors.js';
 import { formatDiagnostic } from '../../formats/diagnostics.js';
 import { NODE_ACTOR } from '../../services/actor.js';
+import { storeSink } from '../../services/audit.js';
 import { storeContext } from '../../services/context.js';
 import { BOOTSTRAP_ADMIN } from '../../services/first-start.js';
 import { exportPveDir, importPveDir } from '../../services/transfer.js';
@@ -30,7 +31,7 @@ export async function importCommand(ctx: CommandContext): Promise<number> {
   try {
     const result = await importPveDir(store, dir, {
       replace: ctx.options['replace'] === true,
-      audit: storeContext(store, { actor: NODE_ACTOR }),
+      audit: storeContext(store, { actor: NODE_ACTOR, audit: storeSink(store) }),
     });
     for (const warning of result.warnings) ctx.io.err(`${formatDiagnostic(warning)}\n`);
     if (ctx.format === 'text')
