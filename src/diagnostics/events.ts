@@ -12,6 +12,7 @@
  */
 import type { AuthCause, ErrorCode } from '../errors.js';
 import type { ConfigStore, Operation } from '../store/config-store.js';
+import { EVENT_PREFIX, newEventKey } from '../store/event-keys.js';
 
 export interface AuthEvent {
   /** Unix time in milliseconds. */
@@ -71,21 +72,7 @@ export interface Retention {
 
 export const DEFAULT_RETENTION: Retention = { maxEvents: 20_000, maxAgeSeconds: 30 * 86_400 };
 
-export const EVENT_PREFIX = 'events/';
-
-/** Keys sort by time: a 13-digit millisecond timestamp, then node and a counter. */
-export function eventKey(event: Pick<StoredEvent, 'time' | 'node'>, sequence: number): string {
-  return `${EVENT_PREFIX}${String(event.time).padStart(13, '0')}-${event.node}-${String(sequence).padStart(6, '0')}`;
-}
-
-// One counter per process for every writer of events, so that keys of one node never meet.
-let counter = 0;
-
-/** The key of a new event: {@link eventKey} with this process's next sequence number. */
-export function newEventKey(event: Pick<StoredEvent, 'time' | 'node'>): string {
-  counter = (counter + 1) % 1_000_000;
-  return eventKey(event, counter);
-}
+export { EVENT_PREFIX, eventKey, newEventKey } from '../store/event-keys.js';
 
 const MAX_QUEUE = 10_000;
 /**

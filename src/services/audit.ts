@@ -6,13 +6,13 @@
  * `(changed)`.
  */
 import { isTesseraError } from '../errors.js';
-import {
-  newEventKey,
-  type ChangeAction,
-  type ChangeEntity,
-  type ChangeEvent,
-  type ChangeValue,
+import type {
+  ChangeAction,
+  ChangeEntity,
+  ChangeEvent,
+  ChangeValue,
 } from '../diagnostics/events.js';
+import { newEventKey } from '../store/event-keys.js';
 import type { ConfigStore } from '../store/config-store.js';
 import type { Actor } from './actor.js';
 

@@ -6,7 +6,7 @@
  */
 import { hostname } from 'node:os';
 import { isTesseraError, rejected, type TesseraError } from '../errors.js';
-import { newEventKey } from '../diagnostics/events.js';
+import { newEventKey } from '../store/event-keys.js';
 import { PermissionEngine } from '../permissions/engine.js';
 import { assemble } from '../store/assemble.js';
 import type { Condition, ConfigStore, Operation } from '../store/config-store.js';

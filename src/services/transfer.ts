@@ -24,7 +24,7 @@ import type { ConfigStore, Operation } from '../store/config-store.js';
 import { encodeAccessConfig, type AccessConfig } from '../store/encode.js';
 import { PveDirStore, realmPasswordFiles, type PveFile } from '../store/pve-dir.js';
 import { assemble } from '../store/assemble.js';
-import { newEventKey } from '../diagnostics/events.js';
+import { newEventKey } from '../store/event-keys.js';
 import { changeEvent, draft } from './audit.js';
 import { audited, type ServiceContext } from './context.js';
 import { beyondFirstStart, keepBootstrapAdmin } from './first-start.js';
