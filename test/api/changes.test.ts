@@ -42,7 +42,11 @@ describe('audit trail of changes', () => {
       live,
       authFailureDelayMs: 0,
       node: 'node1',
-      audit: { record: (event) => events.recordChange(event) },
+      audit: {
+        record: (event) => {
+          events.recordChange(event);
+        },
+      },
     });
   });
   after(async () => {
@@ -70,7 +74,7 @@ describe('audit trail of changes', () => {
       },
       ...(method === 'GET' ? {} : { payload: body }),
     });
-    return { status: response.statusCode, data: (response.json() as { data: unknown }).data };
+    return { status: response.statusCode, data: response.json<{ data: unknown }>().data };
   };
 
   it('records each change with actor, address, fields and outcome', async () => {
@@ -138,9 +142,11 @@ describe('audit trail of changes', () => {
       tokens: [],
       propagate: true,
     });
-    assert.equal(trail[7]?.cause, 'permission_denied');
-    assert.equal(trail[7]?.reason, '/access/groups, Group.Allocate');
-    assert.equal(trail[8]?.fields['password'], '(set)');
+    const [refusal, realm] = [trail[7], trail[8]];
+    assert.ok(refusal && realm);
+    assert.equal(refusal.cause, 'permission_denied');
+    assert.equal(refusal.reason, '/access/groups, Group.Allocate');
+    assert.equal(realm.fields['password'], '(set)');
 
     // Who gave bob Administrator on /?
     const who = (await ok(admin, 'GET', '/access/tessera/changes', {
@@ -196,10 +202,13 @@ describe('audit trail of changes', () => {
     );
     const text = await runCli('changes', '--store', url, '--entity', 'group');
     assert.equal(text.status, 0, text.stderr);
-    assert.match(text.stdout, /SUCCESS  admin@pve from 127\.0\.0\.1 on node1: create group staff/);
     assert.match(
       text.stdout,
-      /REFUSED  carol@pve from 127\.0\.0\.1 on node1: create group evil\n {4}permission_denied: \/access\/groups, Group\.Allocate/,
+      /SUCCESS {2}admin@pve from 127\.0\.0\.1 on node1: create group staff/,
+    );
+    assert.match(
+      text.stdout,
+      /REFUSED {2}carol@pve from 127\.0\.0\.1 on node1: create group evil\n {4}permission_denied: \/access\/groups, Group\.Allocate/,
     );
     const bad = await runCli('changes', '--store', url, '--entity', 'vm');
     assert.notEqual(bad.status, 0);
