@@ -112,6 +112,13 @@ export async function startServer(settings: ServerSettings, io: Io): Promise<Run
   const app = await buildApi(
     {
       live,
+      node: nodeName,
+      // Refused and failed changes; accepted ones are written with the change itself.
+      audit: {
+        record: (event) => {
+          events.recordChange(event);
+        },
+      },
       throttle: settings.throttle,
       offlineTfa,
       lockout: settings.lockout,

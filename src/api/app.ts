@@ -13,12 +13,14 @@ import type { PermissionEngine } from '../permissions/engine.js';
 import type { OfflineTfa } from '../services/tfa-offline.js';
 import { PROXMOX_LOCKOUT, type LockoutLimits } from '../services/tfa.js';
 import type { WebauthnSettings } from '../tfa/webauthn.js';
-import { liveContext, type ServiceContext } from '../services/context.js';
+import { hostname } from 'node:os';
+import { NO_AUDIT, type AuditSink } from '../services/audit.js';
+import { Authorization } from '../services/authorize.js';
+import { actingAs, liveContext, type ServiceContext } from '../services/context.js';
 import type { LiveAccess } from '../store/live.js';
 import type { AccessSnapshot } from '../store/snapshot.js';
 import { AuthFailure, forbidden, TesseraError } from '../errors.js';
 import { authenticateRequest, claimedUser, type Caller } from './caller.js';
-import { Checks } from './checks.js';
 import type { AuthFailureEvent, AuthSuccessEvent } from '../services/login/events.js';
 import type { LoginDeps } from '../services/login/login.js';
 import { errorBody, JSON_CONTENT_TYPE, RawJson, type ErrorBody } from './http.js';
@@ -45,6 +47,10 @@ export interface ApiOptions {
   readonly lockout?: LockoutLimits;
   /** Second-factor answers while the store is read-only; without it they fail. */
   readonly offlineTfa?: OfflineTfa;
+  /** Where refused and failed changes are recorded (default: nowhere; `serve` passes its event log). */
+  readonly audit?: AuditSink;
+  /** This node's name in audit events (default: the host name). */
+  readonly node?: string;
 }
 
 export interface Context<S extends Schema> {
@@ -59,7 +65,8 @@ export interface Context<S extends Schema> {
 
 export interface AuthedContext<S extends Schema> extends Context<S> {
   readonly caller: Caller;
-  readonly checks: Checks;
+  /** The caller's authorization, for what listings show; changes decide in the services. */
+  readonly checks: Authorization;
 }
 
 type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -93,6 +100,11 @@ const PREFIX = '/api2/json';
 export function createApi(app: FastifyInstance, options: ApiOptions): Api {
   const now = options.now ?? (() => Math.floor(Date.now() / 1000));
   const failureDelay = options.authFailureDelayMs ?? 3000;
+  const contextOptions = {
+    node: options.node ?? hostname(),
+    audit: options.audit ?? NO_AUDIT,
+    now,
+  };
 
   const rawParams = (request: FastifyRequest): Record<string, unknown> =>
     mergeParams(
@@ -113,7 +125,7 @@ export function createApi(app: FastifyInstance, options: ApiOptions): Api {
       params: checkParams(schema, rawParams(request)),
       snapshot,
       engine: engineFor(options.live),
-      services: liveContext(options.live),
+      services: liveContext(options.live, contextOptions),
       now: now(),
       request,
       reply,
@@ -201,7 +213,12 @@ export function createApi(app: FastifyInstance, options: ApiOptions): Api {
           const ctx = base(request, reply, schema);
           send(
             reply,
-            await handler({ ...ctx, caller, checks: new Checks(caller, ctx.engine, ctx.snapshot) }),
+            await handler({
+              ...ctx,
+              services: actingAs(ctx.services, { ...caller, address: api.clientAddress(request) }),
+              caller,
+              checks: new Authorization(caller, ctx.engine, ctx.snapshot),
+            }),
           );
         },
       });

@@ -106,3 +106,17 @@ export function checkParams<S extends Schema>(
   if (Object.keys(errors).length > 0) throw parameterError(errors);
   return out as Params<S>;
 }
+
+/**
+ * Parses a path or body value the service needs in model form. Proxmox's methods check
+ * permissions before they look at some values, so when the value is invalid, a refusal by
+ * `authorize` comes first and the parameter error only after it.
+ */
+export function parseChecked<T>(parse: () => T, authorize: () => void): T {
+  try {
+    return parse();
+  } catch (err) {
+    authorize();
+    throw err;
+  }
+}

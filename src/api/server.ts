@@ -11,6 +11,7 @@ import { domainRoutes } from './routes/domains.js';
 import { doctorRoutes } from './routes/doctor.js';
 import { explainRoutes } from './routes/explain.js';
 import { loginRoutes } from './routes/logins.js';
+import { changeRoutes } from './routes/changes.js';
 import { groupRoutes } from './routes/groups.js';
 import { openidRoutes } from './routes/openid.js';
 import { passwordRoutes } from './routes/password.js';
@@ -48,6 +49,7 @@ export async function buildApi(
     doctorRoutes,
     auditRoutes,
     loginRoutes,
+    changeRoutes,
   ])
     register(api);
   registerUi(app);

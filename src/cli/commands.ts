@@ -191,6 +191,39 @@ export const COMMANDS: readonly CommandSpec[] = [
     load: async () => (await import('./commands/explain.js')).explainLogins,
   },
   {
+    words: ['changes'],
+    args: [],
+    summary: 'Who changed what: the audit trail of configuration changes.',
+    details:
+      'Every change of users, groups, roles, ACLs, pools, tokens, realms, passwords and ' +
+      'second factors, accepted, refused or failed, with who asked, from where and which ' +
+      'fields; secrets appear only as (set) or (changed). Oldest first.',
+    options: {
+      user: {
+        type: 'string',
+        value: 'userid',
+        description: 'Changes made by this user or to it (its account, tokens, factors, ACLs).',
+      },
+      entity: {
+        type: 'string',
+        value: 'entity',
+        description: 'user, group, role, acl, pool, token, realm, password, tfa or config.',
+      },
+      id: { type: 'string', value: 'id', description: 'The entity id, as in /vms/100.' },
+      since: {
+        type: 'string',
+        value: 'when',
+        description: '30m, 2h, 7d or an ISO date (default 7d).',
+      },
+      limit: {
+        type: 'string',
+        value: 'n',
+        description: 'At most this many, the newest (default 200, at most 5000).',
+      },
+    },
+    load: async () => (await import('./commands/changes.js')).changesCommand,
+  },
+  {
     words: ['realm', 'sync'],
     args: ['<realm>'],
     summary: 'Users and groups from a directory realm.',

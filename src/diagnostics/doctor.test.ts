@@ -33,7 +33,8 @@ import {
   type DoctorProbes,
   type DoctorReport,
 } from './doctor.js';
-import { eventKey, type AuthEvent } from './events.js';
+import type { AuthEvent } from '../model/events.js';
+import { eventKey } from '../store/event-keys.js';
 import { NODE_PREFIX, type Heartbeat } from './heartbeat.js';
 
 const run = promisify(execFile);

@@ -43,7 +43,8 @@ import {
   type Finding,
 } from './doctor/types.js';
 import { duration } from './doctor/words.js';
-import { readEvents, type AuthEvent } from './events.js';
+import { readEvents } from './events.js';
+import type { AuthEvent } from '../model/events.js';
 import { readHeartbeats, type Heartbeat } from './heartbeat.js';
 
 export type {

@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { AuthCause } from '../errors.js';
 import { MemoryStore } from '../store/memory.js';
-import { EventLog, eventKey, prune, readEvents, type AuthEvent } from './events.js';
+import { EventLog, prune, readEvents } from './events.js';
+import type { AuthEvent } from '../model/events.js';
+import { eventKey } from '../store/event-keys.js';
 
 const DAY_MS = 86_400_000;
 

@@ -1,30 +1,18 @@
 /**
- * Authentication events kept in the store, so that any node can say why a login failed:
- * every failed authentication (password, second factor, OpenID, ticket, API token) and every
- * successful login, with its cause code, client address, realm, node and time.
+ * Events kept in the store, so that any node can say why a login failed and who changed
+ * what: every failed authentication (password, second factor, OpenID, ticket, API token) and
+ * every successful login, with its cause code, client address, realm, node and time; and
+ * every change of the configuration (`kind: 'change'`, see {@link ChangeEvent}), accepted,
+ * refused or failed. Both kinds share the keys, the retention and the pruning.
  *
  * Events are written in batches (one transaction a second at most), so a login flood costs
  * the store one write a second, not one per attempt. While the store is read-only they wait
  * in memory (bounded) and go in when it takes writes again. Retention is bounded by count and
  * age; the oldest events are removed first.
  */
-import type { AuthCause } from '../errors.js';
+import type { AuthEvent, ChangeEntity, ChangeEvent, StoredEvent } from '../model/events.js';
 import type { ConfigStore, Operation } from '../store/config-store.js';
-
-export interface AuthEvent {
-  /** Unix time in milliseconds. */
-  readonly time: number;
-  readonly node: string;
-  readonly kind: 'login' | 'request' | 'openid';
-  readonly outcome: 'success' | 'failure';
-  readonly cause?: AuthCause;
-  /** The user name as given (may be empty, may lack the realm). */
-  readonly user: string;
-  readonly realm?: string;
-  readonly rhost: string;
-  /** The precise reason, for administrators. */
-  readonly reason?: string;
-}
+import { EVENT_PREFIX, newEventKey } from '../store/event-keys.js';
 
 export interface Retention {
   readonly maxEvents: number;
@@ -32,13 +20,6 @@ export interface Retention {
 }
 
 export const DEFAULT_RETENTION: Retention = { maxEvents: 20_000, maxAgeSeconds: 30 * 86_400 };
-
-export const EVENT_PREFIX = 'events/';
-
-/** Keys sort by time: a 13-digit millisecond timestamp, then node and a counter. */
-export function eventKey(event: AuthEvent, sequence: number): string {
-  return `${EVENT_PREFIX}${String(event.time).padStart(13, '0')}-${event.node}-${String(sequence).padStart(6, '0')}`;
-}
 
 const MAX_QUEUE = 10_000;
 /**
@@ -48,8 +29,7 @@ const MAX_QUEUE = 10_000;
 const PRUNE_EVERY_MS = 600_000;
 
 export class EventLog {
-  private queue: AuthEvent[] = [];
-  private sequence = 0;
+  private queue: StoredEvent[] = [];
   private timer: NodeJS.Timeout | undefined;
   private lastPrune = 0;
   private writtenSincePrune = false;
@@ -64,11 +44,20 @@ export class EventLog {
   ) {}
 
   record(event: Omit<AuthEvent, 'node' | 'time'> & { time?: number }): void {
+    this.push({ ...event, node: this.node, time: event.time ?? Date.now() });
+  }
+
+  /** A refused or failed change (accepted ones go in with the change). */
+  recordChange(event: ChangeEvent): void {
+    this.push(event);
+  }
+
+  private push(event: StoredEvent): void {
     if (this.queue.length >= MAX_QUEUE) {
       this.queue.shift();
       this.dropped++;
     }
-    this.queue.push({ ...event, node: this.node, time: event.time ?? Date.now() });
+    this.queue.push(event);
   }
 
   get pending(): number {
@@ -89,7 +78,7 @@ export class EventLog {
     if (batch.length > 0) {
       const operations: Operation[] = batch.map((event) => ({
         op: 'put',
-        key: eventKey(event, this.sequence++),
+        key: newEventKey(event),
         value: JSON.stringify(event),
       }));
       // Failures stay queued: a read-only store takes them later.
@@ -152,12 +141,14 @@ export async function readEvents(store: ConfigStore, query: EventQuery = {}): Pr
   for (const [key, entry] of snapshot.entries) {
     if (!key.startsWith(EVENT_PREFIX)) continue;
     if (key.slice(EVENT_PREFIX.length, EVENT_PREFIX.length + 13) < since) continue;
-    let event: AuthEvent;
+    let event: StoredEvent;
     try {
-      event = JSON.parse(entry.value) as AuthEvent;
+      event = JSON.parse(entry.value) as StoredEvent;
     } catch {
       continue;
     }
+    // Change events share the keys; only authentication events are asked for here.
+    if (event.kind === 'change') continue;
     if (query.user !== undefined && !matchesUser(event, query.user)) continue;
     events.push(event);
   }
@@ -169,4 +160,67 @@ function matchesUser(event: AuthEvent, user: string): boolean {
   if (event.user === user) return true;
   if (!user.includes('@')) return event.user === user || event.user.startsWith(`${user}@`);
   return false;
+}
+
+export interface ChangeQuery {
+  /** A user id (or a name without realm): the actor, the token's owner, or the changed user. */
+  readonly user?: string;
+  readonly entity?: ChangeEntity;
+  readonly id?: string;
+  /** Unix time in milliseconds. */
+  readonly since?: number;
+  readonly until?: number;
+  /** The newest this many (default and maximum {@link MAX_CHANGES}). */
+  readonly limit?: number;
+}
+
+export const MAX_CHANGES = 5000;
+
+/** Change events, oldest first (the newest `limit` of them). */
+export async function readChanges(
+  store: ConfigStore,
+  query: ChangeQuery = {},
+): Promise<ChangeEvent[]> {
+  const snapshot = await store.snapshot();
+  const since = query.since !== undefined ? String(query.since).padStart(13, '0') : '';
+  const until = query.until !== undefined ? String(query.until).padStart(13, '0') : undefined;
+  const events: ChangeEvent[] = [];
+  for (const [key, entry] of snapshot.entries) {
+    if (!key.startsWith(EVENT_PREFIX)) continue;
+    const stamp = key.slice(EVENT_PREFIX.length, EVENT_PREFIX.length + 13);
+    if (stamp < since || (until !== undefined && stamp > until)) continue;
+    let event: StoredEvent;
+    try {
+      event = JSON.parse(entry.value) as StoredEvent;
+    } catch {
+      continue;
+    }
+    if (event.kind !== 'change') continue;
+    if (query.entity !== undefined && event.entity !== query.entity) continue;
+    if (query.id !== undefined && event.id !== query.id) continue;
+    if (query.user !== undefined && !concernsUser(event, query.user)) continue;
+    events.push(event);
+  }
+  events.sort((a, b) => a.time - b.time);
+  const limit = Math.min(query.limit ?? MAX_CHANGES, MAX_CHANGES);
+  return events.slice(-limit);
+}
+
+/** The user acted, or was acted upon (its account, password, factors, tokens or ACL entries). */
+function concernsUser(event: ChangeEvent, user: string): boolean {
+  const same = (value: string | undefined): boolean =>
+    value !== undefined &&
+    (value === user || (!user.includes('@') && value.startsWith(`${user}@`)));
+  if (same(event.actor)) return true;
+  const target =
+    event.entity === 'token'
+      ? event.id.split('!')[0]
+      : event.entity === 'acl'
+        ? undefined
+        : event.id;
+  if (['user', 'password', 'tfa', 'token'].includes(event.entity) && same(target)) return true;
+  const users = event.fields['users'];
+  if (Array.isArray(users) && users.some((u: string) => same(u))) return true;
+  const tokens = event.fields['tokens'];
+  return Array.isArray(tokens) && tokens.some((t: string) => same(t.split('!')[0]));
 }

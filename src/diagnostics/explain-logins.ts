@@ -3,7 +3,7 @@
  * step to take: what `tessera explain` and `GET /access/tessera/logins` answer.
  */
 import { adviceFor } from './advice.js';
-import type { AuthEvent } from './events.js';
+import type { AuthEvent } from '../model/events.js';
 
 export interface ExplainedEvent extends AuthEvent {
   readonly words?: string;

@@ -55,11 +55,11 @@ export interface Realm {
    */
   decoy?(password: string): Promise<void>;
   /** Reads the directory's users and groups for a sync (directory realms only). */
-  readDirectory?(
+  readonly readDirectory?: (
     config: RealmConfig,
     secret: string | undefined,
     scope: 'users' | 'groups' | 'both',
-  ): Promise<DirectoryContents>;
+  ) => Promise<DirectoryContents>;
   /** Checks that the realm can work from this node; throws AuthFailure with the cause. */
   check(config: RealmConfig, secret: string | undefined): Promise<RealmCheck>;
 }

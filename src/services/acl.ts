@@ -1,14 +1,18 @@
 /**
  * ACL entries: `PUT /access/acl` and `pveum acl modify/delete`, with Proxmox's checks and
  * messages, and the clean-up helpers the other services use when a member or role goes away.
+ * Without Permissions.Modify on the path, an actor may only hand out roles whose privileges
+ * it holds there itself (and holds propagated, if the new entry propagates), as in Proxmox.
  */
-import { invalid } from '../errors.js';
+import { invalid, rejected } from '../errors.js';
 import { isAssignableAclPath, type AclPath } from '../model/acl-path.js';
 import type { GroupId, RoleId, TokenId, UserId } from '../model/ids.js';
-import { BUILTIN_ROLES } from '../model/roles.js';
+import { BUILTIN_ROLES, NO_ACCESS } from '../model/roles.js';
 import type { AclNode, RoleAssignments } from '../model/user-config.js';
 import { encodeAclNode, KEYS } from '../store/codec.js';
-import { commit, refuse, type Changes, type ServiceContext } from './context.js';
+import { draft } from './audit.js';
+import { authorize, type Authorization } from './authorize.js';
+import { audited, commit, refuse, type Changes, type ServiceContext } from './context.js';
 
 export interface AclChange {
   readonly path: AclPath;
@@ -60,7 +64,64 @@ function writeNode(changes: Changes, path: AclPath, node: AclNode): void {
 
 const EMPTY: AclNode = { users: new Map(), groups: new Map(), tokens: new Map() };
 
+/**
+ * `perm-modify` on the path; without Permissions.Modify itself, every role handed out must
+ * be a subset of what the actor holds there (propagated, if the entry propagates).
+ */
+export function mayModifyAcl(
+  auth: Authorization,
+  path: AclPath,
+  roles: readonly RoleId[],
+  propagate: boolean,
+): void {
+  auth.permModify(path);
+  if (auth.has(path, 'Permissions.Modify')) return;
+  const own = auth.engine.privileges(auth.actor.authid, path);
+  for (const role of roles)
+    subsetCheck(role, auth.snapshot.users.roles.get(role)?.privileges, own, propagate);
+}
+
+function subsetCheck(
+  role: RoleId,
+  custom: ReadonlySet<string> | undefined,
+  own: ReadonlyMap<string, boolean>,
+  propagate: boolean,
+): void {
+  const refused = (reason: string): never => {
+    throw rejected(`ACL update failed: 400 Parameter verification failed.\nrole: ${reason}`);
+  };
+  if (role === NO_ACCESS) refused(`Cannot add role '${role}' - requires 'Permissions.Modify'`);
+  const privileges = BUILTIN_ROLES.get(role) ?? custom;
+  if (!privileges) return; // the change reports the unknown role
+  for (const privilege of privileges) {
+    const held = own.get(privilege);
+    if (held === undefined || (propagate && !held))
+      refused(
+        `Cannot add role '${role}' - requires 'Permissions.Modify' or superset of privileges.`,
+      );
+  }
+}
+
 export async function modifyAcl(ctx: ServiceContext, change: AclChange): Promise<void> {
+  const event = draft('acl', change.path, change.delete === true ? 'delete' : 'update', {
+    path: change.path,
+    roles: change.roles,
+    users: change.users,
+    groups: change.groups,
+    tokens: change.tokens,
+    propagate: change.propagate ?? true,
+  });
+  return audited(ctx, event, async () => {
+    mayModifyAcl(await authorize(ctx), change.path, change.roles, change.propagate ?? true);
+    await changeAcl(ctx, change, event);
+  });
+}
+
+async function changeAcl(
+  ctx: ServiceContext,
+  change: AclChange,
+  event: ReturnType<typeof draft>,
+): Promise<void> {
   const users = change.users ?? [];
   const groups = change.groups ?? [];
   const tokens = change.tokens ?? [];
@@ -71,36 +132,41 @@ export async function modifyAcl(ctx: ServiceContext, change: AclChange): Promise
   if (change.delete !== true && !isAssignableAclPath(change.path))
     throw invalid('path', `invalid ACL path '${change.path}'`);
   const remove = change.delete === true;
-  return commit(ctx, 'ACL update failed', (changes) => {
-    const { snapshot } = changes;
-    const config = snapshot.users;
-    if (!remove) {
-      for (const role of change.roles) {
-        if (!BUILTIN_ROLES.has(role) && !config.roles.has(role))
-          throw refuse(`role '${role}' does not exist`, 'roles');
-        changes.expect(KEYS.role(role));
+  return commit(
+    ctx,
+    'ACL update failed',
+    (changes) => {
+      const { snapshot } = changes;
+      const config = snapshot.users;
+      if (!remove) {
+        for (const role of change.roles) {
+          if (!BUILTIN_ROLES.has(role) && !config.roles.has(role))
+            throw refuse(`role '${role}' does not exist`, 'roles');
+          changes.expect(KEYS.role(role));
+        }
+        for (const group of groups) {
+          if (!config.groups.has(group)) throw refuse(`group '${group}' does not exist`, 'groups');
+          changes.expect(KEYS.group(group));
+        }
+        for (const user of users) {
+          if (!config.users.has(user)) throw refuse(`user '${user}' does not exist`, 'users');
+          changes.expect(KEYS.user(user));
+        }
+        for (const token of tokens) {
+          if (!config.tokens.has(token)) throw refuse(`no such token '${token}'`, 'tokens');
+          changes.expect(KEYS.token(token));
+        }
       }
-      for (const group of groups) {
-        if (!config.groups.has(group)) throw refuse(`group '${group}' does not exist`, 'groups');
-        changes.expect(KEYS.group(group));
-      }
-      for (const user of users) {
-        if (!config.users.has(user)) throw refuse(`user '${user}' does not exist`, 'users');
-        changes.expect(KEYS.user(user));
-      }
-      for (const token of tokens) {
-        if (!config.tokens.has(token)) throw refuse(`no such token '${token}'`, 'tokens');
-        changes.expect(KEYS.token(token));
-      }
-    }
-    const node = config.acl.get(change.path) ?? EMPTY;
-    const propagate = change.propagate ?? true;
-    writeNode(changes, change.path, {
-      users: withRoles(node.users, users, change.roles, propagate, remove),
-      groups: withRoles(node.groups, groups, change.roles, propagate, remove),
-      tokens: withRoles(node.tokens, tokens, change.roles, propagate, remove),
-    });
-  });
+      const node = config.acl.get(change.path) ?? EMPTY;
+      const propagate = change.propagate ?? true;
+      writeNode(changes, change.path, {
+        users: withRoles(node.users, users, change.roles, propagate, remove),
+        groups: withRoles(node.groups, groups, change.roles, propagate, remove),
+        tokens: withRoles(node.tokens, tokens, change.roles, propagate, remove),
+      });
+    },
+    event,
+  );
 }
 
 /** Removes every ACL entry of the given members (a deleted user, group or token). */

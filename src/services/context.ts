@@ -4,42 +4,108 @@
  * another writer got there first, the service decides again on a fresh snapshot, a bounded
  * number of times, so concurrent changes never overwrite each other silently.
  */
+import { hostname } from 'node:os';
 import { isTesseraError, rejected, type TesseraError } from '../errors.js';
+import { newEventKey } from '../store/event-keys.js';
+import { PermissionEngine } from '../permissions/engine.js';
 import { assemble } from '../store/assemble.js';
 import type { Condition, ConfigStore, Operation } from '../store/config-store.js';
 import type { LiveAccess } from '../store/live.js';
 import type { AccessSnapshot } from '../store/snapshot.js';
+import { NODE_ACTOR, type Actor } from './actor.js';
+import { changeEvent, NO_AUDIT, outcomeOf, type AuditSink, type ChangeDraft } from './audit.js';
+import { engineFor } from '../permissions/current.js';
 
 export interface ServiceContext {
   readonly store: ConfigStore;
   /** The newest snapshot this process knows. */
   read(): Promise<AccessSnapshot>;
+  /** The permission engine compiled for `snapshot`. */
+  permissions(snapshot: AccessSnapshot): PermissionEngine;
   /** Returns once this process sees `revision`, so that it reads its own writes. */
   committed(revision: number): Promise<void>;
   /** Unix time in seconds. */
   now(): number;
+  /** Who asks: its privileges decide, and the audit events name it. */
+  readonly actor: Actor;
+  /** This node's name, in the audit events. */
+  readonly node: string;
+  /** Where refused and failed changes are recorded. */
+  readonly audit: AuditSink;
 }
 
+export interface ContextOptions {
+  /** Default: the node's own command line ({@link NODE_ACTOR}), as pveum acts as root@pam. */
+  readonly actor?: Actor;
+  /** Default: the host name. */
+  readonly node?: string;
+  /**
+   * Default: none, refusals are not recorded (accepted changes always are). `serve` passes
+   * its event log, the command line {@link storeSink}.
+   */
+  readonly audit?: AuditSink;
+  /** Unix seconds; default the system clock. */
+  readonly now?: () => number;
+}
+
+const systemNow = (): number => Math.floor(Date.now() / 1000);
+
 /** A context over a live view: reads are free, writes wait for the watch to catch up. */
-export function liveContext(live: LiveAccess): ServiceContext {
+export function liveContext(live: LiveAccess, options: ContextOptions = {}): ServiceContext {
   return {
     store: live.store,
     read: () => Promise.resolve(live.snapshot),
+    permissions: (snapshot) => engineFor({ snapshot }),
     committed: async (revision) => {
       await live.waitForRevision(revision);
     },
-    now: () => Math.floor(Date.now() / 1000),
+    now: options.now ?? systemNow,
+    actor: options.actor ?? NODE_ACTOR,
+    node: options.node ?? hostname(),
+    audit: options.audit ?? NO_AUDIT,
   };
 }
 
 /** A context that reads the whole store each time: for one-shot commands. */
-export function storeContext(store: ConfigStore): ServiceContext {
+export function storeContext(store: ConfigStore, options: ContextOptions = {}): ServiceContext {
   return {
     store,
     read: async () => assemble(await store.snapshot()),
+    permissions: (snapshot) => engineFor({ snapshot }),
     committed: () => Promise.resolve(),
-    now: () => Math.floor(Date.now() / 1000),
+    now: options.now ?? systemNow,
+    actor: options.actor ?? NODE_ACTOR,
+    node: options.node ?? hostname(),
+    audit: options.audit ?? NO_AUDIT,
   };
+}
+
+/** The same context, acting for `actor`. */
+export function actingAs(ctx: ServiceContext, actor: Actor): ServiceContext {
+  return { ...ctx, actor };
+}
+
+/**
+ * Runs a change and records it when it is refused or fails; an accepted change records
+ * itself in its transaction (see {@link commit}). A sink that cannot take the event does not
+ * hide the change's own error.
+ */
+export async function audited<T>(
+  ctx: Pick<ServiceContext, 'node' | 'actor' | 'audit'>,
+  change: ChangeDraft,
+  run: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    const event = changeEvent(ctx.node, ctx.actor, change, outcomeOf(err), Date.now(), err);
+    try {
+      await ctx.audit.record(event);
+    } catch {
+      // The store cannot take it now; the caller hears the error that matters.
+    }
+    throw err;
+  }
 }
 
 /** The writes of one service call, with a condition on every key it depends on. */
@@ -84,12 +150,15 @@ const ATTEMPTS = 5;
 /**
  * Runs `decide` on the newest snapshot and commits what it returns; on a conflict, reads
  * again and decides again. `decide` throws {@link refuse} to refuse the change; `failure`
- * prefixes that reason as Proxmox does (`create user failed: ...`).
+ * prefixes that reason as Proxmox does (`create user failed: ...`). With `change`, the
+ * audit event of the change is written in the same transaction (under a new key each
+ * attempt), when there is something to write.
  */
 export async function commit<T>(
   ctx: ServiceContext,
   failure: string,
   decide: (changes: Changes) => T,
+  change?: ChangeDraft,
 ): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     const changes = new Changes(await ctx.read());
@@ -101,6 +170,10 @@ export async function commit<T>(
       throw err;
     }
     if (changes.empty) return result;
+    if (change !== undefined) {
+      const event = changeEvent(ctx.node, ctx.actor, change, 'success', Date.now());
+      changes.put(newEventKey(event), JSON.stringify(event));
+    }
     const { conditions, operations } = changes.plan;
     try {
       const revision = await ctx.store.transact(conditions, operations);

@@ -7,7 +7,9 @@ import type { Group } from '../model/user-config.js';
 import { encodeGroup, KEYS } from '../store/codec.js';
 import type { AccessSnapshot } from '../store/snapshot.js';
 import { removeMembersFromAcl } from './acl.js';
-import { commit, refuse, type ServiceContext } from './context.js';
+import { draft } from './audit.js';
+import { authorize, type Authorization } from './authorize.js';
+import { audited, commit, refuse, type ServiceContext } from './context.js';
 import { text } from './fields.js';
 
 function requireGroup(snapshot: AccessSnapshot, groupid: GroupId): Group {
@@ -16,21 +18,35 @@ function requireGroup(snapshot: AccessSnapshot, groupid: GroupId): Group {
   return group;
 }
 
+/** Creating, changing and deleting groups takes `Group.Allocate` on /access/groups. */
+export function mayAllocateGroups(auth: Authorization): void {
+  auth.perm('/access/groups', ['Group.Allocate']);
+}
+
 export async function createGroup(
   ctx: ServiceContext,
   groupid: GroupId,
   input: { readonly comment?: string } = {},
 ): Promise<void> {
-  const comment = text('comment', input.comment, 2048);
-  return commit(ctx, 'create group failed', (changes) => {
-    if (changes.snapshot.users.groups.has(groupid))
-      throw refuse(`group '${groupid}' already exists`, 'groupid');
-    const group: Group = {
-      groupid,
-      members: new Set(),
-      ...(comment !== undefined ? { comment } : {}),
-    };
-    changes.put(KEYS.group(groupid), encodeGroup(group));
+  const change = draft('group', groupid, 'create', { comment: input.comment });
+  return audited(ctx, change, async () => {
+    mayAllocateGroups(await authorize(ctx));
+    const comment = text('comment', input.comment, 2048);
+    return commit(
+      ctx,
+      'create group failed',
+      (changes) => {
+        if (changes.snapshot.users.groups.has(groupid))
+          throw refuse(`group '${groupid}' already exists`, 'groupid');
+        const group: Group = {
+          groupid,
+          members: new Set(),
+          ...(comment !== undefined ? { comment } : {}),
+        };
+        changes.put(KEYS.group(groupid), encodeGroup(group));
+      },
+      change,
+    );
   });
 }
 
@@ -39,22 +55,40 @@ export async function updateGroup(
   groupid: GroupId,
   input: { readonly comment?: string },
 ): Promise<void> {
-  const comment = text('comment', input.comment, 2048);
-  return commit(ctx, 'update group failed', (changes) => {
-    const group = requireGroup(changes.snapshot, groupid);
-    const updated: Group = {
-      groupid,
-      members: group.members,
-      ...(comment !== undefined ? { comment } : {}),
-    };
-    changes.put(KEYS.group(groupid), encodeGroup(updated));
+  const change = draft('group', groupid, 'update', { comment: input.comment });
+  return audited(ctx, change, async () => {
+    mayAllocateGroups(await authorize(ctx));
+    const comment = text('comment', input.comment, 2048);
+    return commit(
+      ctx,
+      'update group failed',
+      (changes) => {
+        const group = requireGroup(changes.snapshot, groupid);
+        const updated: Group = {
+          groupid,
+          members: group.members,
+          ...(comment !== undefined ? { comment } : {}),
+        };
+        changes.put(KEYS.group(groupid), encodeGroup(updated));
+      },
+      change,
+    );
   });
 }
 
 export async function deleteGroup(ctx: ServiceContext, groupid: GroupId): Promise<void> {
-  return commit(ctx, 'delete group failed', (changes) => {
-    requireGroup(changes.snapshot, groupid);
-    changes.delete(KEYS.group(groupid));
-    removeMembersFromAcl(changes, { groups: [groupid] });
+  const change = draft('group', groupid, 'delete');
+  return audited(ctx, change, async () => {
+    mayAllocateGroups(await authorize(ctx));
+    return commit(
+      ctx,
+      'delete group failed',
+      (changes) => {
+        requireGroup(changes.snapshot, groupid);
+        changes.delete(KEYS.group(groupid));
+        removeMembersFromAcl(changes, { groups: [groupid] });
+      },
+      change,
+    );
   });
 }

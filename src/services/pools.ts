@@ -9,7 +9,14 @@ import type { Pool } from '../model/user-config.js';
 import { encodePool, KEYS } from '../store/codec.js';
 import type { AccessSnapshot } from '../store/snapshot.js';
 import { removeAclPath } from './acl.js';
-import { commit, refuse, type ServiceContext } from './context.js';
+import { draft } from './audit.js';
+import { authorize, type Authorization } from './authorize.js';
+import { audited, commit, refuse, type ServiceContext } from './context.js';
+
+/** Creating, changing and deleting a pool takes `Pool.Allocate` on `/pool/<id>`. */
+export function mayAllocatePool(auth: Authorization, poolid: PoolId): void {
+  auth.perm(`/pool/${poolid}`, ['Pool.Allocate']);
+}
 import { text } from './fields.js';
 
 const VMID = /^[1-9][0-9]{2,8}$/;
@@ -26,17 +33,26 @@ export async function createPool(
   poolid: PoolId,
   input: { readonly comment?: string } = {},
 ): Promise<void> {
-  const comment = text('comment', input.comment, 2048);
-  return commit(ctx, 'create pool failed', (changes) => {
-    if (changes.snapshot.users.pools.has(poolid))
-      throw refuse(`pool '${poolid}' already exists`, 'poolid');
-    const pool: Pool = {
-      poolid,
-      vms: new Set(),
-      storage: new Set(),
-      ...(comment !== undefined ? { comment } : {}),
-    };
-    changes.put(KEYS.pool(poolid), encodePool(pool));
+  const change = draft('pool', poolid, 'create', { comment: input.comment });
+  return audited(ctx, change, async () => {
+    mayAllocatePool(await authorize(ctx), poolid);
+    const comment = text('comment', input.comment, 2048);
+    return commit(
+      ctx,
+      'create pool failed',
+      (changes) => {
+        if (changes.snapshot.users.pools.has(poolid))
+          throw refuse(`pool '${poolid}' already exists`, 'poolid');
+        const pool: Pool = {
+          poolid,
+          vms: new Set(),
+          storage: new Set(),
+          ...(comment !== undefined ? { comment } : {}),
+        };
+        changes.put(KEYS.pool(poolid), encodePool(pool));
+      },
+      change,
+    );
   });
 }
 
@@ -53,39 +69,56 @@ export async function updatePool(
   poolid: PoolId,
   input: UpdatePool,
 ): Promise<void> {
-  const comment = text('comment', input.comment, 2048);
-  const vms = (input.vms ?? []).map((vmid) => {
-    if (!VMID.test(vmid)) throw invalid('vms', `invalid VM id '${vmid}'`);
-    return vmid;
+  const change = draft('pool', poolid, 'update', {
+    comment: input.comment,
+    vms: input.vms,
+    storage: input.storage,
+    delete: input.delete,
   });
-  for (const storage of input.storage ?? [])
-    if (!STORAGE.test(storage)) throw invalid('storage', `invalid storage id '${storage}'`);
-  return commit(ctx, 'update pool failed', (changes) => {
-    const { snapshot } = changes;
-    const pool = requirePool(snapshot, poolid);
-    const nextVms = new Set(pool.vms);
-    const nextStorage = new Set(pool.storage);
-    for (const vmid of vms) {
-      if (input.delete === true) {
-        nextVms.delete(vmid);
-        continue;
-      }
-      for (const other of snapshot.users.pools.values()) {
-        changes.expect(KEYS.pool(other.poolid));
-        if (other.poolid !== poolid && other.vms.has(vmid))
-          throw refuse(`VM ${vmid} is already a pool member`, 'vms');
-      }
-      nextVms.add(vmid);
-    }
-    for (const storage of input.storage ?? []) {
-      if (input.delete === true) nextStorage.delete(storage);
-      else nextStorage.add(storage);
-    }
-    const base =
-      comment !== undefined || input.comment === '' ? { comment } : { comment: pool.comment };
-    changes.put(
-      KEYS.pool(poolid),
-      encodePool({ poolid, vms: nextVms, storage: nextStorage, ...withComment(base.comment) }),
+  return audited(ctx, change, async () => {
+    const auth = await authorize(ctx);
+    mayAllocatePool(auth, poolid);
+    for (const vmid of input.vms ?? []) auth.perm(`/vms/${vmid}`, ['VM.Allocate']);
+    for (const id of input.storage ?? []) auth.perm(`/storage/${id}`, ['Datastore.Allocate']);
+    const comment = text('comment', input.comment, 2048);
+    const vms = (input.vms ?? []).map((vmid) => {
+      if (!VMID.test(vmid)) throw invalid('vms', `invalid VM id '${vmid}'`);
+      return vmid;
+    });
+    for (const storage of input.storage ?? [])
+      if (!STORAGE.test(storage)) throw invalid('storage', `invalid storage id '${storage}'`);
+    return commit(
+      ctx,
+      'update pool failed',
+      (changes) => {
+        const { snapshot } = changes;
+        const pool = requirePool(snapshot, poolid);
+        const nextVms = new Set(pool.vms);
+        const nextStorage = new Set(pool.storage);
+        for (const vmid of vms) {
+          if (input.delete === true) {
+            nextVms.delete(vmid);
+            continue;
+          }
+          for (const other of snapshot.users.pools.values()) {
+            changes.expect(KEYS.pool(other.poolid));
+            if (other.poolid !== poolid && other.vms.has(vmid))
+              throw refuse(`VM ${vmid} is already a pool member`, 'vms');
+          }
+          nextVms.add(vmid);
+        }
+        for (const storage of input.storage ?? []) {
+          if (input.delete === true) nextStorage.delete(storage);
+          else nextStorage.add(storage);
+        }
+        const base =
+          comment !== undefined || input.comment === '' ? { comment } : { comment: pool.comment };
+        changes.put(
+          KEYS.pool(poolid),
+          encodePool({ poolid, vms: nextVms, storage: nextStorage, ...withComment(base.comment) }),
+        );
+      },
+      change,
     );
   });
 }
@@ -95,10 +128,20 @@ function withComment(comment: string | undefined): { comment?: string } {
 }
 
 export async function deletePool(ctx: ServiceContext, poolid: PoolId): Promise<void> {
-  return commit(ctx, 'delete pool failed', (changes) => {
-    const pool = requirePool(changes.snapshot, poolid);
-    if (pool.vms.size > 0 || pool.storage.size > 0) throw refuse(`pool '${poolid}' is not empty`);
-    changes.delete(KEYS.pool(poolid));
-    removeAclPath(changes, parseAclPath(`/pool/${poolid}`));
+  const change = draft('pool', poolid, 'delete');
+  return audited(ctx, change, async () => {
+    mayAllocatePool(await authorize(ctx), poolid);
+    return commit(
+      ctx,
+      'delete pool failed',
+      (changes) => {
+        const pool = requirePool(changes.snapshot, poolid);
+        if (pool.vms.size > 0 || pool.storage.size > 0)
+          throw refuse(`pool '${poolid}' is not empty`);
+        changes.delete(KEYS.pool(poolid));
+        removeAclPath(changes, parseAclPath(`/pool/${poolid}`));
+      },
+      change,
+    );
   });
 }

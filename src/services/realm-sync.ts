@@ -10,20 +10,27 @@ import { parsePropertyString, SchemaError, SYNC_OPTIONS_FORMAT } from '../format
 import type { GroupId, RealmId, TokenId, UserId } from '../model/ids.js';
 import type { Group } from '../model/user-config.js';
 import { encodeGroup, encodeUser, KEYS } from '../store/codec.js';
-import { ldapSettings } from '../realms/ldap-settings.js';
-import { readDirectory, type DirectoryContents } from '../realms/ldap-sync.js';
-import type { LdapSettings } from '../realms/ldap-settings.js';
+import type { DirectoryContents } from '../realms/ldap-sync.js';
+import { realmFor } from '../realms/registry.js';
+import type { Realm } from '../realms/realm.js';
 import {
   parseRemoveVanished,
   planSync,
   SyncRefused,
   type SyncOptions,
   type SyncPlan,
-  type SyncScope,
 } from '../realms/sync-plan.js';
 import { removeMembersFromAcl } from './acl.js';
-import { commit, refuse, type Changes, type ServiceContext } from './context.js';
-import { deleteTokenEntities } from './tokens.js';
+import { draft } from './audit.js';
+import { authorize, type Authorization } from './authorize.js';
+import { audited, commit, refuse, type Changes, type ServiceContext } from './context.js';
+
+/** A sync takes `Realm.AllocateUser` on the realm and `User.Modify` on /access/groups. */
+export function maySyncRealm(auth: Authorization, realm: RealmId): void {
+  auth.perm(`/access/realm/${realm}`, ['Realm.AllocateUser']);
+  auth.perm('/access/groups', ['User.Modify']);
+}
+import { deleteTokenEntities } from './entities.js';
 
 export interface SyncRequest {
   readonly scope?: string;
@@ -122,47 +129,69 @@ function apply(changes: Changes, plan: SyncPlan): void {
     removeMembersFromAcl(changes, { users: [...aclUsers], groups: [...aclGroups], tokens });
 }
 
-/** Runs a sync; `read` is the directory reader (tests may give their own). */
+/** Runs a sync; `read` replaces the realm's directory reader (for tests). */
 export async function syncRealm(
   ctx: ServiceContext,
   realm: RealmId,
   request: SyncRequest,
-  read: (settings: LdapSettings, scope: SyncScope) => Promise<DirectoryContents> = readDirectory,
+  read?: Realm['readDirectory'],
 ): Promise<SyncReport> {
-  const snapshot = await ctx.read();
-  const config = snapshot.domains.realms.get(realm);
-  if (!config)
-    throw new TesseraError('invalid_value', `domain '${realm}' does not exist`, { field: 'realm' });
-  if (config.type !== 'ldap' && config.type !== 'ad')
-    throw new TesseraError(
-      'invalid_value',
-      `realm '${realm}' of type '${config.type}' cannot be synced`,
-      {
-        field: 'realm',
-      },
-    );
-  const defaults = config.options.get('sync-defaults-options');
-  const chosen = options(typeof defaults === 'string' ? defaults : undefined, request);
-  const directory = await read(
-    ldapSettings(config, snapshot.realmSecrets.get(realm)),
-    chosen.scope,
-  );
-  const dryRun = request['dry-run'] === true;
-  const plan = await commit(ctx, 'sync failed', (changes) => {
-    let decided: SyncPlan;
-    try {
-      decided = planSync(changes.snapshot.users, realm, directory, chosen);
-    } catch (err) {
-      if (err instanceof SyncRefused) throw refuse(err.message, 'remove-vanished');
-      throw err;
-    }
-    if (!dryRun) apply(changes, decided);
-    return decided;
+  const change = draft('realm', realm, 'sync', {
+    scope: request.scope,
+    'remove-vanished': request['remove-vanished'],
+    'enable-new': request['enable-new'],
+    full: request.full,
+    purge: request.purge,
+    'dry-run': request['dry-run'],
+    force: request.force,
   });
-  const log = [
-    ...directory.warnings.map((w) => `warning: ${w}`),
-    ...plan.log,
-    dryRun ? 'dry run: nothing was changed' : 'successfully updated configuration',
-  ];
-  return { log, dryRun, plan };
+  return audited(ctx, change, async () => {
+    const auth = await authorize(ctx);
+    maySyncRealm(auth, realm);
+    const snapshot = auth.snapshot;
+    const config = snapshot.domains.realms.get(realm);
+    if (!config)
+      throw new TesseraError('invalid_value', `domain '${realm}' does not exist`, {
+        field: 'realm',
+      });
+    const reader = read ?? realmFor(config.type).readDirectory;
+    if (!reader)
+      throw new TesseraError(
+        'invalid_value',
+        `realm '${realm}' of type '${config.type}' cannot be synced`,
+        {
+          field: 'realm',
+        },
+      );
+    const defaults = config.options.get('sync-defaults-options');
+    const chosen = options(typeof defaults === 'string' ? defaults : undefined, request);
+    const directory: DirectoryContents = await reader(
+      config,
+      snapshot.realmSecrets.get(realm),
+      chosen.scope,
+    );
+    const dryRun = request['dry-run'] === true;
+    const plan = await commit(
+      ctx,
+      'sync failed',
+      (changes) => {
+        let decided: SyncPlan;
+        try {
+          decided = planSync(changes.snapshot.users, realm, directory, chosen);
+        } catch (err) {
+          if (err instanceof SyncRefused) throw refuse(err.message, 'remove-vanished');
+          throw err;
+        }
+        if (!dryRun) apply(changes, decided);
+        return decided;
+      },
+      change,
+    );
+    const log = [
+      ...directory.warnings.map((w) => `warning: ${w}`),
+      ...plan.log,
+      dryRun ? 'dry run: nothing was changed' : 'successfully updated configuration',
+    ];
+    return { log, dryRun, plan };
+  });
 }

@@ -4,7 +4,10 @@
  * `default` moves from realm to realm, and a directory realm's bind password is a secret
  * kept apart from its options.
  */
+import { createHash } from 'node:crypto';
 import { invalid, rejected } from '../errors.js';
+import type { ChangeValue } from '../model/events.js';
+import { serializeDomainsCfg } from '../formats/domains-cfg.js';
 import { parseBoolean, SchemaError, checkValue } from '../formats/schema.js';
 import type { RealmId } from '../model/ids.js';
 import {
@@ -17,7 +20,38 @@ import {
   type RealmType,
 } from '../model/realm.js';
 import { encodeRealm, encodeSecret, KEYS } from '../store/codec.js';
-import { commit, refuse, sequenceFor, type Changes, type ServiceContext } from './context.js';
+import type { AccessSnapshot } from '../store/snapshot.js';
+import { draft, SECRET_SET } from './audit.js';
+import { authorize, type Authorization } from './authorize.js';
+import {
+  audited,
+  commit,
+  refuse,
+  sequenceFor,
+  type Changes,
+  type ServiceContext,
+} from './context.js';
+
+/** Adding, changing and removing realms takes `Realm.Allocate` on /access/realm. */
+export function mayAllocateRealms(auth: Authorization): void {
+  auth.perm('/access/realm', ['Realm.Allocate']);
+}
+
+/** Proxmox's `digest` of domains.cfg: a change given one applies only to that version. */
+export function domainsDigest(snapshot: AccessSnapshot): string {
+  return createHash('sha1').update(serializeDomainsCfg(snapshot.domains)).digest('hex');
+}
+
+/** Options whose values are secrets: an event says only that they were given. */
+const SECRET_OPTIONS: ReadonlySet<string> = new Set(['password', 'client-key']);
+
+function eventOptions(raw: RawOptions, password: string | undefined): Record<string, ChangeValue> {
+  const out: Record<string, ChangeValue> = {};
+  for (const [name, value] of Object.entries(raw))
+    out[name] = SECRET_OPTIONS.has(name) ? SECRET_SET : value;
+  if (password !== undefined) out['password'] = SECRET_SET;
+  return out;
+}
 
 export type RawOptions = Readonly<Record<string, string | number | boolean>>;
 
@@ -78,25 +112,34 @@ export async function createRealm(
   raw: RawOptions,
   password?: string,
 ): Promise<RealmResult> {
-  if (BUILTIN_TYPES.includes(type))
-    throw rejected(`add auth server failed: unable to create builtin type '${type}'`, 'type');
-  const options = checkOptions(type, raw);
-  for (const name of REALM_TYPE_OPTIONS[type].required) {
-    if (!options.has(name))
-      throw rejected(`add auth server failed: missing value for required option '${name}'`, name);
-  }
-  const warnings: string[] = [];
-  if (password !== undefined && !takesPassword(type))
-    warnings.push(`ignoring 'password': realms of type '${type}' have no bind password`);
-  return commit(ctx, 'add auth server failed', (changes) => {
-    if (changes.snapshot.domains.realms.has(realm) || realm === 'pam' || realm === 'pve')
-      throw refuse(`domain '${realm}' already exists`, 'realm');
-    const key = KEYS.realm(realm);
-    changes.put(key, encodeRealm({ realm, type, options }, sequenceFor(changes.snapshot, key)));
-    if (options.get('default') === true) clearOtherDefaults(changes, realm);
-    if (password !== undefined && takesPassword(type))
-      changes.put(KEYS.realmSecret(realm), encodeSecret(password));
-    return { warnings };
+  const change = draft('realm', realm, 'create', { type, ...eventOptions(raw, password) });
+  return audited(ctx, change, async () => {
+    mayAllocateRealms(await authorize(ctx));
+    if (BUILTIN_TYPES.includes(type))
+      throw rejected(`add auth server failed: unable to create builtin type '${type}'`, 'type');
+    const options = checkOptions(type, raw);
+    for (const name of REALM_TYPE_OPTIONS[type].required) {
+      if (!options.has(name))
+        throw rejected(`add auth server failed: missing value for required option '${name}'`, name);
+    }
+    const warnings: string[] = [];
+    if (password !== undefined && !takesPassword(type))
+      warnings.push(`ignoring 'password': realms of type '${type}' have no bind password`);
+    return commit(
+      ctx,
+      'add auth server failed',
+      (changes) => {
+        if (changes.snapshot.domains.realms.has(realm) || realm === 'pam' || realm === 'pve')
+          throw refuse(`domain '${realm}' already exists`, 'realm');
+        const key = KEYS.realm(realm);
+        changes.put(key, encodeRealm({ realm, type, options }, sequenceFor(changes.snapshot, key)));
+        if (options.get('default') === true) clearOtherDefaults(changes, realm);
+        if (password !== undefined && takesPassword(type))
+          changes.put(KEYS.realmSecret(realm), encodeSecret(password));
+        return { warnings };
+      },
+      change,
+    );
   });
 }
 
@@ -105,6 +148,8 @@ export interface UpdateRealm {
   /** Options to remove; `password` removes the bind password. */
   readonly delete?: readonly string[];
   readonly password?: string;
+  /** The {@link domainsDigest} the change was made against. */
+  readonly digest?: string;
 }
 
 export async function updateRealm(
@@ -112,55 +157,80 @@ export async function updateRealm(
   realm: RealmId,
   input: UpdateRealm,
 ): Promise<RealmResult> {
-  const raw = input.options ?? {};
-  const deletions = input.delete ?? [];
-  if (Object.keys(raw).length === 0 && deletions.length === 0 && input.password === undefined)
-    throw rejected('update auth server failed: no options specified');
-  return commit(ctx, 'update auth server failed', (changes) => {
-    const current: RealmConfig | undefined = changes.snapshot.domains.realms.get(realm);
-    if (!current) throw refuse(`domain '${realm}' does not exist`, 'realm');
-    const { type } = current;
-    const updates = checkOptions(type, raw);
-    const { required, fixed } = REALM_TYPE_OPTIONS[type];
-    for (const name of fixed) {
-      if (updates.has(name) && updates.get(name) !== current.options.get(name))
-        throw refuse(`can't change value of fixed parameter '${name}'`, name);
-    }
-    const options = new Map(current.options);
-    const warnings: string[] = [];
-    let dropPassword = false;
-    for (const name of deletions) {
-      if (name === 'password') {
-        dropPassword = true;
-        continue;
-      }
-      if ((required as readonly string[]).includes(name))
-        throw refuse(`cannot delete required option '${name}'`, 'delete');
-      if (updates.has(name as RealmOptionName))
-        throw invalid('delete', `cannot set and delete property '${name}' at the same time`);
-      options.delete(name as RealmOptionName);
-    }
-    for (const [name, value] of updates) options.set(name, value);
-    const key = KEYS.realm(realm);
-    changes.put(key, encodeRealm({ realm, type, options }, sequenceFor(changes.snapshot, key)));
-    if (options.get('default') === true) clearOtherDefaults(changes, realm);
-    if (input.password !== undefined) {
-      if (takesPassword(type)) changes.put(KEYS.realmSecret(realm), encodeSecret(input.password));
-      else warnings.push(`ignoring 'password': realms of type '${type}' have no bind password`);
-    } else if (dropPassword && changes.snapshot.realmSecrets.has(realm)) {
-      changes.delete(KEYS.realmSecret(realm));
-    }
-    return { warnings };
+  const change = draft('realm', realm, 'update', {
+    ...eventOptions(input.options ?? {}, input.password),
+    delete: input.delete,
+  });
+  return audited(ctx, change, async () => {
+    const auth = await authorize(ctx);
+    mayAllocateRealms(auth);
+    if (input.digest !== undefined && input.digest !== domainsDigest(auth.snapshot))
+      throw rejected('detected modified configuration - file changed by other user? Try again.');
+    const raw = input.options ?? {};
+    const deletions = input.delete ?? [];
+    if (Object.keys(raw).length === 0 && deletions.length === 0 && input.password === undefined)
+      throw rejected('update auth server failed: no options specified');
+    return commit(
+      ctx,
+      'update auth server failed',
+      (changes) => {
+        const current: RealmConfig | undefined = changes.snapshot.domains.realms.get(realm);
+        if (!current) throw refuse(`domain '${realm}' does not exist`, 'realm');
+        const { type } = current;
+        const updates = checkOptions(type, raw);
+        const { required, fixed } = REALM_TYPE_OPTIONS[type];
+        for (const name of fixed) {
+          if (updates.has(name) && updates.get(name) !== current.options.get(name))
+            throw refuse(`can't change value of fixed parameter '${name}'`, name);
+        }
+        const options = new Map(current.options);
+        const warnings: string[] = [];
+        let dropPassword = false;
+        for (const name of deletions) {
+          if (name === 'password') {
+            dropPassword = true;
+            continue;
+          }
+          if ((required as readonly string[]).includes(name))
+            throw refuse(`cannot delete required option '${name}'`, 'delete');
+          if (updates.has(name as RealmOptionName))
+            throw invalid('delete', `cannot set and delete property '${name}' at the same time`);
+          options.delete(name as RealmOptionName);
+        }
+        for (const [name, value] of updates) options.set(name, value);
+        const key = KEYS.realm(realm);
+        changes.put(key, encodeRealm({ realm, type, options }, sequenceFor(changes.snapshot, key)));
+        if (options.get('default') === true) clearOtherDefaults(changes, realm);
+        if (input.password !== undefined) {
+          if (takesPassword(type))
+            changes.put(KEYS.realmSecret(realm), encodeSecret(input.password));
+          else warnings.push(`ignoring 'password': realms of type '${type}' have no bind password`);
+        } else if (dropPassword && changes.snapshot.realmSecrets.has(realm)) {
+          changes.delete(KEYS.realmSecret(realm));
+        }
+        return { warnings };
+      },
+      change,
+    );
   });
 }
 
 export async function deleteRealm(ctx: ServiceContext, realm: RealmId): Promise<void> {
-  return commit(ctx, 'delete auth server failed', (changes) => {
-    const current = changes.snapshot.domains.realms.get(realm);
-    if (!current) throw refuse(`domain '${realm}' does not exist`, 'realm');
-    if (BUILTIN_TYPES.includes(current.type))
-      throw refuse(`can't delete the built-in realm '${realm}'`, 'realm');
-    changes.delete(KEYS.realm(realm));
-    if (changes.snapshot.realmSecrets.has(realm)) changes.delete(KEYS.realmSecret(realm));
+  const change = draft('realm', realm, 'delete');
+  return audited(ctx, change, async () => {
+    mayAllocateRealms(await authorize(ctx));
+    return commit(
+      ctx,
+      'delete auth server failed',
+      (changes) => {
+        const current = changes.snapshot.domains.realms.get(realm);
+        if (!current) throw refuse(`domain '${realm}' does not exist`, 'realm');
+        if (BUILTIN_TYPES.includes(current.type))
+          throw refuse(`can't delete the built-in realm '${realm}'`, 'realm');
+        changes.delete(KEYS.realm(realm));
+        if (changes.snapshot.realmSecrets.has(realm)) changes.delete(KEYS.realmSecret(realm));
+      },
+      change,
+    );
   });
 }

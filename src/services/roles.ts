@@ -12,7 +12,14 @@ import type { Role } from '../model/user-config.js';
 import { encodeRole, KEYS } from '../store/codec.js';
 import { removeRoleFromAcl } from './acl.js';
 import { rejected } from '../errors.js';
-import { commit, refuse, type ServiceContext } from './context.js';
+import { draft } from './audit.js';
+import { authorize, type Authorization } from './authorize.js';
+import { audited, commit, refuse, type ServiceContext } from './context.js';
+
+/** Creating, changing and deleting roles takes `Sys.Modify` on /access. */
+export function mayModifyRoles(auth: Authorization): void {
+  auth.perm('/access', ['Sys.Modify']);
+}
 
 function privileges(privs: readonly string[]): Privilege[] {
   for (const priv of privs)
@@ -27,16 +34,25 @@ export async function createRole(
   roleid: RoleId,
   privs: readonly string[] = [],
 ): Promise<void> {
-  if (/^pve/i.test(roleid))
-    throw invalid(
-      'roleid',
-      "cannot use role ID starting with the (case-insensitive) 'PVE' namespace",
+  const change = draft('role', roleid, 'create', { privs: privs });
+  return audited(ctx, change, async () => {
+    mayModifyRoles(await authorize(ctx));
+    if (/^pve/i.test(roleid))
+      throw invalid(
+        'roleid',
+        "cannot use role ID starting with the (case-insensitive) 'PVE' namespace",
+      );
+    const checked = privileges(privs);
+    return commit(
+      ctx,
+      'create role failed',
+      (changes) => {
+        if (isBuiltinRole(roleid) || changes.snapshot.users.roles.has(roleid))
+          throw refuse(`role '${roleid}' already exists`, 'roleid');
+        changes.put(KEYS.role(roleid), encodeRole({ roleid, privileges: new Set(checked) }));
+      },
+      change,
     );
-  const checked = privileges(privs);
-  return commit(ctx, 'create role failed', (changes) => {
-    if (isBuiltinRole(roleid) || changes.snapshot.users.roles.has(roleid))
-      throw refuse(`role '${roleid}' already exists`, 'roleid');
-    changes.put(KEYS.role(roleid), encodeRole({ roleid, privileges: new Set(checked) }));
   });
 }
 
@@ -45,25 +61,43 @@ export async function updateRole(
   roleid: RoleId,
   input: { readonly privs?: readonly string[]; readonly append?: boolean },
 ): Promise<void> {
-  if (isBuiltinRole(roleid)) throw rejected(`auto-generated role '${roleid}' cannot be modified`);
-  if (input.append === true && input.privs === undefined)
-    throw invalid('append', "missing property 'privs' - 'append' requires it");
-  const checked = privileges(input.privs ?? []);
-  return commit(ctx, 'update role failed', (changes) => {
-    const role = requireRole(changes.snapshot.users.roles.get(roleid), roleid);
-    const next = new Set<Privilege>(input.append === true ? role.privileges : []);
-    for (const priv of checked) next.add(priv);
-    if (input.privs === undefined) for (const priv of role.privileges) next.add(priv);
-    changes.put(KEYS.role(roleid), encodeRole({ roleid, privileges: next }));
+  const change = draft('role', roleid, 'update', { privs: input.privs, append: input.append });
+  return audited(ctx, change, async () => {
+    mayModifyRoles(await authorize(ctx));
+    if (isBuiltinRole(roleid)) throw rejected(`auto-generated role '${roleid}' cannot be modified`);
+    if (input.append === true && input.privs === undefined)
+      throw invalid('append', "missing property 'privs' - 'append' requires it");
+    const checked = privileges(input.privs ?? []);
+    return commit(
+      ctx,
+      'update role failed',
+      (changes) => {
+        const role = requireRole(changes.snapshot.users.roles.get(roleid), roleid);
+        const next = new Set<Privilege>(input.append === true ? role.privileges : []);
+        for (const priv of checked) next.add(priv);
+        if (input.privs === undefined) for (const priv of role.privileges) next.add(priv);
+        changes.put(KEYS.role(roleid), encodeRole({ roleid, privileges: next }));
+      },
+      change,
+    );
   });
 }
 
 export async function deleteRole(ctx: ServiceContext, roleid: RoleId): Promise<void> {
-  if (isBuiltinRole(roleid)) throw rejected(`auto-generated role '${roleid}' cannot be deleted`);
-  return commit(ctx, 'delete role failed', (changes) => {
-    requireRole(changes.snapshot.users.roles.get(roleid), roleid);
-    changes.delete(KEYS.role(roleid));
-    removeRoleFromAcl(changes, roleid);
+  const change = draft('role', roleid, 'delete');
+  return audited(ctx, change, async () => {
+    mayModifyRoles(await authorize(ctx));
+    if (isBuiltinRole(roleid)) throw rejected(`auto-generated role '${roleid}' cannot be deleted`);
+    return commit(
+      ctx,
+      'delete role failed',
+      (changes) => {
+        requireRole(changes.snapshot.users.roles.get(roleid), roleid);
+        changes.delete(KEYS.role(roleid));
+        removeRoleFromAcl(changes, roleid);
+      },
+      change,
+    );
   });
 }
 

@@ -17,7 +17,9 @@ import { checkTotp } from '../tfa/totp.js';
 import type { YubicoFailureCause } from '../tfa/yubico.js';
 import { withCounter } from '../tfa/webauthn-credential.js';
 import { checkCounter, WebauthnError } from '../tfa/webauthn.js';
-import { Changes, commit, refuse, sequenceFor, type ServiceContext } from './context.js';
+import { draft } from './audit.js';
+import { authorize } from './authorize.js';
+import { audited, Changes, commit, refuse, sequenceFor, type ServiceContext } from './context.js';
 import type { OfflineTfa } from './tfa-offline.js';
 
 export interface LockoutLimits {
@@ -278,13 +280,22 @@ export async function unlockTfa(
   userid: UserId,
   now: number,
 ): Promise<boolean> {
-  return commit(ctx, 'unlock failed', (changes) => {
-    const user = changes.snapshot.tfa.users.get(userid);
-    if (!user) throw refuse(`no such user ('${userid}')`, 'userid');
-    const locked =
-      user.totpLocked || (user.tfaLockedUntil !== undefined && user.tfaLockedUntil > now);
-    if (locked || user.failures !== undefined || user.tfaLockedUntil !== undefined)
-      write(changes, userid, cleared(user));
-    return locked;
+  const change = draft('tfa', userid, 'unlock');
+  return audited(ctx, change, async () => {
+    (await authorize(ctx)).useridGroup(['User.Modify'], userid);
+    return commit(
+      ctx,
+      'unlock failed',
+      (changes) => {
+        const user = changes.snapshot.tfa.users.get(userid);
+        if (!user) throw refuse(`no such user ('${userid}')`, 'userid');
+        const locked =
+          user.totpLocked || (user.tfaLockedUntil !== undefined && user.tfaLockedUntil > now);
+        if (locked || user.failures !== undefined || user.tfaLockedUntil !== undefined)
+          write(changes, userid, cleared(user));
+        return locked;
+      },
+      change,
+    );
   });
 }

@@ -1,16 +1,32 @@
 /**
  * API tokens (`user@realm!name`). The secret is shown once, when it is made; the store
  * keeps only its salted hash, under `secrets/tokens/`, apart from the token's public entry.
+ * The owner manages its own tokens (by ticket: a token is never its owner); others need
+ * `User.Modify` through the owner's groups.
  */
-import { TesseraError } from '../errors.js';
-import { joinTokenId, type TokenId, type TokenName, type UserId } from '../model/ids.js';
+import { forbidden, TesseraError } from '../errors.js';
+import { joinTokenId, ownerOf, type TokenId, type TokenName, type UserId } from '../model/ids.js';
 import type { Token } from '../model/user-config.js';
 import { generateTokenSecret, hashTokenSecret } from '../auth/token-secret.js';
 import { encodeSecret, encodeToken, KEYS } from '../store/codec.js';
 import { removeMembersFromAcl } from './acl.js';
-import { commit, refuse, type Changes, type ServiceContext } from './context.js';
+import { draft, SECRET_CHANGED, type ChangeDraft } from './audit.js';
+import { authorize, type Authorization } from './authorize.js';
+import { audited, commit, refuse, type Changes, type ServiceContext } from './context.js';
+import { deleteTokenEntities, requireUser } from './entities.js';
 import { expiry, text } from './fields.js';
-import { requireUser } from './users.js';
+
+export { deleteTokenEntities } from './entities.js';
+
+/** `or(self, userid-group([User.Modify]))`, with Proxmox's bare 403. */
+export function mayManageTokens(auth: Authorization, userid: UserId): void {
+  if (auth.isSelf(userid)) return;
+  try {
+    auth.useridGroup(['User.Modify'], userid);
+  } catch {
+    throw forbidden();
+  }
+}
 
 export interface TokenFields {
   readonly expire?: number;
@@ -41,19 +57,42 @@ export async function createToken(
   name: TokenName,
   input: TokenFields = {},
 ): Promise<NewTokenSecret> {
-  const fields = checkFields(input);
   const tokenid = joinTokenId(userid, name);
-  const value = generateTokenSecret();
-  return commit(ctx, 'create token failed', (changes) => {
-    requireUser(changes.snapshot, userid);
-    changes.expect(KEYS.user(userid));
-    if (changes.snapshot.users.tokens.has(tokenid))
-      throw new TesseraError('invalid_value', 'Token already exists.', { field: 'tokenid' });
-    const token: Token = { tokenid, expire: 0, privsep: true, ...fields };
-    changes.put(KEYS.token(tokenid), encodeToken(token));
-    changes.put(KEYS.tokenSecret(tokenid), encodeSecret(hashTokenSecret(value)));
-    return { tokenid, token, value };
+  const change = draft('token', tokenid, 'create', {
+    expire: input.expire,
+    privsep: input.privsep,
+    comment: input.comment,
   });
+  return audited(ctx, change, async () => {
+    mayManageTokens(await authorize(ctx), userid);
+    return insertToken(ctx, userid, tokenid, input, change);
+  });
+}
+
+async function insertToken(
+  ctx: ServiceContext,
+  userid: UserId,
+  tokenid: TokenId,
+  input: TokenFields,
+  change: ChangeDraft,
+): Promise<NewTokenSecret> {
+  const fields = checkFields(input);
+  const value = generateTokenSecret();
+  return commit(
+    ctx,
+    'create token failed',
+    (changes) => {
+      requireUser(changes.snapshot, userid);
+      changes.expect(KEYS.user(userid));
+      if (changes.snapshot.users.tokens.has(tokenid))
+        throw new TesseraError('invalid_value', 'Token already exists.', { field: 'tokenid' });
+      const token: Token = { tokenid, expire: 0, privsep: true, ...fields };
+      changes.put(KEYS.token(tokenid), encodeToken(token));
+      changes.put(KEYS.tokenSecret(tokenid), encodeSecret(hashTokenSecret(value)));
+      return { tokenid, token, value };
+    },
+    change,
+  );
 }
 
 export interface UpdateToken extends TokenFields {
@@ -68,26 +107,60 @@ export async function updateToken(
   tokenid: TokenId,
   input: UpdateToken,
 ): Promise<{ token: Token; value?: string }> {
-  const fields = checkFields(input);
-  const value = input.regenerate === true ? generateTokenSecret() : undefined;
-  return commit(ctx, 'update token failed', (changes) => {
-    const current = requireToken(changes, tokenid);
-    const base: Token = input.delete?.includes('comment')
-      ? { tokenid, expire: current.expire, privsep: current.privsep }
-      : current;
-    const token: Token = { ...base, ...fields };
-    changes.put(KEYS.token(tokenid), encodeToken(token));
-    if (value !== undefined)
-      changes.put(KEYS.tokenSecret(tokenid), encodeSecret(hashTokenSecret(value)));
-    return value !== undefined ? { token, value } : { token };
+  const regenerate = input.regenerate === true;
+  const change = draft('token', tokenid, regenerate ? 'regenerate' : 'update', {
+    expire: input.expire,
+    privsep: input.privsep,
+    comment: input.comment,
+    delete: input.delete,
+    secret: regenerate ? SECRET_CHANGED : undefined,
+  });
+  return audited(ctx, change, async () => {
+    mayManageTokens(await authorize(ctx), ownerOf(tokenid));
+    return changeToken(ctx, tokenid, input, change);
   });
 }
 
+async function changeToken(
+  ctx: ServiceContext,
+  tokenid: TokenId,
+  input: UpdateToken,
+  change: ChangeDraft,
+): Promise<{ token: Token; value?: string }> {
+  const fields = checkFields(input);
+  const value = input.regenerate === true ? generateTokenSecret() : undefined;
+  return commit(
+    ctx,
+    'update token failed',
+    (changes) => {
+      const current = requireToken(changes, tokenid);
+      const base: Token = input.delete?.includes('comment')
+        ? { tokenid, expire: current.expire, privsep: current.privsep }
+        : current;
+      const token: Token = { ...base, ...fields };
+      changes.put(KEYS.token(tokenid), encodeToken(token));
+      if (value !== undefined)
+        changes.put(KEYS.tokenSecret(tokenid), encodeSecret(hashTokenSecret(value)));
+      return value !== undefined ? { token, value } : { token };
+    },
+    change,
+  );
+}
+
 export async function deleteToken(ctx: ServiceContext, tokenid: TokenId): Promise<void> {
-  return commit(ctx, 'delete token failed', (changes) => {
-    requireToken(changes, tokenid);
-    deleteTokenEntities(changes, tokenid);
-    removeMembersFromAcl(changes, { tokens: [tokenid] });
+  const change = draft('token', tokenid, 'delete');
+  return audited(ctx, change, async () => {
+    mayManageTokens(await authorize(ctx), ownerOf(tokenid));
+    await commit(
+      ctx,
+      'delete token failed',
+      (changes) => {
+        requireToken(changes, tokenid);
+        deleteTokenEntities(changes, tokenid);
+        removeMembersFromAcl(changes, { tokens: [tokenid] });
+      },
+      change,
+    );
   });
 }
 
@@ -95,11 +168,4 @@ function requireToken(changes: Changes, tokenid: TokenId): Token {
   const token = changes.snapshot.users.tokens.get(tokenid);
   if (!token) throw refuse(`no such token '${tokenid}'`, 'tokenid');
   return token;
-}
-
-/** The token's entry and secret (its ACL entries are the caller's to remove). */
-export function deleteTokenEntities(changes: Changes, tokenid: TokenId): void {
-  changes.delete(KEYS.token(tokenid));
-  if (changes.snapshot.revisions.has(KEYS.tokenSecret(tokenid)))
-    changes.delete(KEYS.tokenSecret(tokenid));
 }

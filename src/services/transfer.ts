@@ -24,6 +24,9 @@ import type { ConfigStore, Operation } from '../store/config-store.js';
 import { encodeAccessConfig, type AccessConfig } from '../store/encode.js';
 import { PveDirStore, realmPasswordFiles, type PveFile } from '../store/pve-dir.js';
 import { assemble } from '../store/assemble.js';
+import { newEventKey } from '../store/event-keys.js';
+import { changeEvent, draft } from './audit.js';
+import { audited, type ServiceContext } from './context.js';
 import { beyondFirstStart, keepBootstrapAdmin } from './first-start.js';
 
 export interface ImportResult {
@@ -44,7 +47,29 @@ const NAMED = 5;
 export async function importPveDir(
   store: ConfigStore,
   dir: string,
-  options: { readonly replace?: boolean } = {},
+  options: {
+    readonly replace?: boolean;
+    /** Who imports: the import is then audited (the command line passes the node's actor). */
+    readonly audit?: Pick<ServiceContext, 'node' | 'actor' | 'audit'>;
+  } = {},
+): Promise<ImportResult> {
+  const { audit } = options;
+  if (audit === undefined) return load(store, dir, options);
+  const change = draft('config', dir, 'import', { replace: options.replace === true });
+  return audited(audit, change, () =>
+    load(store, dir, options, (entities) => {
+      change.fields['entities'] = entities;
+      const event = changeEvent(audit.node, audit.actor, change, 'success', Date.now());
+      return { op: 'put', key: newEventKey(event), value: JSON.stringify(event) };
+    }),
+  );
+}
+
+async function load(
+  store: ConfigStore,
+  dir: string,
+  options: { readonly replace?: boolean },
+  event?: (entities: number) => Operation,
 ): Promise<ImportResult> {
   const { config, diagnostics } = await new PveDirStore(dir).read();
   if (hasErrors(diagnostics)) {
@@ -82,6 +107,7 @@ export async function importPveDir(
   const operations: Operation[] = [
     ...stale.map((key) => ({ op: 'delete' as const, key })),
     ...[...entries].map(([key, value]) => ({ op: 'put' as const, key, value })),
+    ...(event !== undefined ? [event(entries.size)] : []),
   ];
   // Every key as it was read: a concurrent change makes the import fail, not half-apply.
   const conditions = [...stale, ...entries.keys()].map((key) => ({

@@ -1,17 +1,32 @@
 /**
- * Users: create, update, delete, and the stored password of `pve` users. Deleting a user
- * removes everything that belongs to it (tokens, secrets, second factors, group memberships
- * and ACL entries) in the same transaction, as Proxmox does.
+ * Users: create, update, delete, and the stored password of `pve` users, decided with
+ * Proxmox's checks (`Realm.AllocateUser` on the realm, `User.Modify` through groups) for the
+ * context's actor. Deleting a user removes everything that belongs to it (tokens, secrets,
+ * second factors, group memberships and ACL entries) in the same transaction, as Proxmox
+ * does.
  */
-import { TesseraError } from '../errors.js';
-import { splitUserId, type GroupId, type UserId } from '../model/ids.js';
+import { forbidden, parameterError, rejected, TesseraError } from '../errors.js';
+import { confirmPassword } from './login/first-factor.js';
+import { hashPassword } from '../auth/password.js';
+import { ROOT_USERID, splitUserId, type GroupId, type UserId } from '../model/ids.js';
 import type { Group, User } from '../model/user-config.js';
 import { encodeGroup, encodePassword, encodeUser, KEYS } from '../store/codec.js';
 import type { AccessSnapshot } from '../store/snapshot.js';
 import { removeMembersFromAcl } from './acl.js';
-import { commit, refuse, sequenceFor, type Changes, type ServiceContext } from './context.js';
+import { draft, SECRET_CHANGED, SECRET_SET } from './audit.js';
+import { authorize } from './authorize.js';
+import {
+  audited,
+  commit,
+  refuse,
+  sequenceFor,
+  type Changes,
+  type ServiceContext,
+} from './context.js';
+import { deleteTokenEntities, requireUser } from './entities.js';
 import { email, expiry, raw, text } from './fields.js';
-import { deleteTokenEntities } from './tokens.js';
+
+export { requireUser } from './entities.js';
 
 export interface UserFields {
   readonly enable?: boolean;
@@ -43,10 +58,17 @@ function checkFields(fields: UserFields): UserFields {
   };
 }
 
-export function requireUser(snapshot: AccessSnapshot, userid: UserId): User {
-  const user = snapshot.users.users.get(userid);
-  if (!user) throw refuse(`no such user ('${userid}')`, 'userid');
-  return user;
+/** The fields as the audit event shows them. */
+function given(fields: UserFields): Record<string, string | number | boolean | undefined> {
+  return {
+    enable: fields.enable,
+    expire: fields.expire,
+    firstname: fields.firstname,
+    lastname: fields.lastname,
+    email: fields.email,
+    comment: fields.comment,
+    keys: fields.keys,
+  };
 }
 
 function requireGroups(snapshot: AccessSnapshot, groups: readonly GroupId[]): Group[] {
@@ -71,24 +93,63 @@ function setMembership(changes: Changes, group: Group, userid: UserId, member: b
 export interface CreateUser extends UserFields {
   readonly userid: UserId;
   readonly groups?: readonly GroupId[];
+  /** The password of a `pve` user (ignored for other realms, as in Proxmox). */
+  readonly password?: string;
   /** The password hash of a `pve` user, stored in the same transaction. */
   readonly passwordHash?: string;
 }
 
 export async function createUser(ctx: ServiceContext, input: CreateUser): Promise<void> {
-  const fields = checkFields(input);
-  return commit(ctx, 'create user failed', (changes) => {
-    const { snapshot } = changes;
-    const existing = [...snapshot.users.users.keys()].find(
-      (id) => id === input.userid || sameUserIgnoringCase(snapshot, id, input.userid),
-    );
-    if (existing !== undefined) throw refuse(`user '${input.userid}' already exists`, 'userid');
-    const user: User = { userid: input.userid, enable: true, expire: 0, ...fields };
-    changes.put(KEYS.user(input.userid), encodeUser(user));
-    for (const group of requireGroups(snapshot, input.groups ?? []))
-      setMembership(changes, group, input.userid, true);
-    if (input.passwordHash !== undefined) putPassword(changes, input.userid, input.passwordHash);
+  const change = draft('user', input.userid, 'create', {
+    ...given(input),
+    groups: input.groups,
+    password:
+      input.password !== undefined || input.passwordHash !== undefined ? SECRET_SET : undefined,
   });
+  return audited(ctx, change, async () => {
+    const auth = await authorize(ctx);
+    auth.realmAllocate(input.userid);
+    auth.useridGroup(['User.Modify'], input.userid, {
+      groups: input.groups ?? [],
+      groupsParam: 'create',
+    });
+    const realmType = auth.snapshot.domains.realms.get(splitUserId(input.userid).realm)?.type;
+    const passwordHash =
+      input.passwordHash ??
+      (input.password !== undefined && realmType === 'pve'
+        ? await hashPassword(input.password)
+        : undefined);
+    await insertUser(
+      ctx,
+      { ...input, ...(passwordHash !== undefined ? { passwordHash } : {}) },
+      change,
+    );
+  });
+}
+
+async function insertUser(
+  ctx: ServiceContext,
+  input: CreateUser,
+  change: ReturnType<typeof draft>,
+): Promise<void> {
+  const fields = checkFields(input);
+  return commit(
+    ctx,
+    'create user failed',
+    (changes) => {
+      const { snapshot } = changes;
+      const existing = [...snapshot.users.users.keys()].find(
+        (id) => id === input.userid || sameUserIgnoringCase(snapshot, id, input.userid),
+      );
+      if (existing !== undefined) throw refuse(`user '${input.userid}' already exists`, 'userid');
+      const user: User = { userid: input.userid, enable: true, expire: 0, ...fields };
+      changes.put(KEYS.user(input.userid), encodeUser(user));
+      for (const group of requireGroups(snapshot, input.groups ?? []))
+        setMembership(changes, group, input.userid, true);
+      if (input.passwordHash !== undefined) putPassword(changes, input.userid, input.passwordHash);
+    },
+    change,
+  );
 }
 
 /** Realms with `case-sensitive 0` treat `Alice@corp` and `alice@corp` as one user. */
@@ -111,57 +172,164 @@ export async function updateUser(
   userid: UserId,
   input: UpdateUser,
 ): Promise<void> {
+  const change = draft('user', userid, 'update', {
+    ...given(input),
+    groups: input.groups,
+    append: input.append,
+    delete: input.delete,
+  });
+  return audited(ctx, change, async () => {
+    const auth = await authorize(ctx);
+    auth.useridGroup(['User.Modify'], userid, {
+      groups: input.groups ?? [],
+      groupsParam: 'update',
+    });
+    await changeUser(ctx, userid, input, change);
+  });
+}
+
+async function changeUser(
+  ctx: ServiceContext,
+  userid: UserId,
+  input: UpdateUser,
+  change: ReturnType<typeof draft>,
+): Promise<void> {
   const fields = checkFields(input);
   if (input.append === true && input.groups === undefined)
     throw new TesseraError('invalid_value', "missing property 'groups' - 'append' requires it", {
       field: 'append',
     });
-  return commit(ctx, 'update user failed', (changes) => {
-    const { snapshot } = changes;
-    const user = requireUser(snapshot, userid);
-    const cleared: Record<string, unknown> = { ...user };
-    for (const field of input.delete ?? []) {
-      if (field === 'enable') cleared['enable'] = true;
-      else if (field === 'expire') cleared['expire'] = 0;
-      else cleared[field] = undefined;
-    }
-    changes.put(KEYS.user(userid), encodeUser({ ...(cleared as unknown as User), ...fields }));
-    if (input.groups !== undefined) {
-      const wanted = new Set(requireGroups(snapshot, input.groups).map((g) => g.groupid));
-      for (const group of snapshot.users.groups.values()) {
-        if (wanted.has(group.groupid)) setMembership(changes, group, userid, true);
-        else if (input.append !== true) setMembership(changes, group, userid, false);
+  return commit(
+    ctx,
+    'update user failed',
+    (changes) => {
+      const { snapshot } = changes;
+      const user = requireUser(snapshot, userid);
+      const cleared: Record<string, unknown> = { ...user };
+      for (const field of input.delete ?? []) {
+        if (field === 'enable') cleared['enable'] = true;
+        else if (field === 'expire') cleared['expire'] = 0;
+        else cleared[field] = undefined;
       }
-    }
-  });
+      changes.put(KEYS.user(userid), encodeUser({ ...(cleared as unknown as User), ...fields }));
+      if (input.groups !== undefined) {
+        const wanted = new Set(requireGroups(snapshot, input.groups).map((g) => g.groupid));
+        for (const group of snapshot.users.groups.values()) {
+          if (wanted.has(group.groupid)) setMembership(changes, group, userid, true);
+          else if (input.append !== true) setMembership(changes, group, userid, false);
+        }
+      }
+    },
+    change,
+  );
 }
 
 export async function deleteUser(ctx: ServiceContext, userid: UserId): Promise<void> {
-  return commit(ctx, 'delete user failed', (changes) => {
-    const { snapshot } = changes;
-    requireUser(snapshot, userid);
-    changes.delete(KEYS.user(userid));
-    if (snapshot.revisions.has(KEYS.password(userid))) changes.delete(KEYS.password(userid));
-    if (snapshot.revisions.has(KEYS.tfa(userid))) changes.delete(KEYS.tfa(userid));
-    const tokens = [...snapshot.users.tokens.keys()].filter((t) => t.startsWith(`${userid}!`));
-    for (const tokenid of tokens) deleteTokenEntities(changes, tokenid);
-    for (const group of snapshot.users.groups.values())
-      if (group.members.has(userid)) setMembership(changes, group, userid, false);
-    removeMembersFromAcl(changes, { users: [userid], tokens });
+  const change = draft('user', userid, 'delete');
+  return audited(ctx, change, async () => {
+    const auth = await authorize(ctx);
+    auth.realmAllocate(userid);
+    auth.useridGroup(['User.Modify'], userid);
+    await removeUser(ctx, userid, change);
   });
 }
 
-/** Stores the password hash of a `pve` user (hashing is the realm's business). */
+async function removeUser(
+  ctx: ServiceContext,
+  userid: UserId,
+  change: ReturnType<typeof draft>,
+): Promise<void> {
+  return commit(
+    ctx,
+    'delete user failed',
+    (changes) => {
+      const { snapshot } = changes;
+      requireUser(snapshot, userid);
+      changes.delete(KEYS.user(userid));
+      if (snapshot.revisions.has(KEYS.password(userid))) changes.delete(KEYS.password(userid));
+      if (snapshot.revisions.has(KEYS.tfa(userid))) changes.delete(KEYS.tfa(userid));
+      const tokens = [...snapshot.users.tokens.keys()].filter((t) => t.startsWith(`${userid}!`));
+      for (const tokenid of tokens) deleteTokenEntities(changes, tokenid);
+      for (const group of snapshot.users.groups.values())
+        if (group.members.has(userid)) setMembership(changes, group, userid, false);
+      removeMembersFromAcl(changes, { users: [userid], tokens });
+    },
+    change,
+  );
+}
+
+/**
+ * `PUT /access/password`: a user changes their own password, proving it with their current
+ * one (`confirmation`); holders of `Realm.AllocateUser` and `User.Modify` through groups
+ * change others' the same way, with their own password. root@pam needs no confirmation, and
+ * only root@pam changes root@pam's. Only `pve` users have a password here.
+ */
+export async function changePassword(
+  ctx: ServiceContext,
+  userid: UserId,
+  password: string,
+  confirmation: string | undefined,
+): Promise<void> {
+  const change = draft('password', userid, 'update', { password: SECRET_CHANGED });
+  return audited(ctx, change, async () => {
+    const auth = await authorize(ctx);
+    const { actor, snapshot } = auth;
+    if (actor.userid !== userid) {
+      try {
+        auth.realmAllocate(userid);
+        auth.useridGroup(['User.Modify'], userid);
+      } catch {
+        throw forbidden();
+      }
+    }
+    if (actor.userid !== ROOT_USERID) {
+      if (userid === ROOT_USERID) throw forbidden();
+      if (confirmation === undefined)
+        throw parameterError({ 'confirmation-password': 'password is required to modify user' });
+      // Why: a stolen session alone must not be enough to take the account over.
+      await confirmPassword(snapshot, actor.userid, confirmation, ctx.now());
+    }
+    const realm = splitUserId(userid).realm;
+    const type = snapshot.domains.realms.get(realm)?.type ?? realm;
+    if (type !== 'pve') throw rejected(`can't set password on auth type '${type}'`);
+    await storePassword(ctx, userid, await hashPassword(password), change);
+  });
+}
+
+/**
+ * Stores the password hash of a `pve` user (hashing is the realm's business): for imports,
+ * tests and administrators who hold `Realm.AllocateUser` and `User.Modify`.
+ */
 export async function setPasswordHash(
   ctx: ServiceContext,
   userid: UserId,
   hash: string,
 ): Promise<void> {
-  raw('password', hash, 1024);
-  return commit(ctx, 'set password failed', (changes) => {
-    requireUser(changes.snapshot, userid);
-    putPassword(changes, userid, hash);
+  const change = draft('password', userid, 'update', { password: SECRET_CHANGED });
+  return audited(ctx, change, async () => {
+    const auth = await authorize(ctx);
+    auth.realmAllocate(userid);
+    auth.useridGroup(['User.Modify'], userid);
+    await storePassword(ctx, userid, hash, change);
   });
+}
+
+async function storePassword(
+  ctx: ServiceContext,
+  userid: UserId,
+  hash: string,
+  change: ReturnType<typeof draft>,
+): Promise<void> {
+  raw('password', hash, 1024);
+  return commit(
+    ctx,
+    'set password failed',
+    (changes) => {
+      requireUser(changes.snapshot, userid);
+      putPassword(changes, userid, hash);
+    },
+    change,
+  );
 }
 
 function putPassword(changes: Changes, userid: UserId, hash: string): void {

@@ -27,7 +27,7 @@ describe('docs/diagnostics.md', () => {
   });
 
   it('documents every field of an event', () => {
-    const fields: (keyof import('../../src/diagnostics/events.js').AuthEvent)[] = [
+    const fields: (keyof import('../../src/model/events.js').AuthEvent)[] = [
       'time',
       'node',
       'kind',

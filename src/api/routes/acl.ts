@@ -1,9 +1,8 @@
 /**
- * `/access/acl`: listing what the caller may see and changing entries. Without
- * Permissions.Modify on the path, a caller may only hand out roles whose privileges it holds
- * there itself (and holds propagated, if the new entry propagates), as in Proxmox.
+ * `/access/acl`: listing what the caller may see and changing entries (the rules are the
+ * service's: services/acl.ts).
  */
-import { parameterError, rejected } from '../../errors.js';
+import { parameterError } from '../../errors.js';
 import { normalizeAclPath } from '../../model/acl-path.js';
 import {
   parseGroupId,
@@ -12,11 +11,11 @@ import {
   parseUserId,
   type RoleId,
 } from '../../model/ids.js';
-import { BUILTIN_ROLES, NO_ACCESS } from '../../model/roles.js';
 import { splitList } from '../../model/text.js';
 import { sortAclPaths } from '../../model/acl-path.js';
-import { modifyAcl } from '../../services/acl.js';
+import { mayModifyAcl, modifyAcl } from '../../services/acl.js';
 import type { Api } from '../app.js';
+import { parseChecked } from '../params.js';
 
 export function aclRoutes(api: Api): void {
   api.route('GET', '/access/acl', {}, ({ snapshot, checks }) => {
@@ -54,7 +53,7 @@ export function aclRoutes(api: Api): void {
       propagate: { type: 'boolean', optional: true },
       delete: { type: 'boolean', optional: true },
     },
-    async ({ params, checks, snapshot, engine, caller, services }) => {
+    async ({ params, checks, services }) => {
       if (
         params.users === undefined &&
         params.groups === undefined &&
@@ -65,45 +64,31 @@ export function aclRoutes(api: Api): void {
       }
       const path = normalizeAclPath(params.path);
       if (path === undefined) throw parameterError({ path: `invalid ACL path '${params.path}'` });
-      checks.permModify(path);
-      const roles = splitList(params.roles).map((r) => parseRoleId(r, 'roles'));
       const propagate = params.propagate ?? true;
-      if (!checks.has(path, 'Permissions.Modify')) {
-        const own = engine.privileges(caller.authid, path);
-        for (const role of roles)
-          subsetCheck(role, snapshot.users.roles.get(role)?.privileges, own, propagate);
-      }
+      const roles = parseChecked(
+        () => splitList(params.roles).map((r) => parseRoleId(r, 'roles')),
+        () => {
+          checks.permModify(path);
+        },
+      );
+      const members = parseChecked(
+        () => ({
+          users: splitList(params.users).map((u) => parseUserId(u, 'users')),
+          groups: splitList(params.groups).map((g) => parseGroupId(g, 'groups')),
+          tokens: splitList(params.tokens).map((t) => parseTokenId(t, 'tokens')),
+        }),
+        () => {
+          mayModifyAcl(checks, path, roles, propagate);
+        },
+      );
       await modifyAcl(services, {
         path,
         roles,
-        users: splitList(params.users).map((u) => parseUserId(u, 'users')),
-        groups: splitList(params.groups).map((g) => parseGroupId(g, 'groups')),
-        tokens: splitList(params.tokens).map((t) => parseTokenId(t, 'tokens')),
+        ...members,
         propagate,
         delete: params.delete ?? false,
       });
       return null;
     },
   );
-}
-
-function subsetCheck(
-  role: RoleId,
-  custom: ReadonlySet<string> | undefined,
-  own: ReadonlyMap<string, boolean>,
-  propagate: boolean,
-): void {
-  const refuse = (reason: string): never => {
-    throw rejected(`ACL update failed: 400 Parameter verification failed.\nrole: ${reason}`);
-  };
-  if (role === NO_ACCESS) refuse(`Cannot add role '${role}' - requires 'Permissions.Modify'`);
-  const privileges = BUILTIN_ROLES.get(role) ?? custom;
-  if (!privileges) return; // the service reports the unknown role
-  for (const privilege of privileges) {
-    const held = own.get(privilege);
-    if (held === undefined || (propagate && !held))
-      refuse(
-        `Cannot add role '${role}' - requires 'Permissions.Modify' or superset of privileges.`,
-      );
-  }
 }

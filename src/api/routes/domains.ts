@@ -1,14 +1,18 @@
 /** `/access/domains`: authentication realms (sync comes with the directory realms). */
 import { parameterError, rejected } from '../../errors.js';
-import { createHash } from 'node:crypto';
-import { serializeDomainsCfg } from '../../formats/domains-cfg.js';
 import { parseRealmId } from '../../model/ids.js';
 import { isRealmType, REALM_OPTIONS, type RealmConfig } from '../../model/realm.js';
 import { splitList } from '../../model/text.js';
-import { createRealm, deleteRealm, updateRealm, type RawOptions } from '../../services/realms.js';
-import type { AccessSnapshot } from '../../store/snapshot.js';
+import {
+  createRealm,
+  deleteRealm,
+  domainsDigest,
+  mayAllocateRealms,
+  updateRealm,
+  type RawOptions,
+} from '../../services/realms.js';
 import type { Api } from '../app.js';
-import type { ParamSpec } from '../params.js';
+import { parseChecked, type ParamSpec } from '../params.js';
 
 const OPTIONS: Record<string, ParamSpec> = Object.fromEntries(
   Object.entries(REALM_OPTIONS).map(([name, schema]) => [
@@ -20,10 +24,6 @@ const OPTIONS: Record<string, ParamSpec> = Object.fromEntries(
         : ({ type: 'string', optional: true } as const),
   ]),
 );
-
-function digest(snapshot: AccessSnapshot): string {
-  return createHash('sha1').update(serializeDomainsCfg(snapshot.domains)).digest('hex');
-}
 
 function wireValue(value: string | number | boolean): string | number {
   return typeof value === 'boolean' ? (value ? 1 : 0) : value;
@@ -68,7 +68,7 @@ export function domainRoutes(api: Api): void {
       return {
         type: realm.type,
         ...Object.fromEntries([...realm.options].map(([name, value]) => [name, wireValue(value)])),
-        digest: digest(snapshot),
+        digest: domainsDigest(snapshot),
       };
     },
   );
@@ -84,20 +84,21 @@ export function domainRoutes(api: Api): void {
       ...OPTIONS,
     },
     async ({ params, checks, services }) => {
-      checks.perm('/access/realm', ['Realm.Allocate']);
       const { realm, type, password, ...rest } = params;
-      if (!isRealmType(type))
-        throw parameterError({
-          type: `value '${type}' does not have a value in the enumeration 'pam, pve, ldap, ad, openid'`,
-        });
-      const result = await createRealm(
-        services,
-        parseRealmId(realm),
-        type,
-        options(rest),
-        password,
+      const [realmType, realmId] = parseChecked(
+        () => {
+          if (!isRealmType(type))
+            throw parameterError({
+              type: `value '${type}' does not have a value in the enumeration 'pam, pve, ldap, ad, openid'`,
+            });
+          return [type, parseRealmId(realm)] as const;
+        },
+        () => {
+          mayAllocateRealms(checks);
+        },
       );
-      return result.warnings.length > 0 ? null : null;
+      await createRealm(services, realmId, realmType, options(rest), password);
+      return null;
     },
   );
 
@@ -113,14 +114,22 @@ export function domainRoutes(api: Api): void {
       ...OPTIONS,
     },
     async ({ params, checks, services, snapshot }) => {
-      checks.perm('/access/realm', ['Realm.Allocate']);
       const { realm, delete: deletions, digest: expected, password, ...rest } = params;
-      if (expected !== undefined && expected !== digest(snapshot))
-        throw rejected('detected modified configuration - file changed by other user? Try again.');
-      await updateRealm(services, parseRealmId(realm), {
+      const realmId = parseChecked(
+        () => parseRealmId(realm),
+        () => {
+          mayAllocateRealms(checks);
+          if (expected !== undefined && expected !== domainsDigest(snapshot))
+            throw rejected(
+              'detected modified configuration - file changed by other user? Try again.',
+            );
+        },
+      );
+      await updateRealm(services, realmId, {
         options: options(rest),
         delete: splitList(deletions),
         ...(password !== undefined ? { password } : {}),
+        ...(expected !== undefined ? { digest: expected } : {}),
       });
       return null;
     },
@@ -131,8 +140,13 @@ export function domainRoutes(api: Api): void {
     '/access/domains/:realm',
     { realm: { type: 'string' } },
     async ({ params, checks, services }) => {
-      checks.perm('/access/realm', ['Realm.Allocate']);
-      await deleteRealm(services, parseRealmId(params.realm));
+      const realmId = parseChecked(
+        () => parseRealmId(params.realm),
+        () => {
+          mayAllocateRealms(checks);
+        },
+      );
+      await deleteRealm(services, realmId);
       return null;
     },
   );

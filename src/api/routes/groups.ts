@@ -1,8 +1,9 @@
 /** `/access/groups`: groups and their members. */
 import { rejected } from '../../errors.js';
 import { parseGroupId } from '../../model/ids.js';
-import { createGroup, deleteGroup, updateGroup } from '../../services/groups.js';
+import { createGroup, deleteGroup, mayAllocateGroups, updateGroup } from '../../services/groups.js';
 import type { Api } from '../app.js';
+import { parseChecked } from '../params.js';
 
 export function groupRoutes(api: Api): void {
   api.route('GET', '/access/groups', {}, ({ snapshot, checks }) =>
@@ -25,8 +26,13 @@ export function groupRoutes(api: Api): void {
     '/access/groups',
     { groupid: { type: 'string' }, comment: { type: 'string', optional: true, maxLength: 2048 } },
     async ({ params, checks, services }) => {
-      checks.perm('/access/groups', ['Group.Allocate']);
-      await createGroup(services, parseGroupId(params.groupid), {
+      const groupid = parseChecked(
+        () => parseGroupId(params.groupid),
+        () => {
+          mayAllocateGroups(checks);
+        },
+      );
+      await createGroup(services, groupid, {
         ...(params.comment !== undefined ? { comment: params.comment } : {}),
       });
       return null;
@@ -53,8 +59,13 @@ export function groupRoutes(api: Api): void {
     '/access/groups/:groupid',
     { groupid: { type: 'string' }, comment: { type: 'string', optional: true, maxLength: 2048 } },
     async ({ params, checks, services }) => {
-      checks.perm('/access/groups', ['Group.Allocate']);
-      await updateGroup(services, parseGroupId(params.groupid), {
+      const groupid = parseChecked(
+        () => parseGroupId(params.groupid),
+        () => {
+          mayAllocateGroups(checks);
+        },
+      );
+      await updateGroup(services, groupid, {
         ...(params.comment !== undefined ? { comment: params.comment } : {}),
       });
       return null;
@@ -66,8 +77,13 @@ export function groupRoutes(api: Api): void {
     '/access/groups/:groupid',
     { groupid: { type: 'string' } },
     async ({ params, checks, services }) => {
-      checks.perm('/access/groups', ['Group.Allocate']);
-      await deleteGroup(services, parseGroupId(params.groupid));
+      const groupid = parseChecked(
+        () => parseGroupId(params.groupid),
+        () => {
+          mayAllocateGroups(checks);
+        },
+      );
+      await deleteGroup(services, groupid);
       return null;
     },
   );

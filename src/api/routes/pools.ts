@@ -31,9 +31,8 @@ export function poolRoutes(api: Api): void {
     'POST',
     '/pools',
     { poolid: { type: 'string' }, comment: { type: 'string', optional: true, maxLength: 2048 } },
-    async ({ params, checks, services }) => {
+    async ({ params, services }) => {
       const poolid: PoolId = parsePoolId(params.poolid);
-      checks.perm(`/pool/${poolid}`, ['Pool.Allocate']);
       await createPool(services, poolid, {
         ...(params.comment !== undefined ? { comment: params.comment } : {}),
       });
@@ -67,13 +66,10 @@ export function poolRoutes(api: Api): void {
       storage: { type: 'string', optional: true },
       delete: { type: 'boolean', optional: true },
     },
-    async ({ params, checks, services }) => {
+    async ({ params, services }) => {
       const poolid = parsePoolId(params.poolid);
-      checks.perm(`/pool/${poolid}`, ['Pool.Allocate']);
       const vms = splitList(params.vms);
       const storage = splitList(params.storage);
-      for (const vmid of vms) checks.perm(`/vms/${vmid}`, ['VM.Allocate']);
-      for (const id of storage) checks.perm(`/storage/${id}`, ['Datastore.Allocate']);
       await updatePool(services, poolid, {
         ...(params.comment !== undefined ? { comment: params.comment } : {}),
         vms,
@@ -88,9 +84,8 @@ export function poolRoutes(api: Api): void {
     'DELETE',
     '/pools/:poolid',
     { poolid: { type: 'string' } },
-    async ({ params, checks, services }) => {
+    async ({ params, services }) => {
       const poolid = parsePoolId(params.poolid);
-      checks.perm(`/pool/${poolid}`, ['Pool.Allocate']);
       await deletePool(services, poolid);
       return null;
     },

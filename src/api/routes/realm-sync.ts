@@ -23,10 +23,8 @@ export function realmSyncRoutes(api: Api): void {
       'dry-run': { type: 'boolean', optional: true },
       force: { type: 'boolean', optional: true },
     },
-    async ({ params, checks, services }) => {
+    async ({ params, services }) => {
       const realm = parseRealmId(params.realm);
-      checks.perm(`/access/realm/${realm}`, ['Realm.AllocateUser']);
-      checks.perm('/access/groups', ['User.Modify']);
       try {
         const report = await syncRealm(services, realm, {
           ...(params.scope !== undefined ? { scope: params.scope } : {}),

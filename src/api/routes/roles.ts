@@ -3,8 +3,9 @@ import { rejected } from '../../errors.js';
 import { parseRoleId } from '../../model/ids.js';
 import { BUILTIN_ROLES } from '../../model/roles.js';
 import { splitList } from '../../model/text.js';
-import { createRole, deleteRole, updateRole } from '../../services/roles.js';
+import { createRole, deleteRole, mayModifyRoles, updateRole } from '../../services/roles.js';
 import type { Api } from '../app.js';
+import { parseChecked } from '../params.js';
 
 export function roleRoutes(api: Api): void {
   api.route('GET', '/access/roles', {}, ({ snapshot }) => {
@@ -40,8 +41,13 @@ export function roleRoutes(api: Api): void {
     '/access/roles',
     { roleid: { type: 'string' }, privs: { type: 'string', optional: true } },
     async ({ params, checks, services }) => {
-      checks.perm('/access', ['Sys.Modify']);
-      await createRole(services, parseRoleId(params.roleid), splitList(params.privs));
+      const roleid = parseChecked(
+        () => parseRoleId(params.roleid),
+        () => {
+          mayModifyRoles(checks);
+        },
+      );
+      await createRole(services, roleid, splitList(params.privs));
       return null;
     },
   );
@@ -55,8 +61,13 @@ export function roleRoutes(api: Api): void {
       append: { type: 'boolean', optional: true },
     },
     async ({ params, checks, services }) => {
-      checks.perm('/access', ['Sys.Modify']);
-      await updateRole(services, parseRoleId(params.roleid), {
+      const roleid = parseChecked(
+        () => parseRoleId(params.roleid),
+        () => {
+          mayModifyRoles(checks);
+        },
+      );
+      await updateRole(services, roleid, {
         ...(params.privs !== undefined ? { privs: splitList(params.privs) } : {}),
         ...(params.append !== undefined ? { append: params.append } : {}),
       });
@@ -69,8 +80,13 @@ export function roleRoutes(api: Api): void {
     '/access/roles/:roleid',
     { roleid: { type: 'string' } },
     async ({ params, checks, services }) => {
-      checks.perm('/access', ['Sys.Modify']);
-      await deleteRole(services, parseRoleId(params.roleid));
+      const roleid = parseChecked(
+        () => parseRoleId(params.roleid),
+        () => {
+          mayModifyRoles(checks);
+        },
+      );
+      await deleteRole(services, roleid);
       return null;
     },
   );

@@ -2,13 +2,13 @@
  * `/access/users/{userid}/token[/{tokenid}]`: a user's API tokens. The owner manages its own
  * tokens (with a ticket, not with a token); others need User.Modify through groups.
  */
-import { forbidden, parameterError, rejected } from '../../errors.js';
+import { parameterError, rejected } from '../../errors.js';
 import { joinTokenId, tokenNameError, type TokenName, type UserId } from '../../model/ids.js';
 import { splitList } from '../../model/text.js';
 import type { Token } from '../../model/user-config.js';
-import { createToken, deleteToken, updateToken } from '../../services/tokens.js';
+import { createToken, deleteToken, mayManageTokens, updateToken } from '../../services/tokens.js';
 import type { Api, AuthedContext } from '../app.js';
-import type { Schema } from '../params.js';
+import { parseChecked, type Schema } from '../params.js';
 import { useridParam } from './users.js';
 
 function tokenName(value: string): TokenName {
@@ -19,12 +19,21 @@ function tokenName(value: string): TokenName {
 
 /** `or(self, userid-group([User.Modify]))`; a token is never its owner. */
 function mayManage<S extends Schema>(ctx: AuthedContext<S>, userid: UserId): void {
-  if (ctx.caller.token === undefined && ctx.caller.userid === userid) return;
-  try {
-    ctx.checks.useridGroup(['User.Modify'], userid);
-  } catch {
-    throw forbidden();
-  }
+  mayManageTokens(ctx.checks, userid);
+}
+
+/** The token name; when it is invalid, the permission refusal comes first, as in the reads. */
+function checkedName<S extends Schema>(
+  ctx: AuthedContext<S>,
+  userid: UserId,
+  value: string,
+): TokenName {
+  return parseChecked(
+    () => tokenName(value),
+    () => {
+      mayManage(ctx, userid);
+    },
+  );
 }
 
 function info(token: Token): Record<string, unknown> {
@@ -70,8 +79,8 @@ export function tokenRoutes(api: Api): void {
   api.route('POST', '/access/users/:userid/token/:tokenid', FIELDS, async (ctx) => {
     const { params } = ctx;
     const userid = useridParam(params.userid);
-    mayManage(ctx, userid);
-    const created = await createToken(ctx.services, userid, tokenName(params.tokenid), {
+    const name = checkedName(ctx, userid, params.tokenid);
+    const created = await createToken(ctx.services, userid, name, {
       ...(params.expire !== undefined ? { expire: params.expire } : {}),
       ...(params.privsep !== undefined ? { privsep: params.privsep } : {}),
       ...(params.comment !== undefined ? { comment: params.comment } : {}),
@@ -98,12 +107,13 @@ export function tokenRoutes(api: Api): void {
     async (ctx) => {
       const { params } = ctx;
       const userid = useridParam(params.userid);
-      mayManage(ctx, userid);
-      const tokenid = joinTokenId(userid, tokenName(params.tokenid));
+      const tokenid = joinTokenId(userid, checkedName(ctx, userid, params.tokenid));
       const deletions = splitList(params.delete);
       for (const name of deletions)
-        if (name !== 'comment')
+        if (name !== 'comment') {
+          mayManage(ctx, userid);
           throw parameterError({ delete: `cannot delete property '${name}'` });
+        }
       const result = await updateToken(ctx.services, tokenid, {
         ...(params.expire !== undefined ? { expire: params.expire } : {}),
         ...(params.privsep !== undefined ? { privsep: params.privsep } : {}),
@@ -124,8 +134,8 @@ export function tokenRoutes(api: Api): void {
     { userid: { type: 'string' }, tokenid: { type: 'string' } },
     async (ctx) => {
       const userid = useridParam(ctx.params.userid);
-      mayManage(ctx, userid);
-      await deleteToken(ctx.services, joinTokenId(userid, tokenName(ctx.params.tokenid)));
+      const name = checkedName(ctx, userid, ctx.params.tokenid);
+      await deleteToken(ctx.services, joinTokenId(userid, name));
       return null;
     },
   );

@@ -3,7 +3,7 @@
  * deleting users, with Proxmox's group-delegated permissions.
  */
 import { parameterError, rejected } from '../../errors.js';
-import { hashPassword, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../../auth/password.js';
+import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../../auth/password.js';
 import { asGroupId, parseGroupId, splitUserId, userIdError, type UserId } from '../../model/ids.js';
 import { splitList } from '../../model/text.js';
 import type { User } from '../../model/user-config.js';
@@ -118,21 +118,14 @@ export function userRoutes(api: Api): void {
         maxLength: PASSWORD_MAX_LENGTH,
       },
     },
-    async ({ params, checks, services, snapshot }) => {
+    async ({ params, services }) => {
       const userid = useridParam(params.userid);
       const groups = groupsParam(params.groups);
-      checks.realmAllocate(userid);
-      checks.useridGroup(['User.Modify'], userid, { groups: groups ?? [], groupsParam: 'create' });
-      const realmType = snapshot.domains.realms.get(splitUserId(userid).realm)?.type;
-      const passwordHash =
-        params.password !== undefined && realmType === 'pve'
-          ? await hashPassword(params.password)
-          : undefined;
       await createUser(services, {
         userid,
         ...definedFields(params),
         ...(groups !== undefined ? { groups } : {}),
-        ...(passwordHash !== undefined ? { passwordHash } : {}),
+        ...(params.password !== undefined ? { password: params.password } : {}),
       });
       return null;
     },
@@ -168,10 +161,9 @@ export function userRoutes(api: Api): void {
       append: { type: 'boolean', optional: true },
       delete: { type: 'string', optional: true },
     },
-    async ({ params, checks, services }) => {
+    async ({ params, services }) => {
       const userid = useridParam(params.userid);
       const groups = groupsParam(params.groups);
-      checks.useridGroup(['User.Modify'], userid, { groups: groups ?? [], groupsParam: 'update' });
       const deletions = splitList(params.delete) as UserField[];
       await updateUser(services, userid, {
         ...definedFields(params),
@@ -187,10 +179,8 @@ export function userRoutes(api: Api): void {
     'DELETE',
     '/access/users/:userid',
     { userid: { type: 'string' } },
-    async ({ params, checks, services }) => {
+    async ({ params, services }) => {
       const userid = useridParam(params.userid);
-      checks.realmAllocate(userid);
-      checks.useridGroup(['User.Modify'], userid);
       await deleteUser(services, userid);
       return null;
     },

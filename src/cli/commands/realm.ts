@@ -4,6 +4,8 @@
  */
 import { invalid } from '../../errors.js';
 import { asRealmId } from '../../model/ids.js';
+import { NODE_ACTOR } from '../../services/actor.js';
+import { storeSink } from '../../services/audit.js';
 import { storeContext } from '../../services/context.js';
 import { syncRealm } from '../../services/realm-sync.js';
 import { openStore } from '../../store/open.js';
@@ -28,13 +30,17 @@ export async function realmSync(ctx: CommandContext): Promise<number> {
   const enableNew = booleanText(ctx, 'enable-new');
   const store = await openStore(ctx.storeUrl);
   try {
-    const report = await syncRealm(storeContext(store), realm, {
-      ...(scope !== undefined ? { scope } : {}),
-      ...(removeVanished !== undefined ? { 'remove-vanished': removeVanished } : {}),
-      ...(enableNew !== undefined ? { 'enable-new': enableNew } : {}),
-      'dry-run': ctx.options['dry-run'] === true,
-      force: ctx.options['force'] === true,
-    });
+    const report = await syncRealm(
+      storeContext(store, { actor: NODE_ACTOR, audit: storeSink(store) }),
+      realm,
+      {
+        ...(scope !== undefined ? { scope } : {}),
+        ...(removeVanished !== undefined ? { 'remove-vanished': removeVanished } : {}),
+        ...(enableNew !== undefined ? { 'enable-new': enableNew } : {}),
+        'dry-run': ctx.options['dry-run'] === true,
+        force: ctx.options['force'] === true,
+      },
+    );
     if (ctx.format === 'text') ctx.io.out(`${report.log.join('\n')}\n`);
     else printJson(ctx.io, ctx.format, { log: report.log, 'dry-run': report.dryRun });
     return 0;

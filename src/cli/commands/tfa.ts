@@ -5,6 +5,8 @@
 import { invalid } from '../../errors.js';
 import { asUserId, show, type UserId } from '../../model/ids.js';
 import type { TfaUser } from '../../model/tfa.js';
+import { NODE_ACTOR } from '../../services/actor.js';
+import { storeSink } from '../../services/audit.js';
 import { storeContext } from '../../services/context.js';
 import { deleteTfaEntry } from '../../services/tfa-entries.js';
 import { unlockTfa } from '../../services/tfa.js';
@@ -102,7 +104,7 @@ export async function tfaDelete(ctx: CommandContext): Promise<number> {
   const id = stringOption(ctx, 'id');
   const store = await openStore(ctx.storeUrl);
   try {
-    const services = storeContext(store);
+    const services = storeContext(store, { actor: NODE_ACTOR, audit: storeSink(store) });
     const user = (await services.read()).tfa.users.get(userid);
     const ids =
       id !== undefined
@@ -130,7 +132,11 @@ export async function tfaUnlock(ctx: CommandContext): Promise<number> {
   noMoreArgs(ctx, 1);
   const store = await openStore(ctx.storeUrl);
   try {
-    const locked = await unlockTfa(storeContext(store), userid, Math.floor(Date.now() / 1000));
+    const locked = await unlockTfa(
+      storeContext(store, { actor: NODE_ACTOR, audit: storeSink(store) }),
+      userid,
+      Math.floor(Date.now() / 1000),
+    );
     ctx.io.out(locked ? `unlocked ${userid}\n` : `${userid} was not locked\n`);
     return 0;
   } finally {

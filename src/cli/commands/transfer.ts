@@ -4,6 +4,9 @@
  */
 import { TesseraError } from '../../errors.js';
 import { formatDiagnostic } from '../../formats/diagnostics.js';
+import { NODE_ACTOR } from '../../services/actor.js';
+import { storeSink } from '../../services/audit.js';
+import { storeContext } from '../../services/context.js';
 import { BOOTSTRAP_ADMIN } from '../../services/first-start.js';
 import { exportPveDir, importPveDir } from '../../services/transfer.js';
 import { assemble } from '../../store/assemble.js';
@@ -26,7 +29,10 @@ export async function importCommand(ctx: CommandContext): Promise<number> {
   const dir = pveDir(ctx);
   const store = await openStore(ctx.storeUrl);
   try {
-    const result = await importPveDir(store, dir, { replace: ctx.options['replace'] === true });
+    const result = await importPveDir(store, dir, {
+      replace: ctx.options['replace'] === true,
+      audit: storeContext(store, { actor: NODE_ACTOR, audit: storeSink(store) }),
+    });
     for (const warning of result.warnings) ctx.io.err(`${formatDiagnostic(warning)}\n`);
     if (ctx.format === 'text')
       ctx.io.out(

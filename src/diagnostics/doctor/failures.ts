@@ -4,7 +4,7 @@
  * spikes are someone's doing (a guessing run, a script with an old password); some are the
  * system's: an unreachable directory, a store without quorum, a clock ahead.
  */
-import type { AuthEvent } from '../events.js';
+import type { AuthEvent } from '../../model/events.js';
 import { fail, ok, warn, type Finding } from './types.js';
 import { duration, plural } from './words.js';
 

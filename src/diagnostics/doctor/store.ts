@@ -11,7 +11,7 @@
 import { isTesseraError } from '../../errors.js';
 import type { ConfigStore, StoreSnapshot } from '../../store/config-store.js';
 import { parseEtcdHosts } from '../../store/etcd.js';
-import { EVENT_PREFIX } from '../events.js';
+import { EVENT_PREFIX } from '../../store/event-keys.js';
 import { NODE_PREFIX, type Heartbeat } from '../heartbeat.js';
 import { SILENT_MS } from './clock.js';
 import { fail, ok, warn, type DoctorProbes, type Finding } from './types.js';

@@ -9,6 +9,7 @@ import { verifyTicket } from '../../auth/ticket.js';
 import { AuthFailure } from '../../errors.js';
 import { asUserId, ROOT_USERID, splitUserId, type UserId } from '../../model/ids.js';
 import { realmFlag, type RealmConfig } from '../../model/realm.js';
+import { realmFor } from '../../realms/registry.js';
 import type { Realm, RealmEnvironment } from '../../realms/realm.js';
 import type { AccessSnapshot } from '../../store/snapshot.js';
 
@@ -145,4 +146,26 @@ export async function checkPassword(
     environment,
   );
   return { userid, rehash: verdict.rehash, renewal: false };
+}
+
+/**
+ * A password given again to confirm a change (a password or second-factor change): the
+ * first factor alone, never a ticket.
+ */
+export async function confirmPassword(
+  snapshot: AccessSnapshot,
+  userid: UserId,
+  password: string,
+  now: number,
+  environment: RealmEnvironment = {},
+): Promise<void> {
+  const login = { username: userid, password };
+  await checkPassword(
+    snapshot,
+    (config) => realmFor(config.type),
+    environment,
+    resolveUser(snapshot, login),
+    login,
+    now,
+  );
 }

@@ -264,24 +264,3 @@ export function issueTicket(
     cap: capabilities(engine, userid),
   };
 }
-
-/**
- * A password given again to confirm a change (a password or second-factor change): the
- * first factor alone, never a ticket.
- */
-export async function confirmPassword(
-  snapshot: AccessSnapshot,
-  environment: RealmEnvironment,
-  userid: UserId,
-  password: string,
-  now: number,
-): Promise<void> {
-  await checkPassword(
-    snapshot,
-    (config) => realmFor(config.type),
-    environment,
-    resolveUser(snapshot, { username: userid, password }),
-    { username: userid, password },
-    now,
-  );
-}

@@ -1,28 +1,42 @@
 /**
- * Proxmox's permission expressions for API methods (`perm`, `userid-group`,
- * `userid-param`, `perm-modify`), with its 403 messages. `root@pam` passes every check.
+ * Who may change what: Proxmox's permission expressions for API methods (`perm`,
+ * `userid-group`, `userid-param`, `perm-modify`), with its 403 messages, decided for an
+ * {@link Actor} on one snapshot and its compiled permission engine. `root@pam` passes every
+ * check. The services decide every change with it; the API's listings filter with it.
  */
 import { normalizeAclPath } from '../model/acl-path.js';
 import { ROOT_USERID, splitUserId, type GroupId, type UserId } from '../model/ids.js';
 import type { Privilege } from '../model/privileges.js';
 import type { PermissionEngine } from '../permissions/engine.js';
 import type { AccessSnapshot } from '../store/snapshot.js';
-import type { Caller } from './caller.js';
+import type { Actor } from './actor.js';
+import type { ServiceContext } from './context.js';
 import { forbidden } from '../errors.js';
 
-export class Checks {
+/** The actor's authorization on the newest snapshot of `ctx`. */
+export async function authorize(ctx: ServiceContext): Promise<Authorization> {
+  const snapshot = await ctx.read();
+  return new Authorization(ctx.actor, ctx.permissions(snapshot), snapshot);
+}
+
+export class Authorization {
   constructor(
-    readonly caller: Caller,
+    readonly actor: Pick<Actor, 'authid' | 'userid' | 'token'>,
     readonly engine: PermissionEngine,
     readonly snapshot: AccessSnapshot,
   ) {}
 
   get isRoot(): boolean {
-    return this.caller.authid === ROOT_USERID;
+    return this.actor.authid === ROOT_USERID;
+  }
+
+  /** The actor is `userid` itself, by ticket (a token is never its owner). */
+  isSelf(userid: UserId): boolean {
+    return this.actor.token === undefined && this.actor.userid === userid;
   }
 
   has(path: string, privilege: Privilege): boolean {
-    return this.isRoot || this.engine.can(this.caller.authid, path, privilege);
+    return this.isRoot || this.engine.can(this.actor.authid, path, privilege);
   }
 
   /** `['perm', path, privs]`: all of them (or any, with `any`). */
