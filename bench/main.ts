@@ -14,6 +14,8 @@ import { PermissionEngine, resultToMap } from '../src/permissions/engine.js';
 import { generateConfig, TARGET_SIZE } from './generate.js';
 import { naivePermissions } from './naive.js';
 import { Random } from './random.js';
+import { requestedAclPath, type AclPath } from '../src/model/acl-path.js';
+import { parseAuthid, type Authid } from '../src/model/ids.js';
 
 const { values } = parseArgs({
   args: process.argv.slice(2),
@@ -30,8 +32,8 @@ const mb = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(1)} MB`;
 const now = (): number => Number(process.hrtime.bigint()) / 1e9;
 
 interface Check {
-  readonly authid: string;
-  readonly path: string;
+  readonly authid: Authid;
+  readonly path: AclPath;
   readonly privilege: Privilege;
 }
 
@@ -52,7 +54,11 @@ function drawChecks(config: UserConfig, count: number, random: Random): Check[] 
         ? random.pick(aclPaths.length > 0 ? aclPaths : ['/'])
         : random.pick(poolMembers);
     const path = random.chance(0.2) ? `${base === '/' ? '' : base}/child` : base;
-    checks.push({ authid: random.pick(principals), path, privilege: random.pick(PRIVILEGES) });
+    checks.push({
+      authid: parseAuthid(random.pick(principals)),
+      path: requestedAclPath(path),
+      privilege: random.pick(PRIVILEGES),
+    });
   }
   return checks;
 }

@@ -18,6 +18,7 @@ import { rolePrivileges, type RoleAssignments, type User } from '../model/user-c
 import { PermissionEngine } from '../permissions/engine.js';
 import { ldapMode } from '../realms/ldap-settings.js';
 import type { AccessSnapshot } from '../store/snapshot.js';
+import { ROOT_ACL_PATH } from '../model/acl-path.js';
 
 /** Every finding id; each is stable, documented here and pinned by the tests. */
 export const FINDING_IDS = [
@@ -255,7 +256,7 @@ function adminWithoutTfa(
     // Why: OpenID logins have no second-factor step here; the identity provider owns MFA.
     if (realm?.type === 'openid' || realmEnforcesTfa(realm)) continue;
     if (hasEnabledFactor(snapshot.tfa.users.get(user.userid))) continue;
-    const held = engine.privileges(user.userid, '/');
+    const held = engine.privileges(user.userid, ROOT_ACL_PATH);
     const powerful = POWERFUL_PRIVILEGES.filter((p) => held.has(p));
     if (powerful.length > 0) found.push([user.userid, powerful.join(', ')]);
   }

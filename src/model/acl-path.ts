@@ -28,6 +28,18 @@ export function normalizeAclPath(input: string | undefined): AclPath | undefined
   return PATH_CHARS.test(path) ? (path as AclPath) : undefined;
 }
 
+/**
+ * A path a request names, as Proxmox checks it: neither normalised nor validated (its
+ * permission walk splits the text as Perl's `split` does, so `/vms/100/` is `/vms/100`).
+ * The one place where text becomes an {@link AclPath} without `normalizeAclPath`.
+ */
+/** The root of the tree, `/`. */
+export const ROOT_ACL_PATH = '/' as AclPath;
+
+export function requestedAclPath(input: string): AclPath {
+  return input as AclPath;
+}
+
 export function parseAclPath(input: string, field = 'path'): AclPath {
   const path = normalizeAclPath(input);
   if (path === undefined) throw invalid(field, `invalid ACL path '${show(input)}'`);

@@ -2,17 +2,16 @@
  * Whole-principal views of the permission engine: the map `GET /access/permissions`
  * returns and the `cap` object a login returns.
  */
-import { invalid, TesseraError } from '../errors.js';
-import { asAuthid, show } from '../model/ids.js';
-import { sortAclPaths } from '../model/acl-path.js';
-import type { AclPath } from '../model/acl-path.js';
+import { forbidden, invalid } from '../errors.js';
+import { asAuthid, show, type Authid } from '../model/ids.js';
+import { requestedAclPath, sortAclPaths, type AclPath } from '../model/acl-path.js';
 import { isEmptyResult, resultToObject, type PermissionEngine } from './engine.js';
 
 /** `{ "<path>": { "<Privilege>": 0|1 } }` */
 export type PermissionMap = Record<string, Record<string, 0 | 1>>;
 
 /** Paths every effective-permission listing looks at, besides the ACL's own. */
-const FIXED_PATHS = [
+const FIXED_PATHS: readonly AclPath[] = [
   '/',
   '/access',
   '/access/groups',
@@ -21,19 +20,19 @@ const FIXED_PATHS = [
   '/sdn',
   '/storage',
   '/vms',
-];
+].map(requestedAclPath);
 
 /**
  * Every path where `authid` holds something: the fixed paths, every ACL node (parents
  * included) and every pool member, each with its privileges (Proxmox's
  * `get_effective_permissions`).
  */
-export function effectivePermissions(engine: PermissionEngine, authid: string): PermissionMap {
-  const paths = new Set<string>(FIXED_PATHS);
-  for (const path of engine.acl.nodePaths) paths.add(path);
-  for (const path of engine.acl.poolsOfPath.keys()) paths.add(path);
+export function effectivePermissions(engine: PermissionEngine, authid: Authid): PermissionMap {
+  const paths = new Set<AclPath>(FIXED_PATHS);
+  for (const path of engine.acl.nodePaths) paths.add(requestedAclPath(path));
+  for (const path of engine.acl.poolsOfPath.keys()) paths.add(requestedAclPath(path));
   const out: PermissionMap = {};
-  for (const path of sortAclPaths(paths as Set<AclPath>)) {
+  for (const path of sortAclPaths(paths)) {
     const result = engine.result(authid, path);
     if (!isEmptyResult(result)) out[path] = resultToObject(result);
   }
@@ -47,32 +46,31 @@ export function effectivePermissions(engine: PermissionEngine, authid: string): 
  */
 export function permissionsFor(
   engine: PermissionEngine,
-  caller: string,
+  caller: Authid,
   params: { readonly userid?: string; readonly path?: string },
 ): PermissionMap {
-  const target = params.userid ?? caller;
-  if (params.userid !== undefined && asAuthid(params.userid) === undefined) {
-    throw invalid(
-      'userid',
-      `value '${show(params.userid)}' does not look like a valid user or token ID`,
-    );
+  let target = caller;
+  if (params.userid !== undefined) {
+    const asked = asAuthid(params.userid);
+    if (asked === undefined)
+      throw invalid(
+        'userid',
+        `value '${show(params.userid)}' does not look like a valid user or token ID`,
+      );
+    target = asked;
   }
   const ownToken = target.startsWith(`${caller}!`);
-  if (target !== caller && !ownToken && !engine.can(caller, '/access', 'Sys.Audit')) {
-    throw permissionDenied('/access', 'Sys.Audit');
-  }
+  if (target !== caller && !ownToken && !engine.can(caller, ACCESS, 'Sys.Audit'))
+    throw forbidden('/access, Sys.Audit');
   if (params.path !== undefined) {
-    return { [params.path]: resultToObject(engine.result(target, params.path)) };
+    return {
+      [params.path]: resultToObject(engine.result(target, requestedAclPath(params.path))),
+    };
   }
   return effectivePermissions(engine, target);
 }
 
-/** 403 `Permission check failed (<path>, <privilege>)`, as Proxmox words it. */
-export function permissionDenied(path: string, privilege: string): TesseraError {
-  return new TesseraError('permission_denied', `Permission check failed (${path}, ${privilege})`, {
-    publicMessage: `Permission check failed (${path}, ${privilege})`,
-  });
-}
+const ACCESS = requestedAclPath('/access');
 
 export type Capabilities = Record<
   'vms' | 'access' | 'storage' | 'nodes' | 'sdn' | 'dc' | 'mapping',
@@ -112,10 +110,18 @@ function capSections(firstSegment: string, privilege: string): (keyof Capabiliti
   }
 }
 
-const CAP_FIXED_PATHS = ['/', '/nodes', '/access/groups', '/vms', '/storage', '/sdn', '/mapping'];
+const CAP_FIXED_PATHS: readonly AclPath[] = [
+  '/',
+  '/nodes',
+  '/access/groups',
+  '/vms',
+  '/storage',
+  '/sdn',
+  '/mapping',
+].map(requestedAclPath);
 
 /** The `cap` object of a login answer (Proxmox's `compute_api_permission`). */
-export function capabilities(engine: PermissionEngine, authid: string): Capabilities {
+export function capabilities(engine: PermissionEngine, authid: Authid): Capabilities {
   const cap: Capabilities = {
     vms: {},
     access: {},
@@ -125,8 +131,8 @@ export function capabilities(engine: PermissionEngine, authid: string): Capabili
     dc: {},
     mapping: {},
   };
-  const paths = new Set<string>(CAP_FIXED_PATHS);
-  for (const path of engine.acl.nodePaths) paths.add(path);
+  const paths = new Set<AclPath>(CAP_FIXED_PATHS);
+  for (const path of engine.acl.nodePaths) paths.add(requestedAclPath(path));
   for (const path of paths) {
     const first = path === '/' ? 'dc' : (path.split('/')[1] ?? '');
     const result = engine.result(authid, path);

@@ -3,6 +3,8 @@ import { describe, it } from 'node:test';
 import { parseUserCfg } from '../formats/user-cfg.js';
 import { PermissionEngine } from './engine.js';
 import { explain } from './explain.js';
+import { requestedAclPath } from '../model/acl-path.js';
+import { parseAuthid } from '../model/ids.js';
 
 const CONFIG = `user:alice@pve:1:0::::::
 token:alice@pve!sep:0:1::
@@ -28,15 +30,30 @@ describe('PermissionEngine', () => {
   it('unions the groups at one node; a role propagates if either assignment does', () => {
     const e = engine();
     // ops gives Power without propagation, audit with: together it propagates.
-    assert.deepEqual([...e.privileges('alice@pve', '/vms')], [['VM.PowerMgmt', true]]);
-    assert.deepEqual([...e.privileges('bob@pve', '/vms')], [['VM.PowerMgmt', false]]);
-    assert.equal(e.can('bob@pve', '/vms/101', 'VM.PowerMgmt'), false);
+    assert.deepEqual(
+      [...e.privileges(parseAuthid('alice@pve'), requestedAclPath('/vms'))],
+      [['VM.PowerMgmt', true]],
+    );
+    assert.deepEqual(
+      [...e.privileges(parseAuthid('bob@pve'), requestedAclPath('/vms'))],
+      [['VM.PowerMgmt', false]],
+    );
+    assert.equal(
+      e.can(parseAuthid('bob@pve'), requestedAclPath('/vms/101'), 'VM.PowerMgmt'),
+      false,
+    );
   });
 
   it('adds pool roles on exact member paths only, without propagation', () => {
     const e = engine();
-    assert.equal(e.privileges('bob@pve', '/vms/100').get('VM.Console'), false);
-    assert.equal(e.can('bob@pve', '/vms/100/disk', 'VM.Console'), false);
+    assert.equal(
+      e.privileges(parseAuthid('bob@pve'), requestedAclPath('/vms/100')).get('VM.Console'),
+      false,
+    );
+    assert.equal(
+      e.can(parseAuthid('bob@pve'), requestedAclPath('/vms/100/disk'), 'VM.Console'),
+      false,
+    );
   });
 
   it('intersects a privilege-separated token with its owner, flags ANDed', () => {
@@ -44,7 +61,7 @@ describe('PermissionEngine', () => {
     // The token has PVEVMAdmin on /vms/100. The owner has Power (propagated) from /vms, and
     // PVEAuditor through pool 'web' (pool roles never propagate).
     assert.deepEqual(
-      [...e.privileges('alice@pve!sep', '/vms/100')],
+      [...e.privileges(parseAuthid('alice@pve!sep'), requestedAclPath('/vms/100'))],
       [
         ['VM.Audit', false],
         ['VM.GuestAgent.Audit', false],
@@ -53,28 +70,37 @@ describe('PermissionEngine', () => {
     );
     // Without privilege separation the token is its owner.
     assert.deepEqual(
-      [...e.privileges('alice@pve!full', '/vms/100')],
-      [...e.privileges('alice@pve', '/vms/100')],
+      [...e.privileges(parseAuthid('alice@pve!full'), requestedAclPath('/vms/100'))],
+      [...e.privileges(parseAuthid('alice@pve'), requestedAclPath('/vms/100'))],
     );
   });
 
   it('honours ACLs of users that do not exist, like Proxmox', () => {
-    assert.equal(engine().can('ghost@pve', '/nodes/n1', 'Sys.Audit'), true);
+    assert.equal(
+      engine().can(parseAuthid('ghost@pve'), requestedAclPath('/nodes/n1'), 'Sys.Audit'),
+      true,
+    );
   });
 
   it('answers nothing for unknown tokens and invalid ids, everything for root@pam', () => {
     const e = engine();
-    assert.equal(e.privileges('alice@pve!nope', '/').size, 0);
-    assert.equal(e.privileges('not a user', '/').size, 0);
-    assert.equal(e.privileges('root@pam', '/anything/at/all').size, 47);
+    assert.equal(e.privileges(parseAuthid('alice@pve!nope'), requestedAclPath('/')).size, 0);
+    assert.equal(e.privileges(parseAuthid('not a user'), requestedAclPath('/')).size, 0);
+    assert.equal(
+      e.privileges(parseAuthid('root@pam'), requestedAclPath('/anything/at/all')).size,
+      47,
+    );
   });
 
   it('walks paths as Proxmox splits them', () => {
     const e = engine();
-    assert.deepEqual(e.privileges('alice@pve', '/vms/'), e.privileges('alice@pve', '/vms'));
+    assert.deepEqual(
+      e.privileges(parseAuthid('alice@pve'), requestedAclPath('/vms/')),
+      e.privileges(parseAuthid('alice@pve'), requestedAclPath('/vms')),
+    );
     // Without the leading slash the root node is never consulted.
-    assert.equal(e.can('alice@pve', 'nodes', 'Sys.Audit'), false);
-    assert.equal(e.can('alice@pve', '/nodes', 'Sys.Audit'), true);
+    assert.equal(e.can(parseAuthid('alice@pve'), requestedAclPath('nodes'), 'Sys.Audit'), false);
+    assert.equal(e.can(parseAuthid('alice@pve'), requestedAclPath('/nodes'), 'Sys.Audit'), true);
   });
 
   it('stays correct when the answer cache is full', () => {
@@ -84,7 +110,10 @@ describe('PermissionEngine', () => {
     for (let round = 0; round < 3; round++) {
       for (const authid of ['alice@pve', 'bob@pve', 'alice@pve!sep']) {
         for (const path of paths)
-          assert.deepEqual(small.privileges(authid, path), large.privileges(authid, path));
+          assert.deepEqual(
+            small.privileges(parseAuthid(authid), requestedAclPath(path)),
+            large.privileges(parseAuthid(authid), requestedAclPath(path)),
+          );
       }
     }
   });

@@ -18,7 +18,15 @@
  * Answers are cached per principal and path; a cached answer costs two map lookups and
  * allocates nothing. The engine is immutable: a configuration change compiles a new one.
  */
-import { asTokenId, asUserId, ROOT_USERID, splitTokenId, type PoolId } from '../model/ids.js';
+import type { AclPath } from '../model/acl-path.js';
+import {
+  asTokenId,
+  asUserId,
+  ROOT_USERID,
+  splitTokenId,
+  type Authid,
+  type PoolId,
+} from '../model/ids.js';
 import { privilegeBit, PRIVILEGES, type Privilege } from '../model/privileges.js';
 import type { UserConfig } from '../model/user-config.js';
 import {
@@ -61,7 +69,7 @@ type PrincipalKind = 'root' | 'user' | 'token' | 'nobody';
 
 /** What the engine knows about one authid, and its cached answers. */
 interface Principal {
-  readonly authid: string;
+  readonly authid: Authid;
   readonly kind: PrincipalKind;
   /** Groups of a user; empty for tokens (groups hold users only). */
   readonly groups: ReadonlySet<string>;
@@ -155,24 +163,27 @@ export class PermissionEngine {
   }
 
   /** Whether `authid` holds `privilege` on `path`. */
-  can(authid: string, path: string, privilege: Privilege): boolean {
+  can(authid: Authid, path: AclPath, privilege: Privilege): boolean {
     const result = this.result(authid, path);
     const bit = privilegeBit(privilege);
     return bit < 32 ? (result.gl & (1 << bit)) !== 0 : (result.gh & (1 << (bit - 32))) !== 0;
   }
 
   /** Privilege -> propagate flag, for every privilege `authid` holds on `path`. */
-  privileges(authid: string, path: string): Map<Privilege, boolean> {
+  privileges(authid: Authid, path: AclPath): Map<Privilege, boolean> {
     return resultToMap(this.result(authid, path));
   }
 
   /** The cached answer for (authid, path), computing it on first use. */
-  result(authid: string, path: string): PermissionResult {
-    const principal = this.principals.get(authid) ?? this.principal(authid);
+  result(authid: Authid, path: AclPath): PermissionResult {
+    return this.answer(this.principals.get(authid) ?? this.principal(authid), path);
+  }
+
+  private answer(principal: Principal, path: string): PermissionResult {
     return principal.answers.get(path) ?? this.compute(principal, path);
   }
 
-  private principal(authid: string): Principal {
+  private principal(authid: Authid): Principal {
     let principal = this.principals.get(authid);
     if (principal) return principal;
     principal = this.resolve(authid);
@@ -180,7 +191,7 @@ export class PermissionEngine {
     return principal;
   }
 
-  private resolve(authid: string): Principal {
+  private resolve(authid: Authid): Principal {
     const make = (
       kind: PrincipalKind,
       groups: ReadonlySet<string>,
@@ -265,7 +276,7 @@ export class PermissionEngine {
     }
 
     if (principal.owner !== null) {
-      const owner = this.result(principal.owner.authid, path);
+      const owner = this.answer(principal.owner, path);
       gl &= owner.gl;
       gh &= owner.gh;
       pl &= owner.pl;

@@ -4,7 +4,7 @@
  * {@link Actor} on one snapshot and its compiled permission engine. `root@pam` passes every
  * check. The services decide every change with it; the API's listings filter with it.
  */
-import { normalizeAclPath } from '../model/acl-path.js';
+import { normalizeAclPath, requestedAclPath } from '../model/acl-path.js';
 import { ROOT_USERID, splitUserId, type GroupId, type UserId } from '../model/ids.js';
 import type { Privilege } from '../model/privileges.js';
 import type { PermissionEngine } from '../permissions/engine.js';
@@ -36,7 +36,7 @@ export class Authorization {
   }
 
   has(path: string, privilege: Privilege): boolean {
-    return this.isRoot || this.engine.can(this.actor.authid, path, privilege);
+    return this.isRoot || this.engine.can(this.actor.authid, requestedAclPath(path), privilege);
   }
 
   /** `['perm', path, privs]`: all of them (or any, with `any`). */

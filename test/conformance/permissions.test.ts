@@ -16,12 +16,15 @@ import {
 import { PermissionEngine, resultToObject } from '../../src/permissions/engine.js';
 import { explain, roles } from '../../src/permissions/explain.js';
 import { readConformanceJson } from '../support/conformance.js';
+// Proxmox's fixtures name ids and paths as its own tests write them: they are read as such.
+import type { AclPath } from '../../src/model/acl-path.js';
+import type { Authid } from '../../src/model/ids.js';
 
 function engineFor(configText: string): PermissionEngine {
   return PermissionEngine.compile(parseUserCfg(configText).value);
 }
 
-function rolesAsObject(engine: PermissionEngine, authid: string, path: string): unknown {
+function rolesAsObject(engine: PermissionEngine, authid: Authid, path: AclPath): unknown {
   const result = roles(engine, authid, path);
   if (typeof result === 'string') return result;
   return Object.fromEntries([...result].map(([r, p]) => [r, p ? 1 : 0]));
@@ -30,7 +33,7 @@ function rolesAsObject(engine: PermissionEngine, authid: string, path: string): 
 interface PermTestFile {
   config: string;
   config_text: string;
-  cases: { op: 'roles' | 'permissions'; authid: string; path: string; expected: string[] }[];
+  cases: { op: 'roles' | 'permissions'; authid: Authid; path: AclPath; expected: string[] }[];
 }
 
 describe('perm-tests.json (Proxmox src/test/perm-test1..8.pl)', () => {
@@ -59,9 +62,9 @@ interface MatrixConfig {
   config: string;
   config_text: string;
   cases: (
-    | { op: 'roles'; authid: string; path: string; expected: Record<string, number> | string }
-    | { op: 'permissions'; authid: string; path: string; expected: Record<string, number> }
-    | { op: 'effective' | 'api_permission'; authid: string; expected: Record<string, unknown> }
+    | { op: 'roles'; authid: Authid; path: AclPath; expected: Record<string, number> | string }
+    | { op: 'permissions'; authid: Authid; path: AclPath; expected: Record<string, number> }
+    | { op: 'effective' | 'api_permission'; authid: Authid; expected: Record<string, unknown> }
   )[];
 }
 
@@ -113,7 +116,7 @@ describe('permission-matrix.json (answers of the upstream Perl code)', () => {
 });
 
 interface ApiCase {
-  authid: string;
+  authid: Authid;
   description: string;
   params: { userid?: string; path?: string };
   should_fail: boolean;

@@ -22,6 +22,7 @@ import { startEtcdCluster, type EtcdCluster } from '../support/etcd-cluster.js';
 import { runCli } from '../support/cli.js';
 import { repoRoot } from '../support/conformance.js';
 import { engineFor } from '../../src/permissions/current.js';
+import { parseAuthid } from '../../src/model/ids.js';
 
 /** The other process and the lines it prints. */
 class Child {
@@ -132,7 +133,10 @@ describe('etcd cluster of three members', { timeout: 120_000 }, () => {
     // Reads: the live snapshot, a fresh snapshot from the surviving member, permission checks
     // in both processes.
     assert.equal(live.snapshot.revision, revision);
-    assert.equal(engineFor(live).can('alice@pve', '/vms/100', 'VM.Console'), true);
+    assert.equal(
+      engineFor(live).can(parseAuthid('alice@pve'), parseAclPath('/vms/100'), 'VM.Console'),
+      true,
+    );
     assert.equal(await child.can('alice@pve', '/vms/100', 'VM.Console'), true);
     const stale = await live.store.snapshot();
     assert.equal(stale.revision, revision);

@@ -39,7 +39,7 @@ describe('live snapshots', () => {
     await createUser(ctx, { userid: alice, groups: [ops] });
     const before = live.snapshot;
     const engineBefore = engineFor(live);
-    assert.equal(engineBefore.can(alice, '/vms/1', 'VM.Console'), false);
+    assert.equal(engineBefore.can(alice, parseAclPath('/vms/1'), 'VM.Console'), false);
 
     await modifyAcl(ctx, {
       path: parseAclPath('/vms'),
@@ -47,15 +47,15 @@ describe('live snapshots', () => {
       groups: [ops],
     });
     assert.ok(live.snapshot.revision > before.revision);
-    assert.equal(engineFor(live).can(alice, '/vms/1', 'VM.Console'), true);
+    assert.equal(engineFor(live).can(alice, parseAclPath('/vms/1'), 'VM.Console'), true);
     // The old snapshot and engine still answer as of their revision.
     assert.equal(before.users.acl.size, 0);
-    assert.equal(engineBefore.can(alice, '/vms/1', 'VM.Console'), false);
+    assert.equal(engineBefore.can(alice, parseAclPath('/vms/1'), 'VM.Console'), false);
 
     // Deleting the group takes its memberships and ACL entries with it.
     await deleteGroup(ctx, ops);
     assert.equal(live.snapshot.users.acl.size, 0);
-    assert.equal(engineFor(live).can(alice, '/vms/1', 'VM.Console'), false);
+    assert.equal(engineFor(live).can(alice, parseAclPath('/vms/1'), 'VM.Console'), false);
     await live.close();
   });
 

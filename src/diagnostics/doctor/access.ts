@@ -11,13 +11,17 @@ import { PermissionEngine } from '../../permissions/engine.js';
 import type { PamSupport } from '../../realms/pam.js';
 import type { AccessSnapshot } from '../../store/snapshot.js';
 import { fail, ok, warn, type Finding } from './types.js';
+import { ROOT_ACL_PATH } from '../../model/acl-path.js';
 
 function usable(user: User, nowSeconds: number): boolean {
   return user.enable && (user.expire === 0 || user.expire > nowSeconds);
 }
 
 function administers(engine: PermissionEngine, userid: UserId): boolean {
-  return engine.can(userid, '/', 'Permissions.Modify') && engine.can(userid, '/', 'User.Modify');
+  return (
+    engine.can(userid, ROOT_ACL_PATH, 'Permissions.Modify') &&
+    engine.can(userid, ROOT_ACL_PATH, 'User.Modify')
+  );
 }
 
 export function breakGlass(

@@ -20,7 +20,7 @@ import { serverKeys, type ServerKeys } from '../../auth/server-keys.js';
 import type { LoginThrottle } from '../../auth/throttle.js';
 import { signTicket } from '../../auth/ticket.js';
 import { AuthFailure } from '../../errors.js';
-import { normalizeAclPath } from '../../model/acl-path.js';
+import { normalizeAclPath, requestedAclPath } from '../../model/acl-path.js';
 import { asUserId, type UserId } from '../../model/ids.js';
 import { isPrivilege } from '../../model/privileges.js';
 import type { RealmConfig } from '../../model/realm.js';
@@ -217,7 +217,7 @@ function privilegeCheck(
   userid: UserId,
   check: { readonly path: string; readonly privs: string },
 ): LoginResult {
-  const path = normalizeAclPath(check.path) ?? check.path;
+  const path = normalizeAclPath(check.path) ?? requestedAclPath(check.path);
   const privileges = splitList(check.privs);
   if (!privileges.every((p) => isPrivilege(p) && engine.can(userid, path, p)))
     throw new AuthFailure(`no permission (${check.path}, ${check.privs})`, 'no_permission');
