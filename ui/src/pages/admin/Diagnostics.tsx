@@ -4,9 +4,9 @@
  */
 import { useState, type ReactNode } from 'react';
 import { api } from '../../api.js';
-import { Field, Message, useSubmit, type Submit } from '../../components/Form.js';
-import { Table, type Column } from '../../components/Table.js';
+import { Field, type Submit } from '../../components/Form.js';
 import type { PageProps } from '../page.js';
+import { Report } from './Report.js';
 
 interface LoginEvent {
   time: number;
@@ -35,46 +35,6 @@ interface Finding {
   detail: string;
   objects: string[];
   fix: string;
-}
-
-/**
- * A panel (`<id>-title` names it) whose controls run `load`, a GET, and show its answer as a
- * table; its error shows above the controls.
- */
-function Report<T>(props: {
-  readonly id: string;
-  readonly title: string;
-  readonly load: () => Promise<T[]>;
-  /** What starts it: `run` loads; `submit` has the busy flag and the field errors. */
-  readonly controls: (run: () => void, submit: Submit) => ReactNode;
-  readonly caption: string;
-  readonly columns: readonly Column<T>[];
-  readonly rowKey: (row: T) => string;
-  readonly empty?: string;
-}): ReactNode {
-  const [rows, setRows] = useState<T[] | undefined>();
-  const submit = useSubmit();
-  const run = (): void => {
-    void submit.run(async () => {
-      setRows(await props.load());
-    });
-  };
-  return (
-    <section className="panel" aria-labelledby={`${props.id}-title`}>
-      <h2 id={`${props.id}-title`}>{props.title}</h2>
-      <Message text={submit.message} />
-      {props.controls(run, submit)}
-      {rows ? (
-        <Table
-          caption={props.caption}
-          rows={rows}
-          rowKey={props.rowKey}
-          columns={props.columns}
-          {...(props.empty !== undefined ? { empty: props.empty } : {})}
-        />
-      ) : null}
-    </section>
-  );
 }
 
 /** A button that runs the report, `text` while it is idle and `busyText` while it runs. */
