@@ -19,10 +19,12 @@ export function Table<T>(props: {
   readonly rowKey: (row: T) => string;
   readonly actions?: (row: T) => ReactNode;
   readonly empty?: string;
+  /** The order it first shows: by this column (default the first, ascending). */
+  readonly sort?: { readonly key: string; readonly descending?: boolean };
 }): ReactNode {
   const { caption, columns, rows, rowKey, actions } = props;
-  const [sortKey, setSortKey] = useState(columns[0]?.key ?? '');
-  const [descending, setDescending] = useState(false);
+  const [sortKey, setSortKey] = useState(props.sort?.key ?? columns[0]?.key ?? '');
+  const [descending, setDescending] = useState(props.sort?.descending ?? false);
   const [filter, setFilter] = useState('');
   const shown = useMemo(() => {
     const column = columns.find((c) => c.key === sortKey);

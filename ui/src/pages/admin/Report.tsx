@@ -17,6 +17,8 @@ export function Report<T>(props: {
   readonly columns: readonly Column<T>[];
   readonly rowKey: (row: T) => string;
   readonly empty?: string;
+  /** The order the table first shows (default: by the first column, ascending). */
+  readonly sort?: { readonly key: string; readonly descending?: boolean };
 }): ReactNode {
   const [rows, setRows] = useState<T[] | undefined>();
   const submit = useSubmit();
@@ -37,6 +39,7 @@ export function Report<T>(props: {
           rowKey={props.rowKey}
           columns={props.columns}
           {...(props.empty !== undefined ? { empty: props.empty } : {})}
+          {...(props.sort !== undefined ? { sort: props.sort } : {})}
         />
       ) : null}
     </section>
