@@ -1,11 +1,13 @@
 /**
- * Diagnostics for auditors: why a user's logins failed (cause, words, next step), the
- * `doctor` checks with their evidence and fix, and the hardening audit's findings.
+ * Diagnostics for auditors: why a user's logins failed (cause, words, next step), the trail of
+ * configuration changes, the `doctor` checks with their evidence and fix, and the hardening
+ * audit's findings.
  */
 import { useState, type ReactNode } from 'react';
 import { api } from '../../api.js';
 import { Field, type Submit } from '../../components/Form.js';
 import type { PageProps } from '../page.js';
+import { ChangeTrail } from './ChangeTrail.js';
 import { Report } from './Report.js';
 
 interface LoginEvent {
@@ -185,6 +187,7 @@ export function AdminDiagnostics(_props: PageProps): ReactNode {
   return (
     <>
       <Logins />
+      <ChangeTrail />
       <Doctor />
       <Audit />
     </>
