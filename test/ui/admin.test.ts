@@ -2,9 +2,10 @@
  * The administration pages in a real browser against `tessera serve`: a user (after field
  * errors), a group with the user in it, an ACL entry, the user's effective permissions and the
  * explanation, an API token whose secret is shown once and works, an LDAP realm (against a
- * private slapd) with a sync dry run, roles, pools, an OpenID realm, removals
- * behind a confirmation, and the users page on a 375 px screen. One browser, one page; the
- * steps build on each other. Screenshots go to test-results/.
+ * private slapd) with a sync dry run, roles, pools, an OpenID realm, the Diagnostics page with
+ * the trail of those changes (and of a refused one), removals behind a confirmation, and the
+ * users page on a 375 px screen. One browser, one page; the steps build on each other.
+ * Screenshots go to test-results/.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -298,8 +299,9 @@ describe('web interface: administration pages', () => {
 
   it('explains logins, runs the doctor and the audit on the Diagnostics page', async () => {
     await open('Diagnostics');
-    await page.getByLabel('User', { exact: true }).fill('admin@pve');
-    await page.getByRole('button', { name: 'Explain' }).click();
+    const logins = page.getByRole('region', { name: 'Explain logins', exact: true });
+    await logins.getByLabel('User', { exact: true }).fill('admin@pve');
+    await logins.getByRole('button', { name: 'Explain' }).click();
     // The admin's own successful login through the form is an event (written within a second).
     await page
       .getByRole('cell', { name: /^password$/ })
@@ -310,6 +312,77 @@ describe('web interface: administration pages', () => {
     await page.getByRole('button', { name: 'Run the audit' }).click();
     await page.getByRole('table', { name: 'Findings' }).waitFor();
     await screenshot(page, 'diagnostics');
+  });
+
+  it('shows the trail of changes, accepted and refused, on the Diagnostics page', async () => {
+    // The user (PVEVMUser on /vms only) tries to create a group through the API: refused.
+    const login = await fetch(new URL('/api2/json/access/ticket', server.url), {
+      method: 'POST',
+      body: new URLSearchParams({ username: USER, password: 'correct horse battery' }),
+    });
+    assert.equal(login.status, 200);
+    const { data } = (await login.json()) as {
+      data: { ticket: string; CSRFPreventionToken: string };
+    };
+    const attempt = await fetch(new URL('/api2/json/access/groups', server.url), {
+      method: 'POST',
+      headers: {
+        Cookie: `PVEAuthCookie=${encodeURIComponent(data.ticket)}`,
+        CSRFPreventionToken: data.CSRFPreventionToken,
+      },
+      body: new URLSearchParams({ groupid: 'evil' }),
+    });
+    assert.equal(attempt.status, 403);
+
+    await open('Diagnostics');
+    const changes = page.getByRole('region', { name: 'Changes', exact: true });
+    await changes.getByLabel('User', { exact: true }).fill(USER);
+    const rows = changes.getByRole('table', { name: 'Configuration changes' }).locator('tbody tr');
+    const refused = rows.filter({ hasText: 'create group evil' });
+    // Refused attempts reach the store through the batched event log (a write a second).
+    for (let tries = 1; ; tries++) {
+      await changes.getByRole('button', { name: 'Show changes' }).click();
+      try {
+        await refused.waitFor({ timeout: 1500 });
+        break;
+      } catch (err) {
+        if (tries === 4) throw err;
+      }
+    }
+    const cell = (row: Locator, column: string): Locator =>
+      row.locator(`td[data-label="${column}"]`);
+
+    // Newest first: the refused attempt, by the user, from the API.
+    assert.equal(await rows.first().innerText(), await refused.innerText());
+    assert.match(await cell(refused, 'Who').innerText(), new RegExp(`^${USER} from \\S+$`));
+    assert.match(await cell(refused, 'Time').innerText(), /\d{1,2}:\d{2}/);
+    const why = await cell(refused, 'Outcome').innerText();
+    assert.match(why, /^refused: permission_denied/);
+    assert.match(why, /\/access\/groups, Group\.Allocate/);
+
+    // The administrator's changes of the user, accepted, with the fields given.
+    const created = rows.filter({ hasText: `create user ${USER}` }).filter({
+      has: page.locator('td[data-label="Outcome"]', { hasText: /^success$/ }),
+    });
+    assert.match(await cell(created, 'Who').innerText(), /^admin@pve from \S+$/);
+    const fields = await cell(created, 'Fields').innerText();
+    assert.match(fields, /email=alice@example\.com/);
+    assert.match(fields, /password=\(set\)/);
+    assert.doesNotMatch(await changes.innerText(), /correct horse battery/);
+    await rows
+      .filter({ hasText: `update user ${USER}` })
+      .filter({ hasText: `groups=${GROUP}` })
+      .waitFor();
+    const acl = rows.filter({ hasText: 'update acl /vms' });
+    assert.match(await cell(acl, 'Fields').innerText(), /roles=PVEVMUser users=alice@pve/);
+    assert.equal(await cell(acl, 'Outcome').innerText(), 'success');
+    await screenshot(page, 'changes');
+
+    // The entity filter asks the server for ACL changes only.
+    await changes.getByLabel('Entity', { exact: true }).selectOption('acl');
+    await changes.getByRole('button', { name: 'Show changes' }).click();
+    await refused.waitFor({ state: 'detached' });
+    assert.deepEqual(await cell(rows, 'What').allInnerTexts(), ['update acl /vms']);
   });
 
   it('fits the users page on a 375 px screen', async () => {
