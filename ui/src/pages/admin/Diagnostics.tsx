@@ -60,7 +60,7 @@ function Logins(): ReactNode {
           ...(user.trim() !== '' ? { userid: user.trim() } : {}),
           since,
         });
-        return events.reverse();
+        return events;
       }}
       controls={(run, submit) => (
         <form
@@ -93,6 +93,7 @@ function Logins(): ReactNode {
         </form>
       )}
       caption="Authentication attempts"
+      sort={{ key: 'time', descending: true }}
       rowKey={(e) => `${String(e.time)}-${e.node}-${e.user}-${e.cause ?? ''}`}
       columns={[
         {
