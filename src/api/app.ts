@@ -135,6 +135,9 @@ export function createApi(app: FastifyInstance, options: ApiOptions): Api {
       request.params as Record<string, unknown> | undefined,
     );
 
+  // Stateless (it reads the live view on each call), so one serves every request.
+  const services = liveContext(options.live);
+
   const base = <S extends Schema>(
     request: FastifyRequest,
     reply: FastifyReply,
@@ -145,7 +148,7 @@ export function createApi(app: FastifyInstance, options: ApiOptions): Api {
       params: checkParams(schema, rawParams(request)),
       snapshot,
       engine: options.live.permissions(),
-      services: liveContext(options.live),
+      services,
       now: now(),
       request,
       reply,
@@ -155,9 +158,7 @@ export function createApi(app: FastifyInstance, options: ApiOptions): Api {
   const send = (reply: FastifyReply, data: unknown): void => {
     void reply
       .type(JSON_CONTENT_TYPE)
-      .send(
-        data instanceof RawJson ? `{"data":${data.json}}` : JSON.stringify({ data: data ?? null }),
-      );
+      .send(data instanceof RawJson ? data.body : JSON.stringify({ data: data ?? null }));
   };
 
   const api: Api = {
@@ -173,12 +174,32 @@ export function createApi(app: FastifyInstance, options: ApiOptions): Api {
       });
     },
     route(method, path, schema, handler, routeOptions = {}) {
+      // Refused requests wait out the failure delay; only they need a promise.
+      const refuse = async (request: FastifyRequest, err: unknown, started: number) => {
+        if (err instanceof AuthenticationError) {
+          options.onAuthFailure?.({
+            kind: 'request',
+            rhost: api.clientAddress(request),
+            user: claimedUser({
+              cookie: request.cookies['PVEAuthCookie'],
+              authorization: request.headers.authorization,
+            }),
+            cause: err.code,
+            reason: err.reason,
+          });
+          await api.delay(started);
+        }
+        throw err;
+      };
       app.route({
         method,
         url: PREFIX + path,
-        handler: async (request, reply) => {
+        // Not async: a handler that answers at once (most do, from caches) is sent in the same
+        // turn, without a promise and a microtask per request.
+        handler: (request, reply) => {
           const started = Date.now();
           const snapshot = options.live.snapshot;
+          const at = now();
           let caller: Caller;
           try {
             caller = authenticateRequest(
@@ -190,34 +211,34 @@ export function createApi(app: FastifyInstance, options: ApiOptions): Api {
                 authorization: request.headers.authorization,
                 csrf: headerValue(request.headers['csrfpreventiontoken']),
               },
-              now(),
+              at,
             );
           } catch (err) {
-            if (err instanceof AuthenticationError) {
-              options.onAuthFailure?.({
-                kind: 'request',
-                rhost: api.clientAddress(request),
-                user: claimedUser({
-                  cookie: request.cookies['PVEAuthCookie'],
-                  authorization: request.headers.authorization,
-                }),
-                cause: err.code,
-                reason: err.reason,
-              });
-              await api.delay(started);
-            }
-            throw err;
+            return refuse(request, err, started);
           }
           if (routeOptions.tokens === false && caller.token !== undefined) {
             throw forbidden(
               `URI '${requestPath(request.url).replace(/^\/access/, '')}' not available with API token, need proper ticket.\n`,
             );
           }
-          const ctx = base(request, reply, schema);
-          send(
+          const engine = options.live.permissions();
+          const answer = handler({
+            params: checkParams(schema, rawParams(request)),
+            snapshot,
+            engine,
+            services,
+            now: at,
+            request,
             reply,
-            await handler({ ...ctx, caller, checks: new Checks(caller, ctx.engine, ctx.snapshot) }),
-          );
+            caller,
+            checks: new Checks(caller, engine, snapshot),
+          });
+          if (answer instanceof Promise)
+            return answer.then((data: unknown) => {
+              send(reply, data);
+            });
+          send(reply, answer);
+          return undefined;
         },
       });
     },
