@@ -98,6 +98,16 @@ export function checkParams<S extends Schema>(
         (errors ??= {})[name] = 'property is missing and it is not optional';
       continue;
     }
+    // Most parameters are strings without length limits: nothing to check, nothing to make.
+    if (
+      spec.type === 'string' &&
+      typeof value === 'string' &&
+      spec.minLength === undefined &&
+      spec.maxLength === undefined
+    ) {
+      out[name] = value;
+      continue;
+    }
     const checked = checkOne(spec, value);
     if (checked.error !== undefined) (errors ??= {})[name] = checked.error;
     else out[name] = checked.value;
