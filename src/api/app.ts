@@ -135,6 +135,13 @@ export function createApi(app: FastifyInstance, options: ApiOptions): Api {
       request.params as Record<string, unknown> | undefined,
     );
 
+  // The ticket cookie is the only one Tessera reads, and only where it authenticates: parsed
+  // there, other requests make no cookie jar (see createApp).
+  const ticketCookie = (request: FastifyRequest): string | undefined => {
+    const header = request.headers.cookie;
+    return header === undefined ? undefined : app.parseCookie(header)['PVEAuthCookie'];
+  };
+
   // Stateless (it reads the live view on each call), so one serves every request.
   const services = liveContext(options.live);
 
@@ -181,7 +188,7 @@ export function createApi(app: FastifyInstance, options: ApiOptions): Api {
             kind: 'request',
             rhost: api.clientAddress(request),
             user: claimedUser({
-              cookie: request.cookies['PVEAuthCookie'],
+              cookie: ticketCookie(request),
               authorization: request.headers.authorization,
             }),
             cause: err.code,
@@ -207,7 +214,7 @@ export function createApi(app: FastifyInstance, options: ApiOptions): Api {
               serverKeys(snapshot),
               {
                 method: request.method,
-                cookie: request.cookies['PVEAuthCookie'],
+                cookie: ticketCookie(request),
                 authorization: request.headers.authorization,
                 csrf: headerValue(request.headers['csrfpreventiontoken']),
               },
@@ -272,7 +279,9 @@ export async function createApp(
   const base = { logger: false, bodyLimit: 1024 * 1024, trustProxy: [...trustedProxies] };
   const app = (tls ? Fastify({ ...base, https: tls }) : Fastify(base)) as FastifyInstance;
   await app.register(formbody);
-  await app.register(cookie);
+  // No hook: parsing every request's cookies (and a jar for cookies to set on every reply)
+  // would serve one cookie that authenticated routes read themselves.
+  await app.register(cookie, { hook: false });
   app.setErrorHandler((err, _request, reply) => {
     const { status, body } =
       err instanceof ApiError || !(err instanceof Error) || !('statusCode' in err)
