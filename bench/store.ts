@@ -7,7 +7,8 @@
  *   memory), against reading the same rows without decoding them;
  * - the delay until a change written by one process is in another process's snapshot.
  *
- * Targets: SQLite p99 < 5 ms, etcd p99 < 50 ms, load < 3 s and < 1 GB, propagation < 1 s.
+ * Targets: SQLite p99 < 5 ms, etcd p99 < 50 ms, load and index compile < 3 s and < 1 GB,
+ * propagation < 1 s.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -161,9 +162,11 @@ async function largeLoad(dir: string): Promise<void> {
   const { rss } = process.memoryUsage();
   console.log(
     `snapshot load (${String(USERS)} users, ${String(ACL_PATHS * ENTRIES_PER_PATH)} ACL entries, ${String(rowCount)} keys): ` +
-      `${ms(loadMs)} (target < 3 s: ${loadMs < 3_000 ? 'met' : 'MISSED'}), heap ${mb(heap)}; ` +
+      `${ms(loadMs)}, heap ${mb(heap)}; ` +
       `bare row read ${ms(bareMs)}, ratio ${(loadMs / bareMs).toFixed(1)}x; ` +
-      `permission index compile ${ms(compileMs)}, heap with index ${mb(withEngine)}, process RSS ${mb(rss)} ` +
+      `permission index compile ${ms(compileMs)}; load and compile ${ms(loadMs + compileMs)} ` +
+      `(target < 3 s: ${loadMs + compileMs < 3_000 ? 'met' : 'MISSED'}); ` +
+      `heap with index ${mb(withEngine)}, process RSS ${mb(rss)} ` +
       `(target < 1 GB: ${rss < 2 ** 30 ? 'met' : 'MISSED'})`,
   );
   await live.close();

@@ -115,6 +115,16 @@ export function createApi(app: FastifyInstance, options: ApiOptions): Api {
       request.params as Record<string, unknown> | undefined,
     );
 
+  // The ticket cookie is the only one Tessera reads, and only where it authenticates: parsed
+  // there, other requests make no cookie jar (see createApp).
+  const ticketCookie = (request: FastifyRequest): string | undefined => {
+    const header = request.headers.cookie;
+    return header === undefined ? undefined : app.parseCookie(header)['PVEAuthCookie'];
+  };
+
+  // Stateless (it reads the live view on each call), so one serves every request.
+  const services = liveContext(options.live, contextOptions);
+
   const base = <S extends Schema>(
     request: FastifyRequest,
     reply: FastifyReply,
@@ -125,7 +135,7 @@ export function createApi(app: FastifyInstance, options: ApiOptions): Api {
       params: checkParams(schema, rawParams(request)),
       snapshot,
       engine: engineFor(options.live),
-      services: liveContext(options.live, contextOptions),
+      services,
       now: now(),
       request,
       reply,
@@ -135,9 +145,7 @@ export function createApi(app: FastifyInstance, options: ApiOptions): Api {
   const send = (reply: FastifyReply, data: unknown): void => {
     void reply
       .type(JSON_CONTENT_TYPE)
-      .send(
-        data instanceof RawJson ? `{"data":${data.json}}` : JSON.stringify({ data: data ?? null }),
-      );
+      .send(data instanceof RawJson ? data.body : JSON.stringify({ data: data ?? null }));
   };
 
   const throttle = options.throttle === false ? undefined : new LoginThrottle(options.throttle);
@@ -145,7 +153,7 @@ export function createApi(app: FastifyInstance, options: ApiOptions): Api {
     options,
     throttle,
     login: {
-      services: liveContext(options.live),
+      services,
       view: () => ({ snapshot: options.live.snapshot, engine: engineFor(options.live) }),
       environment: { pamService: options.pamService },
       throttle,
@@ -170,12 +178,32 @@ export function createApi(app: FastifyInstance, options: ApiOptions): Api {
       });
     },
     route(method, path, schema, handler, routeOptions = {}) {
+      // Refused requests wait out the failure delay; only they need a promise.
+      const refuse = async (request: FastifyRequest, err: unknown, started: number) => {
+        if (err instanceof AuthFailure) {
+          options.onAuthFailure?.({
+            kind: 'request',
+            rhost: api.clientAddress(request),
+            user: claimedUser({
+              cookie: ticketCookie(request),
+              authorization: request.headers.authorization,
+            }),
+            cause: err.code,
+            reason: err.detail,
+          });
+          await api.delay(started);
+        }
+        throw err;
+      };
       app.route({
         method,
         url: PREFIX + path,
-        handler: async (request, reply) => {
+        // Not async: a handler that answers at once (most do, from caches) is sent in the same
+        // turn, without a promise and a microtask per request.
+        handler: (request, reply) => {
           const started = Date.now();
           const snapshot = options.live.snapshot;
+          const at = now();
           let caller: Caller;
           try {
             caller = authenticateRequest(
@@ -183,43 +211,38 @@ export function createApi(app: FastifyInstance, options: ApiOptions): Api {
               serverKeys(snapshot),
               {
                 method: request.method,
-                cookie: request.cookies['PVEAuthCookie'],
+                cookie: ticketCookie(request),
                 authorization: request.headers.authorization,
                 csrf: headerValue(request.headers['csrfpreventiontoken']),
               },
-              now(),
+              at,
             );
           } catch (err) {
-            if (err instanceof AuthFailure) {
-              options.onAuthFailure?.({
-                kind: 'request',
-                rhost: api.clientAddress(request),
-                user: claimedUser({
-                  cookie: request.cookies['PVEAuthCookie'],
-                  authorization: request.headers.authorization,
-                }),
-                cause: err.code,
-                reason: err.detail,
-              });
-              await api.delay(started);
-            }
-            throw err;
+            return refuse(request, err, started);
           }
           if (routeOptions.tokens === false && caller.token !== undefined) {
             throw forbidden(
               `URI '${requestPath(request.url).replace(/^\/access/, '')}' not available with API token, need proper ticket.\n`,
             );
           }
-          const ctx = base(request, reply, schema);
-          send(
+          const engine = engineFor(options.live);
+          const answer = handler({
+            params: checkParams(schema, rawParams(request)),
+            snapshot,
+            engine,
+            services: actingAs(services, { ...caller, address: api.clientAddress(request) }),
+            now: at,
+            request,
             reply,
-            await handler({
-              ...ctx,
-              services: actingAs(ctx.services, { ...caller, address: api.clientAddress(request) }),
-              caller,
-              checks: new Authorization(caller, ctx.engine, ctx.snapshot),
-            }),
-          );
+            caller,
+            checks: new Authorization(caller, engine, snapshot),
+          });
+          if (answer instanceof Promise)
+            return answer.then((data: unknown) => {
+              send(reply, data);
+            });
+          send(reply, answer);
+          return undefined;
         },
       });
     },
@@ -253,7 +276,9 @@ export async function createApp(
   const base = { logger: false, bodyLimit: 1024 * 1024, trustProxy: [...trustedProxies] };
   const app = (tls ? Fastify({ ...base, https: tls }) : Fastify(base)) as FastifyInstance;
   await app.register(formbody);
-  await app.register(cookie);
+  // No hook: parsing every request's cookies (and a jar for cookies to set on every reply)
+  // would serve one cookie that authenticated routes read themselves.
+  await app.register(cookie, { hook: false });
   app.setErrorHandler((err, _request, reply) => {
     // Fastify's own refusals (a body too large, malformed JSON) carry their status.
     const { status, body } =

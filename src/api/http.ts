@@ -34,5 +34,9 @@ export function errorBody(err: unknown): ErrorBody {
 
 /** An answer already serialised (cached): sent as the `data` of the envelope as it is. */
 export class RawJson {
-  constructor(readonly json: string) {}
+  /** The whole response body, encoded once. */
+  readonly body: Buffer;
+  constructor(readonly json: string) {
+    this.body = Buffer.from(`{"data":${json}}`);
+  }
 }

@@ -37,15 +37,17 @@ export function mergeParams(
   ...sources: readonly (Readonly<Record<string, unknown>> | undefined)[]
 ): Record<string, unknown> {
   const merged: Record<string, unknown> = {};
-  const errors: Record<string, string> = {};
+  let errors: Record<string, string> | undefined;
   for (const source of sources) {
-    for (const [name, value] of Object.entries(source ?? {})) {
+    if (source === undefined) continue;
+    for (const name of Object.keys(source)) {
+      const value = source[name];
       if (name in merged && String(merged[name]) !== String(value))
-        errors[name] = 'duplicate parameter (not unique)';
+        (errors ??= {})[name] = 'duplicate parameter (not unique)';
       merged[name] = value;
     }
   }
-  if (Object.keys(errors).length > 0) throw parameterError(errors);
+  if (errors !== undefined) throw parameterError(errors);
   return merged;
 }
 
@@ -87,23 +89,35 @@ export function checkParams<S extends Schema>(
   raw: Readonly<Record<string, unknown>>,
 ): Params<S> {
   const out: Record<string, unknown> = {};
-  const errors: Record<string, string> = {};
+  // Every request passes here: the error map is only made for a request that has errors.
+  let errors: Record<string, string> | undefined;
   for (const [name, spec] of Object.entries(schema)) {
     const value = raw[name];
     if (value === undefined || value === null) {
-      if (spec.optional !== true) errors[name] = 'property is missing and it is not optional';
+      if (spec.optional !== true)
+        (errors ??= {})[name] = 'property is missing and it is not optional';
+      continue;
+    }
+    // Most parameters are strings without length limits: nothing to check, nothing to make.
+    if (
+      spec.type === 'string' &&
+      typeof value === 'string' &&
+      spec.minLength === undefined &&
+      spec.maxLength === undefined
+    ) {
+      out[name] = value;
       continue;
     }
     const checked = checkOne(spec, value);
-    if (checked.error !== undefined) errors[name] = checked.error;
+    if (checked.error !== undefined) (errors ??= {})[name] = checked.error;
     else out[name] = checked.value;
   }
   for (const name of Object.keys(raw)) {
     if (!(name in schema))
-      errors[name] =
+      (errors ??= {})[name] =
         'property is not defined in schema and the schema does not allow additional properties';
   }
-  if (Object.keys(errors).length > 0) throw parameterError(errors);
+  if (errors !== undefined) throw parameterError(errors);
   return out as Params<S>;
 }
 

@@ -3,7 +3,13 @@
  * checked as Proxmox checks it, with its failure messages (for the audit log, never for the
  * client, who only hears `401 Authentication failed!`).
  */
-import { asTokenId, asUserId, splitTokenId, type TokenId } from '../model/ids.js';
+import {
+  asTokenId,
+  splitTokenId,
+  type TokenId,
+  type TokenName,
+  type UserId,
+} from '../model/ids.js';
 import type { AccessSnapshot } from '../store/snapshot.js';
 import { AuthFailure } from '../errors.js';
 import { verifyTokenSecret } from './token-secret.js';
@@ -13,17 +19,21 @@ export function apiTokenFromHeader(authorization: string | undefined): string | 
   if (authorization === undefined) return undefined;
   const match = /(?:^|\s)PVEAPIToken(?:=| )([^;]*)/.exec(authorization);
   if (!match) return undefined;
+  const value = match[1] ?? '';
+  // Sent with every request and almost never escaped; without a `%` decoding changes nothing.
+  if (!value.includes('%')) return value;
   try {
-    return decodeURIComponent(match[1] ?? '');
+    return decodeURIComponent(value);
   } catch {
-    return match[1] ?? '';
+    return value;
   }
 }
 
 /** The user behind an id must exist, be enabled and not have expired. */
 export function checkUserEnabled(snapshot: AccessSnapshot, userid: string, now: number): void {
-  const id = asUserId(userid);
-  const user = id === undefined ? undefined : snapshot.users.users.get(id);
+  // The map holds valid ids only, so a string that is not one is simply not found there:
+  // no need to check its syntax on every request first.
+  const user = snapshot.users.users.get(userid as UserId);
   if (!user) throw new AuthFailure(`no such user ('${userid}')`, 'unknown_user');
   if (!user.enable) throw new AuthFailure(`user '${userid}' is disabled`, 'user_disabled');
   if (user.expire !== 0 && user.expire < now)
@@ -40,7 +50,7 @@ export function authenticateApiToken(
   // and stored hash (bounded); the user, token and expiry checks run every time.
   const known = verifiedTokens.get(value);
   const tokenid = known?.tokenid ?? parseTokenValue(value);
-  const { user, name } = splitTokenId(tokenid);
+  const { user, name } = known ?? splitTokenId(tokenid);
   checkUserEnabled(snapshot, user, now);
   const token = snapshot.users.tokens.get(tokenid);
   if (!token) throw new AuthFailure(`no such token '${name}' for user '${user}'`, 'token_unknown');
@@ -52,7 +62,7 @@ export function authenticateApiToken(
     if (!verifyTokenSecret(stored, value.slice(value.lastIndexOf('=') + 1)))
       throw new AuthFailure('invalid token value!', 'token_invalid');
     if (verifiedTokens.size >= 10_000) verifiedTokens.clear();
-    verifiedTokens.set(value, { tokenid, stored });
+    verifiedTokens.set(value, { tokenid, user, name, stored });
   }
   return tokenid;
 }
@@ -66,4 +76,12 @@ function parseTokenValue(value: string): TokenId {
   return tokenid;
 }
 
-const verifiedTokens = new Map<string, { tokenid: TokenId; stored: string }>();
+interface VerifiedToken {
+  readonly tokenid: TokenId;
+  readonly user: UserId;
+  readonly name: TokenName;
+  /** The stored hash the secret was checked against: any other one means check again. */
+  readonly stored: string;
+}
+
+const verifiedTokens = new Map<string, VerifiedToken>();

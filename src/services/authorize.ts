@@ -57,12 +57,14 @@ export class Authorization {
     this.perm(`/access/realm/${splitUserId(userid).realm}`, ['Realm.AllocateUser']);
   }
 
-  // Listing users asks once per user; the answer depends only on the privileges.
-  private readonly delegated = new Map<string, Set<GroupId>>();
+  // Listing users asks once per user; the answer depends only on the privileges. Made on
+  // first use: every authenticated request gets a Checks, few ask this.
+  private delegated: Map<string, Set<GroupId>> | undefined;
 
   /** Groups on which the caller holds any of `privileges`. */
   private delegatedGroups(privileges: readonly Privilege[]): Set<GroupId> {
     const key = privileges.join(',');
+    this.delegated ??= new Map<string, Set<GroupId>>();
     let out = this.delegated.get(key);
     if (!out) {
       out = new Set<GroupId>();

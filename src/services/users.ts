@@ -314,6 +314,20 @@ export async function setPasswordHash(
   });
 }
 
+/**
+ * After a login with an outdated hash (a crypt hash from Proxmox, weaker argon2 settings):
+ * the user has just proved the password, so the login stores a fresh hash of it as the
+ * user's own change; no privilege is asked for.
+ */
+export async function renewPasswordHash(
+  ctx: ServiceContext,
+  userid: UserId,
+  hash: string,
+): Promise<void> {
+  const change = draft('password', userid, 'update', { password: SECRET_CHANGED });
+  return audited(ctx, change, () => storePassword(ctx, userid, hash, change));
+}
+
 async function storePassword(
   ctx: ServiceContext,
   userid: UserId,

@@ -254,6 +254,29 @@ export function encodeAclNode(node: AclNode): string {
   });
 }
 
+// A large configuration holds a million assignments but few distinct role lists: most
+// members hold one role with one flag. Those share one map each (bounded: role ids are few,
+// but a store could hold any number of them); a role found here was checked already.
+const singleRoles = new Map<string, RoleAssignments>();
+const SINGLE_ROLES = 4096;
+
+function roleOf(role: string, member: string): RoleId {
+  const roleid = asRoleId(role);
+  if (roleid === undefined) throw new CodecError(`bad role '${role}' of '${member}'`);
+  return roleid;
+}
+
+function singleRole(role: string, propagate: boolean, member: string): RoleAssignments {
+  const key = propagate ? `${role}:1` : `${role}:0`;
+  let roles = singleRoles.get(key);
+  if (!roles) {
+    const roleid = roleOf(role, member);
+    if (singleRoles.size >= SINGLE_ROLES) singleRoles.clear();
+    singleRoles.set(key, (roles = new Map([[roleid, propagate]])));
+  }
+  return roles;
+}
+
 function assignments<K>(
   json: Json,
   field: string,
@@ -261,7 +284,7 @@ function assignments<K>(
 ): Map<K, RoleAssignments> {
   const value: unknown = json[field] ?? [];
   if (!Array.isArray(value)) throw new CodecError(`'${field}' must be a list`);
-  const out = new Map<K, Map<RoleId, boolean>>();
+  const out = new Map<K, RoleAssignments>();
   // Ids repeat across entries; each distinct one is checked once.
   let lastMember = '';
   let lastId: K | undefined;
@@ -275,11 +298,14 @@ function assignments<K>(
     if (id === undefined) throw new CodecError(`invalid ${field} member '${member}'`);
     lastMember = member;
     lastId = id;
-    const roleid = asRoleId(role);
-    if (roleid === undefined) throw new CodecError(`bad role '${role}' of '${member}'`);
-    let roles = out.get(id);
-    if (!roles) out.set(id, (roles = new Map<RoleId, boolean>()));
-    roles.set(roleid, propagate);
+    const roles = out.get(id);
+    // A further role gives the member a map of its own: the shared ones are never changed.
+    out.set(
+      id,
+      roles
+        ? new Map(roles).set(roleOf(role, member), propagate)
+        : singleRole(role, propagate, member),
+    );
   }
   return out;
 }

@@ -30,8 +30,8 @@ import type { PermissionEngine } from '../../permissions/engine.js';
 import { realmFor } from '../../realms/registry.js';
 import type { Realm, RealmEnvironment } from '../../realms/realm.js';
 import type { AccessSnapshot } from '../../store/snapshot.js';
-import type { ServiceContext } from '../context.js';
-import { setPasswordHash } from '../users.js';
+import { actingAs, type ServiceContext } from '../context.js';
+import { renewPasswordHash } from '../users.js';
 import type { AuthEventSink } from './events.js';
 import { checkPassword, renewal, resolveUser, type FirstFactor } from './first-factor.js';
 import {
@@ -137,7 +137,7 @@ async function passwordStep(
   if (request.privilegeCheck !== undefined)
     return privilegeCheck(engine, userid, request.privilegeCheck);
   const signing = ready(keys);
-  await renewHash(deps, first, request.password);
+  await renewHash(deps, first, request.password, request.address);
   const factors = secondFactorContext(deps, request);
   const otp = request.otp;
   const challenge = first.renewal
@@ -233,11 +233,15 @@ function ready(keys: ServerKeys | undefined): ServerKeys {
  * Step: a crypt hash from Proxmox becomes an argon2id one; a read-only store only postpones
  * that, it does not fail the login.
  */
-async function renewHash(deps: LoginDeps, first: FirstFactor, password: string): Promise<void> {
+async function renewHash(
+  deps: LoginDeps,
+  first: FirstFactor,
+  password: string,
+  address: string,
+): Promise<void> {
   if (!first.rehash) return;
-  await setPasswordHash(deps.services, first.userid, await hashPassword(password)).catch(
-    () => undefined,
-  );
+  const self = actingAs(deps.services, { authid: first.userid, userid: first.userid, address });
+  await renewPasswordHash(self, first.userid, await hashPassword(password)).catch(() => undefined);
 }
 
 function secondFactorContext(deps: LoginDeps, request: LoginRequest): SecondFactorContext {
