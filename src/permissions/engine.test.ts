@@ -4,7 +4,7 @@ import { parseUserCfg } from '../formats/user-cfg.js';
 import { PermissionEngine } from './engine.js';
 import { explain } from './explain.js';
 import { requestedAclPath } from '../model/acl-path.js';
-import { parseAuthid } from '../model/ids.js';
+import { parseAuthid, type Authid } from '../model/ids.js';
 
 const CONFIG = `user:alice@pve:1:0::::::
 token:alice@pve!sep:0:1::
@@ -85,7 +85,9 @@ describe('PermissionEngine', () => {
   it('answers nothing for unknown tokens and invalid ids, everything for root@pam', () => {
     const e = engine();
     assert.equal(e.privileges(parseAuthid('alice@pve!nope'), requestedAclPath('/')).size, 0);
-    assert.equal(e.privileges(parseAuthid('not a user'), requestedAclPath('/')).size, 0);
+    // Invalid ids are refused where they come in; Proxmox's own tests still ask about them.
+    assert.throws(() => parseAuthid('not a user'), /does not look like a valid user/);
+    assert.equal(e.privileges('not a user' as Authid, requestedAclPath('/')).size, 0);
     assert.equal(
       e.privileges(parseAuthid('root@pam'), requestedAclPath('/anything/at/all')).size,
       47,
