@@ -3,7 +3,7 @@
  * present): `totp` and `yubico` when an enabled entry of that kind exists, `recovery` with
  * the slots still usable whenever a recovery set exists. A user whose entries are all
  * disabled, and who has no recovery set, needs no second factor. The WebAuthn request is
- * added by the login (api/second-factor.ts), which must store its challenge.
+ * added by the login (services/login/second-factor.ts), which must store its challenge.
  */
 import type { PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
 import type { TfaUser } from '../model/tfa.js';
