@@ -130,7 +130,7 @@ async function passwordStep(
       deps.realms ?? ((config) => realmFor(config.type)),
       deps.environment,
       userid,
-      { ...request, address: request.address },
+      request,
       now,
     ));
   deps.throttle?.succeeded(request.address, claimed);
