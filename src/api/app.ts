@@ -178,6 +178,7 @@ export function createApi(app: FastifyInstance, options: ApiOptions): Api {
       });
     },
     route(method, path, schema, handler, routeOptions = {}) {
+      const addressOf = (request: FastifyRequest): string => api.clientAddress(request);
       // Refused requests wait out the failure delay; only they need a promise.
       const refuse = async (request: FastifyRequest, err: unknown, started: number) => {
         if (err instanceof AuthFailure) {
@@ -225,18 +226,19 @@ export function createApi(app: FastifyInstance, options: ApiOptions): Api {
               `URI '${requestPath(request.url).replace(/^\/access/, '')}' not available with API token, need proper ticket.\n`,
             );
           }
-          const engine = engineFor(options.live);
-          const answer = handler({
-            params: checkParams(schema, rawParams(request)),
-            snapshot,
-            engine,
-            services: actingAs(services, { ...caller, address: api.clientAddress(request) }),
-            now: at,
-            request,
-            reply,
-            caller,
-            checks: new Authorization(caller, engine, snapshot),
-          });
+          const answer = handler(
+            new AuthedRequest(
+              checkParams(schema, rawParams(request)),
+              snapshot,
+              engineFor(options.live),
+              services,
+              at,
+              request,
+              reply,
+              caller,
+              addressOf,
+            ),
+          );
           if (answer instanceof Promise)
             return answer.then((data: unknown) => {
               send(reply, data);
@@ -255,6 +257,39 @@ export function createApi(app: FastifyInstance, options: ApiOptions): Api {
     },
   };
   return api;
+}
+
+/**
+ * What an authenticated handler is given. The acting service context and the authorization
+ * are made when a handler first asks for them: most requests only read, and making them for
+ * every request cost more than the rest of Tessera's own work on a cached answer.
+ */
+class AuthedRequest<S extends Schema> implements AuthedContext<S> {
+  private acting: ServiceContext | undefined;
+  private authorization: Authorization | undefined;
+
+  constructor(
+    readonly params: Params<S>,
+    readonly snapshot: AccessSnapshot,
+    readonly engine: PermissionEngine,
+    private readonly base: ServiceContext,
+    readonly now: number,
+    readonly request: FastifyRequest,
+    readonly reply: FastifyReply,
+    readonly caller: Caller,
+    private readonly clientAddress: (request: FastifyRequest) => string,
+  ) {}
+
+  get services(): ServiceContext {
+    return (this.acting ??= actingAs(this.base, {
+      ...this.caller,
+      address: this.clientAddress(this.request),
+    }));
+  }
+
+  get checks(): Authorization {
+    return (this.authorization ??= new Authorization(this.caller, this.engine, this.snapshot));
+  }
 }
 
 /** The called path as Proxmox names it: without the API prefix and the query. */
