@@ -34,9 +34,13 @@ export function errorBody(err: unknown): ErrorBody {
 
 /** An answer already serialised (cached): sent as the `data` of the envelope as it is. */
 export class RawJson {
-  /** The whole response body, encoded once. */
-  readonly body: Buffer;
+  /**
+   * The whole response body, made once. A flat string: Node sends headers and a string body
+   * in one write, a Buffer in two; and a string built by concatenation is a rope that is
+   * walked again on every send, so it is copied flat once (measured: ~1.3 us a request).
+   */
+  readonly body: string;
   constructor(readonly json: string) {
-    this.body = Buffer.from(`{"data":${json}}`);
+    this.body = Buffer.from(`{"data":${json}}`).toString('utf8');
   }
 }
