@@ -35,9 +35,9 @@ export function errorBody(err: unknown): ErrorBody {
 /** An answer already serialised (cached): sent as the `data` of the envelope as it is. */
 export class RawJson {
   /**
-   * The whole response body, made once. A flat string: Node sends headers and a string body
-   * in one write, a Buffer in two; and a string built by concatenation is a rope that is
-   * walked again on every send, so it is copied flat once (measured: ~1.3 us a request).
+   * The whole response body, made once, as a flat (copied) string: Node sends headers and a
+   * string body in one write, a Buffer in two. In paired runs this saved about 1 us of server
+   * CPU per request over a Buffer.
    */
   readonly body: string;
   constructor(readonly json: string) {
