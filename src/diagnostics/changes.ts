@@ -4,21 +4,9 @@
  */
 import { invalid } from '../errors.js';
 import { parseSince } from './explain-logins.js';
-import type { ChangeQuery } from './events.js';
-import type { ChangeEntity, ChangeEvent, ChangeValue } from '../model/events.js';
-
-const ENTITIES: readonly ChangeEntity[] = [
-  'user',
-  'group',
-  'role',
-  'acl',
-  'pool',
-  'token',
-  'realm',
-  'password',
-  'tfa',
-  'config',
-];
+import { MAX_CHANGES, type ChangeQuery } from './events.js';
+import { CHANGE_ENTITIES, isChangeEntity } from '../model/change-entities.js';
+import type { ChangeEvent, ChangeValue } from '../model/events.js';
 
 export const DEFAULT_CHANGES = 200;
 
@@ -36,16 +24,16 @@ export function changeQuery(
   const since = parseSince(input.since ?? '7d', nowMs);
   if (since === undefined)
     throw invalid('since', `expected 30m, 2h, 7d or an ISO date, not '${input.since ?? ''}'`);
-  if (input.entity !== undefined && !(ENTITIES as readonly string[]).includes(input.entity))
-    throw invalid('entity', `expected one of ${ENTITIES.join(', ')}, not '${input.entity}'`);
+  if (input.entity !== undefined && !isChangeEntity(input.entity))
+    throw invalid('entity', `expected one of ${CHANGE_ENTITIES.join(', ')}, not '${input.entity}'`);
   const limit = input.limit ?? DEFAULT_CHANGES;
   if (!Number.isSafeInteger(limit) || limit < 1)
     throw invalid('limit', `expected a positive number, not '${String(input.limit)}'`);
   return {
     since,
-    limit: Math.min(limit, 5000),
+    limit: Math.min(limit, MAX_CHANGES),
     ...(input.user !== undefined ? { user: input.user } : {}),
-    ...(input.entity !== undefined ? { entity: input.entity as ChangeEntity } : {}),
+    ...(input.entity !== undefined ? { entity: input.entity } : {}),
     ...(input.id !== undefined ? { id: input.id } : {}),
   };
 }

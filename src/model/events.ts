@@ -3,6 +3,7 @@
  * types, shared by the services that write them and the diagnostics that read them.
  */
 import type { AuthCause, ErrorCode } from '../errors.js';
+import type { ChangeEntity } from './change-entities.js';
 
 export interface AuthEvent {
   /** Unix time in milliseconds. */
@@ -19,9 +20,7 @@ export interface AuthEvent {
   readonly reason?: string;
 }
 
-/** What a change event is about. */
-export type ChangeEntity =
-  'user' | 'group' | 'role' | 'acl' | 'pool' | 'token' | 'realm' | 'password' | 'tfa' | 'config';
+export type { ChangeEntity } from './change-entities.js';
 
 export type ChangeAction =
   'create' | 'update' | 'delete' | 'regenerate' | 'sync' | 'unlock' | 'import';

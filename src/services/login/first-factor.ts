@@ -148,6 +148,11 @@ export async function checkPassword(
   return { userid, rehash: verdict.rehash, renewal: false };
 }
 
+/** The realm module of a realm's type, from the registry. */
+export function registeredRealm(config: RealmConfig): Realm {
+  return realmFor(config.type);
+}
+
 /**
  * A password given again to confirm a change (a password or second-factor change): the
  * first factor alone, never a ticket.
@@ -162,7 +167,7 @@ export async function confirmPassword(
   const login = { username: userid, password };
   await checkPassword(
     snapshot,
-    (config) => realmFor(config.type),
+    registeredRealm,
     environment,
     resolveUser(snapshot, login),
     login,

@@ -27,13 +27,18 @@ import type { RealmConfig } from '../../model/realm.js';
 import { splitList } from '../../model/text.js';
 import { capabilities, type Capabilities } from '../../permissions/effective.js';
 import type { PermissionEngine } from '../../permissions/engine.js';
-import { realmFor } from '../../realms/registry.js';
 import type { Realm, RealmEnvironment } from '../../realms/realm.js';
 import type { AccessSnapshot } from '../../store/snapshot.js';
 import { actingAs, type ServiceContext } from '../context.js';
 import { renewPasswordHash } from '../users.js';
 import type { AuthEventSink } from './events.js';
-import { checkPassword, renewal, resolveUser, type FirstFactor } from './first-factor.js';
+import {
+  checkPassword,
+  registeredRealm,
+  renewal,
+  resolveUser,
+  type FirstFactor,
+} from './first-factor.js';
 import {
   answerChallenge,
   checkSecondFactor,
@@ -127,7 +132,7 @@ async function passwordStep(
     renewal(snapshot, keys, userid, request.password, now) ??
     (await checkPassword(
       snapshot,
-      deps.realms ?? ((config) => realmFor(config.type)),
+      deps.realms ?? registeredRealm,
       deps.environment,
       userid,
       request,

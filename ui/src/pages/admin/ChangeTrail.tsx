@@ -6,7 +6,8 @@
 import { useState, type ReactNode } from 'react';
 import { api } from '../../api.js';
 import { Field, Select } from '../../components/Form.js';
-import { Report } from './Report.js';
+import { CHANGE_ENTITIES } from '../../../../src/model/change-entities.js';
+import { Report, ReportFilters, SinceField } from './Report.js';
 
 /** As `ChangeEvent` in src/model/events.ts (which the interface cannot import: it names errors). */
 interface ChangeEvent {
@@ -24,20 +25,6 @@ interface ChangeEvent {
   cause?: string;
   reason?: string;
 }
-
-/** The entities the server accepts as a filter (`ChangeEntity`). */
-const ENTITIES = [
-  'user',
-  'group',
-  'role',
-  'acl',
-  'pool',
-  'token',
-  'realm',
-  'password',
-  'tfa',
-  'config',
-] as const;
 
 const ANY = '';
 
@@ -70,42 +57,25 @@ export function ChangeTrail(): ReactNode {
         })
       }
       controls={(run, submit) => (
-        <form
-          onSubmit={(e) => {
-            e.preventDefault();
-            run();
-          }}
-        >
-          <div className="row">
-            <Field
-              label="User"
-              name="userid"
-              value={user}
-              onChange={setUser}
-              errors={submit.errors}
-              hint="who acted or was changed"
-            />
-            <Select
-              label="Entity"
-              name="entity"
-              value={entity}
-              onChange={setEntity}
-              errors={submit.errors}
-              choices={[{ value: ANY, label: 'any' }, ...ENTITIES]}
-            />
-            <Field
-              label="Since"
-              name="since"
-              value={since}
-              onChange={setSince}
-              errors={submit.errors}
-              hint="30m, 2h, 7d or a date"
-            />
-          </div>
-          <button type="submit" className="primary" disabled={submit.busy}>
-            Show changes
-          </button>
-        </form>
+        <ReportFilters run={run} submit={submit} button="Show changes">
+          <Field
+            label="User"
+            name="userid"
+            value={user}
+            onChange={setUser}
+            errors={submit.errors}
+            hint="who acted or was changed"
+          />
+          <Select
+            label="Entity"
+            name="entity"
+            value={entity}
+            onChange={setEntity}
+            errors={submit.errors}
+            choices={[{ value: ANY, label: 'any' }, ...CHANGE_ENTITIES]}
+          />
+          <SinceField value={since} onChange={setSince} submit={submit} />
+        </ReportFilters>
       )}
       caption="Configuration changes"
       // Two events alike in every field (one millisecond, one node) read as one anyway.

@@ -8,7 +8,7 @@ import { api } from '../../api.js';
 import { Field, type Submit } from '../../components/Form.js';
 import type { PageProps } from '../page.js';
 import { ChangeTrail } from './ChangeTrail.js';
-import { Report } from './Report.js';
+import { Report, ReportFilters, SinceField } from './Report.js';
 
 interface LoginEvent {
   time: number;
@@ -55,42 +55,24 @@ function Logins(): ReactNode {
     <Report
       id="logins"
       title="Explain logins"
-      load={async () => {
-        const events = await api<LoginEvent[]>('GET', '/access/tessera/logins', {
+      load={() =>
+        api<LoginEvent[]>('GET', '/access/tessera/logins', {
           ...(user.trim() !== '' ? { userid: user.trim() } : {}),
           since,
-        });
-        return events;
-      }}
+        })
+      }
       controls={(run, submit) => (
-        <form
-          onSubmit={(e) => {
-            e.preventDefault();
-            run();
-          }}
-        >
-          <div className="row">
-            <Field
-              label="User"
-              name="userid"
-              value={user}
-              onChange={setUser}
-              errors={submit.errors}
-              hint="user@realm, or a name"
-            />
-            <Field
-              label="Since"
-              name="since"
-              value={since}
-              onChange={setSince}
-              errors={submit.errors}
-              hint="30m, 2h, 7d or a date"
-            />
-          </div>
-          <button type="submit" className="primary" disabled={submit.busy}>
-            Explain
-          </button>
-        </form>
+        <ReportFilters run={run} submit={submit} button="Explain">
+          <Field
+            label="User"
+            name="userid"
+            value={user}
+            onChange={setUser}
+            errors={submit.errors}
+            hint="user@realm, or a name"
+          />
+          <SinceField value={since} onChange={setSince} submit={submit} />
+        </ReportFilters>
       )}
       caption="Authentication attempts"
       sort={{ key: 'time', descending: true }}

@@ -1,6 +1,6 @@
 /** A panel of the Diagnostics page: controls that load rows, and the rows as a table. */
 import { useState, type ReactNode } from 'react';
-import { Message, useSubmit, type Submit } from '../../components/Form.js';
+import { Field, Message, useSubmit, type Submit } from '../../components/Form.js';
 import { Table, type Column } from '../../components/Table.js';
 
 /**
@@ -43,5 +43,45 @@ export function Report<T>(props: {
         />
       ) : null}
     </section>
+  );
+}
+
+/** A report's filters: its fields in a row, and the button that runs it. */
+export function ReportFilters(props: {
+  readonly run: () => void;
+  readonly submit: Submit;
+  readonly button: string;
+  readonly children: ReactNode;
+}): ReactNode {
+  return (
+    <form
+      onSubmit={(e) => {
+        e.preventDefault();
+        props.run();
+      }}
+    >
+      <div className="row">{props.children}</div>
+      <button type="submit" className="primary" disabled={props.submit.busy}>
+        {props.button}
+      </button>
+    </form>
+  );
+}
+
+/** The period a report covers, in the server's words (`since`). */
+export function SinceField(props: {
+  readonly value: string;
+  readonly onChange: (value: string) => void;
+  readonly submit: Submit;
+}): ReactNode {
+  return (
+    <Field
+      label="Since"
+      name="since"
+      value={props.value}
+      onChange={props.onChange}
+      errors={props.submit.errors}
+      hint="30m, 2h, 7d or a date"
+    />
   );
 }
