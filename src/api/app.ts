@@ -24,7 +24,8 @@ import { authenticateRequest, claimedUser, type Caller } from './caller.js';
 import type { AuthFailureEvent, AuthSuccessEvent } from '../services/login/events.js';
 import type { LoginDeps } from '../services/login/login.js';
 import { errorBody, JSON_CONTENT_TYPE, RawJson, type ErrorBody } from './http.js';
-import { checkParams, mergeParams, type Params, type Schema } from './params.js';
+import { ticketCookieReader } from './ticket-cookie.js';
+import { mergeParams, paramChecker, type Params, type Schema } from './params.js';
 import { engineFor } from '../permissions/current.js';
 
 export interface ApiOptions {
@@ -106,21 +107,26 @@ export function createApi(app: FastifyInstance, options: ApiOptions): Api {
     now,
   };
 
-  const rawParams = (request: FastifyRequest): Record<string, unknown> =>
-    mergeParams(
-      request.query as Record<string, unknown> | undefined,
+  const rawParams = (request: FastifyRequest, pathParams: boolean): Record<string, unknown> => {
+    const query = request.query as Record<string, unknown> | undefined;
+    const body =
       typeof request.body === 'object' && request.body !== null
         ? (request.body as Record<string, unknown>)
-        : undefined,
-      request.params as Record<string, unknown> | undefined,
+        : undefined;
+    // A read without path placeholders (what clients poll) has one source: nothing to merge.
+    if (body === undefined && !pathParams) return query ?? {};
+    return mergeParams(
+      query,
+      body,
+      pathParams ? (request.params as Record<string, unknown>) : undefined,
     );
+  };
 
   // The ticket cookie is the only one Tessera reads, and only where it authenticates: parsed
   // there, other requests make no cookie jar (see createApp).
-  const ticketCookie = (request: FastifyRequest): string | undefined => {
-    const header = request.headers.cookie;
-    return header === undefined ? undefined : app.parseCookie(header)['PVEAuthCookie'];
-  };
+  const readTicketCookie = ticketCookieReader((header) => app.parseCookie(header));
+  const ticketCookie = (request: FastifyRequest): string | undefined =>
+    readTicketCookie(request.headers.cookie);
 
   // Stateless (it reads the live view on each call), so one serves every request.
   const services = liveContext(options.live, contextOptions);
@@ -128,11 +134,11 @@ export function createApi(app: FastifyInstance, options: ApiOptions): Api {
   const base = <S extends Schema>(
     request: FastifyRequest,
     reply: FastifyReply,
-    schema: S,
+    params: Params<S>,
   ): Context<S> => {
     const snapshot = options.live.snapshot;
     return {
-      params: checkParams(schema, rawParams(request)),
+      params,
       snapshot,
       engine: engineFor(options.live),
       services,
@@ -169,18 +175,25 @@ export function createApi(app: FastifyInstance, options: ApiOptions): Api {
       now,
     },
     open(method, path, schema, handler) {
+      const checkParams = paramChecker(schema);
+      const pathParams = path.includes(':');
       app.route({
         method,
         url: PREFIX + path,
         handler: async (request, reply) => {
-          send(reply, await handler(base(request, reply, schema)));
+          send(
+            reply,
+            await handler(base(request, reply, checkParams(rawParams(request, pathParams)))),
+          );
         },
       });
     },
     route(method, path, schema, handler, routeOptions = {}) {
       const addressOf = (request: FastifyRequest): string => api.clientAddress(request);
       // Refused requests wait out the failure delay; only they need a promise.
-      const refuse = async (request: FastifyRequest, err: unknown, started: number) => {
+      const refuse = async (request: FastifyRequest, err: unknown) => {
+        // Authentication takes microseconds: the delay counts from here.
+        const started = Date.now();
         if (err instanceof AuthFailure) {
           options.onAuthFailure?.({
             kind: 'request',
@@ -196,13 +209,14 @@ export function createApi(app: FastifyInstance, options: ApiOptions): Api {
         }
         throw err;
       };
+      const checkParams = paramChecker(schema);
+      const pathParams = path.includes(':');
       app.route({
         method,
         url: PREFIX + path,
         // Not async: a handler that answers at once (most do, from caches) is sent in the same
         // turn, without a promise and a microtask per request.
         handler: (request, reply) => {
-          const started = Date.now();
           const snapshot = options.live.snapshot;
           const at = now();
           let caller: Caller;
@@ -219,7 +233,7 @@ export function createApi(app: FastifyInstance, options: ApiOptions): Api {
               at,
             );
           } catch (err) {
-            return refuse(request, err, started);
+            return refuse(request, err);
           }
           if (routeOptions.tokens === false && caller.token !== undefined) {
             throw forbidden(
@@ -228,7 +242,7 @@ export function createApi(app: FastifyInstance, options: ApiOptions): Api {
           }
           const answer = handler(
             new AuthedRequest(
-              checkParams(schema, rawParams(request)),
+              checkParams(rawParams(request, pathParams)),
               snapshot,
               engineFor(options.live),
               services,

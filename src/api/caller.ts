@@ -7,7 +7,7 @@ import { apiTokenFromHeader, authenticateApiToken, checkUserEnabled } from '../a
 import { verifyCsrfToken } from '../auth/csrf.js';
 import type { ServerKeys } from '../auth/server-keys.js';
 import { diagnoseTicket, verifyTicket } from '../auth/ticket.js';
-import { asUserId, ownerOf, type Authid, type TokenId, type UserId } from '../model/ids.js';
+import { asUserId, type Authid, type TokenId, type UserId } from '../model/ids.js';
 import type { AccessSnapshot } from '../store/snapshot.js';
 import { AuthFailure, type AuthCause } from '../errors.js';
 
@@ -123,8 +123,8 @@ export function authenticateRequest(
   const value = apiTokenFromHeader(credentials.authorization);
   if (value !== undefined) {
     try {
-      const tokenid = authenticateApiToken(snapshot, value, now);
-      return { authid: tokenid, userid: ownerOf(tokenid), token: tokenid };
+      const { tokenid, user } = authenticateApiToken(snapshot, value, now);
+      return { authid: tokenid, userid: user, token: tokenid };
     } catch (err) {
       if (err instanceof AuthFailure)
         throw new AuthFailure(err.message, err.code, 'Authentication failed!');

@@ -84,41 +84,48 @@ function checkOne(spec: ParamSpec, value: unknown): { value?: unknown; error?: s
   }
 }
 
-export function checkParams<S extends Schema>(
+/**
+ * The checker of one method's parameters, made once when the method is registered: every
+ * request passes here, so the schema is not walked as an object per request, and the error
+ * map is only made for a request that has errors.
+ */
+export function paramChecker<S extends Schema>(
   schema: S,
-  raw: Readonly<Record<string, unknown>>,
-): Params<S> {
-  const out: Record<string, unknown> = {};
-  // Every request passes here: the error map is only made for a request that has errors.
-  let errors: Record<string, string> | undefined;
-  for (const [name, spec] of Object.entries(schema)) {
-    const value = raw[name];
-    if (value === undefined || value === null) {
-      if (spec.optional !== true)
-        (errors ??= {})[name] = 'property is missing and it is not optional';
-      continue;
+): (raw: Readonly<Record<string, unknown>>) => Params<S> {
+  const specs = Object.entries(schema);
+  const known = new Set(Object.keys(schema));
+  return (raw) => {
+    const out: Record<string, unknown> = {};
+    let errors: Record<string, string> | undefined;
+    for (const [name, spec] of specs) {
+      const value = raw[name];
+      if (value === undefined || value === null) {
+        if (spec.optional !== true)
+          (errors ??= {})[name] = 'property is missing and it is not optional';
+        continue;
+      }
+      // Most parameters are strings without length limits: nothing to check, nothing to make.
+      if (
+        spec.type === 'string' &&
+        typeof value === 'string' &&
+        spec.minLength === undefined &&
+        spec.maxLength === undefined
+      ) {
+        out[name] = value;
+        continue;
+      }
+      const checked = checkOne(spec, value);
+      if (checked.error !== undefined) (errors ??= {})[name] = checked.error;
+      else out[name] = checked.value;
     }
-    // Most parameters are strings without length limits: nothing to check, nothing to make.
-    if (
-      spec.type === 'string' &&
-      typeof value === 'string' &&
-      spec.minLength === undefined &&
-      spec.maxLength === undefined
-    ) {
-      out[name] = value;
-      continue;
+    for (const name of Object.keys(raw)) {
+      if (!known.has(name))
+        (errors ??= {})[name] =
+          'property is not defined in schema and the schema does not allow additional properties';
     }
-    const checked = checkOne(spec, value);
-    if (checked.error !== undefined) (errors ??= {})[name] = checked.error;
-    else out[name] = checked.value;
-  }
-  for (const name of Object.keys(raw)) {
-    if (!(name in schema))
-      (errors ??= {})[name] =
-        'property is not defined in schema and the schema does not allow additional properties';
-  }
-  if (errors !== undefined) throw parameterError(errors);
-  return out as Params<S>;
+    if (errors !== undefined) throw parameterError(errors);
+    return out as Params<S>;
+  };
 }
 
 /**

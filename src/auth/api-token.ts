@@ -17,16 +17,24 @@ import { verifyTokenSecret } from './token-secret.js';
 /** The token value of an Authorization header, or `undefined` when it carries none. */
 export function apiTokenFromHeader(authorization: string | undefined): string | undefined {
   if (authorization === undefined) return undefined;
-  const match = /(?:^|\s)PVEAPIToken(?:=| )([^;]*)/.exec(authorization);
-  if (!match) return undefined;
-  const value = match[1] ?? '';
-  // Sent with every request and almost never escaped; without a `%` decoding changes nothing.
+  // What clients send, on every request: the header holds the token and nothing else.
+  const value =
+    authorization.startsWith('PVEAPIToken=') && !authorization.includes(';')
+      ? authorization.slice('PVEAPIToken='.length)
+      : tokenInHeader(authorization);
+  if (value === undefined) return undefined;
+  // Almost never escaped; without a `%` decoding changes nothing.
   if (!value.includes('%')) return value;
   try {
     return decodeURIComponent(value);
   } catch {
     return value;
   }
+}
+
+function tokenInHeader(authorization: string): string | undefined {
+  const match = /(?:^|\s)PVEAPIToken(?:=| )([^;]*)/.exec(authorization);
+  return match ? (match[1] ?? '') : undefined;
 }
 
 /** The user behind an id must exist, be enabled and not have expired. */
@@ -40,12 +48,18 @@ export function checkUserEnabled(snapshot: AccessSnapshot, userid: string, now: 
     throw new AuthFailure(`user '${userid}' access expired`, 'user_expired');
 }
 
-/** Checks `<tokenid>=<secret>` and returns the token id, or throws {@link AuthFailure}. */
+/** A token that authenticated, and its owner. */
+export interface AuthenticatedToken {
+  readonly tokenid: TokenId;
+  readonly user: UserId;
+}
+
+/** Checks `<tokenid>=<secret>` and returns the token, or throws {@link AuthFailure}. */
 export function authenticateApiToken(
   snapshot: AccessSnapshot,
   value: string,
   now: number,
-): TokenId {
+): AuthenticatedToken {
   // A token is presented with every request: parsing and the HMAC are done once per value
   // and stored hash (bounded); the user, token and expiry checks run every time.
   const known = verifiedTokens.get(value);
@@ -58,13 +72,13 @@ export function authenticateApiToken(
     throw new AuthFailure(`token '${name}' access expired`, 'token_expired');
   const stored = snapshot.tokenSecrets.get(tokenid);
   if (stored === undefined) throw new AuthFailure('invalid token value!', 'token_invalid');
-  if (known?.stored !== stored) {
-    if (!verifyTokenSecret(stored, value.slice(value.lastIndexOf('=') + 1)))
-      throw new AuthFailure('invalid token value!', 'token_invalid');
-    if (verifiedTokens.size >= 10_000) verifiedTokens.clear();
-    verifiedTokens.set(value, { tokenid, user, name, stored });
-  }
-  return tokenid;
+  if (known?.stored === stored) return known;
+  if (!verifyTokenSecret(stored, value.slice(value.lastIndexOf('=') + 1)))
+    throw new AuthFailure('invalid token value!', 'token_invalid');
+  if (verifiedTokens.size >= 10_000) verifiedTokens.clear();
+  const verified = { tokenid, user, name, stored };
+  verifiedTokens.set(value, verified);
+  return verified;
 }
 
 function parseTokenValue(value: string): TokenId {
@@ -76,9 +90,7 @@ function parseTokenValue(value: string): TokenId {
   return tokenid;
 }
 
-interface VerifiedToken {
-  readonly tokenid: TokenId;
-  readonly user: UserId;
+interface VerifiedToken extends AuthenticatedToken {
   readonly name: TokenName;
   /** The stored hash the secret was checked against: any other one means check again. */
   readonly stored: string;

@@ -113,7 +113,10 @@ describe('tickets.json', () => {
     it(`verify_token: ${c.value ?? ''}`, async () => {
       const snapshot = assemble(await new PveDirStore(dir.path).snapshot());
       if (c.expected.tokenid !== undefined) {
-        assert.equal(authenticateApiToken(snapshot, c.value ?? '', c.now), c.expected.tokenid);
+        assert.equal(
+          authenticateApiToken(snapshot, c.value ?? '', c.now).tokenid,
+          c.expected.tokenid,
+        );
       } else {
         assert.throws(
           () => authenticateApiToken(snapshot, c.value ?? '', c.now),
