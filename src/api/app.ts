@@ -7,7 +7,6 @@
 import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { serverKeys } from '../auth/server-keys.js';
 import { LoginThrottle, type ThrottleOptions } from '../auth/throttle.js';
 import type { PermissionEngine } from '../permissions/engine.js';
 import type { OfflineTfa } from '../services/tfa-offline.js';
@@ -20,11 +19,11 @@ import { actingAs, liveContext, type ServiceContext } from '../services/context.
 import type { LiveAccess } from '../store/live.js';
 import type { AccessSnapshot } from '../store/snapshot.js';
 import { AuthFailure, forbidden, TesseraError } from '../errors.js';
-import { authenticateRequest, claimedUser, type Caller } from './caller.js';
+import type { Caller } from './caller.js';
 import type { AuthFailureEvent, AuthSuccessEvent } from '../services/login/events.js';
 import type { LoginDeps } from '../services/login/login.js';
 import { errorBody, JSON_CONTENT_TYPE, RawJson, type ErrorBody } from './http.js';
-import { ticketCookieReader } from './ticket-cookie.js';
+import { RequestAuthenticator, type RequestCredentials } from './authenticator.js';
 import { mergeParams, paramChecker, type Params, type Schema } from './params.js';
 import { engineFor } from '../permissions/current.js';
 
@@ -124,9 +123,9 @@ export function createApi(app: FastifyInstance, options: ApiOptions): Api {
 
   // The ticket cookie is the only one Tessera reads, and only where it authenticates: parsed
   // there, other requests make no cookie jar (see createApp).
-  const readTicketCookie = ticketCookieReader((header) => app.parseCookie(header));
-  const ticketCookie = (request: FastifyRequest): string | undefined =>
-    readTicketCookie(request.headers.cookie);
+  const authenticator = new RequestAuthenticator(
+    (header) => app.parseCookie(header)['PVEAuthCookie'],
+  );
 
   // Stateless (it reads the live view on each call), so one serves every request.
   const services = liveContext(options.live, contextOptions);
@@ -191,17 +190,18 @@ export function createApi(app: FastifyInstance, options: ApiOptions): Api {
     route(method, path, schema, handler, routeOptions = {}) {
       const addressOf = (request: FastifyRequest): string => api.clientAddress(request);
       // Refused requests wait out the failure delay; only they need a promise.
-      const refuse = async (request: FastifyRequest, err: unknown) => {
+      const refuse = async (
+        request: FastifyRequest,
+        credentials: RequestCredentials,
+        err: unknown,
+      ) => {
         // Authentication takes microseconds: the delay counts from here.
         const started = Date.now();
         if (err instanceof AuthFailure) {
           options.onAuthFailure?.({
             kind: 'request',
             rhost: api.clientAddress(request),
-            user: claimedUser({
-              cookie: ticketCookie(request),
-              authorization: request.headers.authorization,
-            }),
+            user: authenticator.claimedUser(credentials),
             cause: err.code,
             reason: err.detail,
           });
@@ -219,21 +219,17 @@ export function createApi(app: FastifyInstance, options: ApiOptions): Api {
         handler: (request, reply) => {
           const snapshot = options.live.snapshot;
           const at = now();
+          const credentials: RequestCredentials = {
+            method: request.method,
+            cookie: request.headers.cookie,
+            authorization: request.headers.authorization,
+            csrf: headerValue(request.headers['csrfpreventiontoken']),
+          };
           let caller: Caller;
           try {
-            caller = authenticateRequest(
-              snapshot,
-              serverKeys(snapshot),
-              {
-                method: request.method,
-                cookie: ticketCookie(request),
-                authorization: request.headers.authorization,
-                csrf: headerValue(request.headers['csrfpreventiontoken']),
-              },
-              at,
-            );
+            caller = authenticator.authenticate(snapshot, credentials, at);
           } catch (err) {
-            return refuse(request, err);
+            return refuse(request, credentials, err);
           }
           if (routeOptions.tokens === false && caller.token !== undefined) {
             throw forbidden(

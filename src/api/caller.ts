@@ -18,13 +18,6 @@ export interface Caller {
   readonly token?: TokenId;
 }
 
-export interface Credentials {
-  readonly method: string;
-  readonly cookie: string | undefined;
-  readonly authorization: string | undefined;
-  readonly csrf: string | undefined;
-}
-
 /**
  * The user a refused request claimed to be (from the ticket's or token's text, unverified):
  * for the audit log, so that `explain <user>` finds it.
@@ -79,12 +72,20 @@ function ticketRefused(
   );
 }
 
-export function authenticateRequest(
+/** Whom a request's credentials identify, before its CSRF token is looked at. */
+export interface Identified {
+  readonly caller: Caller;
+  /** By a ticket: then a state-changing request must carry its CSRF token too. */
+  readonly byTicket: boolean;
+}
+
+/** Whom a ticket (cookie or Authorization header) or an API token identifies, as Proxmox checks them. */
+export function identifyCaller(
   snapshot: AccessSnapshot,
   keys: ServerKeys | undefined,
-  credentials: Credentials,
+  credentials: { readonly cookie: string | undefined; readonly authorization: string | undefined },
   now: number,
-): Caller {
+): Identified {
   const ticket = ticketFromHeaders(credentials.cookie, credentials.authorization);
   if (ticket !== undefined) {
     const verified = keys ? verifyTicket(keys.ring, ticket, { now }) : undefined;
@@ -103,28 +104,13 @@ export function authenticateRequest(
       if (!(err instanceof AuthFailure)) throw err;
       throw new AuthFailure(err.message, err.code, 'Authentication failed!');
     }
-    if (credentials.method !== 'GET' && credentials.method !== 'HEAD') {
-      const token = credentials.csrf ?? '';
-      if (token === '')
-        throw new AuthFailure(
-          'no CSRFPreventionToken header (a client that sends the ticket cookie must send it)',
-          'csrf_missing',
-          'Permission denied - invalid csrf token',
-        );
-      if (!keys || !verifyCsrfToken(keys.csrfSecret, userid, token, now))
-        throw new AuthFailure(
-          'invalid csrf token',
-          'csrf_invalid',
-          'Permission denied - invalid csrf token',
-        );
-    }
-    return { authid: userid, userid };
+    return { caller: { authid: userid, userid }, byTicket: true };
   }
   const value = apiTokenFromHeader(credentials.authorization);
   if (value !== undefined) {
     try {
       const { tokenid, user } = authenticateApiToken(snapshot, value, now);
-      return { authid: tokenid, userid: user, token: tokenid };
+      return { caller: { authid: tokenid, userid: user, token: tokenid }, byTicket: false };
     } catch (err) {
       if (err instanceof AuthFailure)
         throw new AuthFailure(err.message, err.code, 'Authentication failed!');
@@ -132,4 +118,28 @@ export function authenticateRequest(
     }
   }
   throw new AuthFailure('no ticket', 'no_credentials', 'No ticket');
+}
+
+/** A state-changing request by ticket must carry the CSRF token made for its user. */
+export function checkCsrf(
+  keys: ServerKeys | undefined,
+  userid: UserId,
+  method: string,
+  csrf: string | undefined,
+  now: number,
+): void {
+  if (method === 'GET' || method === 'HEAD') return;
+  const token = csrf ?? '';
+  if (token === '')
+    throw new AuthFailure(
+      'no CSRFPreventionToken header (a client that sends the ticket cookie must send it)',
+      'csrf_missing',
+      'Permission denied - invalid csrf token',
+    );
+  if (!keys || !verifyCsrfToken(keys.csrfSecret, userid, token, now))
+    throw new AuthFailure(
+      'invalid csrf token',
+      'csrf_invalid',
+      'Permission denied - invalid csrf token',
+    );
 }
