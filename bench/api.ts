@@ -17,7 +17,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Fastify from 'fastify';
 import { buildApi } from '../src/api/server.js';
-import { ensureCertificate, readTls } from '../src/api/tls.js';
+import { HTTPS_HEADERS } from '../src/api/http.js';
+import { ensureCertificate, readTls, TLS_SETTINGS } from '../src/api/tls.js';
 import { hashPassword } from '../src/auth/password.js';
 import { serverKeys } from '../src/auth/server-keys.js';
 import { ensureServerKeys } from '../src/services/server-keys.js';
@@ -172,9 +173,9 @@ try {
       headers: cookie,
     })
   ).body;
-  const bare = Fastify({ https: tls });
+  const bare = Fastify({ https: { ...TLS_SETTINGS, ...tls } });
   bare.get('/api2/json/access/permissions', (_request, reply) => {
-    void reply.type('application/json;charset=UTF-8').send(answer);
+    void reply.headers(HTTPS_HEADERS).type('application/json;charset=UTF-8').send(answer);
   });
   await bare.listen({ host: '127.0.0.1', port: 0 });
   const port = (server: typeof bare): number => {

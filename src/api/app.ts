@@ -22,10 +22,18 @@ import { AuthFailure, forbidden, TesseraError } from '../errors.js';
 import type { Caller } from './caller.js';
 import type { AuthFailureEvent, AuthSuccessEvent } from '../services/login/events.js';
 import type { LoginDeps } from '../services/login/login.js';
-import { errorBody, JSON_CONTENT_TYPE, RawJson, type ErrorBody } from './http.js';
+import {
+  answerHeaders,
+  errorBody,
+  isHttps,
+  JSON_CONTENT_TYPE,
+  RawJson,
+  type ErrorBody,
+} from './http.js';
 import { RequestAuthenticator, type RequestCredentials } from './authenticator.js';
 import { mergeParams, paramChecker, type Params, type Schema } from './params.js';
 import { engineFor } from '../permissions/current.js';
+import { TLS_SETTINGS } from './tls.js';
 
 export interface ApiOptions {
   readonly live: LiveAccess;
@@ -147,8 +155,10 @@ export function createApi(app: FastifyInstance, options: ApiOptions): Api {
     };
   };
 
+  const fixedHeaders = answerHeaders(isHttps(app));
   const send = (reply: FastifyReply, data: unknown): void => {
     void reply
+      .headers(fixedHeaders)
       .type(JSON_CONTENT_TYPE)
       .send(data instanceof RawJson ? data.body : JSON.stringify({ data: data ?? null }));
   };
@@ -319,25 +329,36 @@ export async function createApp(
 ): Promise<FastifyInstance> {
   // Only a listed proxy's X-Forwarded-For names the client; anyone else's is ignored.
   const base = { logger: false, bodyLimit: 1024 * 1024, trustProxy: [...trustedProxies] };
-  const app = (tls ? Fastify({ ...base, https: tls }) : Fastify(base)) as FastifyInstance;
+  const app = (
+    tls ? Fastify({ ...base, https: { ...TLS_SETTINGS, ...tls } }) : Fastify(base)
+  ) as FastifyInstance;
   await app.register(formbody);
   // No hook: parsing every request's cookies (and a jar for cookies to set on every reply)
   // would serve one cookie that authenticated routes read themselves.
   await app.register(cookie, { hook: false });
+  const fixedHeaders = answerHeaders(tls !== undefined);
   app.setErrorHandler((err, _request, reply) => {
     // Fastify's own refusals (a body too large, malformed JSON) carry their status.
     const { status, body } =
       err instanceof TesseraError || !(err instanceof Error) || !('statusCode' in err)
         ? errorBody(err)
         : fastifyError(Number(err.statusCode) || 500, err.message);
-    void reply.code(status).type(JSON_CONTENT_TYPE).send(JSON.stringify(body));
+    void reply
+      .code(status)
+      .headers(fixedHeaders)
+      .type(JSON_CONTENT_TYPE)
+      .send(JSON.stringify(body));
   });
   app.setNotFoundHandler((request, reply) => {
     const message = `Method '${request.method} ${request.url}' not implemented`;
     const { status, body } = errorBody(
       new TesseraError('not_implemented', message, { publicMessage: message }),
     );
-    void reply.code(status).type(JSON_CONTENT_TYPE).send(JSON.stringify(body));
+    void reply
+      .code(status)
+      .headers(fixedHeaders)
+      .type(JSON_CONTENT_TYPE)
+      .send(JSON.stringify(body));
   });
   return app;
 }

@@ -1,13 +1,15 @@
 /**
  * The web interface: the files Vite built into dist/ui, served at `/` from memory. Asset
  * names carry a content hash, so they are cached for a year; the page itself is not cached,
- * so an upgrade shows at the next load. Every answer forbids framing and sniffing, and the
- * page may load nothing but its own files (and `data:` images, for QR codes).
+ * so an upgrade shows at the next load. Every answer forbids framing and sniffing (and
+ * carries the API's fixed headers, HSTS included), and the page may load nothing but its own
+ * files (and `data:` images, for QR codes).
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import { answerHeaders, isHttps } from './http.js';
 
 const TYPES: Readonly<Record<string, string>> = {
   '.js': 'text/javascript; charset=utf-8',
@@ -18,12 +20,10 @@ const TYPES: Readonly<Record<string, string>> = {
   '.ico': 'image/x-icon',
 };
 
-const SECURITY_HEADERS: Readonly<Record<string, string>> = {
-  'Content-Security-Policy':
+const PAGE_HEADERS: Readonly<Record<string, string>> = {
+  'content-security-policy':
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
-  'X-Frame-Options': 'DENY',
-  'X-Content-Type-Options': 'nosniff',
-  'Referrer-Policy': 'no-referrer',
+  'x-frame-options': 'DENY',
 };
 
 export function uiDirectory(): string {
@@ -39,10 +39,8 @@ export function registerUi(app: FastifyInstance, directory: string = uiDirectory
   if (existsSync(assetDir))
     for (const name of readdirSync(assetDir)) assets.set(name, readFileSync(join(assetDir, name)));
 
-  const headers = (reply: FastifyReply): FastifyReply => {
-    for (const [name, value] of Object.entries(SECURITY_HEADERS)) void reply.header(name, value);
-    return reply;
-  };
+  const fixed = { ...PAGE_HEADERS, ...answerHeaders(isHttps(app)) };
+  const headers = (reply: FastifyReply): FastifyReply => reply.headers(fixed);
 
   app.get('/', (_request, reply) => {
     if (!index)
