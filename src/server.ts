@@ -22,6 +22,7 @@ import { OfflineTfa } from './services/tfa-offline.js';
 import type { LockoutLimits } from './services/tfa.js';
 import { LiveAccess } from './store/live.js';
 import { openStore } from './store/open.js';
+import { SealedStore } from './store/sealed.js';
 import type { WebauthnSettings } from './tfa/webauthn.js';
 import type { Io } from './server/io.js';
 import {
@@ -62,7 +63,9 @@ export async function startServer(settings: ServerSettings, io: Io): Promise<Run
     settings.authLogPath === undefined ? undefined : new AuthLogFile(settings.authLogPath);
   const auditLog =
     settings.auditLogPath === undefined ? undefined : new AuditLogFile(settings.auditLogPath);
-  const live = await LiveAccess.open(await openStore(settings.storeUrl));
+  const store = await openStore(settings.storeUrl);
+  if (store instanceof SealedStore) await sealEarlierSecrets(store, io);
+  const live = await LiveAccess.open(store);
   const services = liveContext(live);
   const password = await bootstrap(services);
   if (password !== undefined) await announceBootstrapPassword(io, settings.dataDir, password);
@@ -173,4 +176,19 @@ export async function startServer(settings: ServerSettings, io: Io): Promise<Run
         },
       ]),
   };
+}
+
+/** Secrets an earlier version stored in plain text are sealed before anything reads them. */
+async function sealEarlierSecrets(store: SealedStore, io: Io): Promise<void> {
+  try {
+    const count = await store.sealPlainSecrets();
+    if (count > 0)
+      io.err(
+        `tessera: sealed ${String(count)} secret(s) an earlier version stored in plain text (store key ${store.keyLocation})\n`,
+      );
+  } catch (err) {
+    // Without quorum nothing is written; the next start seals them.
+    if (!isTesseraError(err, 'store_read_only')) throw err;
+    io.err(`tessera: sealing of secrets stored in plain text postponed: ${err.message}\n`);
+  }
 }

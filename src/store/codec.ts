@@ -88,6 +88,29 @@ const NOT_CONFIGURATION: ReadonlySet<EntityKind> = new Set([
   'oidcState',
 ]);
 
+/**
+ * Kinds whose values hold secrets: password hashes, token secret hashes, bind passwords,
+ * Tessera's ticket and CSRF keys, second factors (TOTP secrets, Yubico ids, recovery keys),
+ * realms (an OpenID client secret, a Yubico API key in `tfa`), and OpenID logins on their
+ * way (the PKCE verifier). They are sealed at rest (sealed.ts), and the stores keep no old
+ * values of them in their change history.
+ */
+const SECRET_KINDS: ReadonlySet<EntityKind> = new Set([
+  'password',
+  'tokenSecret',
+  'realmSecret',
+  'serverKey',
+  'tfa',
+  'realm',
+  'oidcState',
+]);
+
+/** Whether a key's value holds a secret (see {@link SECRET_KINDS}). */
+export function isSecretKey(key: string): boolean {
+  const kind = parseKey(key)?.kind;
+  return kind !== undefined && SECRET_KINDS.has(kind);
+}
+
 /** Whether a key holds part of the access configuration (what import and export move). */
 export function isConfigurationKey(key: string): boolean {
   const kind = parseKey(key)?.kind;

@@ -66,6 +66,11 @@ export interface ConfigStore {
   transact(conditions: readonly Condition[], operations: readonly Operation[]): Promise<number>;
   /** Reports every change after `fromRevision` until the returned function is called. */
   watch(fromRevision: number, listener: WatchListener): () => void;
+  /**
+   * Drops what the adapter keeps of replaced values outside its change history (SQLite's
+   * write-ahead log). Optional: adapters without such copies leave it out.
+   */
+  scrub?(): Promise<void>;
   close(): Promise<void>;
 }
 

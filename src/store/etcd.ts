@@ -24,6 +24,7 @@ import type {
   WatchListener,
 } from './config-store.js';
 import { lastOperationPerKey } from './config-store.js';
+import { isSecretKey } from './codec.js';
 import { conflictError } from './memory.js';
 
 export interface EtcdOptions {
@@ -84,6 +85,8 @@ export class EtcdStore implements ConfigStore {
   private preferred = 0;
   private closed = false;
   private readonly watches = new Set<() => void>();
+  /** The compaction that drops replaced secrets, awaited on close. */
+  private compacting: Promise<void> = Promise.resolve();
 
   constructor(hosts: readonly string[], options: EtcdOptions = {}) {
     this.url = `etcd://${hosts.join(',')}`;
@@ -254,7 +257,31 @@ export class EtcdStore implements ConfigStore {
       const failed = await this.firstFailedCondition(conditions);
       throw conflictError(failed ?? conditions[0]?.key ?? '');
     }
-    return Number(response.header.revision);
+    const revision = Number(response.header.revision);
+    if (operations.some((o) => isSecretKey(o.key))) this.forgetOldSecrets(revision);
+    return revision;
+  }
+
+  /**
+   * etcd keeps every old value until its history is compacted: after a secret changed, the
+   * history before this revision goes, so no replaced or deleted secret stays in it. Watches
+   * already streaming are not affected; one that must replay older revisions resets and
+   * reads afresh. Compaction is for the whole etcd keyspace, not only Tessera's prefix.
+   */
+  private forgetOldSecrets(revision: number): void {
+    this.compacting = this.compacting
+      .then(() =>
+        this.onSomeMember(
+          'compact',
+          ({ client }, options) => client.kv.compact({ revision: String(revision) }, options),
+          this.callTimeoutMs,
+        ),
+      )
+      .then(
+        () => undefined,
+        // Compacted further already, or no quorum: the next secret change compacts again.
+        () => undefined,
+      );
   }
 
   private async firstFailedCondition(
@@ -343,6 +370,13 @@ export class EtcdStore implements ConfigStore {
   }
 
   async close(): Promise<void> {
+    // A command that changed a password ends right after: its compaction gets a moment.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      this.compacting,
+      new Promise((resolve) => (timer = setTimeout(resolve, 500))),
+    ]);
+    clearTimeout(timer);
     this.closed = true;
     for (const stop of [...this.watches]) stop();
     for (const member of this.members) member.client.close();

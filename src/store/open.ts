@@ -3,7 +3,7 @@
  * database in its data directory. Each adapter is loaded only when its scheme is asked for:
  * a command on the SQLite store never loads the etcd client and its gRPC stack.
  */
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { invalid } from '../errors.js';
 import type { ConfigStore } from './config-store.js';
 
@@ -37,7 +37,10 @@ export async function openStore(url: string = defaultStoreUrl()): Promise<Config
           'store',
           "sqlite: expects a file, as in 'sqlite:/var/lib/tessera/tessera.db'",
         );
-      return new (await import('./sqlite.js')).SqliteStore(resolve(rest));
+      return sealed(
+        new (await import('./sqlite.js')).SqliteStore(resolve(rest)),
+        dirname(resolve(rest)),
+      );
     case 'etcd': {
       const hosts = rest.replace(/^\/\//, '').replace(/\/$/, '');
       if (hosts === '')
@@ -46,13 +49,25 @@ export async function openStore(url: string = defaultStoreUrl()): Promise<Config
           "etcd:// expects members, as in 'etcd://10.0.0.1:2379,10.0.0.2:2379'",
         );
       const { EtcdStore, parseEtcdHosts } = await import('./etcd.js');
-      return new EtcdStore(parseEtcdHosts(hosts));
+      return sealed(new EtcdStore(parseEtcdHosts(hosts)), dataDirectory());
     }
     case 'memory':
       if (rest !== '') throw invalid('store', 'memory: takes nothing after the colon');
       return new (await import('./memory.js')).MemoryStore();
   }
   throw invalid('store', `unknown store '${url}': expected ${STORE_SCHEMES.join(', ')}`);
+}
+
+/**
+ * Stores that persist keep their secrets sealed with a key outside them (sealed.ts); the
+ * memory store persists nothing, and a Proxmox directory is read as Proxmox wrote it.
+ */
+async function sealed(store: ConfigStore, keyDirectory: string): Promise<ConfigStore> {
+  const [{ SealedStore }, { storeKeySource }] = await Promise.all([
+    import('./sealed.js'),
+    import('./store-key.js'),
+  ]);
+  return new SealedStore(store, storeKeySource(keyDirectory));
 }
 
 function splitScheme(url: string): [string, string] {

@@ -20,6 +20,7 @@ import {
   type StoreSnapshot,
   type WatchListener,
 } from './config-store.js';
+import { isSecretKey } from './codec.js';
 import { conflictError } from './memory.js';
 
 export interface SqliteOptions {
@@ -39,6 +40,7 @@ const SCHEMA = `
     revision INTEGER NOT NULL, seq INTEGER NOT NULL, key TEXT NOT NULL, value TEXT,
     PRIMARY KEY (revision, seq)
   ) WITHOUT ROWID;
+  CREATE INDEX IF NOT EXISTS changes_by_key ON changes (key, revision);
 `;
 
 interface Watcher {
@@ -90,6 +92,9 @@ export class SqliteStore implements ConfigStore {
         'SELECT revision, key, value FROM changes WHERE revision > ? ORDER BY revision, seq',
       ),
       prune: this.db.prepare<[number]>('DELETE FROM changes WHERE revision <= ?'),
+      forget: this.db.prepare<[string, number]>(
+        'DELETE FROM changes WHERE key = ? AND revision < ?',
+      ),
     };
     this.statements.entries.raw(true);
     this.statements.changesAfter.raw(true);
@@ -124,6 +129,9 @@ export class SqliteStore implements ConfigStore {
       }
       const revision = this.revision() + 1;
       lastOperationPerKey(operations).forEach((operation, seq) => {
+        // The history keeps no old value of a secret: a watcher that replays it gets the
+        // latest one, which is all it needs (it applies batches in order).
+        if (isSecretKey(operation.key)) this.statements.forget.run(operation.key, revision);
         if (operation.op === 'put') {
           this.statements.put.run(operation.key, operation.value, revision);
           this.statements.record.run(revision, seq, operation.key, operation.value);
@@ -170,6 +178,19 @@ export class SqliteStore implements ConfigStore {
         this.poller = undefined;
       }
     };
+  }
+
+  /**
+   * Ends the write-ahead log's copies of pages: old values replaced or deleted since the last
+   * checkpoint are in it, even with `secure_delete` zeroing them in the database file.
+   */
+  scrub(): Promise<void> {
+    try {
+      this.db.pragma('wal_checkpoint(TRUNCATE)');
+      return Promise.resolve();
+    } catch (err) {
+      return Promise.reject(storeError(this.file, err));
+    }
   }
 
   close(): Promise<void> {
@@ -247,6 +268,9 @@ function openDatabase(file: string): Database.Database {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
     db.pragma('busy_timeout = 5000');
+    // Deleted rows (old secrets among them) are overwritten with zeros, not left in free
+    // pages of the file.
+    db.pragma('secure_delete = ON');
     db.exec(SCHEMA);
     return db;
   } catch (err) {

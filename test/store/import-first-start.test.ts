@@ -14,7 +14,8 @@ import { parseUserId } from '../../src/model/ids.js';
 import { bootstrap, isBootstrapPassword } from '../../src/services/bootstrap.js';
 import { storeContext } from '../../src/services/context.js';
 import { setPasswordHash, updateUser } from '../../src/services/users.js';
-import { SqliteStore } from '../../src/store/sqlite.js';
+import type { ConfigStore } from '../../src/store/config-store.js';
+import { openStore } from '../../src/store/open.js';
 import { runCli } from '../support/cli.js';
 import { makePveDir } from '../support/pve-dir.js';
 
@@ -40,9 +41,10 @@ describe('import after the first start', () => {
   });
 
   /** A store as the first start of serve leaves it, and the password it printed. */
-  async function firstStart(): Promise<{ url: string; password: string; store: SqliteStore }> {
+  async function firstStart(): Promise<{ url: string; password: string; store: ConfigStore }> {
     const file = join(work, `store${String(++stores)}.db`);
-    const store = new SqliteStore(file);
+    // As serve opens it: with its secrets sealed.
+    const store = await openStore(`sqlite:${file}`);
     const password = (await bootstrap(storeContext(store))) ?? '';
     assert.notEqual(password, '');
     return { url: `sqlite:${file}`, password, store };

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { verifyTokenSecret } from '../../src/auth/token-secret.js';
-import { SqliteStore } from '../../src/store/sqlite.js';
+import { openStore } from '../../src/store/open.js';
 import { runCli } from '../support/cli.js';
 import { readConformanceJson } from '../support/conformance.js';
 import { makePveDir } from '../support/pve-dir.js';
@@ -65,7 +65,7 @@ describe('import and export of a Proxmox directory', () => {
   });
 
   it('keeps token secrets only as salted hashes', async () => {
-    const sqlite = new SqliteStore(db);
+    const sqlite = await openStore(store);
     try {
       const entry = (await sqlite.snapshot()).entries.get('secrets/tokens/alice@pve!ci');
       assert.ok(entry);
