@@ -45,10 +45,21 @@ export function domainsDigest(snapshot: AccessSnapshot): string {
 /** Options whose values are secrets: an event says only that they were given. */
 const SECRET_OPTIONS: ReadonlySet<string> = new Set(['password', 'client-key']);
 
+/** A realm's `tfa` option names a Yubico API key (`key=`): the event keeps the rest. */
+function withoutTfaKey(value: string | number | boolean): string | number | boolean {
+  return typeof value === 'string'
+    ? value.replace(/(^|,)(\s*key\s*=)[^,]*/g, `$1$2${SECRET_SET}`)
+    : value;
+}
+
 function eventOptions(raw: RawOptions, password: string | undefined): Record<string, ChangeValue> {
   const out: Record<string, ChangeValue> = {};
   for (const [name, value] of Object.entries(raw))
-    out[name] = SECRET_OPTIONS.has(name) ? SECRET_SET : value;
+    out[name] = SECRET_OPTIONS.has(name)
+      ? SECRET_SET
+      : name === 'tfa'
+        ? withoutTfaKey(value)
+        : value;
   if (password !== undefined) out['password'] = SECRET_SET;
   return out;
 }

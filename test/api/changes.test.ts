@@ -112,6 +112,7 @@ describe('audit trail of changes', () => {
       base_dn: 'dc=example,dc=com',
       user_attr: 'uid',
       password: 'bind-secret-password',
+      tfa: 'type=yubico,id=42,key=c2VjcmV0LXl1YmljbyBrZXk=',
     });
     await events.flush();
 
@@ -149,6 +150,9 @@ describe('audit trail of changes', () => {
     assert.equal(refusal.cause, 'permission_denied');
     assert.equal(refusal.reason, '/access/groups, Group.Allocate');
     assert.equal(realm.fields['password'], '(set)');
+    // The Yubico API key in the realm's `tfa` option is a secret too.
+    assert.equal(realm.fields['tfa'], 'type=yubico,id=42,key=(set)');
+    assert.ok(!JSON.stringify(trail).includes('c2VjcmV0LXl1YmljbyBrZXk'));
 
     // Who gave bob Administrator on /?
     const who = (await ok(admin, 'GET', '/access/tessera/changes', {
