@@ -71,6 +71,13 @@ export interface ConfigStore {
    * write-ahead log). Optional: adapters without such copies leave it out.
    */
   scrub?(): Promise<void>;
+  /**
+   * Resolves when a write would be taken now, without writing anything (the write lock is
+   * taken and released, or quorum confirmed); rejects as `transact` would. For `doctor`,
+   * which must leave the store as it found it. Optional: without it a store is assumed to
+   * take writes when `writable`.
+   */
+  canWrite?(): Promise<void>;
   close(): Promise<void>;
 }
 

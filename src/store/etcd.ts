@@ -284,6 +284,28 @@ export class EtcdStore implements ConfigStore {
       );
   }
 
+  /** A linearizable read needs a quorum as a write does, and changes nothing. */
+  async canWrite(): Promise<void> {
+    try {
+      await this.onSomeMember(
+        'quorum check',
+        ({ client }, options) =>
+          client.kv.range(
+            { key: this.key(''), range_end: this.rangeEnd(), count_only: true },
+            options,
+          ),
+        this.writeTimeoutMs,
+      );
+    } catch (err) {
+      if (err instanceof EtcdUnavailable)
+        throw new TesseraError('store_read_only', `${err.message}: configuration is read-only`, {
+          cause: err,
+          publicMessage: `${err.message}: configuration is read-only`,
+        });
+      throw err;
+    }
+  }
+
   private async firstFailedCondition(
     conditions: readonly Condition[],
   ): Promise<string | undefined> {

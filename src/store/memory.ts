@@ -30,6 +30,10 @@ export class MemoryStore implements ConfigStore {
     });
   }
 
+  canWrite(): Promise<void> {
+    return Promise.resolve();
+  }
+
   transact(conditions: readonly Condition[], operations: readonly Operation[]): Promise<number> {
     for (const condition of conditions) {
       const current = this.entries.get(condition.key)?.revision ?? 0;

@@ -37,7 +37,7 @@ export async function openStore(url: string = defaultStoreUrl()): Promise<Config
           'store',
           "sqlite: expects a file, as in 'sqlite:/var/lib/tessera/tessera.db'",
         );
-      return sealed(
+      return sealedStore(
         new (await import('./sqlite.js')).SqliteStore(resolve(rest)),
         dirname(resolve(rest)),
       );
@@ -49,7 +49,7 @@ export async function openStore(url: string = defaultStoreUrl()): Promise<Config
           "etcd:// expects members, as in 'etcd://10.0.0.1:2379,10.0.0.2:2379'",
         );
       const { EtcdStore, parseEtcdHosts } = await import('./etcd.js');
-      return sealed(new EtcdStore(parseEtcdHosts(hosts)), dataDirectory());
+      return sealedStore(new EtcdStore(parseEtcdHosts(hosts)), dataDirectory());
     }
     case 'memory':
       if (rest !== '') throw invalid('store', 'memory: takes nothing after the colon');
@@ -62,7 +62,7 @@ export async function openStore(url: string = defaultStoreUrl()): Promise<Config
  * Stores that persist keep their secrets sealed with a key outside them (sealed.ts); the
  * memory store persists nothing, and a Proxmox directory is read as Proxmox wrote it.
  */
-async function sealed(store: ConfigStore, keyDirectory: string): Promise<ConfigStore> {
+export async function sealedStore(store: ConfigStore, keyDirectory: string): Promise<ConfigStore> {
   const [{ SealedStore }, { storeKeySource }] = await Promise.all([
     import('./sealed.js'),
     import('./store-key.js'),

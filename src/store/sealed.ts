@@ -157,6 +157,10 @@ export class SealedStore implements ConfigStore {
     });
   }
 
+  async canWrite(): Promise<void> {
+    await this.inner.canWrite?.();
+  }
+
   async scrub(): Promise<void> {
     await this.inner.scrub?.();
   }

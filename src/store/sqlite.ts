@@ -180,6 +180,16 @@ export class SqliteStore implements ConfigStore {
     };
   }
 
+  canWrite(): Promise<void> {
+    try {
+      // IMMEDIATE takes the write lock (waiting out the busy timeout), and nothing is written.
+      this.db.transaction(() => undefined).immediate();
+      return Promise.resolve();
+    } catch (err) {
+      return Promise.reject(storeError(this.file, err));
+    }
+  }
+
   /**
    * Ends the write-ahead log's copies of pages: old values replaced or deleted since the last
    * checkpoint are in it, even with `secure_delete` zeroing them in the database file.

@@ -230,6 +230,10 @@ describe('secrets at rest', { timeout: 120_000 }, () => {
           (await store.snapshot()).entries.get(key)?.value,
           '{"hash":"NEW-ETCD-HASH-0123456789","seq":1}',
         );
+        // doctor's write check confirms the quorum without writing.
+        const revision = (await store.snapshot()).revision;
+        await store.canWrite?.();
+        assert.equal((await store.snapshot()).revision, revision);
         await store.close();
         store = undefined;
         const all = await raw.getAll().prefix('/tessera/').strings();

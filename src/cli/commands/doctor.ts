@@ -17,11 +17,11 @@ import {
 import { isTesseraError, TesseraError } from '../../errors.js';
 import type { ConfigStore } from '../../store/config-store.js';
 import { EtcdStore, parseEtcdHosts } from '../../store/etcd.js';
-import { dataDirectory, openStore } from '../../store/open.js';
+import { dataDirectory, openStore, sealedStore } from '../../store/open.js';
 import { noMoreArgs, stringOption, type CommandContext } from '../context.js';
 import { printJson } from '../output.js';
 
-/** Without quorum the write probe gives up after this, not after serve's 4 s. */
+/** Without quorum the write check gives up after this, not after serve's 4 s. */
 const ETCD_PROBE_BUDGET_MS = 2_000;
 
 /** The store, or one that fails every call with the reason it could not be opened. */
@@ -30,7 +30,10 @@ async function open(url: string | undefined): Promise<ConfigStore> {
     if (url?.startsWith('etcd://') === true) {
       const hosts = url.slice('etcd://'.length).replace(/\/$/, '');
       if (hosts !== '')
-        return new EtcdStore(parseEtcdHosts(hosts), { writeTimeoutMs: ETCD_PROBE_BUDGET_MS });
+        return await sealedStore(
+          new EtcdStore(parseEtcdHosts(hosts), { writeTimeoutMs: ETCD_PROBE_BUDGET_MS }),
+          dataDirectory(),
+        );
     }
     return await openStore(url);
   } catch (err) {

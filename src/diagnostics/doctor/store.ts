@@ -26,8 +26,6 @@ export const SLOW_READ_MS = 2_000;
 /** A write slower than this slows down every change and every login that writes. */
 export const SLOW_WRITE_MS = 1_000;
 
-export const PROBE_PREFIX = 'doctor/probe-';
-
 export interface StoreRead {
   readonly snapshot?: StoreSnapshot;
   readonly error?: unknown;
@@ -52,30 +50,29 @@ function unreachableFix(url: string): string {
 const QUORUM_FIX =
   'bring a majority of the etcd members back (etcdctl endpoint status --cluster); meanwhile logins go on with the last configuration and changes wait';
 
-async function writeProbe(store: ConfigStore, node: string, now: number): Promise<Finding> {
+/**
+ * Whether the store takes writes now, asked without writing: doctor leaves the store (and
+ * its revision) as it found it.
+ */
+async function writeCheck(store: ConfigStore): Promise<Finding> {
   if (!store.writable)
     return ok(`read-only by design (${store.url}): the configuration is changed where it lives`);
-  const key = `${PROBE_PREFIX}${node}`;
   const started = performance.now();
   try {
-    await store.transact([], [{ op: 'put', key, value: JSON.stringify({ node, time: now }) }]);
-    await store.transact([], [{ op: 'delete', key }]);
+    await store.canWrite?.();
   } catch (err) {
     const took = duration(performance.now() - started);
     if (isTesseraError(err, 'store_read_only'))
       return fail(
-        `cluster has no quorum: configuration is read-only (the write probe was refused after ${took}${
+        `cluster has no quorum: configuration is read-only (the write check was refused after ${took}${
           message(err).includes('no quorum') ? '' : `: ${message(err)}`
         })`,
         QUORUM_FIX,
       );
-    return fail(
-      `write probe (${key}) failed after ${took}: ${message(err)}`,
-      unreachableFix(store.url),
-    );
+    return fail(`write check failed after ${took}: ${message(err)}`, unreachableFix(store.url));
   }
   const ms = performance.now() - started;
-  const text = `write probe (${key}, written and deleted) took ${duration(ms)}`;
+  const text = `takes writes (checked without writing) in ${duration(ms)}`;
   return ms > SLOW_WRITE_MS
     ? warn(`${text}: slow`, 'check the store host (disk, load) or the network to the etcd members')
     : ok(text);
@@ -192,7 +189,7 @@ export async function storeCheck(
           'name the right store with --store; tessera serve sets up an empty one, tessera import loads a Proxmox directory',
         ),
       );
-    findings.push(await writeProbe(store, node, now));
+    findings.push(await writeCheck(store));
   }
   if (store.url.startsWith('etcd://')) findings.push(...(await etcdMembers(store.url, probes)));
   if (snapshot !== undefined) findings.push(...revisionLag(snapshot, heartbeats, now));
