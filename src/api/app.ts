@@ -33,6 +33,7 @@ import {
 import { RequestAuthenticator, type RequestCredentials } from './authenticator.js';
 import { mergeParams, paramChecker, type Params, type Schema } from './params.js';
 import { engineFor } from '../permissions/current.js';
+import { TICKET_COOKIE } from './session-cookie.js';
 import { TLS_SETTINGS } from './tls.js';
 
 export interface ApiOptions {
@@ -98,6 +99,8 @@ export interface Api {
   ): void;
   delay(startedMs: number): Promise<void>;
   clientAddress(request: FastifyRequest): string;
+  /** The ticket in the request's `PVEAuthCookie`, if any. */
+  ticketCookie(request: FastifyRequest): string | undefined;
   readonly throttle: LoginThrottle | undefined;
   /** What logins need: the adapters hand requests to services/login with it. */
   readonly login: LoginDeps;
@@ -274,6 +277,10 @@ export function createApi(app: FastifyInstance, options: ApiOptions): Api {
     },
     clientAddress(request) {
       return request.ip;
+    },
+    ticketCookie(request) {
+      const header = request.headers.cookie;
+      return header === undefined ? undefined : app.parseCookie(header)[TICKET_COOKIE];
     },
   };
   return api;

@@ -28,22 +28,46 @@ function negotiate(port: number, options: readonly string[]): Promise<string | u
   });
 }
 
-function headersOf(
+interface Answer {
+  readonly status: number;
+  readonly headers: Record<string, string | string[] | undefined>;
+  readonly body: string;
+}
+
+function send(
   port: number,
   ca: Buffer,
   path: string,
-): Promise<{ status: number; headers: Record<string, string | string[] | undefined> }> {
+  options: {
+    method?: string;
+    form?: Record<string, string>;
+    headers?: Record<string, string>;
+  } = {},
+): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, ca }, (res) => {
-      res.resume();
-      res.on('end', () => {
-        resolve({ status: res.statusCode ?? 0, headers: res.headers });
-      });
-    });
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        path,
+        ca,
+        method: options.method ?? 'GET',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', ...options.headers },
+      },
+      (res) => {
+        let body = '';
+        res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+        res.on('end', () => {
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body });
+        });
+      },
+    );
     req.on('error', reject);
-    req.end();
+    req.end(options.form ? new URLSearchParams(options.form).toString() : undefined);
   });
 }
+
+const headersOf = (port: number, ca: Buffer, path: string): Promise<Answer> => send(port, ca, path);
 
 describe('transport of tessera serve', { timeout: 90_000 }, () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'tessera-transport-'));
@@ -106,5 +130,58 @@ describe('transport of tessera serve', { timeout: 90_000 }, () => {
       if (path.startsWith('/api2/'))
         assert.equal(answer.headers['content-type'], 'application/json;charset=UTF-8', path);
     }
+  });
+
+  it("puts the web interface's ticket in an HttpOnly cookie, and API clients' in the JSON", async () => {
+    const ca = readFileSync(join(dataDir, 'tessera.crt'));
+    const password = readFileSync(join(dataDir, 'admin-password'), 'utf8').trim();
+    const form = { username: 'admin@pve', password };
+    const api = await send(port, ca, '/api2/json/access/ticket', { method: 'POST', form });
+    assert.equal(api.status, 200);
+    assert.match((JSON.parse(api.body) as { data: { ticket: string } }).data.ticket, /^PVE:/);
+    assert.equal(api.headers['set-cookie'], undefined);
+
+    const ui = { 'x-tessera-ui': '1' };
+    const login = await send(port, ca, '/api2/json/access/ticket', {
+      method: 'POST',
+      form,
+      headers: ui,
+    });
+    assert.equal(login.status, 200);
+    const data = (JSON.parse(login.body) as { data: Record<string, unknown> }).data;
+    assert.equal(data['ticket'], undefined);
+    assert.equal(typeof data['CSRFPreventionToken'], 'string');
+    const [cookie] = login.headers['set-cookie'] ?? [];
+    assert.match(
+      cookie ?? '',
+      /^PVEAuthCookie=PVE%3Aadmin%40pve%3A[^;]+; Path=\/; HttpOnly; SameSite=Strict; Secure$/,
+    );
+    const jar = (cookie ?? '').split(';')[0] ?? '';
+    const users = await send(port, ca, '/api2/json/access/users', { headers: { cookie: jar } });
+    assert.equal(users.status, 200);
+
+    // Renewal: an empty password stands for the cookie's ticket, for the web interface only.
+    const renewed = await send(port, ca, '/api2/json/access/ticket', {
+      method: 'POST',
+      form: { username: 'admin@pve', password: '' },
+      headers: { ...ui, cookie: jar },
+    });
+    assert.equal(renewed.status, 200, renewed.body);
+    assert.match(
+      renewed.headers['set-cookie']?.[0] ?? '',
+      /^PVEAuthCookie=PVE%3Aadmin%40pve%3A.*HttpOnly/,
+    );
+    const noHeader = await send(port, ca, '/api2/json/access/ticket', {
+      method: 'POST',
+      form: { username: 'admin@pve', password: '' },
+      headers: { cookie: jar },
+    });
+    assert.equal(noHeader.status, 401);
+
+    const out = await send(port, ca, '/api2/json/access/ticket', { method: 'DELETE' });
+    assert.equal(out.status, 200);
+    assert.deepEqual(out.headers['set-cookie'], [
+      'PVEAuthCookie=; Max-Age=0; Path=/; HttpOnly; SameSite=Strict; Secure',
+    ]);
   });
 });

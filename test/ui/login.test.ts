@@ -89,6 +89,20 @@ describe('web interface: login and my account', { timeout: 90_000 }, () => {
     assert.match((await banner(page)) ?? '', /admin@pve/);
     await page.getByRole('table', { name: 'Second factors' }).waitFor();
     await screenshot(page, 'account');
+    // The ticket is in a cookie the server set HttpOnly: no script of the page holds it.
+    const ticketCookie = async () =>
+      (await page.context().cookies()).find((c) => c.name === 'PVEAuthCookie');
+    const cookie = await ticketCookie();
+    assert.ok(cookie);
+    assert.ok(cookie.value.startsWith('PVE%3Aadmin%40pve%3A'), JSON.stringify(cookie));
+    assert.equal(cookie.httpOnly, true);
+    assert.equal(cookie.sameSite, 'Strict');
+    assert.equal(cookie.path, '/');
+    assert.equal(await page.evaluate<string>('document.cookie'), '');
+    assert.doesNotMatch(
+      await page.evaluate<string>('JSON.stringify(sessionStorage) + JSON.stringify(localStorage)'),
+      /PVE:admin/,
+    );
 
     // The ticket is renewed before its two hours are over (by logging in with it).
     const renewal = page.waitForResponse(
@@ -97,8 +111,15 @@ describe('web interface: login and my account', { timeout: 90_000 }, () => {
     await page.clock.fastForward('01:46:00');
     assert.equal((await renewal).status(), 200);
     await page.getByRole('button', { name: 'Log out' }).waitFor();
+    assert.equal((await ticketCookie())?.httpOnly, true);
 
+    // Logging out asks the server to drop the cookie, which the page cannot.
+    const dropped = page.waitForResponse(
+      (r) => r.url().endsWith('/access/ticket') && r.request().method() === 'DELETE',
+    );
     await logout(page);
+    assert.equal((await dropped).status(), 200);
+    assert.equal(await ticketCookie(), undefined);
     await page.reload();
     await page.getByRole('option', { name: /\(pve\)/ }).waitFor({ state: 'attached' });
     assert.equal(await realm.inputValue(), 'pve', 'the last realm is remembered');

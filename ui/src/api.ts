@@ -1,7 +1,8 @@
 /**
- * The only way the interface talks to Tessera: the `/api2/json` API, exactly as Proxmox's own
- * UI does. Form-encoded bodies, the ticket in the `PVEAuthCookie` cookie, the CSRF token in
- * the `CSRFPreventionToken` header. Errors carry the status, the message and the field errors
+ * The only way the interface talks to Tessera: the `/api2/json` API, as Proxmox's own UI
+ * does. Form-encoded bodies, the ticket in the `PVEAuthCookie` cookie (set `HttpOnly` by the
+ * server: the header `X-Tessera-UI` asks for that), the CSRF token in the
+ * `CSRFPreventionToken` header. Errors carry the status, the message and the field errors
  * the server named, so forms can show them next to their fields.
  */
 
@@ -41,7 +42,7 @@ export async function api<T = unknown>(
   params: Params = {},
 ): Promise<T> {
   const url = `/api2/json${path}`;
-  const headers: Record<string, string> = {};
+  const headers: Record<string, string> = { 'X-Tessera-UI': '1' };
   if (method !== 'GET' && csrf !== undefined) headers['CSRFPreventionToken'] = csrf;
   let response: Response;
   const body = form(params);

@@ -1,7 +1,9 @@
 /**
- * The logged-in session: the ticket in its cookie (as Proxmox's UI keeps it), the CSRF token,
- * the user and its capabilities (`cap`), renewed before the ticket expires (2 hours) by
- * logging in again with the ticket as the password, as Proxmox does.
+ * The logged-in session: the CSRF token, the user and its capabilities (`cap`). The ticket is
+ * in a cookie the server sets `HttpOnly` (see src/api/session-cookie.ts): this code never
+ * holds it. Before it expires (2 hours) it is renewed by logging in with an empty password,
+ * which the server takes as the cookie's ticket (Proxmox's renewal with the ticket as the
+ * password); logging out asks the server to drop the cookie.
  */
 import { api, setCsrfToken } from './api.js';
 
@@ -9,14 +11,14 @@ export type Capabilities = Readonly<Record<string, Readonly<Record<string, numbe
 
 export interface Session {
   readonly username: string;
-  readonly ticket: string;
   readonly csrf: string;
   readonly cap: Capabilities;
 }
 
 export interface TicketAnswer {
   username: string;
-  ticket: string;
+  /** Only a partial ticket (second factor pending): a full one goes into the cookie. */
+  ticket?: string;
   CSRFPreventionToken: string;
   cap?: Capabilities;
   NeedTFA?: number;
@@ -27,7 +29,6 @@ const STORAGE = 'tessera.session';
 export const RENEW_AFTER_MS = 105 * 60 * 1000;
 
 export function saveSession(session: Session): void {
-  document.cookie = `PVEAuthCookie=${encodeURIComponent(session.ticket)}; path=/; SameSite=Strict${location.protocol === 'https:' ? '; Secure' : ''}`;
   setCsrfToken(session.csrf);
   sessionStorage.setItem(STORAGE, JSON.stringify({ ...session, at: Date.now() }));
 }
@@ -45,7 +46,7 @@ export function loadSession(): (Session & { at: number }) | undefined {
 }
 
 export function clearSession(): void {
-  document.cookie = 'PVEAuthCookie=; path=/; max-age=0; SameSite=Strict';
+  void api('DELETE', '/access/ticket').catch(() => undefined);
   setCsrfToken(undefined);
   sessionStorage.removeItem(STORAGE);
 }
@@ -53,7 +54,6 @@ export function clearSession(): void {
 export function sessionFrom(answer: TicketAnswer): Session {
   return {
     username: answer.username,
-    ticket: answer.ticket,
     csrf: answer.CSRFPreventionToken,
     cap: answer.cap ?? {},
   };
@@ -63,7 +63,7 @@ export function sessionFrom(answer: TicketAnswer): Session {
 export async function renew(session: Session): Promise<Session> {
   const answer = await api<TicketAnswer>('POST', '/access/ticket', {
     username: session.username,
-    password: session.ticket,
+    password: '',
   });
   const next = sessionFrom(answer);
   saveSession(next);

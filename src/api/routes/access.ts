@@ -7,6 +7,7 @@ import type { PermissionEngine } from '../../permissions/engine.js';
 import type { Authid } from '../../model/ids.js';
 import type { Api } from '../app.js';
 import { RawJson } from '../http.js';
+import { answerLogin, clearTicketCookie, loginPassword } from '../session-cookie.js';
 import { AuthFailure } from '../../errors.js';
 import { login, type LoginResult } from '../../services/login/login.js';
 
@@ -83,13 +84,13 @@ export function accessRoutes(api: Api): void {
       'new-format': { type: 'boolean', optional: true },
       'tfa-challenge': { type: 'string', optional: true },
     },
-    async ({ params, request }) => {
+    async ({ params, request, reply }) => {
       const started = Date.now();
       try {
         const result = await login(api.login, {
           username: params.username,
           realm: params.realm,
-          password: params.password,
+          password: loginPassword(request, params.password, (r) => api.ticketCookie(r)),
           otp: params.otp,
           tfaChallenge: params['tfa-challenge'],
           privilegeCheck:
@@ -99,13 +100,19 @@ export function accessRoutes(api: Api): void {
           address: api.clientAddress(request),
           origin: { protocol: request.protocol, host: request.host },
         });
-        return loginAnswer(result);
+        return answerLogin(request, reply, loginAnswer(result));
       } catch (err) {
         if (err instanceof AuthFailure) await api.delay(started);
         throw err;
       }
     },
   );
+
+  // Not in Proxmox, whose UI drops its cookie itself: the web interface's cookie is HttpOnly.
+  api.open('DELETE', '/access/ticket', {}, ({ request, reply }) => {
+    clearTicketCookie(request, reply);
+    return null;
+  });
 
   api.route(
     'GET',

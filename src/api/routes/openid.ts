@@ -8,6 +8,7 @@
 import { AuthFailure } from '../../errors.js';
 import { finishOpenidLogin, startOpenidLogin } from '../../services/login/openid.js';
 import type { Api } from '../app.js';
+import { answerLogin } from '../session-cookie.js';
 
 export function openidRoutes(api: Api): void {
   api.open('GET', '/access/openid', {}, () => [{ subdir: 'auth-url' }, { subdir: 'login' }]);
@@ -35,7 +36,7 @@ export function openidRoutes(api: Api): void {
       code: { type: 'string', maxLength: 4096 },
       'redirect-url': { type: 'string', maxLength: 255 },
     },
-    async ({ params, request }) => {
+    async ({ params, request, reply }) => {
       const started = Date.now();
       try {
         const result = await finishOpenidLogin(api.login, {
@@ -44,12 +45,12 @@ export function openidRoutes(api: Api): void {
           redirectUrl: params['redirect-url'],
           address: api.clientAddress(request),
         });
-        return {
+        return answerLogin(request, reply, {
           username: result.userid,
           ticket: result.ticket,
           CSRFPreventionToken: result.csrf,
           cap: result.cap,
-        };
+        });
       } catch (err) {
         if (err instanceof AuthFailure) await api.delay(started);
         throw err;

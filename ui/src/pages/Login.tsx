@@ -153,9 +153,10 @@ export function Login(props: { readonly onLogin: (session: Session) => void }): 
         throw err;
       }
       if (answer.NeedTFA === 1) {
-        const challenge = parseChallenge(answer.ticket);
+        const partial = answer.ticket ?? '';
+        const challenge = parseChallenge(partial);
         if (!challenge) throw new Error('The server asked for a second factor it did not name.');
-        setTfa({ username: answer.username, ticket: answer.ticket, challenge, realm });
+        setTfa({ username: answer.username, ticket: partial, challenge, realm });
         return;
       }
       finish(answer, realm);
