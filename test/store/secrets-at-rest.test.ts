@@ -21,7 +21,6 @@ import { after, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { Etcd3 } from 'etcd3';
 import { parseTokenId, parseUserId } from '../../src/model/ids.js';
-import { liveContext } from '../../src/services/context.js';
 import { ensureServerKeys } from '../../src/services/server-keys.js';
 import { deleteToken } from '../../src/services/tokens.js';
 import { deleteUser, setPasswordHash } from '../../src/services/users.js';
@@ -31,7 +30,10 @@ import { LiveAccess } from '../../src/store/live.js';
 import { openStore } from '../../src/store/open.js';
 import { isSealed, SealedStore } from '../../src/store/sealed.js';
 import { SqliteStore } from '../../src/store/sqlite.js';
+import { bootstrap } from '../../src/services/bootstrap.js';
+import { liveContext, storeContext } from '../../src/services/context.js';
 import { runCli } from '../support/cli.js';
+import { call, freePort, start, stop } from '../support/serve.js';
 import { etcdAvailable, startEtcdCluster } from '../support/etcd-cluster.js';
 import { makePveDir } from '../support/pve-dir.js';
 
@@ -204,6 +206,33 @@ describe('secrets at rest', { timeout: 120_000 }, () => {
       await store.close();
     }
     assert.ok(!rawBytes(file).includes('LEGACYPLAINHASH'));
+  });
+
+  it('serve seals the secrets of an earlier version at start', async () => {
+    const dir = join(work, 'serve');
+    // An earlier version: the same store, without sealing.
+    const earlier = new SqliteStore(join(dir, 'tessera.db'));
+    const password = (await bootstrap(storeContext(earlier))) ?? '';
+    await earlier.close();
+    assert.match(rawBytes(join(dir, 'tessera.db')), /\$argon2id\$/);
+    const port = await freePort();
+    const server = start(dir, port, ['--login-delay', '0']);
+    try {
+      await server.ready;
+      assert.match(
+        server.output(),
+        /sealed \d+ secret\(s\) an earlier version stored in plain text/,
+      );
+      const ca = readFileSync(join(dir, 'tessera.crt'));
+      const login = await call(port, ca, 'POST', '/access/ticket', {
+        username: 'admin@pve',
+        password,
+      });
+      assert.equal(login.status, 200);
+    } finally {
+      await stop(server.child);
+    }
+    assert.doesNotMatch(rawBytes(join(dir, 'tessera.db')), /\$argon2id\$/);
   });
 
   it(
