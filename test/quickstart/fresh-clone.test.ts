@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -27,7 +27,9 @@ function cloneInto(target: string): void {
     .filter((file) => file !== '' && existsSync(join(repoRoot, file)));
   for (const file of files)
     cpSync(join(repoRoot, file), join(target, file), { preserveTimestamps: true });
-  cpSync(join(repoRoot, 'node_modules'), join(target, 'node_modules'), {
+  // A worktree's node_modules may be a link to a shared one: the clone gets a copy, so that
+  // removing the binding and npm's reinstall below never touch the shared directory.
+  cpSync(realpathSync(join(repoRoot, 'node_modules')), join(target, 'node_modules'), {
     recursive: true,
     preserveTimestamps: true,
     verbatimSymlinks: true,
