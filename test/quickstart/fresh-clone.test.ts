@@ -24,7 +24,8 @@ function cloneInto(target: string): void {
     { cwd: repoRoot, encoding: 'utf8' },
   )
     .split('\0')
-    .filter((file) => file !== '' && existsSync(join(repoRoot, file)));
+    // A worktree's node_modules link is not ignored as a directory is: it is copied below.
+    .filter((file) => file !== '' && file !== 'node_modules' && existsSync(join(repoRoot, file)));
   for (const file of files)
     cpSync(join(repoRoot, file), join(target, file), { preserveTimestamps: true });
   // A worktree's node_modules may be a link to a shared one: the clone gets a copy, so that
