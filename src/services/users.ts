@@ -24,6 +24,7 @@ import {
   type ServiceContext,
 } from './context.js';
 import { deleteTokenEntities, requireUser } from './entities.js';
+import { revokeSessions } from './sessions.js';
 import { email, expiry, raw, text } from './fields.js';
 
 export { requireUser } from './entities.js';
@@ -211,7 +212,9 @@ async function changeUser(
         else if (field === 'expire') cleared['expire'] = 0;
         else cleared[field] = undefined;
       }
-      changes.put(KEYS.user(userid), encodeUser({ ...(cleared as unknown as User), ...fields }));
+      const updated = { ...(cleared as unknown as User), ...fields };
+      changes.put(KEYS.user(userid), encodeUser(updated));
+      if (user.enable && !updated.enable) revokeSessions(changes, userid, ctx.now());
       if (input.groups !== undefined) {
         const wanted = new Set(requireGroups(snapshot, input.groups).map((g) => g.groupid));
         for (const group of snapshot.users.groups.values()) {
@@ -246,6 +249,8 @@ async function removeUser(
       const { snapshot } = changes;
       requireUser(snapshot, userid);
       changes.delete(KEYS.user(userid));
+      // A user created again under this id must not inherit the old tickets.
+      revokeSessions(changes, userid, ctx.now());
       if (snapshot.revisions.has(KEYS.password(userid))) changes.delete(KEYS.password(userid));
       if (snapshot.revisions.has(KEYS.tfa(userid))) changes.delete(KEYS.tfa(userid));
       const tokens = [...snapshot.users.tokens.keys()].filter((t) => t.startsWith(`${userid}!`));
@@ -292,7 +297,7 @@ export async function changePassword(
     const realm = splitUserId(userid).realm;
     const type = snapshot.domains.realms.get(realm)?.type ?? realm;
     if (type !== 'pve') throw rejected(`can't set password on auth type '${type}'`);
-    await storePassword(ctx, userid, await hashPassword(password), change);
+    await storePassword(ctx, userid, await hashPassword(password), change, true);
   });
 }
 
@@ -310,7 +315,7 @@ export async function setPasswordHash(
     const auth = await authorize(ctx);
     auth.realmAllocate(userid);
     auth.useridGroup(['User.Modify'], userid);
-    await storePassword(ctx, userid, hash, change);
+    await storePassword(ctx, userid, hash, change, true);
   });
 }
 
@@ -325,7 +330,8 @@ export async function renewPasswordHash(
   hash: string,
 ): Promise<void> {
   const change = draft('password', userid, 'update', { password: SECRET_CHANGED });
-  return audited(ctx, change, () => storePassword(ctx, userid, hash, change));
+  // The same password, hashed anew: the user's sessions stay.
+  return audited(ctx, change, () => storePassword(ctx, userid, hash, change, false));
 }
 
 async function storePassword(
@@ -333,6 +339,7 @@ async function storePassword(
   userid: UserId,
   hash: string,
   change: ReturnType<typeof draft>,
+  revoke: boolean,
 ): Promise<void> {
   raw('password', hash, 1024);
   return commit(
@@ -341,6 +348,7 @@ async function storePassword(
     (changes) => {
       requireUser(changes.snapshot, userid);
       putPassword(changes, userid, hash);
+      if (revoke) revokeSessions(changes, userid, ctx.now());
     },
     change,
   );
