@@ -6,7 +6,7 @@
  * {@link ServerSettings} and calls {@link startServer}; nothing else wires adapters.
  */
 import { hostname } from 'node:os';
-import { AuditLogFile, AuthLogFile, authFailureLine } from './api/auth-log.js';
+import { AuditLogFile, AuthLogFile, authLogLine } from './api/auth-log.js';
 import { VERSION } from './api/routes/access.js';
 import { buildApi } from './api/server.js';
 import { ensureCertificate, readTls } from './api/tls.js';
@@ -130,7 +130,7 @@ export async function startServer(settings: ServerSettings, io: Io): Promise<Run
       },
       onAuthFailure: (event) => {
         events.record({ ...event, outcome: 'failure', ...realmOf(event.user) });
-        io.err(`${authFailureLine(event)}\n`);
+        io.err(`${authLogLine(event)}\n`);
         authLog?.write(event);
         auditLog?.write(event);
       },
