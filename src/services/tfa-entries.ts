@@ -563,10 +563,9 @@ export async function deleteTfaEntry(
           };
         }
         save(changes, userid, rest);
-        // A reset: an administrator removing a factor (it may be lost or stolen), or the
-        // last one going. The user removing one of several keeps their sessions.
-        if (ctx.actor.userid !== userid || !hasEntries(rest))
-          revokeSessions(changes, userid, ctx.now());
+        // A reset: an administrator removing a factor, which may be lost or stolen. The user
+        // removing their own, even the last, keeps the session they are doing it in.
+        if (ctx.actor.userid !== userid) revokeSessions(changes, userid, ctx.now());
       },
       change,
     );

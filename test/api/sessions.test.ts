@@ -259,11 +259,18 @@ describe('revocable sessions', () => {
     await deleteTfaEntry(ctx, carol, two);
     assert.equal((await login('carol@pve', 'yubico:cccccccccccbxxxx', answer)).status, 401);
     assert.equal(lastCause(), 'ticket_revoked');
-    // Without factors, carol logs in with her password, and her own last delete also revokes.
+    // Without factors, carol logs in with her password; her own delete, even of her last
+    // factor, leaves her sessions alone.
     const plain = await session('carol@pve', 'carol secret');
     const three = await yubikey('three');
     clock = T + 43;
     await deleteTfaEntry(asCarol, carol, three, { password: 'carol secret' });
+    assert.equal(await status(plain), 200);
+    // An administrator's delete of any factor is a reset.
+    const four = await yubikey('four');
+    await yubikey('five');
+    clock = T + 44;
+    await deleteTfaEntry(ctx, carol, four);
     assert.equal(await status(plain), 401);
   });
 
