@@ -31,12 +31,16 @@ const BELOW = '\u0000';
 
 /**
  * The first privilege (in path order, then privilege order) that `other` holds and `actor`
- * does not hold on the same path; `undefined` when the actor holds at least as much
- * everywhere.
+ * does not hold on the same path, nor `baseline` (`other` before a change, so that only
+ * what the change gives counts); `undefined` when there is none.
  */
-export function firstExcess(actor: Principal, other: Principal): Excess | undefined {
+export function firstExcess(
+  actor: Principal,
+  other: Principal,
+  baseline?: Principal,
+): Excess | undefined {
   const paths = new Set<string>(['/']);
-  for (const { engine, authid } of [actor, other]) {
+  for (const { engine, authid } of baseline ? [actor, other, baseline] : [actor, other]) {
     addEntryPaths(paths, engine.config, engine.acl.groupsOfUser, authid);
     for (const path of engine.acl.poolsOfPath.keys()) paths.add(path);
   }
@@ -45,7 +49,8 @@ export function firstExcess(actor: Principal, other: Principal): Excess | undefi
       const held = other.engine.result(other.authid, probe as AclPath);
       if ((held.gl | held.gh) === 0) continue;
       const own = actor.engine.result(actor.authid, probe as AclPath);
-      const privilege = firstMissing(held, own);
+      const before = baseline?.engine.result(baseline.authid, probe as AclPath);
+      const privilege = firstMissing(held, own, before);
       if (privilege !== undefined) return { path, privilege };
     }
   }
@@ -71,9 +76,13 @@ function addEntryPaths(
   }
 }
 
-function firstMissing(held: PermissionResult, own: PermissionResult): Privilege | undefined {
-  const lo = (held.gl & ~own.gl) >>> 0;
-  const hi = (held.gh & ~own.gh) >>> 0;
+function firstMissing(
+  held: PermissionResult,
+  own: PermissionResult,
+  before: PermissionResult | undefined,
+): Privilege | undefined {
+  const lo = (held.gl & ~own.gl & ~(before?.gl ?? 0)) >>> 0;
+  const hi = (held.gh & ~own.gh & ~(before?.gh ?? 0)) >>> 0;
   if ((lo | hi) === 0) return undefined;
   return PRIVILEGES.find((_, bit) =>
     bit < 32 ? (lo & (1 << bit)) !== 0 : (hi & (1 << (bit - 32))) !== 0,

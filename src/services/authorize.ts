@@ -144,6 +144,27 @@ export class Authorization {
     );
   }
 
+  /**
+   * No escalation by delegation: after a change that takes something away (a group or a
+   * role that restricted them, compiled as `after`), none of `members` gains a privilege on
+   * any path that the actor does not hold there now.
+   */
+  gainsOnlyHeld(members: Iterable<UserId>, after: PermissionEngine): void {
+    if (this.isRoot) return;
+    for (const member of members) {
+      const excess = firstExcess(
+        { engine: this.engine, authid: this.actor.authid },
+        { engine: after, authid: member },
+        { engine: this.engine, authid: member },
+      );
+      if (excess !== undefined)
+        throw forbidden(
+          `${member} would gain ${excess.privilege} on ${excess.path}, which you do not hold: ` +
+            'handing out privileges you do not hold is not allowed',
+        );
+    }
+  }
+
   private refuseExcess(target: UserId, engine: PermissionEngine, verb: string, why: string): void {
     const excess = firstExcess(
       { engine: this.engine, authid: this.actor.authid },

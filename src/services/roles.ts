@@ -5,10 +5,11 @@
  * permissions are the same either way).
  */
 import { forbidden, invalid } from '../errors.js';
-import type { RoleId } from '../model/ids.js';
+import { ownerOf, type RoleId, type UserId } from '../model/ids.js';
 import { isPrivilege, type Privilege } from '../model/privileges.js';
 import { isBuiltinRole } from '../model/roles.js';
-import type { Role } from '../model/user-config.js';
+import type { RoleAssignments, Role } from '../model/user-config.js';
+import { PermissionEngine } from '../permissions/engine.js';
 import { encodeRole, KEYS } from '../store/codec.js';
 import { removeRoleFromAcl } from './acl.js';
 import { rejected } from '../errors.js';
@@ -46,6 +47,48 @@ function mayExtendRole(auth: Authorization, role: Role, next: ReadonlySet<Privil
           `${propagates ? ' (propagated)' : ''}: handing out privileges you do not hold is not allowed`,
       );
   }
+}
+
+/**
+ * A role can restrict its holders (a lesser role below a greater one); deleting it must not
+ * give any of them a privilege the actor lacks (docs/compatibility.md).
+ */
+function mayRemoveRole(auth: Authorization, roleid: RoleId): void {
+  if (auth.isRoot) return;
+  const config = auth.snapshot.users;
+  const holders = new Set<UserId>();
+  const acl = new Map(
+    [...config.acl].map(([path, node]) => {
+      const strip = <K>(members: ReadonlyMap<K, RoleAssignments>, hold: (id: K) => void) => {
+        const out = new Map<K, RoleAssignments>();
+        for (const [id, roles] of members) {
+          if (!roles.has(roleid)) {
+            out.set(id, roles);
+            continue;
+          }
+          hold(id);
+          const rest = new Map(roles);
+          rest.delete(roleid);
+          if (rest.size > 0) out.set(id, rest);
+        }
+        return out;
+      };
+      return [
+        path,
+        {
+          users: strip(node.users, (id) => holders.add(id)),
+          groups: strip(node.groups, (id) => {
+            for (const member of config.groups.get(id)?.members ?? []) holders.add(member);
+          }),
+          tokens: strip(node.tokens, (id) => holders.add(ownerOf(id))),
+        },
+      ];
+    }),
+  );
+  if (holders.size === 0) return;
+  const roles = new Map(config.roles);
+  roles.delete(roleid);
+  auth.gainsOnlyHeld(holders, PermissionEngine.compile({ ...config, roles, acl }));
 }
 
 function privileges(privs: readonly string[]): Privilege[] {
@@ -115,8 +158,10 @@ export async function updateRole(
 export async function deleteRole(ctx: ServiceContext, roleid: RoleId): Promise<void> {
   const change = draft('role', roleid, 'delete');
   return audited(ctx, change, async () => {
-    mayModifyRoles(await authorize(ctx));
+    const auth = await authorize(ctx);
+    mayModifyRoles(auth);
     if (isBuiltinRole(roleid)) throw rejected(`auto-generated role '${roleid}' cannot be deleted`);
+    mayRemoveRole(auth, roleid);
     return commit(
       ctx,
       'delete role failed',

@@ -221,6 +221,42 @@ describe('delegated administration does not escalate', () => {
     assert.equal(ok.status, 200, JSON.stringify(ok.body));
   });
 
+  it('refuses to delete a group or a role that restricts a more privileged user', async () => {
+    const ctx = liveContext(live);
+    await createGroup(ctx, parseGroupId('jail'));
+    await createRole(ctx, parseRoleId('GroupAdmin'), ['Group.Allocate']);
+    await modifyAcl(ctx, {
+      path: parseAclPath('/access/groups'),
+      roles: [parseRoleId('GroupAdmin')],
+      users: [parseUserId('uma@pve')],
+    });
+    // frank is Administrator on /, but jail takes /vms/100 away and Helper leaves him only
+    // VM.Audit on /vms/200.
+    await call('root@pam', 'PUT', '/access/users/frank@pve', { groups: 'jail', append: '1' });
+    await modifyAcl(ctx, {
+      path: parseAclPath('/vms/100'),
+      roles: [parseRoleId('NoAccess')],
+      groups: [parseGroupId('jail')],
+    });
+    await modifyAcl(ctx, {
+      path: parseAclPath('/vms/200'),
+      roles: [parseRoleId('Helper')],
+      users: [parseUserId('frank@pve')],
+    });
+    refused(
+      await call('uma@pve', 'DELETE', '/access/groups/jail'),
+      /frank@pve would gain \S+ on \/vms\/100, which you do not hold/,
+    );
+    refused(
+      await call('uma@pve', 'DELETE', '/access/roles/Helper'),
+      /frank@pve would gain \S+ on \/vms\/200, which you do not hold/,
+    );
+    assert.ok(live.snapshot.users.groups.has(parseGroupId('jail')));
+    assert.ok(live.snapshot.users.roles.has(parseRoleId('Helper')));
+    const empty = await call('uma@pve', 'DELETE', '/access/groups/ops');
+    assert.equal(empty.status, 200, JSON.stringify(empty.body));
+  });
+
   it('leaves root@pam and actors holding at least the target privileges unaffected', async () => {
     const made = await call('root@pam', 'POST', '/access/users/frank@pve/token/t1', {
       privsep: '0',
