@@ -15,13 +15,14 @@ import { HeartbeatPublisher } from './diagnostics/heartbeat.js';
 import { EventLog, type Retention } from './diagnostics/events.js';
 import { isTesseraError } from './errors.js';
 import { pamSupport } from './realms/pam.js';
-import { bootstrap } from './services/bootstrap.js';
+import { bootstrap, isUnconfigured } from './services/bootstrap.js';
 import { liveContext } from './services/context.js';
 import { ensureServerKeys } from './services/server-keys.js';
 import { OfflineTfa } from './services/tfa-offline.js';
 import type { LockoutLimits } from './services/tfa.js';
 import { LiveAccess } from './store/live.js';
-import { openStore } from './store/open.js';
+import { defaultStoreUrl, openStore } from './store/open.js';
+import { inspectDataDir, refuseBlankDatabase, refuseEmptyStore } from './server/data-dir.js';
 import type { WebauthnSettings } from './tfa/webauthn.js';
 import type { Io } from './server/io.js';
 import {
@@ -58,11 +59,23 @@ export interface RunningServer {
 }
 
 export async function startServer(settings: ServerSettings, io: Io): Promise<RunningServer> {
+  const storeUrl = settings.storeUrl ?? defaultStoreUrl();
+  // Before anything is opened: opening the store or a log may create files there.
+  const dataDir = inspectDataDir(settings.dataDir, storeUrl);
+  refuseBlankDatabase(dataDir);
   const authLog =
     settings.authLogPath === undefined ? undefined : new AuthLogFile(settings.authLogPath);
   const auditLog =
     settings.auditLogPath === undefined ? undefined : new AuditLogFile(settings.auditLogPath);
-  const live = await LiveAccess.open(await openStore(settings.storeUrl));
+  const live = await LiveAccess.open(await openStore(storeUrl));
+  if (isUnconfigured(live.snapshot)) {
+    try {
+      refuseEmptyStore(dataDir, live.store.url);
+    } catch (err) {
+      await live.close();
+      throw err;
+    }
+  }
   const services = liveContext(live);
   const password = await bootstrap(services);
   if (password !== undefined) await announceBootstrapPassword(io, settings.dataDir, password);

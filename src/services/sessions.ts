@@ -32,8 +32,8 @@ export function revokeSessions(changes: Changes, userid: UserId, now: number): v
 
 /**
  * "Log out everywhere": a user for themself (not with an API token: a token is not a
- * session), or anyone with `User.Modify` on the user through groups (as for changing the
- * account); only root@pam logs out root@pam.
+ * session), or anyone with `User.Modify` on the user through groups who holds at least the
+ * user's privileges (as for changing the account); only root@pam logs out root@pam.
  */
 export async function logoutEverywhere(ctx: ServiceContext, userid: UserId): Promise<void> {
   const change = draft('user', userid, 'logout');
@@ -44,6 +44,8 @@ export async function logoutEverywhere(ctx: ServiceContext, userid: UserId): Pro
     if (!self) {
       if (userid === ROOT_USERID && actor.authid !== ROOT_USERID) throw forbidden();
       auth.useridGroup(['User.Modify'], userid);
+      // Not a gain of privileges, but a change of the account all the same: the same rule.
+      auth.holdsAtLeast(userid);
     }
     await commit(
       ctx,

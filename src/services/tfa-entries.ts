@@ -79,6 +79,7 @@ async function mayChange(
     } catch {
       throw forbidden();
     }
+    auth.holdsAtLeast(userid);
   }
   if (actor.userid === ROOT_USERID) return;
   if (options.password === undefined)

@@ -9,12 +9,13 @@ import { forbidden, parameterError, rejected, TesseraError } from '../errors.js'
 import { confirmPassword } from './login/first-factor.js';
 import { hashPassword } from '../auth/password.js';
 import { ROOT_USERID, splitUserId, type GroupId, type UserId } from '../model/ids.js';
-import type { Group, User } from '../model/user-config.js';
+import type { Group, User, UserConfig } from '../model/user-config.js';
+import { PermissionEngine } from '../permissions/engine.js';
 import { encodeGroup, encodePassword, encodeUser, KEYS } from '../store/codec.js';
 import type { AccessSnapshot } from '../store/snapshot.js';
 import { removeMembersFromAcl } from './acl.js';
 import { draft, SECRET_CHANGED, SECRET_SET } from './audit.js';
-import { authorize } from './authorize.js';
+import { authorize, type Authorization } from './authorize.js';
 import {
   audited,
   commit,
@@ -91,6 +92,32 @@ function setMembership(changes: Changes, group: Group, userid: UserId, member: b
   changes.put(KEYS.group(group.groupid), encodeGroup({ ...group, members }));
 }
 
+/**
+ * A membership change must not hand out privileges the actor lacks (docs/compatibility.md):
+ * `userid`'s privileges are compared with the configuration as it would be, with `userid`
+ * in `groups` (besides its current groups with `append`).
+ */
+function mayJoin(
+  auth: Authorization,
+  userid: UserId,
+  groups: readonly GroupId[],
+  append: boolean,
+): void {
+  if (auth.isRoot) return;
+  const config = auth.snapshot.users;
+  const next = new Map(config.groups);
+  for (const [groupid, group] of config.groups) {
+    const member = groups.includes(groupid) || (append && group.members.has(userid));
+    if (member === group.members.has(userid)) continue;
+    const members = new Set(group.members);
+    if (member) members.add(userid);
+    else members.delete(userid);
+    next.set(groupid, { ...group, members });
+  }
+  const after: UserConfig = { ...config, groups: next };
+  auth.grantsOnlyHeld(userid, PermissionEngine.compile(after));
+}
+
 export interface CreateUser extends UserFields {
   readonly userid: UserId;
   readonly groups?: readonly GroupId[];
@@ -114,6 +141,7 @@ export async function createUser(ctx: ServiceContext, input: CreateUser): Promis
       groups: input.groups ?? [],
       groupsParam: 'create',
     });
+    if (input.groups !== undefined) mayJoin(auth, input.userid, input.groups, false);
     const realmType = auth.snapshot.domains.realms.get(splitUserId(input.userid).realm)?.type;
     const passwordHash =
       input.passwordHash ??
@@ -185,6 +213,8 @@ export async function updateUser(
       groups: input.groups ?? [],
       groupsParam: 'update',
     });
+    auth.holdsAtLeast(userid);
+    if (input.groups !== undefined) mayJoin(auth, userid, input.groups, input.append === true);
     await changeUser(ctx, userid, input, change);
   });
 }
@@ -233,6 +263,7 @@ export async function deleteUser(ctx: ServiceContext, userid: UserId): Promise<v
     const auth = await authorize(ctx);
     auth.realmAllocate(userid);
     auth.useridGroup(['User.Modify'], userid);
+    auth.holdsAtLeast(userid);
     await removeUser(ctx, userid, change);
   });
 }
@@ -286,6 +317,7 @@ export async function changePassword(
       } catch {
         throw forbidden();
       }
+      auth.holdsAtLeast(userid);
     }
     if (actor.userid !== ROOT_USERID) {
       if (userid === ROOT_USERID) throw forbidden();
@@ -315,6 +347,7 @@ export async function setPasswordHash(
     const auth = await authorize(ctx);
     auth.realmAllocate(userid);
     auth.useridGroup(['User.Modify'], userid);
+    auth.holdsAtLeast(userid);
     await storePassword(ctx, userid, hash, change, true);
   });
 }
