@@ -9,6 +9,7 @@ await ensureDependencies();
 await ensureAllBuilt();
 for (const [script, args] of [
   ['main.js', process.argv.slice(2)],
+  ['delegation.js', []],
   ['store.js', []],
   ['api.js', []],
   ['ui.js', []],

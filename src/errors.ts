@@ -76,6 +76,7 @@ export const AUTH_CAUSES = [
   'ticket_invalid',
   'ticket_expired',
   'ticket_not_yet_valid',
+  'ticket_revoked',
   'csrf_missing',
   'realm_mismatch_suspected',
   'csrf_invalid',

@@ -6,7 +6,7 @@
  * {@link ServerSettings} and calls {@link startServer}; nothing else wires adapters.
  */
 import { hostname } from 'node:os';
-import { AuditLogFile, AuthLogFile, authFailureLine } from './api/auth-log.js';
+import { AuditLogFile, AuthLogFile, authLogLine } from './api/auth-log.js';
 import { VERSION } from './api/routes/access.js';
 import { buildApi } from './api/server.js';
 import { ensureCertificate, readTls } from './api/tls.js';
@@ -15,14 +15,15 @@ import { HeartbeatPublisher } from './diagnostics/heartbeat.js';
 import { EventLog, type Retention } from './diagnostics/events.js';
 import { isTesseraError } from './errors.js';
 import { pamSupport } from './realms/pam.js';
-import { bootstrap } from './services/bootstrap.js';
+import { bootstrap, isUnconfigured } from './services/bootstrap.js';
 import { liveContext } from './services/context.js';
 import { ensureServerKeys } from './services/server-keys.js';
 import { OfflineTfa } from './services/tfa-offline.js';
 import type { LockoutLimits } from './services/tfa.js';
 import { LiveAccess } from './store/live.js';
-import { openStore } from './store/open.js';
+import { defaultStoreUrl, openStore } from './store/open.js';
 import { SealedStore } from './store/sealed.js';
+import { inspectDataDir, refuseBlankDatabase, refuseEmptyStore } from './server/data-dir.js';
 import type { WebauthnSettings } from './tfa/webauthn.js';
 import type { Io } from './server/io.js';
 import {
@@ -59,13 +60,25 @@ export interface RunningServer {
 }
 
 export async function startServer(settings: ServerSettings, io: Io): Promise<RunningServer> {
+  const storeUrl = settings.storeUrl ?? defaultStoreUrl();
+  // Before anything is opened: opening the store or a log may create files there.
+  const dataDir = inspectDataDir(settings.dataDir, storeUrl);
+  refuseBlankDatabase(dataDir);
   const authLog =
     settings.authLogPath === undefined ? undefined : new AuthLogFile(settings.authLogPath);
   const auditLog =
     settings.auditLogPath === undefined ? undefined : new AuditLogFile(settings.auditLogPath);
-  const store = await openStore(settings.storeUrl);
+  const store = await openStore(storeUrl);
   if (store instanceof SealedStore) await sealEarlierSecrets(store, io);
   const live = await LiveAccess.open(store);
+  if (isUnconfigured(live.snapshot)) {
+    try {
+      refuseEmptyStore(dataDir, live.store.url);
+    } catch (err) {
+      await live.close();
+      throw err;
+    }
+  }
   const services = liveContext(live);
   const password = await bootstrap(services);
   if (password !== undefined) await announceBootstrapPassword(io, settings.dataDir, password);
@@ -133,7 +146,7 @@ export async function startServer(settings: ServerSettings, io: Io): Promise<Run
       },
       onAuthFailure: (event) => {
         events.record({ ...event, outcome: 'failure', ...realmOf(event.user) });
-        io.err(`${authFailureLine(event)}\n`);
+        io.err(`${authLogLine(event)}\n`);
         authLog?.write(event);
         auditLog?.write(event);
       },

@@ -211,13 +211,16 @@ export function createApi(app: FastifyInstance, options: ApiOptions): Api {
         // Authentication takes microseconds: the delay counts from here.
         const started = Date.now();
         if (err instanceof AuthFailure) {
-          options.onAuthFailure?.({
-            kind: 'request',
-            rhost: api.clientAddress(request),
-            user: authenticator.claimedUser(credentials),
-            cause: err.code,
-            reason: err.detail,
-          });
+          // No credentials is no attempt (a health probe, a first visit): Proxmox's delay
+          // only, no event, no log line.
+          if (err.code !== 'no_credentials')
+            options.onAuthFailure?.({
+              kind: 'request',
+              rhost: api.clientAddress(request),
+              user: authenticator.claimedUser(credentials),
+              cause: err.code,
+              reason: err.detail,
+            });
           await api.delay(started);
         }
         throw err;

@@ -6,6 +6,7 @@
 import { apiTokenFromHeader, authenticateApiToken, checkUserEnabled } from '../auth/api-token.js';
 import { verifyCsrfToken } from '../auth/csrf.js';
 import type { ServerKeys } from '../auth/server-keys.js';
+import { sessionRevoked } from '../auth/sessions.js';
 import { diagnoseTicket, verifyTicket } from '../auth/ticket.js';
 import { asUserId, type Authid, type TokenId, type UserId } from '../model/ids.js';
 import type { AccessSnapshot } from '../store/snapshot.js';
@@ -104,6 +105,13 @@ export function identifyCaller(
       if (!(err instanceof AuthFailure)) throw err;
       throw new AuthFailure(err.message, err.code, 'Authentication failed!');
     }
+    // After the account check: a disabled user's ticket is refused as that, more telling.
+    if (verified && sessionRevoked(snapshot, userid, now - verified.age))
+      throw new AuthFailure(
+        "ticket issued before the user's sessions were revoked",
+        'ticket_revoked',
+        'Authentication failed!',
+      );
     return { caller: { authid: userid, userid }, byTicket: true };
   }
   const value = apiTokenFromHeader(credentials.authorization);

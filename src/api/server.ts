@@ -18,6 +18,7 @@ import { passwordRoutes } from './routes/password.js';
 import { poolRoutes } from './routes/pools.js';
 import { realmSyncRoutes } from './routes/realm-sync.js';
 import { roleRoutes } from './routes/roles.js';
+import { sessionRoutes } from './routes/sessions.js';
 import { tfaRoutes } from './routes/tfa.js';
 import { tfaEntryRoutes } from './routes/tfa-entries.js';
 import { tokenRoutes } from './routes/tokens.js';
@@ -34,6 +35,7 @@ export async function buildApi(
   for (const register of [
     accessRoutes,
     passwordRoutes,
+    sessionRoutes,
     openidRoutes,
     userRoutes,
     tokenRoutes,

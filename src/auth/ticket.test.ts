@@ -49,6 +49,39 @@ describe('Ed25519 tickets', () => {
     assert.equal(verifyTicket(rotated, after, { now: T + 500 }), undefined);
   });
 
+  it('accepts only the canonical spelling of a signature', () => {
+    // A signature with both '+' and '/' so that the URL-safe spelling differs.
+    let t = T;
+    let ticket = signTicket(ring, 'PVE', 'alice@pve', t);
+    while (!/[+].*[/]|[/].*[+]/.test(ticket.split('::')[1] ?? '')) {
+      t += 1;
+      ticket = signTicket(ring, 'PVE', 'alice@pve', t);
+    }
+    const [plain = '', sig = ''] = ticket.split('::');
+    assert.ok(verifyTicket(ring, ticket, { now: t }));
+    const last = sig.slice(-3, -2);
+    // 64 bytes end in one byte: its second character holds 2 bits and 4 that must be zero.
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+    const dirty = alphabet[alphabet.indexOf(last) + 1] ?? '';
+    const spellings = {
+      'extra character': `${sig}A`,
+      'extra characters before': `A${sig}`,
+      'missing padding': sig.replace(/=+$/, ''),
+      'one padding character': sig.slice(0, -1),
+      'extra padding': `${sig}=`,
+      'URL-safe alphabet': sig.replaceAll('+', '-').replaceAll('/', '_'),
+      'non-zero trailing bits': `${sig.slice(0, -3)}${dirty}==`,
+      'inner whitespace': `${sig.slice(0, 40)} ${sig.slice(40)}`,
+      'trailing newline': `${sig}\n`,
+      'percent-encoded': sig.replaceAll('+', '%2B'),
+      'padding inside': `${sig.slice(0, 4)}=${sig.slice(5)}`,
+    };
+    for (const [what, spelled] of Object.entries(spellings)) {
+      assert.notEqual(spelled, sig, what);
+      assert.equal(verifyTicket(ring, `${plain}::${spelled}`, { now: t }), undefined, what);
+    }
+  });
+
   it('refuses a ticket older than the key that signed it', () => {
     const fresh: TicketKeyRing = { current: ed25519(T) };
     const backdated = signTicket(fresh, 'PVE', 'alice@pve', T - 1000);
@@ -65,5 +98,12 @@ describe('CSRF tokens', () => {
     assert.ok(!verifyCsrfToken(secret, 'alice@pve', token, T + 7200));
     assert.ok(!verifyCsrfToken(secret, 'bob@pve', token, T));
     assert.ok(!verifyCsrfToken(csrfSecret('other'), 'alice@pve', token, T));
+    // Only the exact spelling: the digest is compared as text, not decoded.
+    for (const spelled of [
+      `${token}=`,
+      `${token}A`,
+      token.replaceAll('+', '-').replaceAll('/', '_'),
+    ])
+      if (spelled !== token) assert.ok(!verifyCsrfToken(secret, 'alice@pve', spelled, T), spelled);
   });
 });

@@ -111,16 +111,29 @@ function parse(ticket: string, prefix: string): Parsed | undefined {
   const split = ticket.lastIndexOf('::');
   if (split < 0) return undefined;
   const plain = ticket.slice(0, split);
-  const signatureText = ticket.slice(split + 2);
-  if (signatureText === '' || signatureText.includes(':')) return undefined;
+  const signature = canonicalBase64(ticket.slice(split + 2));
+  if (!signature) return undefined;
   const match = /^([^:]+):(?:(\S+):)?([A-Z0-9]{8})$/.exec(plain);
   if (match?.[1] !== prefix) return undefined;
   return {
     plain,
     data: match[2] ?? '',
     issued: parseInt(match[3] ?? '', 16),
-    signature: Buffer.from(signatureText, 'base64'),
+    signature,
   };
+}
+
+/**
+ * The bytes of a signature spelled exactly as Proxmox writes it (`encode_base64($sig, '')`:
+ * the standard alphabet, padded, no line breaks), or `undefined`. Node's decoder, like Perl's,
+ * skips what it does not know and ignores padding and trailing bits; a ticket with one valid
+ * signature would have many spellings, so anything that does not re-encode to itself is refused.
+ */
+function canonicalBase64(text: string): Buffer | undefined {
+  if (text === '' || text.length % 4 !== 0 || !/^[A-Za-z0-9+/]+={0,2}$/.test(text))
+    return undefined;
+  const bytes = Buffer.from(text, 'base64');
+  return bytes.toString('base64') === text ? bytes : undefined;
 }
 
 function signedText(parsed: Parsed, secretData: string | undefined): string {

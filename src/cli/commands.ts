@@ -155,6 +155,16 @@ export const COMMANDS: readonly CommandSpec[] = [
     load: async () => (await import('./commands/user.js')).userPermissions,
   },
   {
+    words: ['user', 'logout'],
+    args: ['<userid>'],
+    summary: 'Logs a user out everywhere: every ticket issued so far is refused, on every node.',
+    details:
+      'For a password that may be known to others, a lost device or a departing user. ' +
+      'API tokens are not affected (delete or regenerate them). Recorded in the audit trail.',
+    options: {},
+    load: async () => (await import('./commands/logout.js')).userLogout,
+  },
+  {
     words: ['user', 'tfa', 'list'],
     args: ['[<userid>]'],
     summary: 'Second factors of all users or of one, with locks and recovery keys left.',

@@ -171,6 +171,11 @@ export const ADVICE: Readonly<Record<AuthCause, Advice>> = {
     words: "the ticket was issued in the future: the issuing node's clock is ahead",
     next: 'synchronise the clocks of all nodes (chrony or systemd-timesyncd); `tessera doctor` names the node',
   },
+  ticket_revoked: {
+    words:
+      "the ticket was issued before the user's sessions were revoked (password change, disable, delete, second-factor reset or log out everywhere)",
+    next: 'log in again',
+  },
   csrf_missing: {
     words: 'a change was sent with the ticket cookie but without the CSRFPreventionToken header',
     next: 'the client must send the CSRF token it got at login',

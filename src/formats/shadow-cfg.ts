@@ -2,7 +2,7 @@
  * `priv/shadow.cfg`: password hashes of the `pve` realm, one `<name>:<crypt hash>:` line per
  * user, keyed by the user name without `@pve`.
  */
-import { asUserId } from '../model/ids.js';
+import { asUserId, listSeparatorError } from '../model/ids.js';
 import { DiagnosticSink, type Parsed } from './diagnostics.js';
 import { assertWritable } from './guard.js';
 
@@ -24,7 +24,11 @@ export function parseShadowCfg(text: string, file = 'priv/shadow.cfg'): Parsed<S
     }
     const [name = '', hash = ''] = line.split(':');
     if (asUserId(`${name}@pve`) === undefined) {
-      sink.error(index + 1, `ignore invalid user name '${name}'`);
+      const separator = listSeparatorError(`${name}@pve`);
+      sink.error(
+        index + 1,
+        `ignore invalid user name '${name}'${separator === undefined ? '' : ` - ${separator}`}`,
+      );
       return;
     }
     if (shadow.has(name))

@@ -4,7 +4,7 @@
  * before 2021 use a line format, `<user>:<type>:<base64 JSON>`, which is read and converted
  * like Proxmox does; writing always gives JSON.
  */
-import { asUserId, type UserId } from '../model/ids.js';
+import { asUserId, listSeparatorError, type UserId } from '../model/ids.js';
 import { base32Decode } from '../model/base32.js';
 import { splitList } from '../model/text.js';
 import type {
@@ -235,7 +235,10 @@ export function parseTfaCfg(
   for (const [id, userData] of Object.entries(data)) {
     const userid = asUserId(id);
     if (userid === undefined) {
-      sink.error(0, `user tfa config - ignore user '${id}' - invalid user name`);
+      sink.error(
+        0,
+        `user tfa config - ignore user '${id}' - ${listSeparatorError(id) ?? 'invalid user name'}`,
+      );
       continue;
     }
     try {
@@ -272,7 +275,10 @@ function parseV1(text: string, sink: DiagnosticSink): Map<UserId, TfaUser> | und
     const id = match[1] ?? '';
     const userid = asUserId(id);
     if (userid === undefined || !isObject(data)) {
-      sink.error(index + 1, `user tfa config - ignore user '${id}' - invalid user name`);
+      sink.error(
+        index + 1,
+        `user tfa config - ignore user '${id}' - ${listSeparatorError(id) ?? 'invalid user name'}`,
+      );
       continue;
     }
     const user = users.get(userid) ?? {

@@ -3,7 +3,7 @@
  * the secrets in plain text here; Tessera reads them for import and writes them for export.
  */
 import { compareCodePoints } from '../model/compare.js';
-import { asTokenId, type TokenId } from '../model/ids.js';
+import { asTokenId, show, listSeparatorError, type TokenId } from '../model/ids.js';
 import { DiagnosticSink, type Parsed } from './diagnostics.js';
 import { assertWritable } from './guard.js';
 
@@ -20,7 +20,14 @@ export function parseTokenCfg(text: string, file = 'priv/token.cfg'): Parsed<Tok
     const match = LINE.exec(line);
     const tokenid = match ? asTokenId(match[1] ?? '') : undefined;
     if (!match || tokenid === undefined) {
-      sink.error(index + 1, 'skipping invalid token.cfg entry');
+      const id = match?.[1] ?? '';
+      const separator = listSeparatorError(id.slice(0, id.lastIndexOf('!')));
+      sink.error(
+        index + 1,
+        separator === undefined
+          ? 'skipping invalid token.cfg entry'
+          : `skipping invalid token.cfg entry '${show(id)}' - ${separator}`,
+      );
       return;
     }
     secrets.set(tokenid, match[2] ?? '');

@@ -35,6 +35,26 @@ describe('user.cfg quirks', () => {
     ]);
   });
 
+  it('drops a user id with list separators, and the pieces it falls apart into in lists', () => {
+    // Written by Proxmox, which accepts the id: read back, the group line would make dave a
+    // member and the ACL line would grant dave and zed.
+    const result = roundTrip(
+      'user:dave@pve:1:0::::::\nuser:dave@pve,zed@pve:1:0::::::\n' +
+        'group:G:dave@pve,zed@pve::\nacl:1:/:dave@pve,zed@pve:PVEAuditor:\n',
+    );
+    assert.equal(
+      result.written,
+      'user:dave@pve:1:0::::::\n' + 'user:root@pam:1:0::::::\n\ngroup:G:::\n\n\n\n',
+    );
+    assert.deepEqual(result.diagnostics, [
+      "user.cfg:2: error: ignore user 'dave@pve,zed@pve' - user name 'dave@pve,zed@pve' contains ',', which separates list items (group members, ACL members, list parameters)",
+      "user.cfg:3: error: ignore group member 'dave@pve' - it may be a piece of the refused user name 'dave@pve,zed@pve', split at a list separator",
+      "user.cfg:3: error: ignore group member 'zed@pve' - it may be a piece of the refused user name 'dave@pve,zed@pve', split at a list separator",
+      "user.cfg:4: error: ignore acl member 'dave@pve' - it may be a piece of the refused user name 'dave@pve,zed@pve', split at a list separator",
+      "user.cfg:4: error: ignore acl member 'zed@pve' - it may be a piece of the refused user name 'dave@pve,zed@pve', split at a list separator",
+    ]);
+  });
+
   it('drops # lines, which are not comments in user.cfg, with a warning', () => {
     const result = roundTrip('# managed by hand\nuser:a@pve:1:0::::::\n');
     assert.equal(result.written, 'user:a@pve:1:0::::::\n' + EMPTY_TAIL);

@@ -14,6 +14,7 @@ import {
   asRoleId,
   asTokenId,
   asUserId,
+  listSeparatorError,
   ownerOf,
   parentPool,
   ROOT_USERID,
@@ -74,6 +75,10 @@ export function parseUserCfg(text: string, file = 'user.cfg'): Parsed<UserConfig
   const acl = new Map<AclPath, MutableAclNode>();
   // root@pam exists from the start, so lines before its own line may refer to it.
   users.set(ROOT_USERID, { userid: ROOT_USERID, enable: true, expire: 0 });
+  // The pieces a refused user id with list separators falls apart into in a member list
+  // (`a@pve,b@pve` -> `a@pve`, `b@pve`) -> that id: such a piece in a group or ACL line may
+  // be the refused user rather than a user of its own, so it grants nothing.
+  const pieces = new Map<string, string>();
 
   const lines = text.split('\n');
   for (let index = 0; index < lines.length; index++) {
@@ -89,7 +94,10 @@ export function parseUserCfg(text: string, file = 'user.cfg'): Parsed<UserConfig
         const id = field(1);
         const userid = asUserId(id);
         if (userid === undefined) {
-          sink.error(lineNo, `ignore user '${id}' - invalid user name`);
+          const reason = listSeparatorError(id);
+          if (reason !== undefined)
+            for (const piece of splitList(id)) pieces.set(piece.replace(/^@/, ''), id);
+          sink.error(lineNo, `ignore user '${id}' - ${reason ?? 'invalid user name'}`);
           break;
         }
         const expire = parseExpire(field(3));
@@ -164,6 +172,7 @@ export function parseUserCfg(text: string, file = 'user.cfg'): Parsed<UserConfig
         const comment = readText(field(3), `comment of group '${id}'`, lineNo);
         if (comment !== undefined) group.comment = comment;
         for (const member of splitList(field(2))) {
+          if (refusedPiece(member, `group member '${member}'`, lineNo)) continue;
           const userid = asUserId(member);
           if (userid === undefined) {
             sink.error(lineNo, `ignore invalid group member '${member}'`);
@@ -300,6 +309,16 @@ export function parseUserCfg(text: string, file = 'user.cfg'): Parsed<UserConfig
     return perlTruthy(trimmed) ? trimmed : undefined;
   }
 
+  function refusedPiece(member: string, what: string, lineNo: number): boolean {
+    const whole = pieces.get(member);
+    if (whole === undefined) return false;
+    sink.error(
+      lineNo,
+      `ignore ${what} - it may be a piece of the refused user name '${whole}', split at a list separator`,
+    );
+    return true;
+  }
+
   function ensurePool(poolid: PoolId): MutablePool {
     let pool = pools.get(poolid);
     if (pool) return pool;
@@ -317,6 +336,7 @@ export function parseUserCfg(text: string, file = 'user.cfg'): Parsed<UserConfig
     propagate: boolean,
     lineNo: number,
   ): void {
+    if (refusedPiece(member.replace(/^@/, ''), `acl member '${member}'`, lineNo)) return;
     const groupName = /^@(\S+)$/.exec(member)?.[1];
     const groupid =
       groupName !== undefined && perlTruthy(groupName) ? asGroupId(groupName) : undefined;

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isTesseraError } from '../errors.js';
 import {
+  asTokenId,
   ownerOf,
   parentPool,
   parseAuthid,
@@ -75,6 +76,27 @@ describe('identifier constructors', () => {
       'userid',
       "value 'nobody' does not look like a valid user or token ID",
     );
+  });
+
+  it('refuse list separators in user and token ids, which Proxmox accepts', () => {
+    refuses(
+      () => parseUserId('dave@pve,zed@pve'),
+      'userid',
+      "user name 'dave@pve,zed@pve' contains ',', which separates list items (group members, ACL members, list parameters)",
+    );
+    refuses(
+      () => parseUserId('a;b@pve'),
+      'userid',
+      "user name 'a;b@pve' contains ';', which separates list items (group members, ACL members, list parameters)",
+    );
+    refuses(
+      () => parseUserId('@admins@pve'),
+      'userid',
+      "user name '@admins@pve' starts with '@', which marks a group in ACL member lists",
+    );
+    for (const id of ['a,b@pve!tok', 'a;b@pve!tok', '@a@pve!tok'])
+      assert.equal(asTokenId(id), undefined, id);
+    assert.equal(asTokenId('a!b@pve!tok'), 'a!b@pve!tok');
   });
 
   it('relate tokens to owners and pools to parents', () => {

@@ -33,10 +33,15 @@ const REALM = /^[A-Za-z][A-Za-z0-9._-]+$/;
 export const REALM_MAX_LENGTH = 32;
 
 // The user part excludes `:` because user.cfg is a `:`-separated file, `/` because it is
-// the API path delimiter, and whitespace because member lists are split on it. `@` and `!`
-// are allowed: the realm is whatever follows the last `@`.
-const USERID = /^([^\s:/]+)@([A-Za-z][A-Za-z0-9._-]+)$/;
-const TOKENID = /^(([^\s:/]+)@([A-Za-z][A-Za-z0-9._-]+))!([A-Za-z][A-Za-z0-9._-]+)$/;
+// the API path delimiter, and whitespace, `,` and `;` because lists (group members, ACL
+// members, API list parameters) are split on them; it does not start with `@`, which marks
+// a group in an ACL member list. Proxmox allows `,`, `;` and a leading `@`, and then reads
+// `a@pve,b@pve` back as two users (docs/compatibility.md). `@` and `!` are allowed
+// elsewhere: the realm is whatever follows the last `@`.
+const USERID = /^([^\s:/,;@][^\s:/,;]*)@([A-Za-z][A-Za-z0-9._-]+)$/;
+const TOKENID = /^(([^\s:/,;@][^\s:/,;]*)@([A-Za-z][A-Za-z0-9._-]+))!([A-Za-z][A-Za-z0-9._-]+)$/;
+// What Proxmox accepts in a user name but splits it on when a list is read back.
+const LIST_SEPARATOR = /[,;]|^@/;
 /** Shortest and longest user id, counted in characters as Proxmox does. */
 export const USERID_MIN_LENGTH = 3;
 export const USERID_MAX_LENGTH = 64;
@@ -56,12 +61,27 @@ export function realmIdError(value: string): string | undefined {
   return undefined;
 }
 
+/**
+ * Why a user id that Proxmox accepts is refused here: it holds a list separator, which
+ * splits it into other ids when a list is read back (`undefined` when it holds none).
+ */
+export function listSeparatorError(value: string): string | undefined {
+  const separator = LIST_SEPARATOR.exec(value.slice(0, value.lastIndexOf('@')))?.[0];
+  if (separator === '@')
+    return `user name '${show(value)}' starts with '@', which marks a group in ACL member lists`;
+  if (separator !== undefined)
+    return `user name '${show(value)}' contains '${separator}', which separates list items (group members, ACL members, list parameters)`;
+  return undefined;
+}
+
 export function userIdError(value: string): string | undefined {
   const length = codePointLength(value);
   if (length < USERID_MIN_LENGTH) return `user name '${show(value)}' is too short`;
   if (length > USERID_MAX_LENGTH) {
     return `user name '${show(value)}' is too long (${length} > ${USERID_MAX_LENGTH})`;
   }
+  const separator = listSeparatorError(value);
+  if (separator !== undefined) return separator;
   const match = USERID.exec(value);
   // Control characters are refused as well: they could forge log lines and file lines.
   if (!match || hasControlCharacter(value) || (match[2] ?? '').length > REALM_MAX_LENGTH) {

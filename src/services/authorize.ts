@@ -8,6 +8,7 @@ import { normalizeAclPath, requestedAclPath } from '../model/acl-path.js';
 import { ROOT_USERID, splitUserId, type GroupId, type UserId } from '../model/ids.js';
 import type { Privilege } from '../model/privileges.js';
 import type { PermissionEngine } from '../permissions/engine.js';
+import { firstExcess } from '../permissions/excess.js';
 import type { AccessSnapshot } from '../store/snapshot.js';
 import type { Actor } from './actor.js';
 import type { ServiceContext } from './context.js';
@@ -110,6 +111,69 @@ export class Authorization {
     } catch {
       return false;
     }
+  }
+
+  /**
+   * No escalation by delegation (a deliberate difference from Proxmox, see
+   * docs/compatibility.md): whoever changes another user's account (password, tokens,
+   * second factors, enable, expiry, groups, deletion) could act as that user afterwards, so
+   * the actor must hold, on every path, every privilege the user holds.
+   */
+  holdsAtLeast(target: UserId): void {
+    if (this.isRoot || this.isSelf(target)) return;
+    this.refuseExcess(
+      target,
+      this.engine,
+      'holds',
+      'changing the account of a user with more privileges than your own is not allowed',
+    );
+  }
+
+  /**
+   * No escalation by delegation: after a change (compiled as `after`), `target` holds no
+   * privilege on any path that the actor does not hold there now. For changes that hand out
+   * privileges, such as group memberships, to the actor itself or to a user it manages.
+   */
+  grantsOnlyHeld(target: UserId, after: PermissionEngine): void {
+    if (this.isRoot) return;
+    this.refuseExcess(
+      target,
+      after,
+      'would hold',
+      'handing out privileges you do not hold is not allowed',
+    );
+  }
+
+  /**
+   * No escalation by delegation: after a change that takes something away (a group or a
+   * role that restricted them, compiled as `after`), none of `members` gains a privilege on
+   * any path that the actor does not hold there now.
+   */
+  gainsOnlyHeld(members: Iterable<UserId>, after: PermissionEngine): void {
+    if (this.isRoot) return;
+    for (const member of members) {
+      const excess = firstExcess(
+        { engine: this.engine, authid: this.actor.authid },
+        { engine: after, authid: member },
+        { engine: this.engine, authid: member },
+      );
+      if (excess !== undefined)
+        throw forbidden(
+          `${member} would gain ${excess.privilege} on ${excess.path}, which you do not hold: ` +
+            'handing out privileges you do not hold is not allowed',
+        );
+    }
+  }
+
+  private refuseExcess(target: UserId, engine: PermissionEngine, verb: string, why: string): void {
+    const excess = firstExcess(
+      { engine: this.engine, authid: this.actor.authid },
+      { engine, authid: target },
+    );
+    if (excess === undefined) return;
+    throw forbidden(
+      `${target} ${verb} ${excess.privilege} on ${excess.path}, which you do not hold: ${why}`,
+    );
   }
 
   /** `['perm-modify', path]`. */

@@ -7,20 +7,19 @@ import { randomBytes } from 'node:crypto';
 import { hashPassword, verifyPassword } from '../auth/password.js';
 import { splitUserId } from '../model/ids.js';
 import { commit, type ServiceContext } from './context.js';
-import { BOOTSTRAP_ADMIN, firstStartEntries } from './first-start.js';
+import { BOOTSTRAP_ADMIN, firstStartEntries, isUnconfigured } from './first-start.js';
 
-export { BOOTSTRAP_ADMIN } from './first-start.js';
+export { BOOTSTRAP_ADMIN, isUnconfigured } from './first-start.js';
 
 /** Sets up an empty store; returns the administrator's password, or `undefined` if not empty. */
 export async function bootstrap(ctx: ServiceContext): Promise<string | undefined> {
   const snapshot = await ctx.read();
-  if (snapshot.users.users.size > 0 || snapshot.domains.realms.size > 0) return undefined;
+  if (!isUnconfigured(snapshot)) return undefined;
   // 24 characters from a 64-letter alphabet: 144 bits.
   const password = randomBytes(18).toString('base64url');
   const entries = firstStartEntries(await hashPassword(password));
   return commit(ctx, 'bootstrap failed', (changes) => {
-    if (changes.snapshot.users.users.size > 0 || changes.snapshot.domains.realms.size > 0)
-      return undefined;
+    if (!isUnconfigured(changes.snapshot)) return undefined;
     for (const [key, value] of entries) changes.put(key, value);
     return password;
   });

@@ -31,6 +31,11 @@ function builtinRealm(realm: 'pam' | 'pve'): RealmConfig {
   };
 }
 
+/** A store the first start sets up: no user and no realm at all. */
+export function isUnconfigured(snapshot: AccessSnapshot): boolean {
+  return snapshot.users.users.size === 0 && snapshot.domains.realms.size === 0;
+}
+
 /** Every entry the first start writes, key by key. */
 export function firstStartEntries(passwordHash: string): Map<string, string> {
   return new Map([

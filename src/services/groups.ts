@@ -4,6 +4,7 @@
  */
 import type { GroupId } from '../model/ids.js';
 import type { Group } from '../model/user-config.js';
+import { PermissionEngine } from '../permissions/engine.js';
 import { encodeGroup, KEYS } from '../store/codec.js';
 import type { AccessSnapshot } from '../store/snapshot.js';
 import { removeMembersFromAcl } from './acl.js';
@@ -76,10 +77,33 @@ export async function updateGroup(
   });
 }
 
+/**
+ * A group's entries can restrict its members (NoAccess, or a lesser role below a greater
+ * one); deleting it must not give a member a privilege the actor lacks
+ * (docs/compatibility.md).
+ */
+function mayDissolve(auth: Authorization, groupid: GroupId): void {
+  const config = auth.snapshot.users;
+  const group = config.groups.get(groupid);
+  if (auth.isRoot || !group || group.members.size === 0) return;
+  const groups = new Map(config.groups);
+  groups.delete(groupid);
+  const acl = new Map(
+    [...config.acl].map(([path, node]) => {
+      const without = new Map(node.groups);
+      without.delete(groupid);
+      return [path, { ...node, groups: without }];
+    }),
+  );
+  auth.gainsOnlyHeld(group.members, PermissionEngine.compile({ ...config, groups, acl }));
+}
+
 export async function deleteGroup(ctx: ServiceContext, groupid: GroupId): Promise<void> {
   const change = draft('group', groupid, 'delete');
   return audited(ctx, change, async () => {
-    mayAllocateGroups(await authorize(ctx));
+    const auth = await authorize(ctx);
+    mayAllocateGroups(auth);
+    mayDissolve(auth, groupid);
     return commit(
       ctx,
       'delete group failed',

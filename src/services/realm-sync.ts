@@ -31,6 +31,7 @@ export function maySyncRealm(auth: Authorization, realm: RealmId): void {
   auth.perm('/access/groups', ['User.Modify']);
 }
 import { deleteTokenEntities } from './entities.js';
+import { revokeSessions } from './sessions.js';
 
 export interface SyncRequest {
   readonly scope?: string;
@@ -96,14 +97,19 @@ function options(defaults: string | undefined, request: SyncRequest): SyncOption
   };
 }
 
-function apply(changes: Changes, plan: SyncPlan): void {
+function apply(changes: Changes, plan: SyncPlan, now: number): void {
   const { snapshot } = changes;
-  for (const user of plan.users) changes.put(KEYS.user(user.userid), encodeUser(user));
+  for (const user of plan.users) {
+    changes.put(KEYS.user(user.userid), encodeUser(user));
+    if (!user.enable && snapshot.users.users.get(user.userid)?.enable === true)
+      revokeSessions(changes, user.userid, now);
+  }
   const groups = new Map<GroupId, Group>(plan.groups.map((g) => [g.groupid, g]));
   const removedGroups = new Set(plan.removedGroups);
   const tokens: TokenId[] = [];
   for (const userid of plan.removedUsers) {
     changes.delete(KEYS.user(userid));
+    revokeSessions(changes, userid, now);
     if (snapshot.revisions.has(KEYS.password(userid))) changes.delete(KEYS.password(userid));
     if (snapshot.revisions.has(KEYS.tfa(userid))) changes.delete(KEYS.tfa(userid));
     for (const tokenid of snapshot.users.tokens.keys())
@@ -182,7 +188,7 @@ export async function syncRealm(
           if (err instanceof SyncRefused) throw refuse(err.message, 'remove-vanished');
           throw err;
         }
-        if (!dryRun) apply(changes, decided);
+        if (!dryRun) apply(changes, decided, ctx.now());
         return decided;
       },
       change,

@@ -4,11 +4,12 @@
  * same transaction (Proxmox leaves them in user.cfg until its next parse drops them; the
  * permissions are the same either way).
  */
-import { invalid } from '../errors.js';
-import type { RoleId } from '../model/ids.js';
+import { forbidden, invalid } from '../errors.js';
+import { ownerOf, type RoleId, type UserId } from '../model/ids.js';
 import { isPrivilege, type Privilege } from '../model/privileges.js';
 import { isBuiltinRole } from '../model/roles.js';
-import type { Role } from '../model/user-config.js';
+import type { RoleAssignments, Role } from '../model/user-config.js';
+import { PermissionEngine } from '../permissions/engine.js';
 import { encodeRole, KEYS } from '../store/codec.js';
 import { removeRoleFromAcl } from './acl.js';
 import { rejected } from '../errors.js';
@@ -19,6 +20,75 @@ import { audited, commit, refuse, type ServiceContext } from './context.js';
 /** Creating, changing and deleting roles takes `Sys.Modify` on /access. */
 export function mayModifyRoles(auth: Authorization): void {
   auth.perm('/access', ['Sys.Modify']);
+}
+
+/**
+ * A role may gain only privileges the actor holds wherever the role is assigned (propagated
+ * where the assignment propagates): its holders gain them there, and the actor may be one
+ * of them (docs/compatibility.md).
+ */
+function mayExtendRole(auth: Authorization, role: Role, next: ReadonlySet<Privilege>): void {
+  if (auth.isRoot) return;
+  const added = [...next].filter((priv) => !role.privileges.has(priv));
+  if (added.length === 0) return;
+  for (const [path, node] of auth.snapshot.users.acl) {
+    let propagates: boolean | undefined;
+    for (const members of [node.users, node.groups, node.tokens])
+      for (const roles of members.values()) {
+        const flag = roles.get(role.roleid);
+        if (flag !== undefined) propagates = propagates === true || flag;
+      }
+    if (propagates === undefined) continue;
+    const own = auth.engine.privileges(auth.actor.authid, path);
+    const missing = added.find((priv) => own.get(priv) !== true && (propagates || !own.has(priv)));
+    if (missing !== undefined)
+      throw forbidden(
+        `role '${role.roleid}' is assigned on ${path}, and you do not hold ${missing} on ${path}` +
+          `${propagates ? ' (propagated)' : ''}: handing out privileges you do not hold is not allowed`,
+      );
+  }
+}
+
+/**
+ * A role can restrict its holders (a lesser role below a greater one); deleting it must not
+ * give any of them a privilege the actor lacks (docs/compatibility.md).
+ */
+function mayRemoveRole(auth: Authorization, roleid: RoleId): void {
+  if (auth.isRoot) return;
+  const config = auth.snapshot.users;
+  const holders = new Set<UserId>();
+  const acl = new Map(
+    [...config.acl].map(([path, node]) => {
+      const strip = <K>(members: ReadonlyMap<K, RoleAssignments>, hold: (id: K) => void) => {
+        const out = new Map<K, RoleAssignments>();
+        for (const [id, roles] of members) {
+          if (!roles.has(roleid)) {
+            out.set(id, roles);
+            continue;
+          }
+          hold(id);
+          const rest = new Map(roles);
+          rest.delete(roleid);
+          if (rest.size > 0) out.set(id, rest);
+        }
+        return out;
+      };
+      return [
+        path,
+        {
+          users: strip(node.users, (id) => holders.add(id)),
+          groups: strip(node.groups, (id) => {
+            for (const member of config.groups.get(id)?.members ?? []) holders.add(member);
+          }),
+          tokens: strip(node.tokens, (id) => holders.add(ownerOf(id))),
+        },
+      ];
+    }),
+  );
+  if (holders.size === 0) return;
+  const roles = new Map(config.roles);
+  roles.delete(roleid);
+  auth.gainsOnlyHeld(holders, PermissionEngine.compile({ ...config, roles, acl }));
 }
 
 function privileges(privs: readonly string[]): Privilege[] {
@@ -63,7 +133,8 @@ export async function updateRole(
 ): Promise<void> {
   const change = draft('role', roleid, 'update', { privs: input.privs, append: input.append });
   return audited(ctx, change, async () => {
-    mayModifyRoles(await authorize(ctx));
+    const auth = await authorize(ctx);
+    mayModifyRoles(auth);
     if (isBuiltinRole(roleid)) throw rejected(`auto-generated role '${roleid}' cannot be modified`);
     if (input.append === true && input.privs === undefined)
       throw invalid('append', "missing property 'privs' - 'append' requires it");
@@ -76,6 +147,7 @@ export async function updateRole(
         const next = new Set<Privilege>(input.append === true ? role.privileges : []);
         for (const priv of checked) next.add(priv);
         if (input.privs === undefined) for (const priv of role.privileges) next.add(priv);
+        mayExtendRole(auth, role, next);
         changes.put(KEYS.role(roleid), encodeRole({ roleid, privileges: next }));
       },
       change,
@@ -86,8 +158,10 @@ export async function updateRole(
 export async function deleteRole(ctx: ServiceContext, roleid: RoleId): Promise<void> {
   const change = draft('role', roleid, 'delete');
   return audited(ctx, change, async () => {
-    mayModifyRoles(await authorize(ctx));
+    const auth = await authorize(ctx);
+    mayModifyRoles(auth);
     if (isBuiltinRole(roleid)) throw rejected(`auto-generated role '${roleid}' cannot be deleted`);
+    mayRemoveRole(auth, roleid);
     return commit(
       ctx,
       'delete role failed',

@@ -44,6 +44,7 @@ import {
   type ServiceContext,
 } from './context.js';
 import { findChallenge, putChallenge } from './tfa-challenges.js';
+import { revokeSessions } from './sessions.js';
 
 /**
  * The login throttle, for the password re-entry: a throttled address may not guess here
@@ -78,6 +79,7 @@ async function mayChange(
     } catch {
       throw forbidden();
     }
+    auth.holdsAtLeast(userid);
   }
   if (actor.userid === ROOT_USERID) return;
   if (options.password === undefined)
@@ -540,26 +542,31 @@ export async function deleteTfaEntry(
       (changes) => {
         const user = changes.snapshot.tfa.users.get(userid);
         if (!user) throw refuse('no such entry', 'id');
+        let rest: TfaUser;
         if (id === 'recovery') {
           if (!user.recovery) throw refuse('no such entry', 'id');
-          const rest: { -readonly [K in keyof TfaUser]?: TfaUser[K] } & Omit<TfaUser, 'recovery'> =
-            {
-              ...user,
-            };
-          delete rest.recovery;
-          save(changes, userid, rest);
-          return;
+          const without: { -readonly [K in keyof TfaUser]?: TfaUser[K] } & Omit<
+            TfaUser,
+            'recovery'
+          > = { ...user };
+          delete without.recovery;
+          rest = without;
+        } else {
+          if (!findEntry(user, id)) throw refuse('no such entry', 'id');
+          const keep = <T extends { readonly info: TfaInfo }>(entries: readonly T[]): T[] =>
+            entries.filter((e) => e.info.id !== id);
+          rest = {
+            ...user,
+            totp: keep(user.totp),
+            webauthn: keep(user.webauthn),
+            yubico: keep(user.yubico),
+            u2f: keep(user.u2f),
+          };
         }
-        if (!findEntry(user, id)) throw refuse('no such entry', 'id');
-        const keep = <T extends { readonly info: TfaInfo }>(entries: readonly T[]): T[] =>
-          entries.filter((e) => e.info.id !== id);
-        save(changes, userid, {
-          ...user,
-          totp: keep(user.totp),
-          webauthn: keep(user.webauthn),
-          yubico: keep(user.yubico),
-          u2f: keep(user.u2f),
-        });
+        save(changes, userid, rest);
+        // A reset: an administrator removing a factor, which may be lost or stolen. The user
+        // removing their own, even the last, keeps the session they are doing it in.
+        if (ctx.actor.userid !== userid) revokeSessions(changes, userid, ctx.now());
       },
       change,
     );

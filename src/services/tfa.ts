@@ -282,7 +282,9 @@ export async function unlockTfa(
 ): Promise<boolean> {
   const change = draft('tfa', userid, 'unlock');
   return audited(ctx, change, async () => {
-    (await authorize(ctx)).useridGroup(['User.Modify'], userid);
+    const auth = await authorize(ctx);
+    auth.useridGroup(['User.Modify'], userid);
+    auth.holdsAtLeast(userid);
     return commit(
       ctx,
       'unlock failed',

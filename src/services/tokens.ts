@@ -28,6 +28,15 @@ export function mayManageTokens(auth: Authorization, userid: UserId): void {
   }
 }
 
+/**
+ * Changing another user's tokens also needs every privilege that user holds: the secret
+ * of a new or regenerated token lets the actor act as the owner (docs/compatibility.md).
+ */
+function mayChangeTokens(auth: Authorization, userid: UserId): void {
+  mayManageTokens(auth, userid);
+  auth.holdsAtLeast(userid);
+}
+
 export interface TokenFields {
   readonly expire?: number;
   readonly privsep?: boolean;
@@ -64,7 +73,7 @@ export async function createToken(
     comment: input.comment,
   });
   return audited(ctx, change, async () => {
-    mayManageTokens(await authorize(ctx), userid);
+    mayChangeTokens(await authorize(ctx), userid);
     return insertToken(ctx, userid, tokenid, input, change);
   });
 }
@@ -116,7 +125,7 @@ export async function updateToken(
     secret: regenerate ? SECRET_CHANGED : undefined,
   });
   return audited(ctx, change, async () => {
-    mayManageTokens(await authorize(ctx), ownerOf(tokenid));
+    mayChangeTokens(await authorize(ctx), ownerOf(tokenid));
     return changeToken(ctx, tokenid, input, change);
   });
 }
@@ -150,7 +159,7 @@ async function changeToken(
 export async function deleteToken(ctx: ServiceContext, tokenid: TokenId): Promise<void> {
   const change = draft('token', tokenid, 'delete');
   return audited(ctx, change, async () => {
-    mayManageTokens(await authorize(ctx), ownerOf(tokenid));
+    mayChangeTokens(await authorize(ctx), ownerOf(tokenid));
     await commit(
       ctx,
       'delete token failed',

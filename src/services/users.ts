@@ -9,12 +9,13 @@ import { forbidden, parameterError, rejected, TesseraError } from '../errors.js'
 import { confirmPassword } from './login/first-factor.js';
 import { hashPassword } from '../auth/password.js';
 import { ROOT_USERID, splitUserId, type GroupId, type UserId } from '../model/ids.js';
-import type { Group, User } from '../model/user-config.js';
+import type { Group, User, UserConfig } from '../model/user-config.js';
+import { PermissionEngine } from '../permissions/engine.js';
 import { encodeGroup, encodePassword, encodeUser, KEYS } from '../store/codec.js';
 import type { AccessSnapshot } from '../store/snapshot.js';
 import { removeMembersFromAcl } from './acl.js';
 import { draft, SECRET_CHANGED, SECRET_SET } from './audit.js';
-import { authorize } from './authorize.js';
+import { authorize, type Authorization } from './authorize.js';
 import {
   audited,
   commit,
@@ -24,6 +25,7 @@ import {
   type ServiceContext,
 } from './context.js';
 import { deleteTokenEntities, requireUser } from './entities.js';
+import { revokeSessions } from './sessions.js';
 import { email, expiry, raw, text } from './fields.js';
 
 export { requireUser } from './entities.js';
@@ -90,6 +92,32 @@ function setMembership(changes: Changes, group: Group, userid: UserId, member: b
   changes.put(KEYS.group(group.groupid), encodeGroup({ ...group, members }));
 }
 
+/**
+ * A membership change must not hand out privileges the actor lacks (docs/compatibility.md):
+ * `userid`'s privileges are compared with the configuration as it would be, with `userid`
+ * in `groups` (besides its current groups with `append`).
+ */
+function mayJoin(
+  auth: Authorization,
+  userid: UserId,
+  groups: readonly GroupId[],
+  append: boolean,
+): void {
+  if (auth.isRoot) return;
+  const config = auth.snapshot.users;
+  const next = new Map(config.groups);
+  for (const [groupid, group] of config.groups) {
+    const member = groups.includes(groupid) || (append && group.members.has(userid));
+    if (member === group.members.has(userid)) continue;
+    const members = new Set(group.members);
+    if (member) members.add(userid);
+    else members.delete(userid);
+    next.set(groupid, { ...group, members });
+  }
+  const after: UserConfig = { ...config, groups: next };
+  auth.grantsOnlyHeld(userid, PermissionEngine.compile(after));
+}
+
 export interface CreateUser extends UserFields {
   readonly userid: UserId;
   readonly groups?: readonly GroupId[];
@@ -113,6 +141,7 @@ export async function createUser(ctx: ServiceContext, input: CreateUser): Promis
       groups: input.groups ?? [],
       groupsParam: 'create',
     });
+    if (input.groups !== undefined) mayJoin(auth, input.userid, input.groups, false);
     const realmType = auth.snapshot.domains.realms.get(splitUserId(input.userid).realm)?.type;
     const passwordHash =
       input.passwordHash ??
@@ -184,6 +213,8 @@ export async function updateUser(
       groups: input.groups ?? [],
       groupsParam: 'update',
     });
+    auth.holdsAtLeast(userid);
+    if (input.groups !== undefined) mayJoin(auth, userid, input.groups, input.append === true);
     await changeUser(ctx, userid, input, change);
   });
 }
@@ -211,7 +242,9 @@ async function changeUser(
         else if (field === 'expire') cleared['expire'] = 0;
         else cleared[field] = undefined;
       }
-      changes.put(KEYS.user(userid), encodeUser({ ...(cleared as unknown as User), ...fields }));
+      const updated = { ...(cleared as unknown as User), ...fields };
+      changes.put(KEYS.user(userid), encodeUser(updated));
+      if (user.enable && !updated.enable) revokeSessions(changes, userid, ctx.now());
       if (input.groups !== undefined) {
         const wanted = new Set(requireGroups(snapshot, input.groups).map((g) => g.groupid));
         for (const group of snapshot.users.groups.values()) {
@@ -230,6 +263,7 @@ export async function deleteUser(ctx: ServiceContext, userid: UserId): Promise<v
     const auth = await authorize(ctx);
     auth.realmAllocate(userid);
     auth.useridGroup(['User.Modify'], userid);
+    auth.holdsAtLeast(userid);
     await removeUser(ctx, userid, change);
   });
 }
@@ -246,6 +280,8 @@ async function removeUser(
       const { snapshot } = changes;
       requireUser(snapshot, userid);
       changes.delete(KEYS.user(userid));
+      // A user created again under this id must not inherit the old tickets.
+      revokeSessions(changes, userid, ctx.now());
       if (snapshot.revisions.has(KEYS.password(userid))) changes.delete(KEYS.password(userid));
       if (snapshot.revisions.has(KEYS.tfa(userid))) changes.delete(KEYS.tfa(userid));
       const tokens = [...snapshot.users.tokens.keys()].filter((t) => t.startsWith(`${userid}!`));
@@ -281,6 +317,7 @@ export async function changePassword(
       } catch {
         throw forbidden();
       }
+      auth.holdsAtLeast(userid);
     }
     if (actor.userid !== ROOT_USERID) {
       if (userid === ROOT_USERID) throw forbidden();
@@ -292,7 +329,7 @@ export async function changePassword(
     const realm = splitUserId(userid).realm;
     const type = snapshot.domains.realms.get(realm)?.type ?? realm;
     if (type !== 'pve') throw rejected(`can't set password on auth type '${type}'`);
-    await storePassword(ctx, userid, await hashPassword(password), change);
+    await storePassword(ctx, userid, await hashPassword(password), change, true);
   });
 }
 
@@ -310,7 +347,8 @@ export async function setPasswordHash(
     const auth = await authorize(ctx);
     auth.realmAllocate(userid);
     auth.useridGroup(['User.Modify'], userid);
-    await storePassword(ctx, userid, hash, change);
+    auth.holdsAtLeast(userid);
+    await storePassword(ctx, userid, hash, change, true);
   });
 }
 
@@ -325,7 +363,8 @@ export async function renewPasswordHash(
   hash: string,
 ): Promise<void> {
   const change = draft('password', userid, 'update', { password: SECRET_CHANGED });
-  return audited(ctx, change, () => storePassword(ctx, userid, hash, change));
+  // The same password, hashed anew: the user's sessions stay.
+  return audited(ctx, change, () => storePassword(ctx, userid, hash, change, false));
 }
 
 async function storePassword(
@@ -333,6 +372,7 @@ async function storePassword(
   userid: UserId,
   hash: string,
   change: ReturnType<typeof draft>,
+  revoke: boolean,
 ): Promise<void> {
   raw('password', hash, 1024);
   return commit(
@@ -341,6 +381,7 @@ async function storePassword(
     (changes) => {
       requireUser(changes.snapshot, userid);
       putPassword(changes, userid, hash);
+      if (revoke) revokeSessions(changes, userid, ctx.now());
     },
     change,
   );

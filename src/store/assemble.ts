@@ -35,6 +35,7 @@ import {
   decodeRole,
   decodeSecret,
   decodeOidcState,
+  decodeSessions,
   decodeTfaChallenge,
   decodeTfaUser,
   decodeToken,
@@ -74,6 +75,7 @@ export class SnapshotAssembler {
   private readonly tfa = new Map<UserId, Ordered<TfaUser>>();
   private readonly tfaChallenges = new Map<string, PendingChallenge>();
   private readonly oidcStates = new Map<string, PendingOidcLogin>();
+  private readonly sessions = new Map<string, number>();
   private readonly revisions = new Map<string, number>();
   private readonly sequence = new Map<string, number>();
   private readonly problems = new Map<string, Diagnostic>();
@@ -132,6 +134,7 @@ export class SnapshotAssembler {
       tfa: { users: byOrder(this.tfa) },
       tfaChallenges: new Map(this.tfaChallenges),
       oidcStates: new Map(this.oidcStates),
+      sessions: new Map(this.sessions),
       revisions: new Map(this.revisions),
       sequence: new Map(this.sequence),
       diagnostics: [...this.sourceDiagnostics, ...this.problems.values()],
@@ -169,6 +172,9 @@ export class SnapshotAssembler {
         break;
       case 'oidcState':
         this.oidcStates.delete(id);
+        break;
+      case 'sessions':
+        this.sessions.delete(id);
         break;
       case 'password':
         this.passwords.delete(shadowName(id));
@@ -233,6 +239,9 @@ export class SnapshotAssembler {
         break;
       case 'oidcState':
         this.oidcStates.set(id, decodeOidcState(id, value));
+        break;
+      case 'sessions':
+        this.sessions.set(id, decodeSessions(value));
         break;
       case 'password': {
         const userid = need(asUserId(id), 'user id', id);

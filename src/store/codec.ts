@@ -61,6 +61,11 @@ export const KEYS = {
   realmSecret: (id: RealmId) => `secrets/realms/${id}`,
   /** Tessera's own keys (ticket signing, CSRF): not part of a Proxmox configuration. */
   serverKey: (name: string) => `secrets/keys/${name}`,
+  /**
+   * When a user's sessions were last revoked (Tessera's own): kept apart from `users/` so
+   * that it outlives a delete and still refuses the tickets of a user id created again.
+   */
+  sessions: (id: string) => `sessions/${id}`,
 } as const;
 
 export type EntityKind = keyof typeof KEYS;
@@ -86,6 +91,7 @@ const NOT_CONFIGURATION: ReadonlySet<EntityKind> = new Set([
   'serverKey',
   'tfaChallenge',
   'oidcState',
+  'sessions',
 ]);
 
 /**
@@ -468,4 +474,13 @@ export function decodeOidcState(state: string, text: string): PendingOidcLogin {
     codeVerifier: field('codeVerifier'),
     created: integer(json, 'created'),
   };
+}
+
+/** `sessions/<userid>`: tickets the user was issued before `from` (Unix seconds) are refused. */
+export function encodeSessions(from: number): string {
+  return compact({ from });
+}
+
+export function decodeSessions(text: string): number {
+  return integer(object(text), 'from');
 }

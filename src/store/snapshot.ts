@@ -16,6 +16,11 @@ export interface AccessSnapshot extends AccessConfig {
   readonly tfaChallenges: ReadonlyMap<string, PendingChallenge>;
   /** OpenID logins on their way through the provider, by state. */
   readonly oidcStates: ReadonlyMap<string, PendingOidcLogin>;
+  /**
+   * By user id: tickets issued before this Unix time are refused (a password change, a
+   * disable, a delete, a second-factor reset, "log out everywhere"); see auth/sessions.ts.
+   */
+  readonly sessions: ReadonlyMap<string, number>;
   /** The store revision of each key, for conditions on the entities a change touches. */
   readonly revisions: ReadonlyMap<string, number>;
   /**

@@ -11,6 +11,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApi } from '../../src/api/server.js';
 import { csrfToken } from '../../src/auth/csrf.js';
 import { serverKeys } from '../../src/auth/server-keys.js';
+import { ticketTime } from '../../src/auth/sessions.js';
 import { signTicket } from '../../src/auth/ticket.js';
 import { parseDomainsCfg, serializeDomainsCfg } from '../../src/formats/domains-cfg.js';
 import { parseUserCfg, serializeUserCfg } from '../../src/formats/user-cfg.js';
@@ -118,9 +119,14 @@ describe('api-flows.json over HTTP', () => {
       return { authorization: `PVEAPIToken=${authid}=${TOKEN_SECRETS.get(authid) ?? ''}` };
     const keys = serverKeys(live.snapshot);
     assert.ok(keys);
+    // Each step comes from a session of its caller: after a password change revoked the older
+    // ones (Tessera, not Proxmox), from a new login, dated as a login would date it.
+    const issued = ticketTime(live.snapshot, authid, NOW);
     return {
-      cookie: `PVEAuthCookie=${encodeURIComponent(signTicket(keys.ring, 'PVE', authid, NOW))}`,
-      ...(method !== 'GET' ? { csrfpreventiontoken: csrfToken(keys.csrfSecret, authid, NOW) } : {}),
+      cookie: `PVEAuthCookie=${encodeURIComponent(signTicket(keys.ring, 'PVE', authid, issued))}`,
+      ...(method !== 'GET'
+        ? { csrfpreventiontoken: csrfToken(keys.csrfSecret, authid, issued) }
+        : {}),
     };
   }
 

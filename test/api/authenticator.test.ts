@@ -16,6 +16,8 @@ import { liveContext, type ServiceContext } from '../../src/services/context.js'
 import { ensureServerKeys } from '../../src/services/server-keys.js';
 import { createToken, deleteToken } from '../../src/services/tokens.js';
 import { createUser, updateUser } from '../../src/services/users.js';
+import { logoutEverywhere } from '../../src/services/sessions.js';
+import { ticketTime } from '../../src/auth/sessions.js';
 import { LiveAccess } from '../../src/store/live.js';
 import { MemoryStore } from '../../src/store/memory.js';
 
@@ -77,7 +79,7 @@ describe('RequestAuthenticator', () => {
     );
   });
 
-  it('sees a disabled user with the next snapshot', async () => {
+  it('sees a disabled user with the next snapshot, and the revocation of older tickets', async () => {
     assert.equal(
       cause(() => authenticator.authenticate(live.snapshot, byCookie('GET'), T)),
       'accepted',
@@ -88,9 +90,39 @@ describe('RequestAuthenticator', () => {
       'user_disabled',
     );
     await updateUser(ctx, parseUserId('bob@pve'), { enable: true });
+    // The disable revoked the tickets issued until then: enabling does not bring them back.
+    assert.equal(
+      cause(() => authenticator.authenticate(live.snapshot, byCookie('GET'), T)),
+      'ticket_revoked',
+    );
+    const keys = serverKeys(live.snapshot);
+    assert.ok(keys);
+    const issued = ticketTime(live.snapshot, 'bob@pve', T);
+    cookie = `PVEAuthCookie=${encodeURIComponent(signTicket(keys.ring, 'PVE', 'bob@pve', issued))}`;
+    csrf = csrfToken(keys.csrfSecret, 'bob@pve', issued);
     assert.equal(
       cause(() => authenticator.authenticate(live.snapshot, byCookie('GET'), T)),
       'accepted',
+    );
+  });
+
+  it('sees a log out everywhere at once, in the same second', async () => {
+    const carl = parseUserId('carl@pve');
+    await createUser(ctx, { userid: carl });
+    const keys = serverKeys(live.snapshot);
+    assert.ok(keys);
+    const now = Math.floor(Date.now() / 1000);
+    const header: RequestCredentials = {
+      method: 'GET',
+      cookie: `PVEAuthCookie=${encodeURIComponent(signTicket(keys.ring, 'PVE', carl, now))}`,
+      authorization: undefined,
+      csrf: undefined,
+    };
+    assert.equal(authenticator.authenticate(live.snapshot, header, now).userid, carl);
+    await logoutEverywhere(liveContext(live, { now: () => now }), carl);
+    assert.equal(
+      cause(() => authenticator.authenticate(live.snapshot, header, now)),
+      'ticket_revoked',
     );
   });
 

@@ -14,6 +14,7 @@ import { csrfToken } from '../../src/auth/csrf.js';
 import { hashPassword } from '../../src/auth/password.js';
 import { serverKeys } from '../../src/auth/server-keys.js';
 import { ensureServerKeys } from '../../src/services/server-keys.js';
+import { ticketTime } from '../../src/auth/sessions.js';
 import { signTicket } from '../../src/auth/ticket.js';
 import { parseAclPath } from '../../src/model/acl-path.js';
 import {
@@ -105,9 +106,13 @@ async function startHarness(
       if (typeof as === 'string') {
         const keys = serverKeys(live.snapshot);
         assert.ok(keys);
+        // A session of the caller valid now: after a second-factor reset revoked the older
+        // ones, a new login's, dated as a login would date it.
+        const issued = ticketTime(live.snapshot, as, NOW);
         headers['cookie'] =
-          `PVEAuthCookie=${encodeURIComponent(signTicket(keys.ring, 'PVE', as, NOW))}`;
-        if (method !== 'GET') headers['csrfpreventiontoken'] = csrfToken(keys.csrfSecret, as, NOW);
+          `PVEAuthCookie=${encodeURIComponent(signTicket(keys.ring, 'PVE', as, issued))}`;
+        if (method !== 'GET')
+          headers['csrfpreventiontoken'] = csrfToken(keys.csrfSecret, as, issued);
       } else if (as !== undefined) {
         headers['authorization'] = `PVEAPIToken=${as.tokenid}=${as.secret}`;
       }

@@ -82,6 +82,24 @@ describe('tickets.json', () => {
     });
   }
 
+  // Proxmox's decoder is lenient; Tessera takes only the spelling Proxmox's encoder writes.
+  const accepted = casesOf('verify_ticket').filter(
+    (c) => c.tfa_aad === undefined && c.expected.result?.[0] !== null,
+  );
+  it('verify_ticket: other spellings of accepted signatures are refused', () => {
+    assert.ok(accepted.length > 0);
+    for (const c of accepted) {
+      const ticket = c.ticket ?? '';
+      for (const spelled of [
+        ticket.replace(/=+$/, ''),
+        `${ticket}=`,
+        `${ticket}A`,
+        ticket.replaceAll('+', '-').replaceAll('/', '_'),
+      ].filter((t) => t !== ticket))
+        assert.equal(verifyTicket(ring(c), spelled, { now: c.now }), undefined, spelled);
+    }
+  });
+
   for (const [i, c] of casesOf('vnc_verify').entries()) {
     it(`vnc_verify #${String(i)}: ${c.path ?? ''} port ${String(c.port)} at ${String(c.now)}`, () => {
       const secretData = `${c.authid ?? ''}:${c.path ?? ''}${c.port !== undefined ? `:${String(c.port)}` : ''}`;

@@ -49,11 +49,12 @@ describe('services', () => {
     await modifyAcl(ctx, { path: parseAclPath('/vms/100'), roles: [vmUser], groups: [ops] });
 
     await deleteUser(ctx, alice);
-    // Change events (events/...) are the audit trail, not configuration.
+    // Change events (events/...) are the audit trail, not configuration; the revocation of
+    // alice's sessions stays, so that a new alice@pve does not inherit her tickets.
     const keys = [...(await store.snapshot()).entries.keys()]
       .filter((k) => !k.startsWith('events/'))
       .sort();
-    assert.deepEqual(keys, ['acl//vms/100', 'groups/ops']);
+    assert.deepEqual(keys, ['acl//vms/100', 'groups/ops', 'sessions/alice@pve']);
     const snapshot = live.snapshot;
     assert.equal(snapshot.users.groups.get(ops)?.members.size, 0);
     assert.deepEqual(

@@ -91,7 +91,7 @@ export async function createPveUser(
 }
 
 export async function logout(page: Page): Promise<void> {
-  await page.getByRole('button', { name: 'Log out' }).click();
+  await page.getByRole('button', { name: 'Log out', exact: true }).click();
   await page.getByLabel('User name').waitFor();
 }
 

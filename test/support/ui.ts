@@ -85,5 +85,5 @@ export async function loginThroughForm(
   realm?: string,
 ): Promise<void> {
   await submitLogin(page, server, username, password, realm);
-  await page.getByRole('button', { name: 'Log out' }).waitFor();
+  await page.getByRole('button', { name: 'Log out', exact: true }).waitFor();
 }

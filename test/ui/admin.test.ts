@@ -450,6 +450,6 @@ async function logIn(page: Page, server: UiServer): Promise<string> {
     }));
   })()`);
   await page.reload();
-  await page.getByRole('button', { name: 'Log out' }).waitFor();
+  await page.getByRole('button', { name: 'Log out', exact: true }).waitFor();
   return 'through the API (the login form is not there yet)';
 }

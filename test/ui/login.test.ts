@@ -110,7 +110,7 @@ describe('web interface: login and my account', { timeout: 90_000 }, () => {
     );
     await page.clock.fastForward('01:46:00');
     assert.equal((await renewal).status(), 200);
-    await page.getByRole('button', { name: 'Log out' }).waitFor();
+    await page.getByRole('button', { name: 'Log out', exact: true }).waitFor();
     assert.equal((await ticketCookie())?.httpOnly, true);
 
     // Logging out asks the server to drop the cookie, which the page cannot.
@@ -156,7 +156,7 @@ describe('web interface: login and my account', { timeout: 90_000 }, () => {
     // The typed realm wins over the chosen one (pam).
     await page.getByLabel('Password', { exact: true }).fill(server.adminPassword);
     await page.getByRole('button', { name: 'Log in', exact: true }).click();
-    await page.getByRole('button', { name: 'Log out' }).waitFor();
+    await page.getByRole('button', { name: 'Log out', exact: true }).waitFor();
     await logout(page);
 
     await page.getByLabel('User name').fill('alice@example.com');
@@ -207,7 +207,7 @@ describe('web interface: login and my account', { timeout: 90_000 }, () => {
     // The enrollment used this step's code: the next one is new (and within the window).
     await code.fill(totpCode(uri, 1));
     await page.getByRole('button', { name: 'Confirm' }).click();
-    await page.getByRole('button', { name: 'Log out' }).waitFor();
+    await page.getByRole('button', { name: 'Log out', exact: true }).waitFor();
     assert.match((await banner(page)) ?? '', /tina@pve/);
 
     // Deleting asks for the current password.
@@ -252,7 +252,7 @@ describe('web interface: login and my account', { timeout: 90_000 }, () => {
       assert.equal(await hasFocus(page, field), true);
       await field.fill(key);
       await page.getByRole('button', { name: 'Confirm' }).click();
-      await page.getByRole('button', { name: 'Log out' }).waitFor();
+      await page.getByRole('button', { name: 'Log out', exact: true }).waitFor();
     }
     // A used key does not log in again.
     await logout(page);
@@ -291,7 +291,7 @@ describe('web interface: login and my account', { timeout: 90_000 }, () => {
     await button.waitFor();
     assert.equal(await hasFocus(page, button), true);
     await button.click();
-    await page.getByRole('button', { name: 'Log out' }).waitFor();
+    await page.getByRole('button', { name: 'Log out', exact: true }).waitFor();
     assert.match((await banner(page)) ?? '', /walt@pve/);
   });
 
@@ -319,7 +319,7 @@ describe('web interface: login and my account', { timeout: 90_000 }, () => {
     // The provider's consent page.
     await page.locator('form input[name=prompt][value=consent]').waitFor({ state: 'attached' });
     await page.locator('button[type=submit]').click();
-    await page.getByRole('button', { name: 'Log out' }).waitFor();
+    await page.getByRole('button', { name: 'Log out', exact: true }).waitFor();
     assert.match((await banner(page)) ?? '', /olga@sso/);
     const url = new URL(page.url());
     assert.equal(url.searchParams.get('code'), null, 'the address no longer holds the code');

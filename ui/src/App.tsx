@@ -1,9 +1,11 @@
 /**
  * The application shell: the login page until there is a session, then the navigation (only
  * what the user's `cap` allows) and the page of the current route. The ticket is renewed
- * before it expires; logging out forgets it.
+ * before it expires; logging out forgets it, logging out everywhere also has the server refuse
+ * every ticket issued to the user so far.
  */
 import { useEffect, useState, type ReactNode } from 'react';
+import { api, describeError, onSessionEnded } from './api.js';
 import { Account } from './pages/Account.js';
 import { AdminAcl } from './pages/admin/Acl.js';
 import { AdminDiagnostics } from './pages/admin/Diagnostics.js';
@@ -14,6 +16,7 @@ import { AdminRealms } from './pages/admin/Realms.js';
 import { AdminRoles } from './pages/admin/Roles.js';
 import { AdminTokens } from './pages/admin/Tokens.js';
 import { AdminUsers } from './pages/admin/Users.js';
+import { ConfirmButton } from './pages/admin/buttons.js';
 import { Login } from './pages/Login.js';
 import type { PageProps } from './pages/page.js';
 import { navigate, useRoute } from './router.js';
@@ -87,6 +90,18 @@ const PAGES: readonly Page[] = [
 export function App(): ReactNode {
   const [session, setSession] = useState<Session | undefined>(() => loadSession());
   const route = useRoute();
+  const [logoutError, setLogoutError] = useState<string>();
+
+  // A session revoked elsewhere (log out everywhere, a password change) ends here too.
+  useEffect(() => {
+    onSessionEnded(() => {
+      clearSession();
+      setSession(undefined);
+    });
+    return () => {
+      onSessionEnded(undefined);
+    };
+  }, []);
 
   useEffect(() => {
     if (!session) return;
@@ -123,6 +138,17 @@ export function App(): ReactNode {
     setSession(undefined);
     navigate('/');
   };
+  const logoutEverywhere = (): void => {
+    api('POST', '/access/tessera/logout').then(
+      () => {
+        setLogoutError(undefined);
+        logout();
+      },
+      (err: unknown) => {
+        setLogoutError(`Not logged out everywhere: ${describeError(err)}`);
+      },
+    );
+  };
   return (
     <div className="app">
       <a className="skip" href="#main">
@@ -134,6 +160,18 @@ export function App(): ReactNode {
         <button type="button" onClick={logout}>
           Log out
         </button>
+        <ConfirmButton
+          text="Log out everywhere"
+          name="Log out everywhere"
+          question="End every session of yours, on every device and browser, this one included?"
+          confirm="Log out everywhere"
+          onConfirm={logoutEverywhere}
+        />
+        {logoutError !== undefined ? (
+          <span role="alert" className="message error">
+            {logoutError}
+          </span>
+        ) : null}
       </header>
       <nav aria-label="Sections">
         <ul>

@@ -24,6 +24,20 @@ export function setCsrfToken(token: string | undefined): void {
   csrf = token;
 }
 
+/**
+ * What the server answers when a request's ticket is no longer accepted (expired, or revoked
+ * by "log out everywhere" or a password change elsewhere). A wrong password re-entered for a
+ * change is a 401 too, but `authentication failure`: the session goes on.
+ */
+const SESSION_REFUSED: ReadonlySet<string> = new Set(['Authentication failed!', 'No ticket']);
+
+let sessionEnded: (() => void) | undefined;
+
+/** Who hears that the server no longer accepts the session (the shell: back to the login). */
+export function onSessionEnded(handler: (() => void) | undefined): void {
+  sessionEnded = handler;
+}
+
 /** The server's clock as its last answer told it, for the clock-skew warning. */
 export let lastServerDate: Date | undefined;
 
@@ -66,6 +80,7 @@ export async function api<T = unknown>(
   } catch {
     // A proxy's error page, say: the status tells enough.
   }
+  if (response.status === 401 && SESSION_REFUSED.has((json.message ?? '').trim())) sessionEnded?.();
   if (!response.ok)
     throw new ApiError(
       response.status,

@@ -4,7 +4,14 @@
  */
 import { parameterError, rejected } from '../../errors.js';
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../../auth/password.js';
-import { asGroupId, parseGroupId, splitUserId, userIdError, type UserId } from '../../model/ids.js';
+import {
+  asGroupId,
+  listSeparatorError,
+  parseGroupId,
+  splitUserId,
+  userIdError,
+  type UserId,
+} from '../../model/ids.js';
 import { splitList } from '../../model/text.js';
 import type { User } from '../../model/user-config.js';
 import { createUser, deleteUser, updateUser, type UserField } from '../../services/users.js';
@@ -22,8 +29,14 @@ const USER_FIELDS = {
   groups: { type: 'string', optional: true },
 } as const;
 
-/** Proxmox validates the id inside the handler, so a bad one is a 500 with its message. */
+/**
+ * Proxmox validates the id inside the handler, so a bad one is a 500 with its message. An
+ * id that Proxmox accepts and Tessera does not (a list separator in it) is a 400 naming
+ * the parameter, as Tessera's own refusals are.
+ */
 export function useridParam(value: string): UserId {
+  const separator = listSeparatorError(value);
+  if (separator !== undefined) throw parameterError({ userid: separator });
   const error = userIdError(value);
   if (error !== undefined) throw rejected(error);
   return value as UserId;

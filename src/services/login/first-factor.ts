@@ -5,6 +5,7 @@
  */
 import { checkUserEnabled } from '../../auth/api-token.js';
 import type { ServerKeys } from '../../auth/server-keys.js';
+import { sessionRevoked } from '../../auth/sessions.js';
 import { verifyTicket } from '../../auth/ticket.js';
 import { AuthFailure } from '../../errors.js';
 import { asUserId, ROOT_USERID, splitUserId, type UserId } from '../../model/ids.js';
@@ -69,6 +70,11 @@ export function renewal(
 ): FirstFactor | undefined {
   const ticket = keys ? verifyTicket(keys.ring, password, { now }) : undefined;
   if (!ticket || (ticket.data !== userid && ticket.data !== ROOT_USERID)) return undefined;
+  if (sessionRevoked(snapshot, ticket.data, now - ticket.age))
+    throw new AuthFailure(
+      "renewal with a ticket issued before the user's sessions were revoked",
+      'ticket_revoked',
+    );
   checkUserEnabled(snapshot, userid, now);
   return { userid, rehash: false, renewal: true };
 }

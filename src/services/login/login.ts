@@ -18,6 +18,7 @@ import { csrfToken } from '../../auth/csrf.js';
 import { hashPassword } from '../../auth/password.js';
 import { serverKeys, type ServerKeys } from '../../auth/server-keys.js';
 import type { LoginThrottle } from '../../auth/throttle.js';
+import { ticketTime } from '../../auth/sessions.js';
 import { signTicket } from '../../auth/ticket.js';
 import { AuthFailure } from '../../errors.js';
 import { normalizeAclPath, requestedAclPath } from '../../model/acl-path.js';
@@ -156,11 +157,12 @@ async function passwordStep(
     await answerChallenge(snapshot, factors, userid, challenge, answer, now);
   } else if (challenge) {
     // A partial ticket, bound to this user, that only step two accepts.
+    const issued = ticketTime(snapshot, userid, now);
     return {
       kind: 'challenge',
       userid,
-      ticket: signTicket(signing.ring, 'PVE', `!tfa!${JSON.stringify(challenge)}`, now, userid),
-      csrf: csrfToken(signing.csrfSecret, userid, now),
+      ticket: signTicket(signing.ring, 'PVE', `!tfa!${JSON.stringify(challenge)}`, issued, userid),
+      csrf: csrfToken(signing.csrfSecret, userid, issued),
     };
   }
   return issueTicket(
@@ -255,7 +257,7 @@ function secondFactorContext(deps: LoginDeps, request: LoginRequest): SecondFact
 
 /** Step: the signed ticket and CSRF token, and the success in the audit log. */
 export function issueTicket(
-  deps: Pick<LoginDeps, 'events' | 'now'>,
+  deps: Pick<LoginDeps, 'events' | 'now' | 'view'>,
   keys: ServerKeys,
   engine: PermissionEngine,
   userid: UserId,
@@ -263,7 +265,8 @@ export function issueTicket(
   how: string,
   kind: 'login' | 'openid',
 ): LoginResult & { kind: 'ticket' } {
-  const now = deps.now();
+  // Not before a revocation of this very second (a login right after a password change).
+  const now = ticketTime(deps.view().snapshot, userid, deps.now());
   deps.events.succeeded({ kind, rhost: address, user: userid, reason: how });
   return {
     kind: 'ticket',

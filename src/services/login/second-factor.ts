@@ -7,6 +7,7 @@
  */
 import { checkUserEnabled } from '../../auth/api-token.js';
 import type { ServerKeys } from '../../auth/server-keys.js';
+import { sessionRevoked } from '../../auth/sessions.js';
 import { verifyTicket } from '../../auth/ticket.js';
 import { AuthFailure, isTesseraError } from '../../errors.js';
 import type { UserId } from '../../model/ids.js';
@@ -114,6 +115,11 @@ export async function checkSecondFactor(
     : undefined;
   if (!verified?.data.startsWith('!tfa!'))
     throw new AuthFailure('invalid or expired TFA challenge', 'tfa_challenge_invalid');
+  if (sessionRevoked(snapshot, userid, now - verified.age))
+    throw new AuthFailure(
+      "TFA challenge issued before the user's sessions were revoked",
+      'ticket_revoked',
+    );
   let challenge: TfaChallenge;
   try {
     challenge = JSON.parse(verified.data.slice('!tfa!'.length)) as TfaChallenge;

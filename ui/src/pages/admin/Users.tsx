@@ -1,13 +1,13 @@
 /**
  * Users: the list (`GET /access/users?full=1`), creating and editing users with their groups,
- * enabling and disabling, unlocking a TFA lockout, deleting.
+ * enabling and disabling, unlocking a TFA lockout, logging out everywhere, deleting.
  */
 import type { ReactNode } from 'react';
 import { api, itemPath } from '../../api.js';
 import type { Column } from '../../components/Table.js';
 import { can } from '../../session.js';
 import type { PageProps } from '../page.js';
-import { EditButton, RowButton } from './buttons.js';
+import { ConfirmButton, EditButton, RowButton } from './buttons.js';
 import { expireColumn } from './columns.js';
 import { yesNo } from './format.js';
 import { DeleteRowButton, ListPageView, useListPage } from './list-page.js';
@@ -86,6 +86,18 @@ export function AdminUsers({ session }: PageProps): ReactNode {
           }}
         />
       ) : null}
+      <ConfirmButton
+        text="Log out everywhere"
+        name={`Log out ${u.userid} everywhere`}
+        question={`End every session of ${u.userid}? Tickets issued so far stop working on every node; API tokens are not affected.`}
+        confirm="Log out everywhere"
+        disabled={page.busy || u.userid === session.username}
+        onConfirm={() => {
+          page.act(`${u.userid} logged out everywhere.`, () =>
+            api('POST', '/access/tessera/logout', { userid: u.userid }),
+          );
+        }}
+      />
       <DeleteRowButton
         page={page}
         kind="user"
