@@ -101,5 +101,6 @@ describe('hash scheduler', () => {
     );
     blocker.open();
     await first;
+    clearTimeout(alive);
   });
 });
