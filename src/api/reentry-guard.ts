@@ -12,7 +12,8 @@ export function reentryGuard(api: Api, what: string): ReentryGuard {
   return {
     blocked: (address, userid, now) => api.throttle?.blocked(address, userid, now) === true,
     failed: (address, userid, now, err) => {
-      if (err.code !== 'throttled') api.throttle?.failed(address, userid, now);
+      if (err.code !== 'throttled' && err.code !== 'login_overloaded')
+        api.throttle?.failed(address, userid, now);
       api.options.onAuthFailure?.({
         kind: 'request',
         rhost: address,

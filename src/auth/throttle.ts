@@ -75,7 +75,8 @@ export class LoginThrottle {
 
   succeeded(address: string, user: string, now = Math.floor(Date.now() / 1000)): void {
     const source = sourceOf(address);
-    this.clear(source, user, Infinity);
+    // Every failure is shared: where this node counts none, no node does, and nothing is sent.
+    if (!this.clear(source, user, Infinity)) return;
     this.share?.({ source, user, time: now, outcome: 'success' });
   }
 
@@ -107,13 +108,15 @@ export class LoginThrottle {
     this.prune(time);
   }
 
-  private clear(source: string, user: string, before: number): void {
+  /** Lifts the pair's failures and ban older than `before`; whether there was a count. */
+  private clear(source: string, user: string, before: number): boolean {
     const [pair] = this.keys(source, user);
     const counter = pair && this.counters.get(pair[0]);
-    if (!pair || !counter) return;
+    if (!pair || !counter) return false;
     counter.failures = counter.failures.filter((t) => t >= before);
     if (counter.bannedAt < before) counter.bannedUntil = 0;
     if (counter.failures.length === 0 && counter.bannedUntil === 0) this.counters.delete(pair[0]);
+    return true;
   }
 
   /** Forgets what no longer matters, and the oldest entries beyond the bound. */

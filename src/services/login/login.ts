@@ -99,7 +99,9 @@ export async function login(deps: LoginDeps, request: LoginRequest): Promise<Log
       : await answerStep(deps, request, request.tfaChallenge, claimed, now);
   } catch (err) {
     if (!(err instanceof AuthFailure)) throw err;
-    if (err.code !== 'throttled') deps.throttle?.failed(request.address, claimed, now);
+    // Refused before the password was looked at: not a guess, not counted.
+    if (err.code !== 'throttled' && err.code !== 'login_overloaded')
+      deps.throttle?.failed(request.address, claimed, now);
     deps.events.failed({
       kind: 'login',
       rhost: request.address,
