@@ -338,13 +338,7 @@ export async function changePassword(
     const realm = splitUserId(userid).realm;
     const type = snapshot.domains.realms.get(realm)?.type ?? realm;
     if (type !== 'pve') throw rejected(`can't set password on auth type '${type}'`);
-    await storePassword(
-      ctx,
-      userid,
-      await hashPassword(password, ctx.actor.address),
-      change,
-      true,
-    );
+    await storePassword(ctx, userid, await hashPassword(password, ctx.actor.address), change, true);
   });
 }
 
