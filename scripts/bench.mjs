@@ -1,5 +1,5 @@
 // `npm run bench [-- --user-cfg <file>]`: builds, then runs the benchmarks (the permission
-// engine with the given arguments, the configuration store, the API, the web interface), with the garbage collector
+// engine with the given arguments, the configuration store, the API, logins under attack, the web interface), with the garbage collector
 // exposed so that memory figures are exact.
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -12,6 +12,7 @@ for (const [script, args] of [
   ['delegation.js', []],
   ['store.js', []],
   ['api.js', []],
+  ['logins.js', []],
   ['ui.js', []],
   ['cli.js', []],
 ]) {

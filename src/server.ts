@@ -10,7 +10,8 @@ import { AuditLogFile, AuthLogFile, authLogLine } from './api/auth-log.js';
 import { VERSION } from './api/routes/access.js';
 import { buildApi } from './api/server.js';
 import { ensureCertificate, readTls } from './api/tls.js';
-import type { ThrottleOptions } from './auth/throttle.js';
+import { LoginThrottle, type ThrottleOptions } from './auth/throttle.js';
+import { ThrottleShare } from './auth/throttle-share.js';
 import { HeartbeatPublisher } from './diagnostics/heartbeat.js';
 import { EventLog, type Retention } from './diagnostics/events.js';
 import { isTesseraError } from './errors.js';
@@ -119,6 +120,16 @@ export async function startServer(settings: ServerSettings, io: Io): Promise<Run
         `tessera: audit events not written yet: ${err instanceof Error ? err.message : String(err)}\n`,
       );
   });
+  // The login throttle counts failures of every node that shares the store.
+  const throttle = settings.throttle === false ? false : new LoginThrottle(settings.throttle);
+  const throttleShare =
+    throttle !== false && live.store.writable ? new ThrottleShare(live, throttle) : undefined;
+  await throttleShare?.start((err) => {
+    if (!isTesseraError(err, 'store_read_only'))
+      io.err(
+        `tessera: login throttle records not shared yet: ${err instanceof Error ? err.message : String(err)}\n`,
+      );
+  });
   const heartbeat = new HeartbeatPublisher(live.store, nodeName, VERSION.version);
   if (live.store.writable) heartbeat.start(() => live.snapshot.revision);
   const realmOf = (user: string): { realm?: string } => {
@@ -135,7 +146,7 @@ export async function startServer(settings: ServerSettings, io: Io): Promise<Run
           events.recordChange(event);
         },
       },
-      throttle: settings.throttle,
+      throttle,
       offlineTfa,
       lockout: settings.lockout,
       webauthn: settings.webauthn,
@@ -174,7 +185,11 @@ export async function startServer(settings: ServerSettings, io: Io): Promise<Run
             clearInterval(rotation);
             heartbeat.stop();
             offlineTfa.stop();
-            await Promise.all([events.stop(), offlineTfa.flush(services).catch(() => undefined)]);
+            await Promise.all([
+              events.stop(),
+              offlineTfa.flush(services).catch(() => undefined),
+              throttleShare?.stop().catch(() => undefined),
+            ]);
           },
           reserveMs: 1_000,
         },

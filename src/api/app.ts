@@ -48,8 +48,8 @@ export interface ApiOptions {
   readonly onAuthSuccess?: (event: AuthSuccessEvent) => void;
   /** The PAM service for logins of the pam realm (default `tessera`). */
   readonly pamService?: string;
-  /** Login throttling; `false` turns it off (as in Proxmox). */
-  readonly throttle?: ThrottleOptions | false;
+  /** Login throttling; `false` turns it off (as in Proxmox); a throttle shared by the cluster. */
+  readonly throttle?: ThrottleOptions | LoginThrottle | false;
   /** The WebAuthn relying party; unset parts come from the request, as in Proxmox. */
   readonly webauthn?: WebauthnSettings;
   /** When failed second-factor answers lock a user out (default: Proxmox's limits). */
@@ -166,7 +166,12 @@ export function createApi(app: FastifyInstance, options: ApiOptions): Api {
       .send(data instanceof RawJson ? data.body : JSON.stringify({ data: data ?? null }));
   };
 
-  const throttle = options.throttle === false ? undefined : new LoginThrottle(options.throttle);
+  const throttle =
+    options.throttle === false
+      ? undefined
+      : options.throttle instanceof LoginThrottle
+        ? options.throttle
+        : new LoginThrottle(options.throttle);
   const api: Api = {
     options,
     throttle,

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { readConformanceJson } from '../../test/support/conformance.js';
-import { hashPassword, verifyPassword } from './password.js';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { encrypt } from 'unixcrypt';
+import { hashPassword, LOGIN_PASSWORD_MAX_BYTES, verifyPassword } from './password.js';
 
 interface CryptVectors {
   readonly verify: readonly { password: string; hash: string; valid: boolean }[];
@@ -38,5 +40,43 @@ describe('pve realm passwords', () => {
   it('refuses what is not a hash it knows', async () => {
     for (const stored of ['', '*', '!', 'plain', '$1$abc$def', '$argon2id$garbage'])
       assert.equal((await verifyPassword(stored, 'plain')).ok, false);
+  });
+
+  it('refuses passwords beyond the bound without hashing them', async () => {
+    const hash = encrypt('x'.repeat(LOGIN_PASSWORD_MAX_BYTES), '$6$saltsalt');
+    assert.equal((await verifyPassword(hash, 'x'.repeat(LOGIN_PASSWORD_MAX_BYTES))).ok, true);
+    const started = performance.now();
+    for (const password of [
+      'x'.repeat(LOGIN_PASSWORD_MAX_BYTES + 1),
+      // 342 characters, 1026 bytes.
+      '\u20ac'.repeat(342),
+      'x'.repeat(1024 * 1024),
+    ])
+      assert.deepEqual(await verifyPassword(hash, password), { ok: false, rehash: false });
+    assert.ok(performance.now() - started < 50);
+  });
+
+  it('never verifies a crypt hash beyond the rounds bound', async () => {
+    const hash = encrypt('correct horse', '$6$rounds=100001$saltsalt');
+    const started = performance.now();
+    assert.deepEqual(await verifyPassword(hash, 'correct horse'), { ok: false, rehash: false });
+    assert.ok(performance.now() - started < 50);
+    assert.deepEqual(
+      await verifyPassword(encrypt('correct horse', '$6$rounds=100000$saltsalt'), 'correct horse'),
+      { ok: true, rehash: true },
+    );
+  });
+
+  it('computes crypt hashes off the event loop', async () => {
+    // About 0.2 s of one core each; on the event loop, each would delay it that long.
+    const hash = encrypt('correct horse', '$6$rounds=100000$saltsalt');
+    const delay = monitorEventLoopDelay({ resolution: 10 });
+    delay.enable();
+    const checks = await Promise.all(
+      [1, 2, 3, 4].map((i) => verifyPassword(hash, `wrong ${String(i)}`, `192.0.2.${String(i)}`)),
+    );
+    delay.disable();
+    assert.ok(checks.every((c) => !c.ok));
+    assert.ok(delay.max / 1e6 < 100, `event loop held for ${String(delay.max / 1e6)} ms`);
   });
 });

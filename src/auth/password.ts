@@ -2,12 +2,16 @@
  * Password hashes of the `pve` realm. New passwords are hashed with argon2id (on libuv's
  * thread pool, off the event loop). Hashes imported from Proxmox's priv/shadow.cfg are
  * crypt(3) SHA-256 (`$5$`) or SHA-512 (`$6$`) strings; they keep verifying, and a login
- * that succeeds with one reports that the hash should be replaced by an argon2id one.
+ * that succeeds with one reports that the hash should be replaced by an argon2id one. Every
+ * hash is computed off the event loop (argon2 on libuv's pool, crypt in worker threads).
  */
 import { timingSafeEqual } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { hash as argon2Hash, verify as argon2Verify, type Options } from '@node-rs/argon2';
-import { encrypt as cryptEncrypt } from 'unixcrypt';
+import { cryptCostProblem } from '../model/crypt-hash.js';
+import { CryptPool } from './crypt-pool.js';
+import { HashScheduler } from './hash-scheduler.js';
+import { sourceOf } from './source.js';
 
 /**
  * OWASP's argon2id baseline: 19 MiB, 2 passes, 1 lane. The algorithm is the package's
@@ -20,27 +24,43 @@ export const PASSWORD_MIN_LENGTH = 8;
 export const PASSWORD_MAX_LENGTH = 64;
 
 /**
- * argon2 runs on libuv's thread pool, but it is CPU work: with every core hashing, the event
- * loop starves and every other request waits. At most one hash per core but one runs at a
- * time; the rest queue.
+ * The longest password Tessera checks, in UTF-8 bytes; longer ones are refused without being
+ * hashed (crypt's cost grows faster than the length). Proxmox sets passwords of at most 64
+ * characters; Linux-PAM and pam_unix take at most 512 bytes, Active Directory 256 characters;
+ * a ticket given as the password for a renewal (an imported RSA-4096 key's included) stays
+ * below 1024 bytes.
  */
-const HASH_SLOTS = Math.max(1, availableParallelism() - 1);
-let running = 0;
-const waiting: (() => void)[] = [];
+export const LOGIN_PASSWORD_MAX_BYTES = 1024;
 
-async function limited<T>(work: () => Promise<T>): Promise<T> {
-  if (running >= HASH_SLOTS) await new Promise<void>((resolve) => waiting.push(resolve));
-  running++;
-  try {
-    return await work();
-  } finally {
-    running--;
-    waiting.shift()?.();
-  }
+/** Whether a password is beyond what any password check takes. */
+export function passwordTooLong(password: string): boolean {
+  // Why: a quick upper bound first, so that a megabyte is not encoded to be measured.
+  return (
+    password.length > LOGIN_PASSWORD_MAX_BYTES ||
+    Buffer.byteLength(password) > LOGIN_PASSWORD_MAX_BYTES
+  );
 }
 
-export function hashPassword(password: string): Promise<string> {
-  return limited(() => argon2Hash(password, ARGON2));
+/**
+ * argon2 runs on libuv's thread pool and crypt in worker threads, but both are CPU work: with
+ * every core hashing, the event loop starves and every other request waits. At most one hash
+ * per core but one runs at a time; the rest wait in a queue that is fair per source.
+ */
+const HASH_SLOTS = Math.max(1, availableParallelism() - 1);
+export const hashScheduler = new HashScheduler({
+  slots: HASH_SLOTS,
+  maxQueued: 256,
+  maxQueuedPerSource: 8,
+  maxWaitMs: 10_000,
+  halfLifeMs: 60_000,
+});
+const cryptPool = new CryptPool(HASH_SLOTS);
+
+/** Hashing done for the node itself (a new password set by an administrator). */
+const LOCAL_SOURCE = 'local';
+
+export function hashPassword(password: string, source: string = LOCAL_SOURCE): Promise<string> {
+  return hashScheduler.run(sourceOf(source), () => argon2Hash(password, ARGON2));
 }
 
 export interface PasswordCheck {
@@ -57,22 +77,46 @@ function argon2Current(stored: string): boolean {
   );
 }
 
-export async function verifyPassword(stored: string, password: string): Promise<PasswordCheck> {
+/**
+ * Checks `password` against a stored hash, in the hashing queue as `source` (a client
+ * address). A password beyond {@link LOGIN_PASSWORD_MAX_BYTES}, or a crypt hash beyond
+ * MAX_CRYPT_ROUNDS (model/crypt-hash.ts), is refused without hashing.
+ */
+export async function verifyPassword(
+  stored: string,
+  password: string,
+  source: string = LOCAL_SOURCE,
+): Promise<PasswordCheck> {
+  if (passwordTooLong(password)) return { ok: false, rehash: false };
+  const queue = sourceOf(source);
+  const ok = (check: PasswordCheck): boolean => check.ok;
   if (stored.startsWith('$argon2')) {
-    let ok: boolean;
-    try {
-      ok = await limited(() => argon2Verify(stored, password));
-    } catch {
-      ok = false;
-    }
-    return { ok, rehash: ok && !argon2Current(stored) };
+    return hashScheduler.run(
+      queue,
+      async () => {
+        let valid: boolean;
+        try {
+          valid = await argon2Verify(stored, password);
+        } catch {
+          valid = false;
+        }
+        return { ok: valid, rehash: valid && !argon2Current(stored) };
+      },
+      ok,
+    );
   }
-  if (CRYPT.test(stored)) {
+  if (CRYPT.test(stored) && cryptCostProblem(stored) === undefined) {
     const salt = stored.slice(0, stored.lastIndexOf('$'));
-    const computed = Buffer.from(cryptEncrypt(password, salt));
-    const expected = Buffer.from(stored);
-    const ok = computed.length === expected.length && timingSafeEqual(computed, expected);
-    return { ok, rehash: ok };
+    return hashScheduler.run(
+      queue,
+      async () => {
+        const computed = Buffer.from(await cryptPool.crypt(password, salt).catch(() => ''));
+        const expected = Buffer.from(stored);
+        const valid = computed.length === expected.length && timingSafeEqual(computed, expected);
+        return { ok: valid, rehash: valid };
+      },
+      ok,
+    );
   }
   return { ok: false, rehash: false };
 }

@@ -40,4 +40,31 @@ describe('login throttle', () => {
     assert.equal(throttle.blocked('198.51.100.1', 'fresh@pve', 1001), true);
     assert.equal(throttle.blocked('198.51.100.2', 'fresh@pve', 1001), false);
   });
+
+  it('counts an IPv6 /64 as one source', () => {
+    const throttle = new LoginThrottle(options);
+    for (let i = 1; i <= 3; i++) throttle.failed(`2001:db8:7:8::${String(i)}`, 'alice@pve', 1000);
+    assert.equal(throttle.blocked('2001:db8:7:8:ffff::1', 'alice@pve', 1001), true);
+    assert.equal(throttle.blocked('2001:db8:7:9::1', 'alice@pve', 1001), false);
+  });
+
+  it('merges records of other nodes in any order, and shares only what matters', () => {
+    const shared: string[] = [];
+    const throttle = new LoginThrottle(options);
+    throttle.share = (r) => shared.push(`${r.outcome} ${r.source} ${r.user}`);
+    // A success with nothing counted is not news for any node.
+    throttle.succeeded('10.0.0.9', 'carol@pve', 999);
+    assert.deepEqual(shared, []);
+    // A success reported late lifts only what came before it.
+    for (const time of [1000, 1001, 1002])
+      throttle.merge({ source: '10.0.0.9', user: 'carol@pve', time, outcome: 'failure' });
+    throttle.merge({ source: '10.0.0.9', user: 'carol@pve', time: 999, outcome: 'success' });
+    assert.equal(throttle.blocked('10.0.0.9', 'carol@pve', 1003), true);
+    throttle.merge({ source: '10.0.0.9', user: 'carol@pve', time: 1003, outcome: 'success' });
+    assert.equal(throttle.blocked('10.0.0.9', 'carol@pve', 1004), false);
+    assert.deepEqual(shared, []);
+    throttle.failed('10.0.0.9', 'carol@pve', 1005);
+    throttle.succeeded('10.0.0.9', 'carol@pve', 1006);
+    assert.deepEqual(shared, ['failure 10.0.0.9 carol@pve', 'success 10.0.0.9 carol@pve']);
+  });
 });

@@ -3,11 +3,16 @@
  * within `windowSeconds`, further attempts are refused without checking the password for
  * `banSeconds`.
  *
- * Failures are counted per pair of client address and user name, and per client address
- * (with a higher limit, `addressFailures`, against password spraying). Never per user name
- * alone: an attacker elsewhere could then lock the real user out. A success clears the
- * pair. Counts are kept per node, in memory and bounded.
+ * Failures are counted per pair of client source and user name, and per client source
+ * (with a higher limit, `addressFailures`, against password spraying). A source is an IPv4
+ * address, or an IPv6 /64 (auth/source.ts). Never per user name alone: an attacker elsewhere
+ * could then lock the real user out. A success clears the pair. Counts are kept in memory
+ * and bounded; each failure and success is also told to `share`, which carries it to the
+ * other nodes of a cluster (auth/throttle-share.ts), whose records come back through
+ * {@link LoginThrottle.merge}.
  */
+import { sourceOf } from './source.js';
+
 export interface ThrottleOptions {
   readonly failures: number;
   readonly windowSeconds: number;
@@ -23,50 +28,95 @@ export const DEFAULT_THROTTLE: ThrottleOptions = {
 };
 
 interface Counter {
-  /** Times of recent failures, oldest first. */
+  /** Times of recent failures. */
   failures: number[];
   bannedUntil: number;
+  /** The time of the failure that set the ban. */
+  bannedAt: number;
 }
 
 const MAX_TRACKED = 100_000;
 
+/** One failure or success, as nodes tell each other: the source, the user name, the time. */
+export interface ThrottleRecord {
+  readonly source: string;
+  readonly user: string;
+  /** Unix seconds. */
+  readonly time: number;
+  readonly outcome: 'failure' | 'success';
+}
+
 export class LoginThrottle {
   private readonly counters = new Map<string, Counter>();
+  /** Told of every local failure and success (the cluster share). */
+  share: ((record: ThrottleRecord) => void) | undefined;
 
-  constructor(private readonly options: ThrottleOptions = DEFAULT_THROTTLE) {}
+  constructor(readonly options: ThrottleOptions = DEFAULT_THROTTLE) {}
 
-  private keys(address: string, user: string): [string, number][] {
+  private keys(source: string, user: string): [string, number][] {
     return [
-      [`pair\u0000${address}\u0000${user.toLowerCase()}`, this.options.failures],
-      [`addr\u0000${address}`, this.options.addressFailures],
+      [`pair\u0000${source}\u0000${user.toLowerCase()}`, this.options.failures],
+      [`addr\u0000${source}`, this.options.addressFailures],
     ];
   }
 
   /** Whether an attempt from `address` for `user` is refused right now. */
   blocked(address: string, user: string, now: number): boolean {
-    return this.keys(address, user).some(
+    return this.keys(sourceOf(address), user).some(
       ([key]) => (this.counters.get(key)?.bannedUntil ?? 0) > now,
     );
   }
 
   failed(address: string, user: string, now: number): void {
-    for (const [key, limit] of this.keys(address, user)) {
-      const counter = this.counters.get(key) ?? { failures: [], bannedUntil: 0 };
-      counter.failures = counter.failures.filter((t) => t > now - this.options.windowSeconds);
-      counter.failures.push(now);
-      if (counter.failures.length >= limit) {
-        counter.bannedUntil = now + this.options.banSeconds;
+    const source = sourceOf(address);
+    this.count(source, user, now);
+    this.share?.({ source, user, time: now, outcome: 'failure' });
+  }
+
+  succeeded(address: string, user: string, now = Math.floor(Date.now() / 1000)): void {
+    const source = sourceOf(address);
+    // Every failure is shared: where this node counts none, no node does, and nothing is sent.
+    if (!this.clear(source, user, Infinity)) return;
+    this.share?.({ source, user, time: now, outcome: 'success' });
+  }
+
+  /**
+   * A failure or success another node reported. Records arrive in any order: a success lifts
+   * only what happened before it (the same second counts as after).
+   */
+  merge(record: ThrottleRecord): void {
+    if (record.outcome === 'success') this.clear(record.source, record.user, record.time);
+    else this.count(record.source, record.user, record.time);
+  }
+
+  private count(source: string, user: string, time: number): void {
+    for (const [key, limit] of this.keys(source, user)) {
+      const counter = this.counters.get(key) ?? { failures: [], bannedUntil: 0, bannedAt: 0 };
+      counter.failures = counter.failures.filter((t) => t > time - this.options.windowSeconds);
+      counter.failures.push(time);
+      if (
+        counter.failures.length >= limit &&
+        time + this.options.banSeconds > counter.bannedUntil
+      ) {
+        counter.bannedUntil = time + this.options.banSeconds;
+        counter.bannedAt = time;
         counter.failures = [];
       }
       this.counters.delete(key);
       this.counters.set(key, counter);
     }
-    this.prune(now);
+    this.prune(time);
   }
 
-  succeeded(address: string, user: string): void {
-    const [pair] = this.keys(address, user);
-    if (pair) this.counters.delete(pair[0]);
+  /** Lifts the pair's failures and ban older than `before`; whether there was a count. */
+  private clear(source: string, user: string, before: number): boolean {
+    const [pair] = this.keys(source, user);
+    const counter = pair && this.counters.get(pair[0]);
+    if (!pair || !counter) return false;
+    counter.failures = counter.failures.filter((t) => t >= before);
+    if (counter.bannedAt < before) counter.bannedUntil = 0;
+    if (counter.failures.length === 0 && counter.bannedUntil === 0) this.counters.delete(pair[0]);
+    return true;
   }
 
   /** Forgets what no longer matters, and the oldest entries beyond the bound. */

@@ -31,6 +31,11 @@ export const ADVICE: Readonly<Record<AuthCause, Advice>> = {
     next: 'log in with the realm named in the reason (root logs in as root@pam, realm Linux PAM)',
   },
   wrong_password: { words: 'wrong password', next: 'retype the password; reset it if forgotten' },
+  password_too_long: {
+    words:
+      'the password is longer than any password Tessera checks (1024 bytes): refused without hashing',
+    next: 'look for a client sending something else than the password (a file, a flood)',
+  },
   pam_error: {
     words: 'Linux PAM refused the login',
     next: "check the node's PAM configuration (/etc/pam.d/tessera) and the system account",
@@ -152,6 +157,10 @@ export const ADVICE: Readonly<Record<AuthCause, Advice>> = {
   throttled: {
     words: 'too many failed logins from this address for this name',
     next: 'wait a few minutes; look for a script or device with an old password',
+  },
+  login_overloaded: {
+    words: 'too many password checks were waiting; this source had used more than others',
+    next: 'retry; if it lasts, look for the addresses flooding logins (the auth log) and block them',
   },
   no_permission: {
     words: 'logged in, but without the requested privilege',

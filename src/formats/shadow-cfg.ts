@@ -2,6 +2,7 @@
  * `priv/shadow.cfg`: password hashes of the `pve` realm, one `<name>:<crypt hash>:` line per
  * user, keyed by the user name without `@pve`.
  */
+import { cryptCostProblem } from '../model/crypt-hash.js';
 import { asUserId, listSeparatorError } from '../model/ids.js';
 import { DiagnosticSink, type Parsed } from './diagnostics.js';
 import { assertWritable } from './guard.js';
@@ -29,6 +30,12 @@ export function parseShadowCfg(text: string, file = 'priv/shadow.cfg'): Parsed<S
         index + 1,
         `ignore invalid user name '${name}'${separator === undefined ? '' : ` - ${separator}`}`,
       );
+      return;
+    }
+    // Why: a login would spend up to hours of CPU verifying such a hash (see model/crypt-hash.ts).
+    const costly = cryptCostProblem(hash);
+    if (costly !== undefined) {
+      sink.error(index + 1, `ignore password of user '${name}@pve': ${costly}`);
       return;
     }
     if (shadow.has(name))

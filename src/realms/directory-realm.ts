@@ -11,7 +11,7 @@ export function directoryRealm(type: 'ldap' | 'ad'): Realm {
     async authenticate({ config, snapshot, user, password }) {
       try {
         await directoryLogin(
-          ldapSettings(config, snapshot.realmSecrets.get(config.realm)),
+          await ldapSettings(config, snapshot.realmSecrets.get(config.realm)),
           user,
           password,
         );
@@ -25,9 +25,10 @@ export function directoryRealm(type: 'ldap' | 'ad'): Realm {
       }
       return { rehash: false };
     },
-    readDirectory: (config, secret, scope) => readDirectory(ldapSettings(config, secret), scope),
+    readDirectory: async (config, secret, scope) =>
+      readDirectory(await ldapSettings(config, secret), scope),
     async check(config, secret) {
-      return { kind: 'directory', ...(await probeDirectory(ldapSettings(config, secret))) };
+      return { kind: 'directory', ...(await probeDirectory(await ldapSettings(config, secret))) };
     },
   };
 }

@@ -5,11 +5,10 @@
  * from `capath` (a file or a directory of certificates), a client certificate, TLS versions,
  * and what to search for users and groups.
  */
-import { readFileSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import type { ConnectionOptions, SecureVersion } from 'node:tls';
 import { splitList } from '../model/text.js';
 import { realmFlag as flag, realmText as text, type RealmConfig } from '../model/realm.js';
+import { readCaPath, readRealmFile } from './realm-files.js';
 
 export type LdapMode = 'ldap' | 'ldaps' | 'ldap+starttls';
 
@@ -54,16 +53,6 @@ const SYNC_TARGETS = new Set([
   'keys',
 ]);
 
-/** CA certificates from a file, or every certificate file of a directory. */
-function readCa(path: string): string[] {
-  if (statSync(path).isDirectory()) {
-    return readdirSync(path)
-      .filter((name) => /\.(pem|crt)$/i.test(name))
-      .map((name) => readFileSync(join(path, name), 'utf8'));
-  }
-  return [readFileSync(path, 'utf8')];
-}
-
 /** The protocol: `mode`, or ldaps where the deprecated `secure` is set, else plain LDAP. */
 export function ldapMode(config: RealmConfig): LdapMode {
   const mode = text(config, 'mode');
@@ -71,7 +60,11 @@ export function ldapMode(config: RealmConfig): LdapMode {
   return flag(config, 'secure') === true ? 'ldaps' : 'ldap';
 }
 
-export function ldapSettings(config: RealmConfig, bindPassword: string | undefined): LdapSettings {
+/** The settings, with the TLS files read (bounded, see realm-files.ts). */
+export async function ldapSettings(
+  config: RealmConfig,
+  bindPassword: string | undefined,
+): Promise<LdapSettings> {
   if (config.type !== 'ldap' && config.type !== 'ad')
     throw new Error(`realm '${config.realm}' is not a directory realm`);
   const mode = ldapMode(config);
@@ -80,11 +73,12 @@ export function ldapSettings(config: RealmConfig, bindPassword: string | undefin
     rejectUnauthorized: flag(config, 'verify') === true,
   };
   const capath = text(config, 'capath');
-  if (capath !== undefined) (tls as { ca?: string[] }).ca = readCa(capath);
+  if (capath !== undefined) (tls as { ca?: string[] }).ca = await readCaPath(capath);
   const cert = text(config, 'cert');
   const certkey = text(config, 'certkey');
-  if (cert !== undefined) (tls as { cert?: Buffer }).cert = readFileSync(cert);
-  if (certkey !== undefined) (tls as { key?: Buffer }).key = readFileSync(certkey);
+  if (cert !== undefined) (tls as { cert?: Buffer }).cert = await readRealmFile('cert', cert);
+  if (certkey !== undefined)
+    (tls as { key?: Buffer }).key = await readRealmFile('certkey', certkey);
   const sslversion = text(config, 'sslversion');
   const version = sslversion !== undefined ? TLS_VERSIONS[sslversion] : undefined;
   if (version !== undefined) {

@@ -10,19 +10,19 @@ import type { Realm } from './realm.js';
 // Verified against when there is no hash to check, so that an unknown user costs the same.
 let decoyHash: Promise<string> | undefined;
 
-async function decoy(password: string): Promise<void> {
-  await verifyPassword(await (decoyHash ??= hashPassword('decoy')), password);
+async function decoy(password: string, remoteHost?: string): Promise<void> {
+  await verifyPassword(await (decoyHash ??= hashPassword('decoy')), password, remoteHost);
 }
 
 export const pveRealm: Realm = {
   type: 'pve',
-  async authenticate({ snapshot, user, password }) {
+  async authenticate({ snapshot, user, password, remoteHost }) {
     const stored = snapshot.shadow.get(user);
     if (stored === undefined) {
-      await decoy(password);
+      await decoy(password, remoteHost);
       throw new AuthFailure('invalid credentials', 'wrong_password');
     }
-    const result = await verifyPassword(stored, password);
+    const result = await verifyPassword(stored, password, remoteHost);
     if (!result.ok) throw new AuthFailure('invalid credentials', 'wrong_password');
     return { rehash: result.rehash };
   },

@@ -18,7 +18,7 @@ export interface PasswordAttempt {
   readonly config: RealmConfig;
   /** The configuration the login decides on (stored hashes, realm secrets). */
   readonly snapshot: AccessSnapshot;
-  /** The client's address, handed to PAM. */
+  /** The client's address: handed to PAM, and where the hashing queue counts the check. */
   readonly remoteHost?: string | undefined;
 }
 
@@ -51,9 +51,10 @@ export interface Realm {
   authenticate(attempt: PasswordAttempt, env: RealmEnvironment): Promise<PasswordVerdict>;
   /**
    * Costs what checking a password costs, for a login refused before the realm is asked (an
-   * unknown or disabled user), so that timing does not tell the cases apart.
+   * unknown or disabled user), so that timing does not tell the cases apart. It waits in the
+   * same queue, as `remoteHost`.
    */
-  decoy?(password: string): Promise<void>;
+  decoy?(password: string, remoteHost?: string): Promise<void>;
   /** Reads the directory's users and groups for a sync (directory realms only). */
   readonly readDirectory?: (
     config: RealmConfig,

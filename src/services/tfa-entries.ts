@@ -8,8 +8,8 @@
  * checked before, what must hold at commit time inside it.
  */
 import { randomUUID } from 'node:crypto';
-import { AuthFailure, badRequest, forbidden, isTesseraError, parameterError } from '../errors.js';
-import { confirmPassword } from './login/first-factor.js';
+import { badRequest, forbidden, isTesseraError, parameterError } from '../errors.js';
+import { reenterPassword, type ReentryGuard } from './login/reentry.js';
 import { ROOT_USERID, type UserId } from '../model/ids.js';
 import {
   CHALLENGE_SECONDS,
@@ -46,14 +46,7 @@ import {
 import { findChallenge, putChallenge } from './tfa-challenges.js';
 import { revokeSessions } from './sessions.js';
 
-/**
- * The login throttle, for the password re-entry: a throttled address may not guess here
- * either, and a wrong password counts as a failed login. The API passes its throttle.
- */
-export interface ReentryGuard {
-  blocked(address: string, userid: UserId, now: number): boolean;
-  failed(address: string, userid: UserId, now: number, err: AuthFailure): void;
-}
+export type { ReentryGuard };
 
 export interface ChangeOptions {
   /** The actor's current password; root@pam needs none. */
@@ -84,17 +77,14 @@ async function mayChange(
   if (actor.userid === ROOT_USERID) return;
   if (options.password === undefined)
     throw parameterError({ password: 'password is required to modify TFA entries' });
-  const now = ctx.now();
-  const address = ctx.actor.address;
-  if (options.guard?.blocked(address, actor.userid, now) === true)
-    throw new AuthFailure(`throttled: too many failed logins from ${address}`, 'throttled');
-  try {
-    // No server keys: a ticket is not a password here.
-    await confirmPassword(auth.snapshot, actor.userid, options.password, now);
-  } catch (err) {
-    if (err instanceof AuthFailure) options.guard?.failed(address, actor.userid, now, err);
-    throw err;
-  }
+  await reenterPassword(
+    auth.snapshot,
+    actor.userid,
+    options.password,
+    ctx.now(),
+    ctx.actor.address,
+    options.guard,
+  );
 }
 
 /** A new factor as `POST /access/tfa/{userid}` asks for it. */

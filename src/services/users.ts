@@ -6,7 +6,7 @@
  * does.
  */
 import { forbidden, parameterError, rejected, TesseraError } from '../errors.js';
-import { confirmPassword } from './login/first-factor.js';
+import { reenterPassword, type ReentryGuard } from './login/reentry.js';
 import { hashPassword } from '../auth/password.js';
 import { ROOT_USERID, splitUserId, type GroupId, type UserId } from '../model/ids.js';
 import type { Group, User, UserConfig } from '../model/user-config.js';
@@ -298,13 +298,15 @@ async function removeUser(
  * `PUT /access/password`: a user changes their own password, proving it with their current
  * one (`confirmation`); holders of `Realm.AllocateUser` and `User.Modify` through groups
  * change others' the same way, with their own password. root@pam needs no confirmation, and
- * only root@pam changes root@pam's. Only `pve` users have a password here.
+ * only root@pam changes root@pam's. Only `pve` users have a password here. The confirmation
+ * is checked under the login throttle (`guard`), as a login's password is.
  */
 export async function changePassword(
   ctx: ServiceContext,
   userid: UserId,
   password: string,
   confirmation: string | undefined,
+  guard?: ReentryGuard,
 ): Promise<void> {
   const change = draft('password', userid, 'update', { password: SECRET_CHANGED });
   return audited(ctx, change, async () => {
@@ -324,12 +326,19 @@ export async function changePassword(
       if (confirmation === undefined)
         throw parameterError({ 'confirmation-password': 'password is required to modify user' });
       // Why: a stolen session alone must not be enough to take the account over.
-      await confirmPassword(snapshot, actor.userid, confirmation, ctx.now());
+      await reenterPassword(
+        snapshot,
+        actor.userid,
+        confirmation,
+        ctx.now(),
+        ctx.actor.address,
+        guard,
+      );
     }
     const realm = splitUserId(userid).realm;
     const type = snapshot.domains.realms.get(realm)?.type ?? realm;
     if (type !== 'pve') throw rejected(`can't set password on auth type '${type}'`);
-    await storePassword(ctx, userid, await hashPassword(password), change, true);
+    await storePassword(ctx, userid, await hashPassword(password, ctx.actor.address), change, true);
   });
 }
 

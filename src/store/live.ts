@@ -25,6 +25,7 @@ export class LiveAccess {
   private pending: ChangeBatch[] = [];
   private waiters: Waiter[] = [];
   private readonly listeners = new Set<(snapshot: AccessSnapshot) => void>();
+  private readonly batchListeners = new Set<(batch: ChangeBatch) => void>();
   private closed = false;
 
   private constructor(
@@ -52,6 +53,15 @@ export class LiveAccess {
   onChange(listener: (snapshot: AccessSnapshot) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * Calls `listener` with every batch of changes the watch brings, keys of every kind (the
+   * throttle's records, for one); returns the unsubscribe function.
+   */
+  onBatch(listener: (batch: ChangeBatch) => void): () => void {
+    this.batchListeners.add(listener);
+    return () => this.batchListeners.delete(listener);
   }
 
   /**
@@ -101,6 +111,7 @@ export class LiveAccess {
     this.closed = true;
     this.stopWatch();
     this.listeners.clear();
+    this.batchListeners.clear();
     await this.store.close();
   }
 
@@ -124,6 +135,7 @@ export class LiveAccess {
     if (!last || this.closed) return;
     let relevant = false;
     for (const batch of batches) {
+      for (const listener of this.batchListeners) listener(batch);
       for (const change of batch.changes) {
         if (parseKey(change.key) === undefined) continue;
         relevant = true;

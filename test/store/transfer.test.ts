@@ -161,4 +161,25 @@ describe('import and export of a Proxmox directory', () => {
       broken.remove();
     }
   });
+
+  it('refuses a crypt hash with more rounds than Tessera verifies, naming the user', async () => {
+    const costly = makePveDir({
+      'user.cfg': 'user:heavy@pve:1:0::::::\nuser:light@pve:1:0::::::\n',
+      'priv/shadow.cfg':
+        'light:$5$rounds=10000$saltsalt$zoVzFxtD/FUIWmi1BdjqRCHLUq8RVIwaCrFcb2X8/B9:\n' +
+        'heavy:$6$rounds=999999999$saltsalt$hRM5XZ86KXEw9UOmjigeVqFgULtFB2sgpC9lXQDfMib3Zgw7mEiUvBJI2EplzfAqxL5Vvwp2scFtv/uamSo5z0:\n',
+    });
+    const fresh = `sqlite:${join(work, 'rounds.db')}`;
+    try {
+      const result = await runCli('--store', fresh, 'import', '--pve-dir', costly.path);
+      assert.equal(result.status, 1);
+      assert.match(result.stderr, /nothing imported: 1 error\(s\)/);
+      assert.match(
+        result.stderr,
+        /priv\/shadow\.cfg:2: error: ignore password of user 'heavy@pve': password hash has rounds=999999999, above Tessera's limit of 100000/,
+      );
+    } finally {
+      costly.remove();
+    }
+  });
 });

@@ -11,13 +11,9 @@ import { forbidden, TesseraError } from '../../errors.js';
 import type { UserId } from '../../model/ids.js';
 import type { TfaInfo, TfaUser } from '../../model/tfa.js';
 import { formatTotpUri } from '../../model/totp-uri.js';
-import {
-  deleteTfaEntry,
-  enrollTfa,
-  updateTfaEntry,
-  type ReentryGuard,
-} from '../../services/tfa-entries.js';
+import { deleteTfaEntry, enrollTfa, updateTfaEntry } from '../../services/tfa-entries.js';
 import type { Api, AuthedContext } from '../app.js';
+import { reentryGuard } from '../reentry-guard.js';
 import type { Schema } from '../params.js';
 import { useridParam } from './users.js';
 
@@ -63,19 +59,7 @@ export function tfaEntryRoutes(api: Api): void {
     ctx.checks.canSeeUser(['User.Modify', 'Sys.Audit'], userid);
 
   /** The password re-entry counts against the login throttle and lands in the auth log. */
-  const guard: ReentryGuard = {
-    blocked: (address, userid, now) => api.throttle?.blocked(address, userid, now) === true,
-    failed: (address, userid, now, err) => {
-      api.throttle?.failed(address, userid, now);
-      api.options.onAuthFailure?.({
-        kind: 'request',
-        rhost: address,
-        user: userid,
-        cause: err.code,
-        reason: `password re-entry for TFA changes: ${err.message}`,
-      });
-    },
-  };
+  const guard = reentryGuard(api, 'password re-entry for TFA changes');
 
   api.route('GET', '/access/tfa', {}, (ctx) =>
     [...ctx.snapshot.tfa.users]

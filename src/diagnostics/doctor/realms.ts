@@ -41,7 +41,7 @@ async function directoryRealm(
 ): Promise<Finding[]> {
   let settings: LdapSettings;
   try {
-    settings = ldapSettings(config, snapshot.realmSecrets.get(config.realm));
+    settings = await ldapSettings(config, snapshot.realmSecrets.get(config.realm));
   } catch (err) {
     return [
       fail(

@@ -4,6 +4,7 @@
  * whose message is the true cause, for the audit log.
  */
 import { checkUserEnabled } from '../../auth/api-token.js';
+import { LOGIN_PASSWORD_MAX_BYTES, passwordTooLong } from '../../auth/password.js';
 import type { ServerKeys } from '../../auth/server-keys.js';
 import { sessionRevoked } from '../../auth/sessions.js';
 import { verifyTicket } from '../../auth/ticket.js';
@@ -28,6 +29,18 @@ export interface PasswordLogin {
   readonly realm?: string | undefined;
   readonly password: string;
   readonly address?: string | undefined;
+}
+
+/**
+ * Step: a password beyond what any realm takes is refused before anything is done with it
+ * (no ticket parsing, no hashing, no directory), the same for every user name.
+ */
+export function boundedPassword(password: string): void {
+  if (passwordTooLong(password))
+    throw new AuthFailure(
+      `password of ${String(password.length)} characters is longer than ${String(LOGIN_PASSWORD_MAX_BYTES)} bytes`,
+      'password_too_long',
+    );
 }
 
 /** Step: the user id the name stands for. */
@@ -135,7 +148,7 @@ export async function checkPassword(
   const refused = accountFailure(snapshot, userid, now);
   if (refused) {
     const config = snapshot.domains.realms.get(splitUserId(userid).realm);
-    if (config) await realms(config).decoy?.(login.password);
+    if (config) await realms(config).decoy?.(login.password, login.address);
   }
   const config = resolveRealm(snapshot, userid);
   if (refused) throw refused;
@@ -168,9 +181,11 @@ export async function confirmPassword(
   userid: UserId,
   password: string,
   now: number,
+  address: string,
   environment: RealmEnvironment = {},
 ): Promise<void> {
-  const login = { username: userid, password };
+  boundedPassword(password);
+  const login = { username: userid, password, address };
   await checkPassword(
     snapshot,
     registeredRealm,

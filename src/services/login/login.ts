@@ -2,7 +2,7 @@
  * A login, as one pipeline of named steps. This is where every login is decided; the HTTP
  * route, the OpenID callback and ticket renewal only adapt it:
  *
- *   throttle -> resolve user -> renewal? -> realm + account + password (first factor)
+ *   throttle -> password length -> resolve user -> renewal? -> realm + account + password (first factor)
  *   -> [privilege check] -> rehash -> second factor (challenge, or the one-step answer)
  *   -> ticket
  *
@@ -34,6 +34,7 @@ import { actingAs, type ServiceContext } from '../context.js';
 import { renewPasswordHash } from '../users.js';
 import type { AuthEventSink } from './events.js';
 import {
+  boundedPassword,
   checkPassword,
   registeredRealm,
   renewal,
@@ -99,7 +100,9 @@ export async function login(deps: LoginDeps, request: LoginRequest): Promise<Log
       : await answerStep(deps, request, request.tfaChallenge, claimed, now);
   } catch (err) {
     if (!(err instanceof AuthFailure)) throw err;
-    if (err.code !== 'throttled') deps.throttle?.failed(request.address, claimed, now);
+    // Refused before the password was looked at: not a guess, not counted.
+    if (err.code !== 'throttled' && err.code !== 'login_overloaded')
+      deps.throttle?.failed(request.address, claimed, now);
     deps.events.failed({
       kind: 'login',
       rhost: request.address,
@@ -126,6 +129,7 @@ async function passwordStep(
   claimed: string,
   now: number,
 ): Promise<LoginResult> {
+  boundedPassword(request.password);
   const { snapshot, engine } = deps.view();
   const keys = serverKeys(snapshot);
   const userid = resolveUser(snapshot, request);
@@ -248,7 +252,9 @@ async function renewHash(
 ): Promise<void> {
   if (!first.rehash) return;
   const self = actingAs(deps.services, { authid: first.userid, userid: first.userid, address });
-  await renewPasswordHash(self, first.userid, await hashPassword(password)).catch(() => undefined);
+  await renewPasswordHash(self, first.userid, await hashPassword(password, address)).catch(
+    () => undefined,
+  );
 }
 
 function secondFactorContext(deps: LoginDeps, request: LoginRequest): SecondFactorContext {
