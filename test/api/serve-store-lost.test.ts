@@ -46,7 +46,10 @@ describe('tessera serve never replaces a lost store', { timeout: 60_000 }, () =>
     const emptied = await refusedStart(dataDir);
     assert.equal(emptied.code, 1, emptied.output);
     assert.match(emptied.output, /the database .*tessera\.db is missing or empty/);
-    assert.match(emptied.output, /holds files of an earlier start \(admin-password, store\.key, tessera\.crt/);
+    assert.match(
+      emptied.output,
+      /holds files of an earlier start \(admin-password, store\.key, tessera\.crt/,
+    );
     assert.match(
       emptied.output,
       /to start a new installation deliberately, move the data directory away/,
