@@ -50,7 +50,10 @@ const HASH_SLOTS = Math.max(1, availableParallelism() - 1);
 export const hashScheduler = new HashScheduler({
   slots: HASH_SLOTS,
   maxQueued: 256,
-  maxQueuedPerSource: 8,
+  // Enough for one address's parallel logins (automation with many workers, or clients behind
+  // a proxy that is not trusted) on an idle node; fairness between sources comes from the
+  // order and from eviction when the queue is full, not from this bound.
+  maxQueuedPerSource: 64,
   maxWaitMs: 10_000,
   halfLifeMs: 60_000,
 });
