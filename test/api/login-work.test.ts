@@ -206,6 +206,22 @@ describe('bounded work for every password check', () => {
       assert.ok(long.ms >= DELAY_MS - 5, String(long.ms));
       assert.equal(events.at(-1)?.cause, 'password_too_long');
     });
+    it('delays and logs a wrong password given again for a second-factor change', async () => {
+      events.length = 0;
+      const wrong = await send(
+        'POST',
+        '/access/tfa/dave@pve',
+        { type: 'recovery', password: 'not dave password' },
+        '203.0.113.7',
+        auth,
+      );
+      assert.equal(wrong.status, 401);
+      assert.ok(wrong.ms >= DELAY_MS - 5, String(wrong.ms));
+      assert.deepEqual(
+        events.map((e) => [e.rhost, e.user, e.cause]),
+        [['203.0.113.7', 'dave@pve', 'wrong_password']],
+      );
+    });
     it('delays, logs and throttles a wrong current password', async () => {
       events.length = 0;
       for (let i = 0; i < 3; i++) {

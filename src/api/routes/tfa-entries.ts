@@ -13,7 +13,7 @@ import type { TfaInfo, TfaUser } from '../../model/tfa.js';
 import { formatTotpUri } from '../../model/totp-uri.js';
 import { deleteTfaEntry, enrollTfa, updateTfaEntry } from '../../services/tfa-entries.js';
 import type { Api, AuthedContext } from '../app.js';
-import { reentryGuard } from '../reentry-guard.js';
+import { reentryGuard, withFailureDelay } from '../reentry-guard.js';
 import type { Schema } from '../params.js';
 import { useridParam } from './users.js';
 
@@ -133,24 +133,26 @@ export function tfaEntryRoutes(api: Api): void {
       password: PASSWORD,
     },
     async ({ params, services, request }) =>
-      enrollTfa(
-        services,
-        useridParam(params.userid),
-        {
-          type: params.type,
-          ...defined({
-            description: params.description,
-            totp: params.totp,
-            value: params.value,
-            challenge: params.challenge,
-          }),
-        },
-        {
-          ...(params.password !== undefined ? { password: params.password } : {}),
-          guard,
-          webauthn: api.options.webauthn ?? {},
-          request: { protocol: request.protocol, host: request.host },
-        },
+      withFailureDelay(api, () =>
+        enrollTfa(
+          services,
+          useridParam(params.userid),
+          {
+            type: params.type,
+            ...defined({
+              description: params.description,
+              totp: params.totp,
+              value: params.value,
+              challenge: params.challenge,
+            }),
+          },
+          {
+            ...(params.password !== undefined ? { password: params.password } : {}),
+            guard,
+            webauthn: api.options.webauthn ?? {},
+            request: { protocol: request.protocol, host: request.host },
+          },
+        ),
       ),
     { tokens: false },
   );
@@ -166,12 +168,14 @@ export function tfaEntryRoutes(api: Api): void {
       password: PASSWORD,
     },
     async ({ params, services }) => {
-      await updateTfaEntry(
-        services,
-        useridParam(params.userid),
-        params.id,
-        defined({ description: params.description, enable: params.enable }),
-        { ...defined({ password: params.password }), guard },
+      await withFailureDelay(api, () =>
+        updateTfaEntry(
+          services,
+          useridParam(params.userid),
+          params.id,
+          defined({ description: params.description, enable: params.enable }),
+          { ...defined({ password: params.password }), guard },
+        ),
       );
       return null;
     },
@@ -183,10 +187,12 @@ export function tfaEntryRoutes(api: Api): void {
     '/access/tfa/:userid/:id',
     { userid: { type: 'string' }, id: { type: 'string', maxLength: 64 }, password: PASSWORD },
     async ({ params, services }) => {
-      await deleteTfaEntry(services, useridParam(params.userid), params.id, {
-        ...defined({ password: params.password }),
-        guard,
-      });
+      await withFailureDelay(api, () =>
+        deleteTfaEntry(services, useridParam(params.userid), params.id, {
+          ...defined({ password: params.password }),
+          guard,
+        }),
+      );
       return null;
     },
     { tokens: false },
