@@ -130,6 +130,35 @@ export class Authorization {
   }
 
   /**
+   * No escalation by delegation through a realm: whoever decides how a directory or OpenID
+   * realm identifies its users (its server, bind, base DN, provider) can log in as any of
+   * them, so needs at least the privileges of each. Users with the same groups and no ACL
+   * entries of their own hold the same privileges, so one of them answers for all; between
+   * comparisons, other requests get their turn.
+   */
+  async holdsAtLeastEvery(users: Iterable<UserId>, why: string): Promise<void> {
+    if (this.isRoot) return;
+    const named = new Set<string>();
+    for (const node of this.engine.config.acl.values())
+      for (const user of node.users.keys()) named.add(user);
+    const compared = new Set<string>();
+    let since = performance.now();
+    for (const user of users) {
+      if (this.isSelf(user)) continue;
+      const alike = named.has(user)
+        ? `user\u0000${user}`
+        : `groups\u0000${[...(this.engine.acl.groupsOfUser.get(user) ?? [])].sort().join(',')}`;
+      if (compared.has(alike)) continue;
+      compared.add(alike);
+      this.refuseExcess(user, this.engine, 'holds', why);
+      if (performance.now() - since > 5) {
+        await new Promise((resolve) => setImmediate(resolve));
+        since = performance.now();
+      }
+    }
+  }
+
+  /**
    * No escalation by delegation: after a change (compiled as `after`), `target` holds no
    * privilege on any path that the actor does not hold there now. For changes that hand out
    * privileges, such as group memberships, to the actor itself or to a user it manages.

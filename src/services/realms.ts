@@ -9,7 +9,7 @@ import { invalid, rejected } from '../errors.js';
 import type { ChangeValue } from '../model/events.js';
 import { serializeDomainsCfg } from '../formats/domains-cfg.js';
 import { parseBoolean, SchemaError, checkValue } from '../formats/schema.js';
-import type { RealmId } from '../model/ids.js';
+import { splitUserId, type RealmId } from '../model/ids.js';
 import {
   optionAllowed,
   REALM_OPTIONS,
@@ -116,6 +116,30 @@ export interface RealmResult {
   readonly warnings: readonly string[];
 }
 
+/** Realm types whose settings decide who a user is: a server or provider of their own. */
+const IDENTITY_TYPES: readonly RealmType[] = ['ldap', 'ad', 'openid'];
+/** Settings that change nothing about how users log in. */
+const HARMLESS_OPTIONS: readonly string[] = ['comment', 'default'];
+
+/**
+ * Whoever changes how a directory or OpenID realm identifies its users could log in as any
+ * of them: that needs at least the privileges of each (docs/compatibility.md).
+ */
+async function mayDecideIdentities(
+  auth: Authorization,
+  realm: RealmId,
+  type: RealmType | undefined,
+): Promise<void> {
+  if (type === undefined || !IDENTITY_TYPES.includes(type)) return;
+  const users = [...auth.snapshot.users.users.keys()].filter(
+    (userid) => splitUserId(userid).realm === realm,
+  );
+  await auth.holdsAtLeastEvery(
+    users,
+    `changing how the users of realm '${realm}' log in needs every privilege they hold`,
+  );
+}
+
 export async function createRealm(
   ctx: ServiceContext,
   realm: RealmId,
@@ -125,9 +149,12 @@ export async function createRealm(
 ): Promise<RealmResult> {
   const change = draft('realm', realm, 'create', { type, ...eventOptions(raw, password) });
   return audited(ctx, change, async () => {
-    mayAllocateRealms(await authorize(ctx));
+    const auth = await authorize(ctx);
+    mayAllocateRealms(auth);
     if (BUILTIN_TYPES.includes(type))
       throw rejected(`add auth server failed: unable to create builtin type '${type}'`, 'type');
+    // Users of a deleted realm of this name are still there: the new realm would log them in.
+    await mayDecideIdentities(auth, realm, type);
     const options = checkOptions(type, raw);
     for (const name of REALM_TYPE_OPTIONS[type].required) {
       if (!options.has(name))
@@ -181,6 +208,11 @@ export async function updateRealm(
     const deletions = input.delete ?? [];
     if (Object.keys(raw).length === 0 && deletions.length === 0 && input.password === undefined)
       throw rejected('update auth server failed: no options specified');
+    const harmless =
+      input.password === undefined &&
+      [...Object.keys(raw), ...deletions].every((name) => HARMLESS_OPTIONS.includes(name));
+    if (!harmless)
+      await mayDecideIdentities(auth, realm, auth.snapshot.domains.realms.get(realm)?.type);
     return commit(
       ctx,
       'update auth server failed',

@@ -14,12 +14,13 @@ import { serverKeys } from '../../src/auth/server-keys.js';
 import { signTicket } from '../../src/auth/ticket.js';
 import { buildApi } from '../../src/api/server.js';
 import { parseAclPath } from '../../src/model/acl-path.js';
-import { parseGroupId, parseRoleId, parseUserId } from '../../src/model/ids.js';
+import { parseGroupId, parseRealmId, parseRoleId, parseUserId } from '../../src/model/ids.js';
 import { modifyAcl } from '../../src/services/acl.js';
 import { bootstrap } from '../../src/services/bootstrap.js';
 import { liveContext } from '../../src/services/context.js';
 import { createGroup } from '../../src/services/groups.js';
 import { ensureServerKeys } from '../../src/services/server-keys.js';
+import { createRealm, deleteRealm } from '../../src/services/realms.js';
 import { createRole } from '../../src/services/roles.js';
 import { createUser } from '../../src/services/users.js';
 import { LiveAccess } from '../../src/store/live.js';
@@ -264,6 +265,54 @@ describe('delegated administration does not escalate', () => {
     assert.ok(live.snapshot.users.roles.has(parseRoleId('Helper')));
     const empty = await call('uma@pve', 'DELETE', '/access/groups/ops');
     assert.equal(empty.status, 200, JSON.stringify(empty.body));
+  });
+
+  it('refuses to change how a realm identifies users who hold more than the actor', async () => {
+    const ctx = liveContext(live);
+    const ldap = { server1: 'ldap.example.com', base_dn: 'dc=example,dc=com', user_attr: 'uid' };
+    await createRealm(ctx, parseRealmId('corp'), 'ldap', ldap);
+    await createRealm(ctx, parseRealmId('lab'), 'ldap', ldap);
+    await createUser(ctx, { userid: parseUserId('boss@corp'), groups: [parseGroupId('admins')] });
+    await createUser(ctx, { userid: parseUserId('temp@corp'), groups: [parseGroupId('X')] });
+    await createUser(ctx, { userid: parseUserId('tina@lab'), groups: [parseGroupId('X')] });
+    await createRole(ctx, parseRoleId('RealmMaker'), ['Realm.Allocate']);
+    await modifyAcl(ctx, {
+      path: parseAclPath('/access/realm'),
+      roles: [parseRoleId('RealmMaker')],
+      users: [parseUserId('dave@pve')],
+    });
+    const bossHoldsMore =
+      /boss@corp holds .* on \/.*which you do not hold: changing how the users of realm 'corp' log in/;
+    refused(
+      await call('dave@pve', 'PUT', '/access/domains/corp', { server1: 'evil.example.net' }),
+      bossHoldsMore,
+    );
+    refused(
+      await call('dave@pve', 'PUT', '/access/domains/corp', { password: 'bind secret' }),
+      bossHoldsMore,
+    );
+    assert.equal(
+      live.snapshot.domains.realms.get(parseRealmId('corp'))?.options.get('server1'),
+      'ldap.example.com',
+    );
+    const comment = await call('dave@pve', 'PUT', '/access/domains/corp', { comment: 'HQ' });
+    assert.equal(comment.status, 200, JSON.stringify(comment.body));
+    const lab = await call('dave@pve', 'PUT', '/access/domains/lab', {
+      server1: 'lab.example.net',
+    });
+    assert.equal(lab.status, 200, JSON.stringify(lab.body));
+    // A realm deleted and made again would log in the users it left behind.
+    await deleteRealm(ctx, parseRealmId('corp'));
+    refused(
+      await call('dave@pve', 'POST', '/access/domains', {
+        realm: 'corp',
+        type: 'ldap',
+        ...ldap,
+        server1: 'evil.example.net',
+      }),
+      bossHoldsMore,
+    );
+    assert.equal(live.snapshot.domains.realms.has(parseRealmId('corp')), false);
   });
 
   it('leaves root@pam and actors holding at least the target privileges unaffected', async () => {
