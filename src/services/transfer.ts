@@ -10,6 +10,7 @@
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { revokedBefore } from '../auth/sessions.js';
 import { hashTokenSecret, isHashedTokenSecret } from '../auth/token-secret.js';
 import { TesseraError } from '../errors.js';
 import { formatDiagnostic, hasErrors, type Diagnostic } from '../formats/diagnostics.js';
@@ -19,7 +20,7 @@ import { serializeTfaCfg } from '../formats/tfa-cfg.js';
 import { serializeTokenCfg } from '../formats/token-cfg.js';
 import { serializeUserCfg } from '../formats/user-cfg.js';
 import type { TokenId } from '../model/ids.js';
-import { parseKey } from '../store/codec.js';
+import { encodeSessions, KEYS, parseKey } from '../store/codec.js';
 import type { ConfigStore, Operation } from '../store/config-store.js';
 import { encodeAccessConfig, type AccessConfig } from '../store/encode.js';
 import { PveDirStore, realmPasswordFiles, type PveFile } from '../store/pve-dir.js';
@@ -97,20 +98,29 @@ async function load(
     );
   }
   const imported = { ...config, tokenSecrets };
-  const kept = keepBootstrapAdmin(imported, assemble(current));
+  const before = assemble(current);
+  const kept = keepBootstrapAdmin(imported, before);
   const entries = encodeAccessConfig(kept ?? imported);
-  // Tessera's own keys are not part of the Proxmox configuration and survive.
+  // Tessera's own keys (server keys, revoked sessions) are not part of the Proxmox
+  // configuration and survive.
   const stale = [...current.entries.keys()].filter((key) => {
     const kind = parseKey(key)?.kind;
-    return kind !== undefined && kind !== 'serverKey' && !entries.has(key);
+    return kind !== undefined && kind !== 'serverKey' && kind !== 'sessions' && !entries.has(key);
   });
+  // A replaced configuration may delete, re-create or re-password any user: no ticket issued
+  // before it stands for what it did.
+  const revoked = new Map<string, string>();
+  if (beyond.length > 0) {
+    const from = encodeSessions(revokedBefore(Math.floor(Date.now() / 1000)));
+    for (const userid of before.users.users.keys()) revoked.set(KEYS.sessions(userid), from);
+  }
   const operations: Operation[] = [
     ...stale.map((key) => ({ op: 'delete' as const, key })),
-    ...[...entries].map(([key, value]) => ({ op: 'put' as const, key, value })),
+    ...[...entries, ...revoked].map(([key, value]) => ({ op: 'put' as const, key, value })),
     ...(event !== undefined ? [event(entries.size)] : []),
   ];
   // Every key as it was read: a concurrent change makes the import fail, not half-apply.
-  const conditions = [...stale, ...entries.keys()].map((key) => ({
+  const conditions = [...stale, ...entries.keys(), ...revoked.keys()].map((key) => ({
     key,
     revision: current.entries.get(key)?.revision ?? 0,
   }));

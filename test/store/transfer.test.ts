@@ -120,6 +120,17 @@ describe('import and export of a Proxmox directory', () => {
 
   it('refuses to import over a configuration unless told to replace it', async () => {
     const smaller = makePveDir({ 'user.cfg': 'user:solo@pve:1:0::::::\n' });
+    const usersBefore = async (): Promise<string[]> => {
+      const sqlite = await openStore(store);
+      try {
+        return [...(await sqlite.snapshot()).entries.keys()]
+          .filter((key) => key.startsWith('users/'))
+          .map((key) => key.slice('users/'.length));
+      } finally {
+        await sqlite.close();
+      }
+    };
+    const replacedUsers = await usersBefore();
     try {
       const refused = await runCli('--store', store, 'import', '--pve-dir', smaller.path);
       assert.equal(refused.status, 1);
@@ -138,6 +149,15 @@ describe('import and export of a Proxmox directory', () => {
       assert.equal(replaced.status, 0, replaced.stderr);
       const shown = await runCli('--store', store, 'config', 'show', 'user.cfg');
       assert.equal(shown.stdout, 'user:root@pam:1:0::::::\nuser:solo@pve:1:0::::::\n\n\n\n\n');
+      // Every user of the replaced configuration is logged out everywhere.
+      const sqlite = await openStore(store);
+      try {
+        const keys = new Set((await sqlite.snapshot()).entries.keys());
+        assert.ok(replacedUsers.length > 1);
+        for (const userid of replacedUsers) assert.ok(keys.has(`sessions/${userid}`), userid);
+      } finally {
+        await sqlite.close();
+      }
     } finally {
       smaller.remove();
     }
