@@ -23,6 +23,11 @@ import { runCli } from '../support/cli.js';
 import { repoRoot } from '../support/conformance.js';
 import { engineFor } from '../../src/permissions/current.js';
 import { parseAuthid } from '../../src/model/ids.js';
+import { identifyCaller } from '../../src/api/caller.js';
+import { serverKeys } from '../../src/auth/server-keys.js';
+import { signTicket } from '../../src/auth/ticket.js';
+import { ensureServerKeys } from '../../src/services/server-keys.js';
+import { logoutEverywhere } from '../../src/services/sessions.js';
 
 /** The other process and the lines it prints. */
 class Child {
@@ -107,6 +112,37 @@ describe('etcd cluster of three members', { timeout: 120_000 }, () => {
     child.stop();
     await live.close();
     await cluster.stop();
+  });
+
+  it('refuses on another node a ticket issued before a revocation of sessions', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    await ensureServerKeys(ctx, now - 100);
+    const hosts = parseEtcdHosts(cluster.url.slice('etcd://'.length));
+    const other = await LiveAccess.open(new EtcdStore(hosts.slice(-1)));
+    try {
+      const keys = serverKeys(live.snapshot);
+      assert.ok(keys);
+      const ticket = signTicket(keys.ring, 'PVE', 'alice@pve', now - 5);
+      const identify = () =>
+        identifyCaller(
+          other.snapshot,
+          serverKeys(other.snapshot),
+          { cookie: ticket, authorization: undefined },
+          Math.floor(Date.now() / 1000),
+        );
+      const caughtUp = async (): Promise<void> => {
+        for (let i = 0; i < 200 && other.snapshot.revision < live.snapshot.revision; i++)
+          await new Promise((resolve) => setTimeout(resolve, 25));
+        assert.ok(other.snapshot.revision >= live.snapshot.revision, 'the other node caught up');
+      };
+      await caughtUp();
+      assert.equal(identify().caller.userid, 'alice@pve');
+      await logoutEverywhere(ctx, parseUserId('alice@pve'));
+      await caughtUp();
+      assert.throws(identify, (err) => isTesseraError(err, 'ticket_revoked'));
+    } finally {
+      await other.close();
+    }
   });
 
   it('brings a change written by one process to another through the watch', async (t) => {
