@@ -352,28 +352,28 @@ export async function createApp(
   // would serve one cookie that authenticated routes read themselves.
   await app.register(cookie, { hook: false });
   const fixedHeaders = answerHeaders(tls !== undefined);
-  app.setErrorHandler((err, _request, reply) => {
-    // Fastify's own refusals (a body too large, malformed JSON) carry their status.
-    const { status, body } =
-      err instanceof TesseraError || !(err instanceof Error) || !('statusCode' in err)
-        ? errorBody(err)
-        : fastifyError(Number(err.statusCode) || 500, err.message);
+  const sendError = (reply: FastifyReply, { status, body }: ErrorBody): void => {
     void reply
       .code(status)
       .headers(fixedHeaders)
       .type(JSON_CONTENT_TYPE)
       .send(JSON.stringify(body));
+  };
+  app.setErrorHandler((err, _request, reply) => {
+    // Fastify's own refusals (a body too large, malformed JSON) carry their status.
+    sendError(
+      reply,
+      err instanceof TesseraError || !(err instanceof Error) || !('statusCode' in err)
+        ? errorBody(err)
+        : fastifyError(Number(err.statusCode) || 500, err.message),
+    );
   });
   app.setNotFoundHandler((request, reply) => {
     const message = `Method '${request.method} ${request.url}' not implemented`;
-    const { status, body } = errorBody(
-      new TesseraError('not_implemented', message, { publicMessage: message }),
+    sendError(
+      reply,
+      errorBody(new TesseraError('not_implemented', message, { publicMessage: message })),
     );
-    void reply
-      .code(status)
-      .headers(fixedHeaders)
-      .type(JSON_CONTENT_TYPE)
-      .send(JSON.stringify(body));
   });
   return app;
 }

@@ -37,7 +37,7 @@ export function claimedUser(credentials: {
   return owner?.slice(0, 64) ?? '';
 }
 
-export function ticketFromHeaders(
+function ticketFromHeaders(
   cookie: string | undefined,
   authorization: string | undefined,
 ): string | undefined {

@@ -246,12 +246,7 @@ export class EtcdStore implements ConfigStore {
         this.writeTimeoutMs,
       );
     } catch (err) {
-      if (err instanceof EtcdUnavailable)
-        throw new TesseraError('store_read_only', `${err.message}: configuration is read-only`, {
-          cause: err,
-          publicMessage: `${err.message}: configuration is read-only`,
-        });
-      throw err;
+      throw readOnlyWhenUnavailable(err);
     }
     if (!response.succeeded) {
       const failed = await this.firstFailedCondition(conditions);
@@ -297,12 +292,7 @@ export class EtcdStore implements ConfigStore {
         this.writeTimeoutMs,
       );
     } catch (err) {
-      if (err instanceof EtcdUnavailable)
-        throw new TesseraError('store_read_only', `${err.message}: configuration is read-only`, {
-          cause: err,
-          publicMessage: `${err.message}: configuration is read-only`,
-        });
-      throw err;
+      throw readOnlyWhenUnavailable(err);
     }
   }
 
@@ -414,4 +404,11 @@ class EtcdUnavailable extends Error {
   ) {
     super(message);
   }
+}
+
+/** No member could commit: the configuration is read-only until a quorum is back. */
+function readOnlyWhenUnavailable(err: unknown): unknown {
+  if (!(err instanceof EtcdUnavailable)) return err;
+  const message = `${err.message}: configuration is read-only`;
+  return new TesseraError('store_read_only', message, { cause: err, publicMessage: message });
 }

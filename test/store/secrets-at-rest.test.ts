@@ -34,7 +34,7 @@ import { bootstrap } from '../../src/services/bootstrap.js';
 import { liveContext, storeContext } from '../../src/services/context.js';
 import { runCli } from '../support/cli.js';
 import { call, freePort, start, stop } from '../support/serve.js';
-import { etcdAvailable, startEtcdCluster } from '../support/etcd-cluster.js';
+import { startEtcdCluster } from '../support/etcd-cluster.js';
 import { makePveDir } from '../support/pve-dir.js';
 
 const TFA_CFG =
@@ -235,47 +235,43 @@ describe('secrets at rest', { timeout: 120_000 }, () => {
     assert.doesNotMatch(rawBytes(join(dir, 'tessera.db')), /\$argon2id\$/);
   });
 
-  it(
-    'keeps etcd values sealed and compacts replaced secrets away',
-    { skip: !etcdAvailable() },
-    async () => {
-      const cluster = await startEtcdCluster({ size: 1 });
-      const before = process.env['TESSERA_STORE_KEY_FILE'];
-      process.env['TESSERA_STORE_KEY_FILE'] = join(work, 'etcd', 'store.key');
-      let store: ConfigStore | undefined;
-      const raw = new Etcd3({ hosts: cluster.members.map((m) => m.clientUrl) });
-      try {
-        store = await openStore(cluster.url);
-        const key = 'secrets/passwords/dave@pve';
-        const first = await store.transact(
-          [],
-          [{ op: 'put', key, value: '{"hash":"OLD-ETCD-HASH-0123456789","seq":1}' }],
-        );
-        await store.transact(
-          [{ key, revision: first }],
-          [{ op: 'put', key, value: '{"hash":"NEW-ETCD-HASH-0123456789","seq":1}' }],
-        );
-        assert.equal(
-          (await store.snapshot()).entries.get(key)?.value,
-          '{"hash":"NEW-ETCD-HASH-0123456789","seq":1}',
-        );
-        // doctor's write check confirms the quorum without writing.
-        const revision = (await store.snapshot()).revision;
-        await store.canWrite?.();
-        assert.equal((await store.snapshot()).revision, revision);
-        await store.close();
-        store = undefined;
-        const all = await raw.getAll().prefix('/tessera/').strings();
-        assert.ok(isSealed(all[`/tessera/${key}`] ?? ''));
-        assert.ok(!JSON.stringify(all).includes('ETCD-HASH'));
-        await assert.rejects(raw.get(`/tessera/${key}`).revision(first).string(), /compacted/);
-      } finally {
-        raw.close();
-        await store?.close();
-        if (before === undefined) delete process.env['TESSERA_STORE_KEY_FILE'];
-        else process.env['TESSERA_STORE_KEY_FILE'] = before;
-        await cluster.stop();
-      }
-    },
-  );
+  it('keeps etcd values sealed and compacts replaced secrets away', async () => {
+    const cluster = await startEtcdCluster({ size: 1 });
+    const before = process.env['TESSERA_STORE_KEY_FILE'];
+    process.env['TESSERA_STORE_KEY_FILE'] = join(work, 'etcd', 'store.key');
+    let store: ConfigStore | undefined;
+    const raw = new Etcd3({ hosts: cluster.members.map((m) => m.clientUrl) });
+    try {
+      store = await openStore(cluster.url);
+      const key = 'secrets/passwords/dave@pve';
+      const first = await store.transact(
+        [],
+        [{ op: 'put', key, value: '{"hash":"OLD-ETCD-HASH-0123456789","seq":1}' }],
+      );
+      await store.transact(
+        [{ key, revision: first }],
+        [{ op: 'put', key, value: '{"hash":"NEW-ETCD-HASH-0123456789","seq":1}' }],
+      );
+      assert.equal(
+        (await store.snapshot()).entries.get(key)?.value,
+        '{"hash":"NEW-ETCD-HASH-0123456789","seq":1}',
+      );
+      // doctor's write check confirms the quorum without writing.
+      const revision = (await store.snapshot()).revision;
+      await store.canWrite?.();
+      assert.equal((await store.snapshot()).revision, revision);
+      await store.close();
+      store = undefined;
+      const all = await raw.getAll().prefix('/tessera/').strings();
+      assert.ok(isSealed(all[`/tessera/${key}`] ?? ''));
+      assert.ok(!JSON.stringify(all).includes('ETCD-HASH'));
+      await assert.rejects(raw.get(`/tessera/${key}`).revision(first).string(), /compacted/);
+    } finally {
+      raw.close();
+      await store?.close();
+      if (before === undefined) delete process.env['TESSERA_STORE_KEY_FILE'];
+      else process.env['TESSERA_STORE_KEY_FILE'] = before;
+      await cluster.stop();
+    }
+  });
 });
