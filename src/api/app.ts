@@ -108,6 +108,13 @@ export interface Api {
 
 const PREFIX = '/api2/json';
 
+/**
+ * The largest body a method open to the world parses: a login's fields (a password is at
+ * most 1024 bytes, a WebAuthn answer or a second-factor challenge a few kB) with room to
+ * spare, and little enough that parsing it costs the event loop a millisecond or two.
+ */
+const OPEN_BODY_LIMIT = 64 * 1024;
+
 export function createApi(app: FastifyInstance, options: ApiOptions): Api {
   const now = options.now ?? (() => Math.floor(Date.now() / 1000));
   const failureDelay = options.authFailureDelayMs ?? 3000;
@@ -197,6 +204,7 @@ export function createApi(app: FastifyInstance, options: ApiOptions): Api {
       app.route({
         method,
         url: PREFIX + path,
+        bodyLimit: OPEN_BODY_LIMIT,
         handler: async (request, reply) => {
           send(
             reply,
@@ -232,26 +240,46 @@ export function createApi(app: FastifyInstance, options: ApiOptions): Api {
       };
       const checkParams = paramChecker(schema);
       const pathParams = path.includes(':');
+      /** The caller, or a refusal (after the failure delay) as a rejected promise. */
+      const authenticate = (
+        request: FastifyRequest,
+        snapshot: AccessSnapshot,
+        at: number,
+      ): Caller | Promise<never> => {
+        const credentials: RequestCredentials = {
+          method: request.method,
+          cookie: request.headers.cookie,
+          authorization: request.headers.authorization,
+          csrf: headerValue(request.headers['csrfpreventiontoken']),
+        };
+        try {
+          return authenticator.authenticate(snapshot, credentials, at);
+        } catch (err) {
+          return refuse(request, credentials, err);
+        }
+      };
+      // A body is parsed only for a caller who authenticated: parsing half a megabyte of
+      // percent-escapes takes tens of milliseconds on the event loop, which nobody unknown
+      // may make the server spend. Reads have no body and authenticate in the handler only.
       app.route({
         method,
         url: PREFIX + path,
+        ...(method === 'GET'
+          ? {}
+          : {
+              onRequest: async (request: FastifyRequest) => {
+                await authenticate(request, options.live.snapshot, now());
+              },
+            }),
         // Not async: a handler that answers at once (most do, from caches) is sent in the same
         // turn, without a promise and a microtask per request.
         handler: (request, reply) => {
           const snapshot = options.live.snapshot;
           const at = now();
-          const credentials: RequestCredentials = {
-            method: request.method,
-            cookie: request.headers.cookie,
-            authorization: request.headers.authorization,
-            csrf: headerValue(request.headers['csrfpreventiontoken']),
-          };
-          let caller: Caller;
-          try {
-            caller = authenticator.authenticate(snapshot, credentials, at);
-          } catch (err) {
-            return refuse(request, credentials, err);
-          }
+          // Again, and cheap (remembered per snapshot and second): the snapshot may have
+          // changed while the body arrived, and a revocation in it counts.
+          const caller = authenticate(request, snapshot, at);
+          if (caller instanceof Promise) return caller;
           if (routeOptions.tokens === false && caller.token !== undefined) {
             throw forbidden(
               `URI '${requestPath(request.url).replace(/^\/access/, '')}' not available with API token, need proper ticket.\n`,
@@ -337,13 +365,16 @@ function headerValue(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
+/** pveproxy's limit for a request body (`$limit_max_post`); larger ones are refused with 413. */
+const MAX_BODY_BYTES = 512 * 1024;
+
 /** The Fastify instance with Proxmox's body parsing and error shape; HTTPS when given TLS. */
 export async function createApp(
   tls?: { readonly cert: Buffer; readonly key: Buffer },
   trustedProxies: readonly string[] = [],
 ): Promise<FastifyInstance> {
   // Only a listed proxy's X-Forwarded-For names the client; anyone else's is ignored.
-  const base = { logger: false, bodyLimit: 1024 * 1024, trustProxy: [...trustedProxies] };
+  const base = { logger: false, bodyLimit: MAX_BODY_BYTES, trustProxy: [...trustedProxies] };
   const app = (
     tls ? Fastify({ ...base, https: { ...TLS_SETTINGS, ...tls } }) : Fastify(base)
   ) as FastifyInstance;

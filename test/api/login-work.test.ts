@@ -101,11 +101,61 @@ describe('bounded work for every password check', () => {
     return slowest;
   };
 
-  it('refuses a 1 MB password like a failed login, without hashing it', async () => {
+  it('refuses a login body over 64 KiB before reading it, and any body over 512 KiB', async () => {
+    const login = await send(
+      'POST',
+      '/access/ticket',
+      { username: 'carol@pve', password: 'x'.repeat(65 * 1024) },
+      '198.51.100.2',
+    );
+    assert.equal(login.status, 413);
+    assert.ok(login.ms < DELAY_MS, String(login.ms));
+    const ticket = await send(
+      'POST',
+      '/access/ticket',
+      { username: 'dave@pve', password: 'dave password' },
+      '198.51.100.3',
+    );
+    const data = ticket.body.data as { ticket: string; CSRFPreventionToken: string };
+    const auth = {
+      cookie: `PVEAuthCookie=${encodeURIComponent(data.ticket)}`,
+      csrfpreventiontoken: data.CSRFPreventionToken,
+    };
+    const large = { userid: 'x@pve', comment: 'x'.repeat(400 * 1024) };
+    const accepted = await send('POST', '/access/users', large, '198.51.100.3', auth);
+    assert.equal(accepted.status, 400, 'a large body of a known caller is read and checked');
+    const huge = { userid: 'x@pve', comment: 'x'.repeat(520 * 1024) };
+    const refused = await send('POST', '/access/users', huge, '198.51.100.3', auth);
+    assert.equal(refused.status, 413);
+  });
+
+  it('parses no body before the caller is authenticated', async () => {
+    // Malformed JSON: parsed, it would be refused with 400; unparsed, the missing
+    // credentials are what the client hears.
+    const response = await fetch(`${base}/access/users`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-forwarded-for': '198.51.100.4' },
+      body: '{"userid": ',
+    });
+    assert.equal(response.status, 401);
+    const forged = await fetch(`${base}/access/users`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-forwarded-for': '198.51.100.4',
+        cookie: 'PVEAuthCookie=PVE:root@pam:6572B4E0::c2lnbmF0dXJl',
+      },
+      body: '{"userid": ',
+    });
+    assert.equal(forged.status, 401);
+  });
+
+  it('refuses a 60 kB password like a failed login, without hashing it', async () => {
     const login = send(
       'POST',
       '/access/ticket',
-      { username: 'carol@pve', password: 'x'.repeat(1024 * 1024 - 100) },
+      // Percent-escapes: the costliest body to parse that the login accepts.
+      { username: 'carol@pve', password: 'é'.repeat(10 * 1024) },
       '198.51.100.1',
     );
     const slowest = await othersWhile(login, 10);
