@@ -5,6 +5,7 @@ import { HashScheduler } from './hash-scheduler.js';
 
 const limits = {
   slots: 1,
+  quietSlots: 0,
   maxQueued: 6,
   maxQueuedPerSource: 4,
   maxWaitMs: 2_000,
@@ -102,5 +103,48 @@ describe('hash scheduler', () => {
     blocker.open();
     await first;
     clearTimeout(alive);
+  });
+
+  describe('slots kept for quiet sources', () => {
+    const quietLimits = { ...limits, quietSlots: 1 };
+
+    it('start a quiet source at once, while the busy source runs and waits', async () => {
+      const scheduler = new HashScheduler(quietLimits);
+      const order: string[] = [];
+      const flood = ['a1', 'a2'].map((name) => gate(order, name));
+      const flooding = flood.map((job) => scheduler.run('flood', job.work));
+      const fresh = gate(order, 'b1');
+      const freshRun = scheduler.run('fresh', fresh.work);
+      await tick();
+      assert.deepEqual(order, ['a1', 'b1'], 'b1 started before a1 finished');
+      fresh.open();
+      for (const job of flood) {
+        job.open();
+        await tick();
+      }
+      await Promise.all([...flooding, freshRun]);
+    });
+
+    it('are not for a source that failed a check lately', async () => {
+      let now = 0;
+      const scheduler = new HashScheduler(quietLimits, () => now);
+      const order: string[] = [];
+      await scheduler.run('failing', () => Promise.resolve('failed'));
+      const blocker = gate(order, 'x');
+      const first = scheduler.run('x', blocker.work);
+      const failing = gate(order, 'f1');
+      const failingRun = scheduler.run('failing', failing.work);
+      await tick();
+      assert.deepEqual(order, ['x'], 'f1 waits for the shared slot');
+      // A minute and a half later its failure is mostly forgotten: quiet again.
+      now = 90_000;
+      const later = gate(order, 'f2');
+      const laterRun = scheduler.run('failing', later.work);
+      await tick();
+      assert.deepEqual(order, ['x', 'f2']);
+      for (const job of [blocker, failing, later]) job.open();
+      await Promise.all([first, failingRun, laterRun]);
+      assert.deepEqual(order, ['x', 'f2', 'f1']);
+    });
   });
 });

@@ -8,6 +8,8 @@
  *   in is served next, however long the flood's queue is. Among sources that used equally
  *   little (a flood's first wave, all new), the one that came last goes first: it is the
  *   one whose client is still waiting with the least time lost (an adaptive LIFO).
+ * - A few slots are kept for quiet sources, those that failed no check lately: a client that
+ *   logs in now and then does not even wait for the flood's running hash to finish.
  * - The queue is bounded, in total and per source. When it is full, a newcomer that has used
  *   less than the heaviest queued source takes that source's newest place; otherwise the
  *   newcomer is refused. A job that waited too long is refused. Refusals are authentication
@@ -16,8 +18,10 @@
 import { AuthFailure } from '../errors.js';
 
 export interface SchedulerLimits {
-  /** Jobs that run at once. */
+  /** Jobs that run at once, for any source. */
   readonly slots: number;
+  /** More jobs that may run at once for quiet sources only. */
+  readonly quietSlots: number;
   readonly maxQueued: number;
   readonly maxQueuedPerSource: number;
   readonly maxWaitMs: number;
@@ -28,7 +32,7 @@ export interface SchedulerLimits {
 interface Job {
   readonly source: SourceState;
   readonly sequence: number;
-  readonly start: () => void;
+  readonly start: (lane: Lane) => void;
   readonly refuse: (err: AuthFailure) => void;
   timer: NodeJS.Timeout | undefined;
 }
@@ -43,8 +47,14 @@ interface SourceState {
 
 const MAX_SOURCES = 100_000;
 
+/** Below this, a source failed no check in about the last half-life. */
+const QUIET_USAGE = 0.5;
+
+type Lane = 'shared' | 'quiet';
+
 export class HashScheduler {
   private running = 0;
+  private runningQuiet = 0;
   private queued = 0;
   private sequence = 0;
   private readonly sources = new Map<string, SourceState>();
@@ -64,14 +74,14 @@ export class HashScheduler {
     succeeded: (result: T) => boolean = () => false,
   ): Promise<T> {
     const state = this.state(source);
-    await this.turn(state);
-    this.charge(state, 1);
+    const lane = await this.turn(state);
     try {
       const result = await work();
       if (succeeded(result)) this.charge(state, -1);
       return result;
     } finally {
-      this.running--;
+      if (lane === 'shared') this.running--;
+      else this.runningQuiet--;
       this.next();
     }
   }
@@ -81,10 +91,18 @@ export class HashScheduler {
     return this.queued;
   }
 
-  private turn(state: SourceState): Promise<void> {
+  private turn(state: SourceState): Promise<Lane> {
+    // Charged as a job is let in, not when its promise resumes: a source's next job, asked
+    // for in the same turn, must not count as quiet.
     if (this.running < this.limits.slots && this.queued === 0) {
       this.running++;
-      return Promise.resolve();
+      this.charge(state, 1);
+      return Promise.resolve('shared');
+    }
+    if (this.runningQuiet < this.limits.quietSlots && this.quiet(state, this.clock())) {
+      this.runningQuiet++;
+      this.charge(state, 1);
+      return Promise.resolve('quiet');
     }
     if (state.queue.length >= this.limits.maxQueuedPerSource)
       return Promise.reject(
@@ -92,7 +110,7 @@ export class HashScheduler {
       );
     if (this.queued >= this.limits.maxQueued && !this.evictFor(state))
       return Promise.reject(overloaded(`${String(this.queued)} password checks queued`));
-    return new Promise<void>((resolve, reject) => {
+    return new Promise<Lane>((resolve, reject) => {
       const job: Job = {
         source: state,
         sequence: ++this.sequence,
@@ -139,23 +157,43 @@ export class HashScheduler {
 
   private next(): void {
     while (this.running < this.limits.slots && this.queued > 0) {
-      const now = this.clock();
-      let best: Job | undefined;
-      let bestUsage = Infinity;
-      for (const state of this.sources.values()) {
-        const head = state.queue[0];
-        if (!head) continue;
-        const usage = this.usage(state, now);
-        if (usage < bestUsage || (usage === bestUsage && best && head.sequence > best.sequence)) {
-          best = head;
-          bestUsage = usage;
-        }
-      }
+      const best = this.best(false);
       if (!best) return;
       this.remove(best);
       this.running++;
-      best.start();
+      this.charge(best.source, 1);
+      best.start('shared');
     }
+    while (this.runningQuiet < this.limits.quietSlots && this.queued > 0) {
+      const best = this.best(true);
+      if (!best) return;
+      this.remove(best);
+      this.runningQuiet++;
+      this.charge(best.source, 1);
+      best.start('quiet');
+    }
+  }
+
+  /** The next job: of the least used source; among equals, the newest. */
+  private best(quietOnly: boolean): Job | undefined {
+    const now = this.clock();
+    let best: Job | undefined;
+    let bestUsage = Infinity;
+    for (const state of this.sources.values()) {
+      const head = state.queue[0];
+      if (!head) continue;
+      const usage = this.usage(state, now);
+      if (quietOnly && usage >= QUIET_USAGE) continue;
+      if (usage < bestUsage || (usage === bestUsage && best && head.sequence > best.sequence)) {
+        best = head;
+        bestUsage = usage;
+      }
+    }
+    return best;
+  }
+
+  private quiet(state: SourceState, now: number): boolean {
+    return this.usage(state, now) < QUIET_USAGE;
   }
 
   private usage(state: SourceState, now: number): number {

@@ -44,11 +44,14 @@ export function passwordTooLong(password: string): boolean {
 /**
  * argon2 runs on libuv's thread pool and crypt in worker threads, but both are CPU work: with
  * every core hashing, the event loop starves and every other request waits. At most one hash
- * per core but one runs at a time; the rest wait in a queue that is fair per source.
+ * per core but one runs at a time for anyone, and one more for quiet sources (clients that
+ * failed no check lately), so that a flood's running hash does not hold up a real login;
+ * the rest wait in a queue that is fair per source.
  */
 const HASH_SLOTS = Math.max(1, availableParallelism() - 1);
 export const hashScheduler = new HashScheduler({
   slots: HASH_SLOTS,
+  quietSlots: 1,
   maxQueued: 256,
   // Enough for one address's parallel logins (automation with many workers, or clients behind
   // a proxy that is not trusted) on an idle node; fairness between sources comes from the
@@ -57,7 +60,7 @@ export const hashScheduler = new HashScheduler({
   maxWaitMs: 10_000,
   halfLifeMs: 60_000,
 });
-const cryptPool = new CryptPool(HASH_SLOTS);
+const cryptPool = new CryptPool(HASH_SLOTS + 1);
 
 /** Hashing done for the node itself (a new password set by an administrator). */
 const LOCAL_SOURCE = 'local';
