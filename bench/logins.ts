@@ -244,7 +244,7 @@ function report(name: string, base: number[], loaded: number[], note: string): v
   console.log(`    ratio: median ${(l50 / b50).toFixed(2)}x, p99 ${(l99 / b99).toFixed(2)}x`);
 }
 
-const ROUNDS = 4;
+const ROUNDS = 8;
 
 async function main(): Promise<void> {
   console.log('\nlogins under attack (HTTP on loopback, addresses through X-Forwarded-For)');
