@@ -35,6 +35,12 @@ import { mergeParams, paramChecker, type Params, type Schema } from './params.js
 import { engineFor } from '../permissions/current.js';
 import { TICKET_COOKIE } from './session-cookie.js';
 import { TLS_SETTINGS } from './tls.js';
+import {
+  CONNECTION_LIMITS,
+  limitConnections,
+  serverTimeouts,
+  type ConnectionLimits,
+} from './connections.js';
 
 export interface ApiOptions {
   readonly live: LiveAccess;
@@ -372,12 +378,23 @@ const MAX_BODY_BYTES = 512 * 1024;
 export async function createApp(
   tls?: { readonly cert: Buffer; readonly key: Buffer },
   trustedProxies: readonly string[] = [],
+  connectionLimits: ConnectionLimits = CONNECTION_LIMITS,
 ): Promise<FastifyInstance> {
   // Only a listed proxy's X-Forwarded-For names the client; anyone else's is ignored.
-  const base = { logger: false, bodyLimit: MAX_BODY_BYTES, trustProxy: [...trustedProxies] };
+  const timeouts = serverTimeouts(connectionLimits);
+  const base = {
+    logger: false,
+    bodyLimit: MAX_BODY_BYTES,
+    trustProxy: [...trustedProxies],
+    // Fastify sets the server's own from this one, after creating it.
+    requestTimeout: timeouts.requestTimeout,
+  };
   const app = (
-    tls ? Fastify({ ...base, https: { ...TLS_SETTINGS, ...tls } }) : Fastify(base)
+    tls
+      ? Fastify({ ...base, https: { ...TLS_SETTINGS, ...tls, ...timeouts } })
+      : Fastify({ ...base, http: timeouts })
   ) as FastifyInstance;
+  limitConnections(app.server, connectionLimits, trustedProxies);
   await app.register(formbody);
   // No hook: parsing every request's cookies (and a jar for cookies to set on every reply)
   // would serve one cookie that authenticated routes read themselves.

@@ -24,13 +24,15 @@ import { tfaEntryRoutes } from './routes/tfa-entries.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { userRoutes } from './routes/users.js';
 import { registerUi } from './ui.js';
+import type { ConnectionLimits } from './connections.js';
 
 export async function buildApi(
   options: ApiOptions,
   tls?: { readonly cert: Buffer; readonly key: Buffer },
   trustedProxies: readonly string[] = [],
+  connectionLimits?: ConnectionLimits,
 ): Promise<FastifyInstance> {
-  const app = await createApp(tls, trustedProxies);
+  const app = await createApp(tls, trustedProxies, connectionLimits);
   const api = createApi(app, options);
   for (const register of [
     accessRoutes,
