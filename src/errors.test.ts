@@ -26,6 +26,7 @@ describe('error registry', () => {
         conflict: '409 configuration changed concurrently, try again',
         rejected: '500 request refused',
         not_implemented: '501 not implemented',
+        too_many_requests: '429 too many requests, try again later',
         bad_request: '400 bad request',
         usage: '400 invalid usage',
         internal: '500 internal error',

@@ -21,6 +21,8 @@ export const ERROR_CODES = {
   // which its clients show; `publicMessage` carries that reason.
   rejected: { status: 500, publicMessage: 'request refused' },
   not_implemented: { status: 501, publicMessage: 'not implemented' },
+  // A step that costs the server before anyone is authenticated, asked for too often.
+  too_many_requests: { status: 429, publicMessage: 'too many requests, try again later' },
   // A request that cannot be served as asked, worded for the client (no single parameter).
   bad_request: { status: 400, publicMessage: 'bad request' },
   usage: { status: 400, publicMessage: 'invalid usage' },
@@ -172,6 +174,11 @@ export function rejected(message: string, field?: string): TesseraError {
     publicMessage: message,
     ...(field !== undefined ? { field } : {}),
   });
+}
+
+/** A costly step asked for too often; the message is for the client. */
+export function tooManyRequests(message: string): TesseraError {
+  return new TesseraError('too_many_requests', message, { publicMessage: message });
 }
 
 /** A request that cannot be served as asked; the message is for the client. */

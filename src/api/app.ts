@@ -7,7 +7,9 @@
 import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { StartLimit } from '../auth/start-limit.js';
 import { LoginThrottle, type ThrottleOptions } from '../auth/throttle.js';
+import { OIDC_STARTS_PER_SOURCE, OIDC_STATE_SECONDS } from '../model/realm.js';
 import type { PermissionEngine } from '../permissions/engine.js';
 import type { OfflineTfa } from '../services/tfa-offline.js';
 import { PROXMOX_LOCKOUT, type LockoutLimits } from '../services/tfa.js';
@@ -198,6 +200,7 @@ export function createApi(app: FastifyInstance, options: ApiOptions): Api {
         webauthn: options.webauthn ?? {},
         lockout: options.lockout ?? PROXMOX_LOCKOUT,
       },
+      openidStarts: new StartLimit(OIDC_STARTS_PER_SOURCE, OIDC_STATE_SECONDS),
       events: {
         failed: (event) => options.onAuthFailure?.(event),
         succeeded: (event) => options.onAuthSuccess?.(event),

@@ -302,6 +302,14 @@ export interface PendingOidcLogin {
 /** How long a user may take at the OpenID provider. */
 export const OIDC_STATE_SECONDS = 600;
 
+/**
+ * OpenID logins pending in the whole cluster (each a few hundred bytes in the store), and
+ * started per source and node within {@link OIDC_STATE_SECONDS}: far above what people
+ * clicking "log in" cause, even an office behind one address.
+ */
+export const MAX_PENDING_OIDC_LOGINS = 10_000;
+export const OIDC_STARTS_PER_SOURCE = 300;
+
 /** An option's value as text (numbers as written), or `undefined` when it is not set. */
 export function realmText(config: RealmConfig, name: RealmOptionName): string | undefined {
   const value = config.options.get(name);

@@ -13,10 +13,12 @@ import { buildApi } from '../../src/api/server.js';
 import { ensureServerKeys } from '../../src/services/server-keys.js';
 import { parseGroupId, parseRealmId, parseUserId } from '../../src/model/ids.js';
 import { bootstrap } from '../../src/services/bootstrap.js';
-import { liveContext, type ServiceContext } from '../../src/services/context.js';
+import { commit, liveContext, type ServiceContext } from '../../src/services/context.js';
 import { createGroup } from '../../src/services/groups.js';
 import { createRealm, updateRealm } from '../../src/services/realms.js';
 import { updateUser } from '../../src/services/users.js';
+import { MAX_PENDING_OIDC_LOGINS, OIDC_STARTS_PER_SOURCE } from '../../src/model/realm.js';
+import { encodeOidcState, KEYS } from '../../src/store/codec.js';
 import { LiveAccess } from '../../src/store/live.js';
 import { MemoryStore } from '../../src/store/memory.js';
 import {
@@ -83,10 +85,11 @@ describe('OpenID realm with oidc-provider and Chromium', { timeout: 90_000 }, ()
     await provider.stop();
   });
 
-  const post = async (path: string, form: Record<string, string>) => {
+  const post = async (path: string, form: Record<string, string>, from = '127.0.0.1') => {
     const response = await app.inject({
       method: 'POST',
       url: `/api2/json${path}`,
+      remoteAddress: from,
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       payload: new URLSearchParams(form).toString(),
     });
@@ -194,5 +197,33 @@ describe('OpenID realm with oidc-provider and Chromium', { timeout: 90_000 }, ()
       500,
     );
     assert.match(events.at(-1)?.reason ?? '', /must use https/);
+  });
+
+  it('bounds the OpenID logins one source may start, and those pending in all', async () => {
+    const start = (from: string) =>
+      post('/access/openid/auth-url', { realm: 'sso', 'redirect-url': REDIRECT }, from);
+    let started = 0;
+    while ((await start('203.0.113.5')).status === 200) started++;
+    assert.equal(started, OIDC_STARTS_PER_SOURCE);
+    const refused = await start('203.0.113.5');
+    assert.equal(refused.status, 429);
+    assert.equal((await start('203.0.113.6')).status, 200, 'another source still starts');
+
+    const now = Math.floor(Date.now() / 1000);
+    await commit(ctx, 'filling the pending OpenID logins', (changes) => {
+      for (let i = changes.snapshot.oidcStates.size; i < MAX_PENDING_OIDC_LOGINS; i++)
+        changes.put(
+          KEYS.oidcState(`filler${String(i)}`),
+          encodeOidcState({
+            state: `filler${String(i)}`,
+            realm,
+            redirectUrl: REDIRECT,
+            nonce: 'n',
+            codeVerifier: 'v',
+            created: now,
+          }),
+        );
+    });
+    assert.equal((await start('203.0.113.7')).status, 429);
   });
 });

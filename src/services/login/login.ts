@@ -17,6 +17,7 @@
 import { csrfToken } from '../../auth/csrf.js';
 import { hashPassword } from '../../auth/password.js';
 import { serverKeys, type ServerKeys } from '../../auth/server-keys.js';
+import type { StartLimit } from '../../auth/start-limit.js';
 import type { LoginThrottle } from '../../auth/throttle.js';
 import { ticketTime } from '../../auth/sessions.js';
 import { signTicket } from '../../auth/ticket.js';
@@ -61,6 +62,8 @@ export interface LoginDeps {
   readonly now: () => number;
   /** Realm modules by type; tests may replace them. */
   readonly realms?: (config: RealmConfig) => Realm;
+  /** OpenID logins started per source (each is a write to the store); unset: unlimited. */
+  readonly openidStarts?: StartLimit;
 }
 
 export interface LoginRequest {

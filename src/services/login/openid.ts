@@ -7,8 +7,9 @@
  */
 import { checkUserEnabled } from '../../auth/api-token.js';
 import { serverKeys } from '../../auth/server-keys.js';
-import { AuthFailure, parameterError, rejected } from '../../errors.js';
+import { AuthFailure, parameterError, rejected, tooManyRequests } from '../../errors.js';
 import { parseRealmId } from '../../model/ids.js';
+import { MAX_PENDING_OIDC_LOGINS } from '../../model/realm.js';
 import {
   finishAuthorization,
   normalizeRedirect,
@@ -39,11 +40,19 @@ function checkRedirect(url: string): string {
 
 /** The provider's authorization URL for a login through `realm`. */
 export async function startOpenidLogin(
-  deps: Pick<LoginDeps, 'services' | 'view' | 'events' | 'now'>,
+  deps: Pick<LoginDeps, 'services' | 'view' | 'events' | 'now' | 'openidStarts'>,
   request: { readonly realm: string; readonly redirectUrl: string; readonly address: string },
 ): Promise<string> {
-  const settings = openidRealm(deps.view().snapshot, request.realm);
+  const { snapshot } = deps.view();
+  const settings = openidRealm(snapshot, request.realm);
   const redirect = checkRedirect(request.redirectUrl);
+  // Each start is a write to the store, asked for by someone not yet authenticated.
+  if (snapshot.oidcStates.size >= MAX_PENDING_OIDC_LOGINS)
+    throw tooManyRequests(
+      `${String(snapshot.oidcStates.size)} OpenID logins are pending; try again later`,
+    );
+  if (deps.openidStarts?.take(request.address, deps.now()) === false)
+    throw tooManyRequests('too many OpenID logins started from this address; try again later');
   let start;
   try {
     start = await startAuthorization(settings, redirect);
