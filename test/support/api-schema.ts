@@ -63,3 +63,12 @@ export function proxmoxApiSchema(): readonly ProxmoxMethod[] {
 export function fastifyPath(path: string): string {
   return path.replace(/\{([^}]+)\}/g, ':$1');
 }
+
+/** The reference oracle (`../shared/reference/oracle/run-oracle.sh`): one request, its answers. */
+export function runOracle(request: unknown): unknown[] {
+  const out = execFileSync(join(referenceRoot, 'oracle', 'run-oracle.sh'), {
+    input: JSON.stringify(request),
+    maxBuffer: 16 * 1024 * 1024,
+  }).toString('utf8');
+  return (JSON.parse(out) as { results: unknown[] }).results;
+}
