@@ -88,6 +88,8 @@ export interface RegisteredRoute {
   readonly schema: Schema;
   /** Open to the world (no authentication). */
   readonly open: boolean;
+  /** API tokens may call it (always, for a method open to the world). */
+  readonly tokens: boolean;
 }
 
 export interface Api {
@@ -214,7 +216,7 @@ export function createApi(app: FastifyInstance, options: ApiOptions): Api {
       now,
     },
     open(method, path, schema, handler) {
-      registered.push({ method, path, schema, open: true });
+      registered.push({ method, path, schema, open: true, tokens: true });
       const checkParams = paramChecker(schema);
       const pathParams = path.includes(':');
       app.route({
@@ -230,7 +232,13 @@ export function createApi(app: FastifyInstance, options: ApiOptions): Api {
       });
     },
     route(method, path, schema, handler, routeOptions = {}) {
-      registered.push({ method, path, schema, open: false });
+      registered.push({
+        method,
+        path,
+        schema,
+        open: false,
+        tokens: routeOptions.tokens !== false,
+      });
       const addressOf = (request: FastifyRequest): string => api.clientAddress(request);
       // Refused requests wait out the failure delay; only they need a promise.
       const refuse = async (

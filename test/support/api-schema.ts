@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { repoRoot } from './conformance.js';
 
 export interface ProxmoxParameter {
-  readonly type: string;
+  /** Absent where the schema states none. */
+  readonly type?: string;
   readonly optional: boolean;
   readonly format?: unknown;
   readonly enum?: readonly string[];
