@@ -38,6 +38,40 @@ await ensureSystemPackages([
     'winbind',
     'krb5-user',
   ].map((name) => ({ test: 'test -x /usr/sbin/samba && command -v samba-tool', package: name })),
+  // Perl modules of Proxmox's reference code (../shared/reference/oracle/setup-debian.sh):
+  // the API schema walk and the pool oracle (test/support/api-schema/) load it.
+  ...[
+    'libauthen-pam-perl',
+    'libcrypt-openssl-rsa-perl',
+    'libcrypt-openssl-random-perl',
+    'libnet-ldap-perl',
+    'libtest-mockmodule-perl',
+    'libuuid-perl',
+    'libmime-base32-perl',
+    'libanyevent-perl',
+    'libclone-perl',
+    'libfilesys-df-perl',
+    'liblinux-inotify2-perl',
+    'libnet-dbus-perl',
+    'libnetaddr-ip-perl',
+    'libstring-shellquote-perl',
+    'libyaml-libyaml-perl',
+    'libio-stringy-perl',
+    'libdevel-cycle-perl',
+    'libhttp-message-perl',
+    'libnet-ip-perl',
+    'libjson-perl',
+    'libjson-xs-perl',
+    'libnet-ssleay-perl',
+    'libio-socket-ssl-perl',
+    'liburi-perl',
+    'libwww-perl',
+    'libtimedate-perl',
+    'libhttp-daemon-perl',
+  ].map((name) => ({
+    test: 'perl -MDate::Format -MCrypt::OpenSSL::RSA -MUUID -MNet::LDAP -MClone -MAuthen::PAM -MMIME::Base32 -MNet::SSLeay -MJSON -e 1',
+    package: name,
+  })),
 ]);
 await ensureDependencies();
 await ensurePamBinding();

@@ -88,6 +88,18 @@ export interface AuthedContext<S extends Schema> extends Context<S> {
 
 type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
+/** One registered method, as the schema conformance test and documentation read them. */
+export interface RegisteredRoute {
+  readonly method: Method;
+  /** Under `/api2/json`, with Fastify's placeholders (`/access/users/:userid`). */
+  readonly path: string;
+  readonly schema: Schema;
+  /** Open to the world (no authentication). */
+  readonly open: boolean;
+  /** API tokens may call it (always, for a method open to the world). */
+  readonly tokens: boolean;
+}
+
 export interface Api {
   readonly options: ApiOptions;
   /** A method any caller may use, authenticated or not (Proxmox's `world`). */
@@ -109,6 +121,8 @@ export interface Api {
   clientAddress(request: FastifyRequest): string;
   /** The ticket in the request's `PVEAuthCookie`, if any. */
   ticketCookie(request: FastifyRequest): string | undefined;
+  /** Every method registered so far, in registration order. */
+  routes(): readonly RegisteredRoute[];
   readonly throttle: LoginThrottle | undefined;
   /** What logins need: the adapters hand requests to services/login with it. */
   readonly login: LoginDeps;
@@ -181,6 +195,9 @@ export function createApi(app: FastifyInstance, options: ApiOptions): Api {
       .send(data instanceof RawJson ? data.body : JSON.stringify({ data: data ?? null }));
   };
 
+  // Filled at registration only: requests never read it.
+  const registered: RegisteredRoute[] = [];
+
   const throttle =
     options.throttle === false
       ? undefined
@@ -208,6 +225,7 @@ export function createApi(app: FastifyInstance, options: ApiOptions): Api {
       now,
     },
     open(method, path, schema, handler) {
+      registered.push({ method, path, schema, open: true, tokens: true });
       const checkParams = paramChecker(schema);
       const pathParams = path.includes(':');
       app.route({
@@ -223,6 +241,13 @@ export function createApi(app: FastifyInstance, options: ApiOptions): Api {
       });
     },
     route(method, path, schema, handler, routeOptions = {}) {
+      registered.push({
+        method,
+        path,
+        schema,
+        open: false,
+        tokens: routeOptions.tokens !== false,
+      });
       const addressOf = (request: FastifyRequest): string => api.clientAddress(request);
       // Refused requests wait out the failure delay; only they need a promise.
       const refuse = async (
@@ -322,6 +347,9 @@ export function createApi(app: FastifyInstance, options: ApiOptions): Api {
     },
     clientAddress(request) {
       return request.ip;
+    },
+    routes() {
+      return [...registered];
     },
     ticketCookie(request) {
       const header = request.headers.cookie;

@@ -3,7 +3,7 @@
  * over HTTPS; tests use it in-process.
  */
 import type { FastifyInstance } from 'fastify';
-import { createApi, createApp, type ApiOptions } from './app.js';
+import { createApi, createApp, type ApiOptions, type RegisteredRoute } from './app.js';
 import { accessRoutes } from './routes/access.js';
 import { aclRoutes } from './routes/acl.js';
 import { auditRoutes } from './routes/audit.js';
@@ -25,6 +25,13 @@ import { tokenRoutes } from './routes/tokens.js';
 import { userRoutes } from './routes/users.js';
 import { registerUi } from './ui.js';
 import type { ConnectionLimits } from './connections.js';
+
+const registries = new WeakMap<FastifyInstance, () => readonly RegisteredRoute[]>();
+
+/** The API methods registered on an app made by {@link buildApi}. */
+export function apiRoutes(app: FastifyInstance): readonly RegisteredRoute[] {
+  return registries.get(app)?.() ?? [];
+}
 
 export async function buildApi(
   options: ApiOptions,
@@ -56,6 +63,7 @@ export async function buildApi(
     changeRoutes,
   ])
     register(api);
+  registries.set(app, () => api.routes());
   registerUi(app);
   return app;
 }

@@ -69,7 +69,11 @@ describe('identifier constructors', () => {
       "group name '0' is not allowed: Proxmox drops ACL entries of a group named '0'",
     );
     refuses(() => parseRoleId('r:1'), 'roleid', "role name 'r:1' contains invalid characters");
-    refuses(() => parsePoolId('a/b/c/d'), 'poolid', 'nested too deeply (max levels = 3)');
+    refuses(
+      () => parsePoolId('a/b/c/d'),
+      'poolid',
+      "pool name 'a/b/c/d' nested too deeply (max levels = 3)",
+    );
     refuses(() => parsePoolId('p!'), 'poolid', "pool name 'p!' contains invalid characters");
     refuses(
       () => parseAuthid('nobody'),

@@ -127,7 +127,8 @@ export function roleIdError(value: string): string | undefined {
 
 export function poolIdError(value: string): string | undefined {
   if (POOL.test(value)) return undefined;
-  if (POOL_SEGMENTS.test(value)) return 'nested too deeply (max levels = 3)';
+  if (POOL_SEGMENTS.test(value))
+    return `pool name '${show(value)}' nested too deeply (max levels = 3)`;
   return `pool name '${show(value)}' contains invalid characters`;
 }
 

@@ -1,24 +1,27 @@
 /**
- * Resource pools: a comment, VMs (each in at most one pool) and storages. A pool with
- * members cannot be deleted; deleting one removes the ACL node of `/pool/<id>`.
+ * Resource pools, as Proxmox VE 8.1+ keeps them: a comment, VMs (each in at most one pool)
+ * and storages; ids nest with `/` up to three levels, and a nested pool needs its parent.
+ * A pool with members or sub-pools cannot be deleted; deleting one removes the ACL node of
+ * `/pool/<id>`. Tessera knows no guests or storages of its own: every listed member counts.
  */
 import { invalid } from '../errors.js';
 import { parseAclPath } from '../model/acl-path.js';
-import type { PoolId } from '../model/ids.js';
+import { parentPool, type PoolId } from '../model/ids.js';
 import type { Pool } from '../model/user-config.js';
 import { encodePool, KEYS } from '../store/codec.js';
 import type { AccessSnapshot } from '../store/snapshot.js';
 import { removeAclPath } from './acl.js';
 import { draft } from './audit.js';
 import { authorize, type Authorization } from './authorize.js';
-import { audited, commit, refuse, type ServiceContext } from './context.js';
+import { audited, commit, refuse, type Changes, type ServiceContext } from './context.js';
+import { text } from './fields.js';
 
 /** Creating, changing and deleting a pool takes `Pool.Allocate` on `/pool/<id>`. */
 export function mayAllocatePool(auth: Authorization, poolid: PoolId): void {
   auth.perm(`/pool/${poolid}`, ['Pool.Allocate']);
 }
-import { text } from './fields.js';
 
+// Proxmox's pve-vmid and pve-storage-id formats.
 const VMID = /^[1-9][0-9]{2,8}$/;
 const STORAGE = /^[a-z][a-z0-9\-_.]*[a-z0-9]$/i;
 
@@ -41,8 +44,15 @@ export async function createPool(
       ctx,
       'create pool failed',
       (changes) => {
-        if (changes.snapshot.users.pools.has(poolid))
-          throw refuse(`pool '${poolid}' already exists`, 'poolid');
+        const { pools } = changes.snapshot.users;
+        if (pools.has(poolid)) throw refuse(`pool '${poolid}' already exists`, 'poolid');
+        const parentId = parentPool(poolid);
+        const parent = parentId === undefined ? undefined : pools.get(parentId);
+        if (parentId !== undefined && parent === undefined)
+          throw refuse(`parent '${parentId}' of pool '${poolid}' does not exist`, 'poolid');
+        // Only the last level: a parent that came from a file may start otherwise.
+        if (!/^[A-Za-z]/.test(poolid.slice(poolid.lastIndexOf('/') + 1)))
+          throw refuse('pool name must start with a letter', 'poolid');
         const pool: Pool = {
           poolid,
           vms: new Set(),
@@ -50,6 +60,9 @@ export async function createPool(
           ...(comment !== undefined ? { comment } : {}),
         };
         changes.put(KEYS.pool(poolid), encodePool(pool));
+        // Written again unchanged: a concurrent delete of the parent, which found no
+        // sub-pool, then conflicts instead of leaving this one without its parent.
+        if (parent !== undefined) changes.put(KEYS.pool(parent.poolid), encodePool(parent));
       },
       change,
     );
@@ -57,11 +70,21 @@ export async function createPool(
 }
 
 export interface UpdatePool {
+  /** Replaces the comment; `''` removes it. */
   readonly comment?: string;
   readonly vms?: readonly string[];
   readonly storage?: readonly string[];
   /** Remove the listed VMs and storages instead of adding them. */
   readonly delete?: boolean;
+  /** Take a VM out of the pool it is in (with `Pool.Allocate` there) instead of refusing. */
+  readonly allowMove?: boolean;
+}
+
+/** A pool being changed within one decision, written once at the end. */
+interface Draft {
+  readonly base: Pool;
+  readonly vms: Set<string>;
+  readonly storage: Set<string>;
 }
 
 export async function updatePool(
@@ -74,57 +97,102 @@ export async function updatePool(
     vms: input.vms,
     storage: input.storage,
     delete: input.delete,
+    'allow-move': input.allowMove,
   });
   return audited(ctx, change, async () => {
     const auth = await authorize(ctx);
     mayAllocatePool(auth, poolid);
-    for (const vmid of input.vms ?? []) auth.perm(`/vms/${vmid}`, ['VM.Allocate']);
-    for (const id of input.storage ?? []) auth.perm(`/storage/${id}`, ['Datastore.Allocate']);
     const comment = text('comment', input.comment, 2048);
-    const vms = (input.vms ?? []).map((vmid) => {
-      if (!VMID.test(vmid)) throw invalid('vms', `invalid VM id '${vmid}'`);
-      return vmid;
-    });
+    for (const vmid of input.vms ?? [])
+      if (!VMID.test(vmid))
+        throw invalid('vms', 'invalid format - value does not look like a valid VM ID\n');
     for (const storage of input.storage ?? [])
-      if (!STORAGE.test(storage)) throw invalid('storage', `invalid storage id '${storage}'`);
+      if (!STORAGE.test(storage))
+        throw invalid(
+          'storage',
+          `invalid format - storage ID '${storage}' contains illegal characters\n`,
+        );
+    const remove = input.delete === true;
     return commit(
       ctx,
-      'update pool failed',
+      'update pools failed',
       (changes) => {
         const { snapshot } = changes;
-        const pool = requirePool(snapshot, poolid);
-        const nextVms = new Set(pool.vms);
-        const nextStorage = new Set(pool.storage);
-        for (const vmid of vms) {
-          if (input.delete === true) {
-            nextVms.delete(vmid);
+        const target = requirePool(snapshot, poolid);
+        const drafts = new Map<PoolId, Draft>();
+        const draftOf = (pool: Pool): Draft => {
+          let d = drafts.get(pool.poolid);
+          if (!d)
+            drafts.set(
+              pool.poolid,
+              (d = { base: pool, vms: new Set(pool.vms), storage: new Set(pool.storage) }),
+            );
+          return d;
+        };
+        const own = draftOf(target);
+        // Which pool holds each VM, read once (a request may name many VMs).
+        const holder = input.vms?.length ? vmHolders(changes) : new Map<string, PoolId>();
+        // In Proxmox's order: each VM's permission is checked when its turn comes.
+        for (const vmid of input.vms ?? []) {
+          auth.perm(`/vms/${vmid}`, ['Permissions.Modify', 'VM.Allocate'], true);
+          if (remove) {
+            if (!own.vms.delete(vmid)) throw refuse(`VM ${vmid} is not a pool member`, 'vms');
+            holder.delete(vmid);
             continue;
           }
-          for (const other of snapshot.users.pools.values()) {
-            changes.expect(KEYS.pool(other.poolid));
-            if (other.poolid !== poolid && other.vms.has(vmid))
-              throw refuse(`VM ${vmid} is already a pool member`, 'vms');
+          if (own.vms.has(vmid)) throw refuse(`VM ${vmid} is already a pool member`, 'vms');
+          const existing = holder.get(vmid);
+          if (existing !== undefined) {
+            if (input.allowMove !== true)
+              throw refuse(
+                `VM ${vmid} belongs already to pool '${existing}' and 'allow-move' is not set`,
+                'vms',
+              );
+            mayAllocatePool(auth, existing);
+            const from = snapshot.users.pools.get(existing);
+            if (from) draftOf(from).vms.delete(vmid);
           }
-          nextVms.add(vmid);
+          own.vms.add(vmid);
+          holder.set(vmid, poolid);
         }
         for (const storage of input.storage ?? []) {
-          if (input.delete === true) nextStorage.delete(storage);
-          else nextStorage.add(storage);
+          auth.perm(`/storage/${storage}`, ['Permissions.Modify', 'Datastore.Allocate'], true);
+          if (remove) {
+            if (!own.storage.delete(storage))
+              throw refuse(`Storage '${storage}' is not a pool member`, 'storage');
+          } else if (own.storage.has(storage)) {
+            throw refuse(`Storage '${storage}' is already a pool member`, 'storage');
+          } else {
+            own.storage.add(storage);
+          }
         }
-        const base =
-          comment !== undefined || input.comment === '' ? { comment } : { comment: pool.comment };
-        changes.put(
-          KEYS.pool(poolid),
-          encodePool({ poolid, vms: nextVms, storage: nextStorage, ...withComment(base.comment) }),
-        );
+        for (const d of drafts.values()) {
+          const next =
+            d.base.poolid === poolid && input.comment !== undefined ? comment : d.base.comment;
+          changes.put(
+            KEYS.pool(d.base.poolid),
+            encodePool({
+              poolid: d.base.poolid,
+              vms: d.vms,
+              storage: d.storage,
+              ...(next !== undefined ? { comment: next } : {}),
+            }),
+          );
+        }
       },
       change,
     );
   });
 }
 
-function withComment(comment: string | undefined): { comment?: string } {
-  return comment !== undefined ? { comment } : {};
+/** VM id -> the pool it is in; every pool is read, so a change to any of them conflicts. */
+function vmHolders(changes: Changes): Map<string, PoolId> {
+  const out = new Map<string, PoolId>();
+  for (const pool of changes.snapshot.users.pools.values()) {
+    changes.expect(KEYS.pool(pool.poolid));
+    for (const vmid of pool.vms) out.set(vmid, pool.poolid);
+  }
+  return out;
 }
 
 export async function deletePool(ctx: ServiceContext, poolid: PoolId): Promise<void> {
@@ -135,13 +203,43 @@ export async function deletePool(ctx: ServiceContext, poolid: PoolId): Promise<v
       ctx,
       'delete pool failed',
       (changes) => {
+        const { pools } = changes.snapshot.users;
         const pool = requirePool(changes.snapshot, poolid);
-        if (pool.vms.size > 0 || pool.storage.size > 0)
-          throw refuse(`pool '${poolid}' is not empty`);
+        const [child] = [...pools.keys()].filter((id) => parentPool(id) === poolid).sort();
+        if (child !== undefined)
+          throw refuse(`pool '${poolid}' is not empty (contains pool '${child}')`);
+        // Proxmox skips guests and storages its cluster no longer has; Tessera knows none.
+        const [vmid] = [...pool.vms].sort();
+        if (vmid !== undefined) throw refuse(`pool '${poolid}' is not empty (contains VM ${vmid})`);
+        const [storage] = [...pool.storage].sort();
+        if (storage !== undefined)
+          throw refuse(`pool '${poolid}' is not empty (contains storage '${storage}')`);
         changes.delete(KEYS.pool(poolid));
         removeAclPath(changes, parseAclPath(`/pool/${poolid}`));
       },
       change,
     );
   });
+}
+
+/** The member kinds `GET /pools?type=` selects. */
+export type PoolMemberType = 'qemu' | 'lxc' | 'storage';
+
+/**
+ * A pool's members as Proxmox lists them, without what only a cluster knows (a guest's
+ * kind, node and status): with `type` `qemu` or `lxc` the VMs, since Tessera cannot tell
+ * the kinds apart; with `storage` the storages.
+ */
+export function poolMembers(pool: Pool, type?: PoolMemberType): Record<string, unknown>[] {
+  const vms =
+    type === 'storage'
+      ? []
+      : [...pool.vms].sort().map((vmid) => ({ id: `vms/${vmid}`, type: 'vm', vmid: Number(vmid) }));
+  const storage =
+    type === 'qemu' || type === 'lxc'
+      ? []
+      : [...pool.storage]
+          .sort()
+          .map((storage) => ({ id: `storage/${storage}`, type: 'storage', storage }));
+  return [...vms, ...storage];
 }

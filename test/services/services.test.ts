@@ -98,7 +98,13 @@ describe('services', () => {
     await createPool(ctx, a);
     await createPool(ctx, b);
     await updatePool(ctx, a, { vms: ['100'] });
-    await assert.rejects(updatePool(ctx, b, { vms: ['100'] }), /VM 100 is already a pool member/);
+    await assert.rejects(
+      updatePool(ctx, b, { vms: ['100'] }),
+      /VM 100 belongs already to pool 'a' and 'allow-move' is not set/,
+    );
+    await updatePool(ctx, b, { vms: ['100'], allowMove: true });
+    assert.deepEqual([...(live.snapshot.users.pools.get(a)?.vms ?? [])], []);
+    await updatePool(ctx, a, { vms: ['100'], allowMove: true });
     await assert.rejects(deletePool(ctx, a), /pool 'a' is not empty/);
     await createUser(ctx, { userid: alice });
     await modifyAcl(ctx, { path: parseAclPath('/pool/b'), roles: [vmUser], users: [alice] });

@@ -8,8 +8,11 @@ import type { Authid } from '../../model/ids.js';
 import type { Api } from '../app.js';
 import { RawJson } from '../http.js';
 import { answerLogin, clearTicketCookie, loginPassword } from '../session-cookie.js';
-import { AuthFailure } from '../../errors.js';
+import { AuthFailure, invalid } from '../../errors.js';
+import { isPrivilege } from '../../model/privileges.js';
+import { splitList } from '../../model/text.js';
 import { login, type LoginResult } from '../../services/login/login.js';
+import { verifyVncTicket } from '../../services/login/vnc-ticket.js';
 
 /**
  * Answers of `GET /access/permissions`, kept serialised per compiled engine and caller:
@@ -101,6 +104,32 @@ export function accessRoutes(api: Api): void {
           origin: { protocol: request.protocol, host: request.host },
         });
         return answerLogin(request, reply, loginAnswer(result));
+      } catch (err) {
+        if (err instanceof AuthFailure) await api.delay(started);
+        throw err;
+      }
+    },
+  );
+
+  // A console proxy checks a user's VNC ticket; open to the world, as in Proxmox.
+  api.open(
+    'POST',
+    '/access/vncticket',
+    {
+      authid: { type: 'string', maxLength: 64 },
+      vncticket: { type: 'string', maxLength: 4096 },
+      path: { type: 'string', maxLength: 64 },
+      privs: { type: 'string', maxLength: 64 },
+      port: { type: 'integer', optional: true },
+    },
+    async ({ params, request }) => {
+      for (const priv of splitList(params.privs))
+        if (!isPrivilege(priv))
+          throw invalid('privs', `invalid format - invalid privilege '${priv}'\n`);
+      const started = Date.now();
+      try {
+        verifyVncTicket(api.login, { ...params, address: api.clientAddress(request) });
+        return null;
       } catch (err) {
         if (err instanceof AuthFailure) await api.delay(started);
         throw err;

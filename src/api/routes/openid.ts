@@ -11,7 +11,8 @@ import type { Api } from '../app.js';
 import { answerLogin } from '../session-cookie.js';
 
 export function openidRoutes(api: Api): void {
-  api.open('GET', '/access/openid', {}, () => [{ subdir: 'auth-url' }, { subdir: 'login' }]);
+  // An index like any other: Proxmox answers it to authenticated callers only.
+  api.route('GET', '/access/openid', {}, () => [{ subdir: 'auth-url' }, { subdir: 'login' }]);
 
   api.open(
     'POST',

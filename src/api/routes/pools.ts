@@ -1,30 +1,108 @@
 /**
- * `/pools`: resource pools. Tessera keeps pool membership but knows nothing of the VMs
- * themselves, so members are listed as `vms/<vmid>` and `storage/<id>`.
+ * `/pools`: resource pools, with Proxmox VE 8.1+'s methods on `/pools?poolid=` (which take
+ * nested ids) and the deprecated `/pools/{poolid}` ones, kept as Proxmox keeps them. Tessera
+ * keeps pool membership but knows nothing of the guests, so members are `vms/<vmid>` and
+ * `storage/<id>`.
  */
-import { rejected } from '../../errors.js';
-import { parsePoolId, type PoolId } from '../../model/ids.js';
+import { invalid, parameterError, rejected } from '../../errors.js';
+import { asPoolId, poolIdError, type PoolId } from '../../model/ids.js';
 import { splitList } from '../../model/text.js';
 import type { Pool } from '../../model/user-config.js';
-import { createPool, deletePool, updatePool } from '../../services/pools.js';
+import {
+  createPool,
+  deletePool,
+  poolMembers,
+  updatePool,
+  type PoolMemberType,
+} from '../../services/pools.js';
+import type { Authorization } from '../../services/authorize.js';
+import type { ServiceContext } from '../../services/context.js';
+import type { AccessSnapshot } from '../../store/snapshot.js';
 import type { Api } from '../app.js';
+import type { Params } from '../params.js';
 
-function members(pool: Pool): Record<string, unknown>[] {
-  return [
-    ...[...pool.vms].map((vmid) => ({ id: `vms/${vmid}`, type: 'vm', vmid: Number(vmid) })),
-    ...[...pool.storage].map((storage) => ({ id: `storage/${storage}`, type: 'storage', storage })),
-  ];
+const MEMBER_TYPES: readonly PoolMemberType[] = ['qemu', 'lxc', 'storage'];
+
+const UPDATE = {
+  poolid: { type: 'string' },
+  comment: { type: 'string', optional: true, maxLength: 2048 },
+  vms: { type: 'string', optional: true },
+  storage: { type: 'string', optional: true },
+  'allow-move': { type: 'boolean', optional: true },
+  delete: { type: 'boolean', optional: true },
+} as const;
+
+const POOLID = { poolid: { type: 'string' } } as const;
+
+/** A pool id, refused with Proxmox's words for its `pve-poolid` format. */
+function parsePoolId(value: string): PoolId {
+  const id = asPoolId(value);
+  if (id === undefined) throw invalid('poolid', `invalid format - ${poolIdError(value) ?? ''}\n`);
+  return id;
+}
+
+/** `type` as Proxmox checks it: one of the kinds, and only together with `poolid`. */
+function memberType(
+  value: string | undefined,
+  poolid: string | undefined,
+): PoolMemberType | undefined {
+  if (value === undefined) return undefined;
+  const type = MEMBER_TYPES.find((t) => t === value);
+  if (type === undefined)
+    throw parameterError({
+      type: `value '${value}' does not have a value in the enumeration '${MEMBER_TYPES.join(', ')}'`,
+    });
+  if (poolid === undefined) throw parameterError({ poolid: "missing property required by 'type'" });
+  return type;
+}
+
+/** One pool with its members, for a caller holding `Pool.Audit` on it. */
+function readPool(
+  snapshot: AccessSnapshot,
+  checks: Authorization,
+  poolid: string,
+  type: PoolMemberType | undefined,
+): { poolid: string; comment?: string; members: Record<string, unknown>[] } {
+  const id = parsePoolId(poolid);
+  // Proxmox's listing with `poolid` checks this and ignores the answer (any user could
+  // read any pool); its deprecated `GET /pools/{poolid}` refuses. Tessera refuses both.
+  checks.perm(`/pool/${id}`, ['Pool.Audit']);
+  const pool: Pool | undefined = snapshot.users.pools.get(id);
+  if (!pool) throw rejected(`pool '${id}' does not exist`);
+  return {
+    members: poolMembers(pool, type),
+    ...(pool.comment !== undefined ? { comment: pool.comment } : {}),
+    poolid: id,
+  };
+}
+
+async function update(params: Params<typeof UPDATE>, services: ServiceContext): Promise<null> {
+  await updatePool(services, parsePoolId(params.poolid), {
+    ...(params.comment !== undefined ? { comment: params.comment } : {}),
+    ...(params.vms !== undefined ? { vms: splitList(params.vms) } : {}),
+    ...(params.storage !== undefined ? { storage: splitList(params.storage) } : {}),
+    ...(params.delete !== undefined ? { delete: params.delete } : {}),
+    ...(params['allow-move'] !== undefined ? { allowMove: params['allow-move'] } : {}),
+  });
+  return null;
 }
 
 export function poolRoutes(api: Api): void {
-  api.route('GET', '/pools', {}, ({ snapshot, checks }) =>
-    [...snapshot.users.pools.values()]
-      .filter((p) => checks.has(`/pool/${p.poolid}`, 'Pool.Audit'))
-      .sort((a, b) => a.poolid.localeCompare(b.poolid))
-      .map((p) => ({
-        poolid: p.poolid,
-        ...(p.comment !== undefined ? { comment: p.comment } : {}),
-      })),
+  api.route(
+    'GET',
+    '/pools',
+    { poolid: { type: 'string', optional: true }, type: { type: 'string', optional: true } },
+    ({ params, snapshot, checks }) => {
+      const type = memberType(params.type, params.poolid);
+      if (params.poolid !== undefined) return [readPool(snapshot, checks, params.poolid, type)];
+      return [...snapshot.users.pools.values()]
+        .filter((p) => checks.has(`/pool/${p.poolid}`, 'Pool.Audit'))
+        .sort((a, b) => (a.poolid < b.poolid ? -1 : a.poolid > b.poolid ? 1 : 0))
+        .map((p) => ({
+          poolid: p.poolid,
+          ...(p.comment !== undefined ? { comment: p.comment } : {}),
+        }));
+    },
   );
 
   api.route(
@@ -32,62 +110,33 @@ export function poolRoutes(api: Api): void {
     '/pools',
     { poolid: { type: 'string' }, comment: { type: 'string', optional: true, maxLength: 2048 } },
     async ({ params, services }) => {
-      const poolid: PoolId = parsePoolId(params.poolid);
-      await createPool(services, poolid, {
+      await createPool(services, parsePoolId(params.poolid), {
         ...(params.comment !== undefined ? { comment: params.comment } : {}),
       });
       return null;
     },
   );
 
+  api.route('PUT', '/pools', UPDATE, ({ params, services }) => update(params, services));
+
+  api.route('DELETE', '/pools', POOLID, async ({ params, services }) => {
+    await deletePool(services, parsePoolId(params.poolid));
+    return null;
+  });
+
+  // Deprecated since Proxmox VE 8.1 (no nested ids in a path), kept as Proxmox keeps them.
   api.route(
     'GET',
     '/pools/:poolid',
-    { poolid: { type: 'string' } },
-    ({ params, snapshot, checks }) => {
-      const poolid = parsePoolId(params.poolid);
-      checks.perm(`/pool/${poolid}`, ['Pool.Audit']);
-      const pool = snapshot.users.pools.get(poolid);
-      if (!pool) throw rejected(`pool '${poolid}' does not exist`);
-      return {
-        ...(pool.comment !== undefined ? { comment: pool.comment } : {}),
-        members: members(pool),
-      };
-    },
+    { poolid: { type: 'string' }, type: { type: 'string', optional: true } },
+    ({ params, snapshot, checks }) =>
+      readPool(snapshot, checks, params.poolid, memberType(params.type, params.poolid)),
   );
 
-  api.route(
-    'PUT',
-    '/pools/:poolid',
-    {
-      poolid: { type: 'string' },
-      comment: { type: 'string', optional: true, maxLength: 2048 },
-      vms: { type: 'string', optional: true },
-      storage: { type: 'string', optional: true },
-      delete: { type: 'boolean', optional: true },
-    },
-    async ({ params, services }) => {
-      const poolid = parsePoolId(params.poolid);
-      const vms = splitList(params.vms);
-      const storage = splitList(params.storage);
-      await updatePool(services, poolid, {
-        ...(params.comment !== undefined ? { comment: params.comment } : {}),
-        vms,
-        storage,
-        ...(params.delete !== undefined ? { delete: params.delete } : {}),
-      });
-      return null;
-    },
-  );
+  api.route('PUT', '/pools/:poolid', UPDATE, ({ params, services }) => update(params, services));
 
-  api.route(
-    'DELETE',
-    '/pools/:poolid',
-    { poolid: { type: 'string' } },
-    async ({ params, services }) => {
-      const poolid = parsePoolId(params.poolid);
-      await deletePool(services, poolid);
-      return null;
-    },
-  );
+  api.route('DELETE', '/pools/:poolid', POOLID, async ({ params, services }) => {
+    await deletePool(services, parsePoolId(params.poolid));
+    return null;
+  });
 }

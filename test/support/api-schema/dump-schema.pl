@@ -1,0 +1,68 @@
+#!/usr/bin/perl
+#
+# Prints the API schema of Proxmox VE's access control and pools as JSON: one record per
+# method, {path, method, name, parameters, permissions, returns, allowtoken, protected}.
+# It loads the reference Perl modules (pve-access-control, pve-common, pve-manager's
+# Pool.pm) on the oracle's stand-ins and this folder's stubs, and reads their registered
+# methods through PVE::RESTHandler's own api_dump. Tessera's conformance test compares the
+# result with the routes Tessera registers (test/conformance/api-schema.test.ts).
+#
+# Original test tooling, not Proxmox code.
+
+use strict;
+use warnings;
+
+BEGIN {
+    # Nothing below reads or writes a cluster file system, but PVE::Cluster wants a place.
+    require File::Temp;
+    $ENV{PVE_CFS_DIR} //= File::Temp::tempdir('tessera-schema-XXXXXX', TMPDIR => 1, CLEANUP => 1);
+}
+
+use JSON;
+use PVE::Cluster;
+use PVE::API2::AccessControl;
+use PVE::API2::Pool;
+
+my @methods;
+
+# Flattens api_dump's tree (nodes with {path, info => {METHOD => schema}, children}).
+sub walk {
+    my ($nodes) = @_;
+    for my $node (@$nodes) {
+        for my $method (sort keys %{ $node->{info} // {} }) {
+            my $info = $node->{info}->{$method};
+            my $properties = $info->{parameters}->{properties} // {};
+            my $parameters = {};
+            for my $name (sort keys %$properties) {
+                my $p = $properties->{$name};
+                my $entry = {};
+                $entry->{type} = $p->{type} if defined($p->{type});
+                $entry->{optional} = $p->{optional} ? JSON::true : JSON::false;
+                for my $key (qw(format enum default maxLength minLength minimum maximum pattern requires typetext)) {
+                    $entry->{$key} = $p->{$key} if defined($p->{$key});
+                }
+                $parameters->{$name} = $entry;
+            }
+            push @methods, {
+                path => $node->{path},
+                method => $method,
+                name => $info->{name},
+                parameters => $parameters,
+                additionalProperties => $info->{parameters}->{additionalProperties} ? JSON::true : JSON::false,
+                permissions => $info->{permissions},
+                returns => $info->{returns},
+                allowtoken => ($info->{allowtoken} // 1) ? JSON::true : JSON::false,
+                protected => $info->{protected} ? JSON::true : JSON::false,
+            };
+        }
+        walk($node->{children}) if $node->{children};
+    }
+}
+
+my $tree = [
+    @{ PVE::RESTHandler::api_dump_remove_refs(PVE::API2::AccessControl->api_dump('/access')) },
+    @{ PVE::RESTHandler::api_dump_remove_refs(PVE::API2::Pool->api_dump('/pools')) },
+];
+walk($tree);
+
+print JSON->new->utf8(1)->canonical(1)->pretty->encode(\@methods);
