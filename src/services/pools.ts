@@ -4,10 +4,12 @@
  * A pool with members or sub-pools cannot be deleted; deleting one removes the ACL node of
  * `/pool/<id>`. Tessera knows no guests or storages of its own: every listed member counts.
  */
-import { invalid } from '../errors.js';
-import { parseAclPath } from '../model/acl-path.js';
-import { parentPool, type PoolId } from '../model/ids.js';
-import type { Pool } from '../model/user-config.js';
+import { forbidden, invalid } from '../errors.js';
+import { parseAclPath, type AclPath } from '../model/acl-path.js';
+import { PRIVILEGES, privilegeBit, type Privilege } from '../model/privileges.js';
+import { parentPool, type Authid, type PoolId } from '../model/ids.js';
+import type { Pool, UserConfig } from '../model/user-config.js';
+import { PermissionEngine, type PermissionResult } from '../permissions/engine.js';
 import { encodePool, KEYS } from '../store/codec.js';
 import type { AccessSnapshot } from '../store/snapshot.js';
 import { removeAclPath } from './acl.js';
@@ -166,6 +168,7 @@ export async function updatePool(
             own.storage.add(storage);
           }
         }
+        mayMoveMembers(auth, changes.snapshot, drafts);
         for (const d of drafts.values()) {
           const next =
             d.base.poolid === poolid && input.comment !== undefined ? comment : d.base.comment;
@@ -183,6 +186,84 @@ export async function updatePool(
       change,
     );
   });
+}
+
+/**
+ * No escalation by delegation: a pool's ACL entries apply to its members, so adding a VM or
+ * storage to a pool (or taking it out of one whose entries restricted someone) must not give
+ * anyone a privilege on it that the actor does not hold there (docs/compatibility.md). Only
+ * the members' own paths change; `Pool.*` privileges mean nothing there and are not counted.
+ */
+function mayMoveMembers(
+  auth: Authorization,
+  snapshot: AccessSnapshot,
+  drafts: ReadonlyMap<PoolId, Draft>,
+): void {
+  if (auth.isRoot) return;
+  const moved = new Set<string>();
+  for (const d of drafts.values()) {
+    for (const [kind, before, after] of [
+      ['vms', d.base.vms, d.vms],
+      ['storage', d.base.storage, d.storage],
+    ] as const)
+      for (const id of new Set([...before, ...after]))
+        if (before.has(id) !== after.has(id)) moved.add(`/${kind}/${id}`);
+  }
+  const config = snapshot.users;
+  const principals = poolPrincipals(config, drafts.keys());
+  if (moved.size === 0 || principals.size === 0) return;
+  const pools = new Map(config.pools);
+  for (const d of drafts.values())
+    pools.set(d.base.poolid, { ...d.base, vms: d.vms, storage: d.storage });
+  const after = PermissionEngine.compile({ ...config, pools });
+  for (const path of [...moved].sort() as AclPath[]) {
+    const own = auth.engine.result(auth.actor.authid, path);
+    for (const who of [...principals].sort()) {
+      const gained = gainedPrivilege(after.result(who, path), auth.engine.result(who, path), own);
+      if (gained !== undefined)
+        throw forbidden(
+          `${who} would gain ${gained} on ${path}, which you do not hold: ` +
+            'handing out privileges you do not hold is not allowed',
+        );
+    }
+  }
+}
+
+/** The first privilege in `after` that neither `before` nor `own` has, `Pool.*` aside. */
+function gainedPrivilege(
+  after: PermissionResult,
+  before: PermissionResult,
+  own: PermissionResult,
+): Privilege | undefined {
+  return PRIVILEGES.find((privilege) => {
+    if (privilege.startsWith('Pool.')) return false;
+    const bit = privilegeBit(privilege);
+    const has = (r: PermissionResult): boolean =>
+      bit < 32 ? (r.gl & (1 << bit)) !== 0 : (r.gh & (1 << (bit - 32))) !== 0;
+    return has(after) && !has(before) && !has(own);
+  });
+}
+
+/**
+ * The users and tokens whose privileges on a pool's members come from entries on the pool's path or
+ * above it (`/pool`, parent pools); an entry on `/` reaches the members directly anyway.
+ */
+function poolPrincipals(config: UserConfig, poolids: Iterable<PoolId>): Set<Authid> {
+  const paths = new Set<string>(['/pool']);
+  for (const poolid of poolids) {
+    const parts = poolid.split('/');
+    for (let depth = 1; depth <= parts.length; depth++)
+      paths.add(`/pool/${parts.slice(0, depth).join('/')}`);
+  }
+  const users = new Set<Authid>();
+  for (const [path, node] of config.acl) {
+    if (!paths.has(path)) continue;
+    for (const userid of node.users.keys()) users.add(userid);
+    for (const groupid of node.groups.keys())
+      for (const member of config.groups.get(groupid)?.members ?? []) users.add(member);
+    for (const tokenid of node.tokens.keys()) users.add(tokenid);
+  }
+  return users;
 }
 
 /** VM id -> the pool it is in; every pool is read, so a change to any of them conflicts. */

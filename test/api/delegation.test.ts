@@ -315,6 +315,60 @@ describe('delegated administration does not escalate', () => {
     assert.equal(live.snapshot.domains.realms.has(parseRealmId('corp')), false);
   });
 
+  it('refuses to put a VM into a pool whose entries give privileges the actor lacks on it', async () => {
+    const root = async (method: 'POST' | 'PUT', path: string, params: Record<string, string>) => {
+      assert.equal((await call('root@pam', method, path, params)).status, 200);
+    };
+    await root('POST', '/access/users', { userid: 'pia@pve' });
+    await root('POST', '/access/roles', { roleid: 'Allocator', privs: 'VM.Allocate' });
+    await root('POST', '/pools', { poolid: 'mine' });
+    await root('PUT', '/access/acl', {
+      path: '/pool/mine',
+      roles: 'Administrator',
+      users: 'pia@pve',
+    });
+    await root('PUT', '/access/acl', { path: '/vms/100', roles: 'Allocator', users: 'pia@pve' });
+    await root('PUT', '/access/acl', {
+      path: '/vms/101',
+      roles: 'Administrator',
+      users: 'pia@pve',
+    });
+    // Proxmox lets VM.Allocate on the VM do it: pia would then hold Administrator on VM 100.
+    refused(
+      await call('pia@pve', 'PUT', '/pools', { poolid: 'mine', vms: '100' }),
+      /pia@pve would gain .* on \/vms\/100, which you do not hold/,
+    );
+    const pools = (await call('root@pam', 'GET', '/pools', { poolid: 'mine' })).body.data;
+    assert.deepEqual((pools as { members: unknown[] }[])[0]?.members, []);
+    // Where she holds all the pool gives, she may.
+    assert.equal(
+      (await call('pia@pve', 'PUT', '/pools', { poolid: 'mine', vms: '101' })).status,
+      200,
+    );
+    // Nor may a token with entries on the pool gain what she lacks there.
+    await root('POST', '/access/roles', {
+      roleid: 'PoolKeeper',
+      privs: 'Pool.Allocate,VM.Allocate',
+    });
+    await root('POST', '/pools', { poolid: 'shared' });
+    await root('PUT', '/access/acl', {
+      path: '/pool/shared',
+      roles: 'PoolKeeper',
+      users: 'pia@pve',
+    });
+    await root('PUT', '/access/acl', { path: '/vms/103', roles: 'PoolKeeper', users: 'pia@pve' });
+    await root('POST', '/access/users/root@pam/token/pooled', { privsep: '1' });
+    await root('PUT', '/access/acl', {
+      path: '/pool/shared',
+      roles: 'PVEVMAdmin',
+      tokens: 'root@pam!pooled',
+    });
+    refused(
+      await call('pia@pve', 'PUT', '/pools', { poolid: 'shared', vms: '103' }),
+      /root@pam!pooled would gain .* on \/vms\/103, which you do not hold/,
+    );
+  });
+
   it('leaves root@pam and actors holding at least the target privileges unaffected', async () => {
     const made = await call('root@pam', 'POST', '/access/users/frank@pve/token/t1', {
       privsep: '0',
