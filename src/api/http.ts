@@ -58,10 +58,13 @@ export function errorBody(err: unknown): ErrorAnswer {
   const errors =
     known.errors ??
     (known.code === 'invalid_value' ? { [known.field ?? 'value']: known.detail } : undefined);
-  // Proxmox's messages come from `die` and end in a newline; its one message made without
-  // `die` (no such method) has none.
+  // Proxmox's messages come from `die` and end in a newline; those it makes otherwise (no
+  // such method, the 404 of a missing second factor) have none.
   const text = known.publicMessage;
-  const message = text.endsWith('\n') || known.code === 'not_implemented' ? text : `${text}\n`;
+  const message =
+    text.endsWith('\n') || known.code === 'not_implemented' || known.code === 'not_found'
+      ? text
+      : `${text}\n`;
   return errorAnswer(known.status, message, errors);
 }
 
