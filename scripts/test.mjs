@@ -18,6 +18,8 @@ await ensureSystemPackages([
   { command: 'openssl', package: 'openssl' },
   { test: '/usr/bin/python3 -c "import proxmoxer, requests"', package: 'python3-proxmoxer' },
   { test: '/usr/bin/python3 -c "import requests"', package: 'python3-requests' },
+  // Ansible 7 with community.general's Proxmox modules (test/api/ansible.test.ts).
+  { command: 'ansible', package: 'ansible' },
   // Before npm ci: node-linux-pam compiles against it.
   { test: 'test -f /usr/include/security/pam_appl.h', package: 'libpam0g-dev' },
   { command: 'useradd', package: 'passwd' },

@@ -26,11 +26,13 @@ import type { AuthFailureEvent, AuthSuccessEvent } from '../services/login/event
 import type { LoginDeps } from '../services/login/login.js';
 import {
   answerHeaders,
+  errorAnswer,
   errorBody,
   isHttps,
   JSON_CONTENT_TYPE,
   RawJson,
-  type ErrorBody,
+  refusalAnswer,
+  type ErrorAnswer,
 } from './http.js';
 import { RequestAuthenticator, type RequestCredentials } from './authenticator.js';
 import { mergeParams, paramChecker, type Params, type Schema } from './params.js';
@@ -269,6 +271,7 @@ export function createApi(app: FastifyInstance, options: ApiOptions): Api {
               reason: err.detail,
             });
           await api.delay(started);
+          refusedAtTheDoor.add(request);
         }
         throw err;
       };
@@ -394,13 +397,25 @@ class AuthedRequest<S extends Schema> implements AuthedContext<S> {
 
 /** The called path as Proxmox names it: without the API prefix and the query. */
 function requestPath(url: string): string {
-  const path = url.split('?')[0] ?? '';
+  const raw = url.split('?')[0] ?? '';
+  let path = raw;
+  try {
+    path = decodeURIComponent(raw);
+  } catch {
+    // A malformed escape: the path as it came.
+  }
   return path.startsWith(PREFIX) ? path.slice(PREFIX.length) : path;
 }
 
 function headerValue(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
+
+/**
+ * Requests refused before their method ran (credentials, CSRF): pveproxy answers them with a
+ * status line and no body, unlike a method's own failures.
+ */
+const refusedAtTheDoor = new WeakSet<FastifyRequest>();
 
 /** pveproxy's limit for a request body (`$limit_max_post`); larger ones are refused with 413. */
 const MAX_BODY_BYTES = 512 * 1024;
@@ -431,24 +446,34 @@ export async function createApp(
   // would serve one cookie that authenticated routes read themselves.
   await app.register(cookie, { hook: false });
   const fixedHeaders = answerHeaders(tls !== undefined);
-  const sendError = (reply: FastifyReply, { status, body }: ErrorBody): void => {
-    void reply
-      .code(status)
-      .headers(fixedHeaders)
-      .type(JSON_CONTENT_TYPE)
-      .send(JSON.stringify(body));
+  const sendError = (reply: FastifyReply, { status, reason, body }: ErrorAnswer): void => {
+    reply.code(status).headers(fixedHeaders);
+    // Fastify keeps no reason phrase of its own: the raw response carries it to writeHead.
+    reply.raw.statusMessage = reason;
+    if (body === undefined) void reply.send();
+    else void reply.type(JSON_CONTENT_TYPE).send(body);
   };
-  app.setErrorHandler((err, _request, reply) => {
+  app.setErrorHandler((err, request, reply) => {
+    if (err instanceof TesseraError) {
+      sendError(
+        reply,
+        refusedAtTheDoor.has(request) && err instanceof AuthFailure
+          ? refusalAnswer(err)
+          : errorBody(err),
+      );
+      return;
+    }
     // Fastify's own refusals (a body too large, malformed JSON) carry their status.
     sendError(
       reply,
-      err instanceof TesseraError || !(err instanceof Error) || !('statusCode' in err)
-        ? errorBody(err)
-        : fastifyError(Number(err.statusCode) || 500, err.message),
+      err instanceof Error && 'statusCode' in err
+        ? fastifyError(Number(err.statusCode) || 500, err, request)
+        : errorBody(err),
     );
   });
   app.setNotFoundHandler((request, reply) => {
-    const message = `Method '${request.method} ${request.url}' not implemented`;
+    // Proxmox names the method by its path below the API's root, without the query.
+    const message = `Method '${request.method} ${requestPath(request.url)}' not implemented`;
     sendError(
       reply,
       errorBody(new TesseraError('not_implemented', message, { publicMessage: message })),
@@ -457,9 +482,15 @@ export async function createApp(
   return app;
 }
 
-function fastifyError(status: number, message: string): ErrorBody {
-  return {
-    status,
-    body: { data: null, message: message.endsWith('\n') ? message : `${message}\n` },
-  };
+function fastifyError(
+  status: number,
+  err: Error & { readonly code?: unknown },
+  request: FastifyRequest,
+): ErrorAnswer {
+  // pveproxy answers 501 `for data too large`; Tessera keeps 413 and says what the limit is.
+  if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+    const limit = request.routeOptions.bodyLimit;
+    return errorAnswer(status, `request body too large (at most ${String(limit)} bytes)\n`);
+  }
+  return errorAnswer(status, err.message.endsWith('\n') ? err.message : `${err.message}\n`);
 }

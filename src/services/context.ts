@@ -150,13 +150,14 @@ const ATTEMPTS = 5;
 /**
  * Runs `decide` on the newest snapshot and commits what it returns; on a conflict, reads
  * again and decides again. `decide` throws {@link refuse} to refuse the change; `failure`
- * prefixes that reason as Proxmox does (`create user failed: ...`). With `change`, the
+ * prefixes that reason as Proxmox does (`create user failed: ...`), unless it is
+ * `undefined` (Proxmox's second-factor changes have no prefix). With `change`, the
  * audit event of the change is written in the same transaction (under a new key each
  * attempt), when there is something to write.
  */
 export async function commit<T>(
   ctx: ServiceContext,
-  failure: string,
+  failure: string | undefined,
   decide: (changes: Changes) => T,
   change?: ChangeDraft,
 ): Promise<T> {
@@ -166,7 +167,8 @@ export async function commit<T>(
     try {
       result = decide(changes);
     } catch (err) {
-      if (isTesseraError(err, 'rejected')) throw rejected(`${failure}: ${err.message}`, err.field);
+      if (isTesseraError(err, 'rejected') && failure !== undefined)
+        throw rejected(`${failure}: ${err.message}`, err.field);
       throw err;
     }
     if (changes.empty) return result;

@@ -216,6 +216,13 @@ async function enroll(
     }
     case 'webauthn':
       return webauthn(ctx, auth, userid, input, options, change);
+    case 'u2f':
+      // Proxmox's order of checks; Tessera has no U2F configuration, as browsers dropped the
+      // U2F API (WebAuthn serves the same keys).
+      if (input.totp !== undefined) throw refuse("'totp' parameter is invalid for 'u2f' entries");
+      if (input.challenge === undefined && (input.description ?? '') === '')
+        throw refuse("'description' is required for new entries");
+      throw refuse('no u2f configuration available');
     default:
       throw parameterError({
         type: `value '${type}' does not have a value in the enumeration 'totp, u2f, webauthn, recovery, yubico'`,
@@ -483,7 +490,8 @@ export async function updateTfaEntry(
     checkDescription(update.description);
     await commit(
       ctx,
-      'updating the second factor failed',
+      // Proxmox answers `no such entry` without a prefix.
+      undefined,
       (changes) => {
         const user = changes.snapshot.tfa.users.get(userid);
         const found = user ? findEntry(user, id) : undefined;
@@ -528,7 +536,8 @@ export async function deleteTfaEntry(
     await mayChange(ctx, await authorize(ctx), userid, options);
     await commit(
       ctx,
-      'deleting the second factor failed',
+      // Proxmox answers `no such entry` without a prefix.
+      undefined,
       (changes) => {
         const user = changes.snapshot.tfa.users.get(userid);
         if (!user) throw refuse('no such entry', 'id');

@@ -287,10 +287,11 @@ export async function unlockTfa(
     auth.holdsAtLeast(userid);
     return commit(
       ctx,
-      'unlock failed',
+      // Proxmox's words for a user without second factors, without a prefix.
+      undefined,
       (changes) => {
         const user = changes.snapshot.tfa.users.get(userid);
-        if (!user) throw refuse(`no such user ('${userid}')`, 'userid');
+        if (!user) throw refuse('no such user', 'userid');
         const locked =
           user.totpLocked || (user.tfaLockedUntil !== undefined && user.tfaLockedUntil > now);
         if (locked || user.failures !== undefined || user.tfaLockedUntil !== undefined)

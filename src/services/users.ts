@@ -121,7 +121,11 @@ function mayJoin(
 export interface CreateUser extends UserFields {
   readonly userid: UserId;
   readonly groups?: readonly GroupId[];
-  /** The password of a `pve` user (ignored for other realms, as in Proxmox). */
+  /**
+   * The initial password. Only the `pve` realm stores one; for any other realm the creation
+   * is refused, as Proxmox refuses it for `ldap`, `ad` and `openid` (and unlike Proxmox for
+   * `pam`, whose password Proxmox sets in the host's accounts).
+   */
   readonly password?: string;
   /** The password hash of a `pve` user, stored in the same transaction. */
   readonly passwordHash?: string;
@@ -171,6 +175,13 @@ async function insertUser(
         (id) => id === input.userid || sameUserIgnoringCase(snapshot, id, input.userid),
       );
       if (existing !== undefined) throw refuse(`user '${input.userid}' already exists`, 'userid');
+      // Checked where Proxmox checks it: after the duplicate, before anything is stored.
+      if (input.password !== undefined && input.passwordHash === undefined) {
+        const realm = splitUserId(input.userid).realm;
+        const type = snapshot.domains.realms.get(realm)?.type;
+        if (type === undefined) throw refuse(`auth domain '${realm}' does not exist`, 'userid');
+        throw refuse(`can't set password on auth type '${type}'`, 'password');
+      }
       const user: User = { userid: input.userid, enable: true, expire: 0, ...fields };
       changes.put(KEYS.user(input.userid), encodeUser(user));
       for (const group of requireGroups(snapshot, input.groups ?? []))

@@ -45,7 +45,12 @@ describe('explaining failed logins', { timeout: 60_000 }, () => {
       headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
       ...(method === 'GET' ? {} : { body: new URLSearchParams(form).toString() }),
     });
-    return { status: response.status, body: (await response.json()) as { data: unknown } };
+    // Refusals before a method runs have no body, as from pveproxy.
+    const text = await response.text();
+    return {
+      status: response.status,
+      body: (text === '' ? { data: null } : JSON.parse(text)) as { data: unknown },
+    };
   };
   const as = (auth: { ticket: string; csrf: string }) => ({
     cookie: `PVEAuthCookie=${encodeURIComponent(auth.ticket)}`,

@@ -1,7 +1,8 @@
 /**
  * The `proxmox-api` npm package, a real Proxmox client, against `tessera serve`, checking
  * the server certificate against the one Tessera generated: password login, creating a
- * user, an ACL and a token, reading permissions, then working with the token.
+ * user, an ACL and a token, reading permissions, then working with the token; its errors
+ * quote the status line's reason phrase.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -53,6 +54,27 @@ describe('proxmox-api (npm)', { timeout: 60_000 }, () => {
       >;
       assert.equal(permissions['/vms/200']?.['VM.PowerMgmt'], 1);
       await assert.rejects(erin.access.users.$post({ userid: 'mallory@pve' }), /403|Permission/);
+
+      // Its errors quote the status line, where the cause is.
+      await assert.rejects(
+        admin.access.users.$('nobody@pve').$get(),
+        /return Error 500 no such user \('nobody@pve'\): /,
+      );
+      await assert.rejects(
+        admin.access.groups.$post({ groupid: 'bad id!' }),
+        /return Error 400 Parameter verification failed\.: .*"groupid"/,
+      );
+      const stranger = proxmoxApi({
+        host: '127.0.0.1',
+        port,
+        tokenID: 'erin@pve!ci',
+        tokenSecret: '00000000-0000-0000-0000-000000000000',
+        fetch: trusted,
+      });
+      await assert.rejects(
+        stranger.access.users.$get(),
+        /return Error 401 Authentication failed!: \{"data":null,"errors":""\}/,
+      );
     } finally {
       await dispatcher.close();
       assert.equal(await stop(server.child), 0);

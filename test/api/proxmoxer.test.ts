@@ -1,7 +1,8 @@
 /**
  * Debian's python3-proxmoxer, a real Proxmox client, against `tessera serve`: it logs in
  * with a password, creates a user, sets an ACL, creates an API token, reads permissions,
- * and then works with that token.
+ * and then works with that token; its exceptions name the cause of a failure, which they
+ * read from the status line.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -31,6 +32,19 @@ try:
     out["token_denied"] = False
 except Exception as e:
     out["token_denied"] = "403" in str(e)
+# The cause of a failure reaches proxmoxer's exception through the status line.
+out["errors"] = []
+for call in (
+    lambda: pve.access.users("nobody@pve").get(),
+    lambda: pve.access.groups.post(groupid="ops", colour="blue"),
+    lambda: dora.access.groups.post(groupid="ops"),
+    lambda: ProxmoxAPI(host, port=port, user="dora@pve", token_name="ci", token_value="0", verify_ssl=False).access.users.get(),
+):
+    try:
+        call()
+        out["errors"].append(None)
+    except Exception as e:
+        out["errors"].append(str(e))
 print(json.dumps(out))
 `;
 
@@ -61,12 +75,20 @@ describe('proxmoxer (python3-proxmoxer from Debian)', { timeout: 60_000 }, () =>
         admin_can_modify: number;
         token_permissions: Record<string, Record<string, number>>;
         token_denied: boolean;
+        errors: (string | null)[];
       };
       assert.equal(result.token, 'dora@pve!ci');
       assert.deepEqual(result.users, ['admin@pve', 'dora@pve', 'root@pam']);
       assert.equal(result.admin_can_modify, 1);
       assert.equal(result.token_permissions['/vms/100']?.['VM.Console'], 1);
       assert.equal(result.token_denied, true);
+      assert.deepEqual(result.errors, [
+        "500 Internal Server Error: no such user ('nobody@pve')",
+        '400 Bad Request: Parameter verification failed.',
+        '403 Forbidden: Permission check failed (/access/groups, Group.Allocate)',
+        // No body, as from pveproxy: proxmoxer 1.2 appends the empty content it could not parse.
+        "401 Unauthorized: Authentication failed! - b''",
+      ]);
     } finally {
       assert.equal(await stop(server.child), 0);
     }

@@ -52,8 +52,8 @@ describe('tessera serve', { timeout: 60_000 }, () => {
     assert.equal(created.status, 200, JSON.stringify(created.body));
     const noCsrf = await call(port, ca, 'POST', '/access/groups', { groupid: 'ops' }, auth);
     assert.deepEqual(
-      [noCsrf.status, noCsrf.body.message],
-      [401, 'Permission denied - invalid csrf token\n'],
+      [noCsrf.status, noCsrf.reason, noCsrf.body],
+      [401, 'Permission denied - invalid csrf token', { data: null }],
     );
     const carol = await call(port, ca, 'POST', '/access/ticket', {
       username: 'carol@pve',
@@ -67,8 +67,8 @@ describe('tessera serve', { timeout: 60_000 }, () => {
       password: 'wrong',
     });
     assert.deepEqual(
-      [refused.status, refused.body],
-      [401, { data: null, message: 'authentication failure\n' }],
+      [refused.status, refused.reason, refused.body],
+      [401, 'authentication failure', { data: null, message: 'authentication failure\n' }],
     );
     assert.ok(Date.now() - started >= 2_900, 'a failed login is held for the floor delay');
     assert.match(

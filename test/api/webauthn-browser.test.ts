@@ -132,7 +132,8 @@ describe('WebAuthn in Chromium against tessera serve', { timeout: 120_000 }, () 
         automaticPresenceSimulation: true,
       },
     }));
-    await page.goto(`http://localhost:${String(portA)}/api2/json/version`);
+    // A page of the server's origin open to anyone (a refused one has no body to show).
+    await page.goto(`http://localhost:${String(portA)}/api2/json/access/domains`);
     await page.addScriptTag({ path: BROWSER_SCRIPT });
 
     const login = await call(portA, 'POST', '/access/ticket', {

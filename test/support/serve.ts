@@ -21,6 +21,8 @@ export async function freePort(): Promise<number> {
 
 export interface Response {
   readonly status: number;
+  /** The status line's reason phrase. */
+  readonly reason: string;
   readonly contentType: string | undefined;
   readonly body: { data: unknown; message?: string };
 }
@@ -50,8 +52,10 @@ export function call(
         res.on('end', () => {
           resolve({
             status: res.statusCode ?? 0,
+            reason: res.statusMessage ?? '',
             contentType: res.headers['content-type'],
-            body: JSON.parse(text) as Response['body'],
+            // Refusals before a method runs have no body, as from pveproxy.
+            body: (text === '' ? { data: null } : JSON.parse(text)) as Response['body'],
           });
         });
       },

@@ -80,11 +80,13 @@ export async function api<T = unknown>(
   } catch {
     // A proxy's error page, say: the status tells enough.
   }
-  if (response.status === 401 && SESSION_REFUSED.has((json.message ?? '').trim())) sessionEnded?.();
+  // A refused session is answered as pveproxy does: a status line without a body.
+  const message = (json.message ?? response.statusText).trim();
+  if (response.status === 401 && SESSION_REFUSED.has(message)) sessionEnded?.();
   if (!response.ok)
     throw new ApiError(
       response.status,
-      (json.message ?? response.statusText).trim() || `HTTP ${String(response.status)}`,
+      message || `HTTP ${String(response.status)}`,
       json.errors ?? {},
     );
   return json.data as T;

@@ -114,8 +114,11 @@ export function tfaEntryRoutes(api: Api): void {
       const userid = useridParam(ctx.params.userid);
       if (!mayRead(ctx, userid)) throw forbidden();
       const found = entries(ctx.snapshot.tfa.users.get(userid)).find((e) => e.id === ctx.params.id);
-      if (!found)
-        throw new TesseraError('not_found', 'no such entry', { publicMessage: 'no such entry' });
+      if (!found) {
+        // Proxmox's message has no newline: it is raised, not died with.
+        const message = `No such tfa entry '${ctx.params.id}'`;
+        throw new TesseraError('not_found', message, { publicMessage: message });
+      }
       return found;
     },
   );

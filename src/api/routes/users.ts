@@ -17,6 +17,7 @@ import type { User } from '../../model/user-config.js';
 import { createUser, deleteUser, updateUser, type UserField } from '../../services/users.js';
 import type { AccessSnapshot } from '../../store/snapshot.js';
 import type { Api } from '../app.js';
+import type { Caller } from '../caller.js';
 
 const USER_FIELDS = {
   enable: { type: 'boolean', optional: true },
@@ -30,15 +31,18 @@ const USER_FIELDS = {
 } as const;
 
 /**
- * Proxmox validates the id inside the handler, so a bad one is a 500 with its message. An
- * id that Proxmox accepts and Tessera does not (a list separator in it) is a 400 naming
- * the parameter, as Tessera's own refusals are.
+ * Proxmox's permission check reads the id before the schema does, so a bad one is a 500 with
+ * its message; only for root@pam, whose requests skip the permission checks, the schema
+ * answers first (`400 Parameter verification failed.`, the reason under `userid`), which
+ * `/access/users` routes pass as `schemaFirst`. An id that Proxmox accepts and Tessera does
+ * not (a list separator in it) is a 400 naming the parameter, as Tessera's own refusals are.
  */
-export function useridParam(value: string): UserId {
+export function useridParam(value: string, schemaFirst = false): UserId {
   const separator = listSeparatorError(value);
   if (separator !== undefined) throw parameterError({ userid: separator });
   const error = userIdError(value);
-  if (error !== undefined) throw rejected(error);
+  if (error !== undefined)
+    throw schemaFirst ? parameterError({ userid: `invalid format - ${error}\n` }) : rejected(error);
   return value as UserId;
 }
 
@@ -131,8 +135,8 @@ export function userRoutes(api: Api): void {
         maxLength: PASSWORD_MAX_LENGTH,
       },
     },
-    async ({ params, services }) => {
-      const userid = useridParam(params.userid);
+    async ({ params, services, caller }) => {
+      const userid = useridParam(params.userid, isRoot(caller));
       const groups = groupsParam(params.groups);
       await createUser(services, {
         userid,
@@ -148,8 +152,8 @@ export function userRoutes(api: Api): void {
     'GET',
     '/access/users/:userid',
     { userid: { type: 'string' } },
-    ({ params, snapshot, checks }) => {
-      const userid = useridParam(params.userid);
+    ({ params, snapshot, checks, caller }) => {
+      const userid = useridParam(params.userid, isRoot(caller));
       checks.useridGroup(['User.Modify', 'Sys.Audit'], userid);
       const user = snapshot.users.users.get(userid);
       if (!user) throw rejected(`no such user ('${userid}')`);
@@ -174,8 +178,8 @@ export function userRoutes(api: Api): void {
       append: { type: 'boolean', optional: true },
       delete: { type: 'string', optional: true },
     },
-    async ({ params, services }) => {
-      const userid = useridParam(params.userid);
+    async ({ params, services, caller }) => {
+      const userid = useridParam(params.userid, isRoot(caller));
       const groups = groupsParam(params.groups);
       const deletions = splitList(params.delete) as UserField[];
       await updateUser(services, userid, {
@@ -192,8 +196,8 @@ export function userRoutes(api: Api): void {
     'DELETE',
     '/access/users/:userid',
     { userid: { type: 'string' } },
-    async ({ params, services }) => {
-      const userid = useridParam(params.userid);
+    async ({ params, services, caller }) => {
+      const userid = useridParam(params.userid, isRoot(caller));
       await deleteUser(services, userid);
       return null;
     },
@@ -223,4 +227,9 @@ function definedFields(params: {
     if (value !== undefined) out[name] = value;
   }
   return out;
+}
+
+/** root@pam itself (not one of its tokens): Proxmox skips its permission checks. */
+function isRoot(caller: Caller): boolean {
+  return caller.userid === 'root@pam' && caller.token === undefined;
 }
