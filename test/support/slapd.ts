@@ -24,7 +24,12 @@
  * Everything else is readable by any bound user (and so by the service account). Anonymous
  * clients see nothing: an anonymous search below the suffix or an ou succeeds with no entries
  * (they may search from those bases, but read no attribute and no other entry), which makes a
- * realm without bind_dn observable as "user not found". The rootdn (admin) bypasses the ACLs.
+ * realm without bind_dn observable as "user not found"; `anonymousRead` lets them read
+ * everything but passwords, as directories that allow anonymous searches do. The rootdn
+ * (admin) bypasses the ACLs.
+ *
+ * `addEntry` adds any entry as the admin (nested OUs, users of other classes), `addPerson` a
+ * user with a password at any DN, for layouts other than ou=people.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -86,6 +91,10 @@ export interface Slapd {
   userDn(uid: string): string;
   groupDn(cn: string): string;
   addUser(user: LdapUser): Promise<void>;
+  /** Adds any entry as the rootdn. */
+  addEntry(dn: string, attributes: Record<string, string | string[]>): Promise<void>;
+  /** Adds `dn` as an inetOrgPerson (plus `extra` attributes and classes) with a password. */
+  addPerson(dn: string, password: string, extra?: Record<string, string | string[]>): Promise<void>;
   /** Removes the user from its groups (leaving the placeholder in emptied ones), then deletes it. */
   removeUser(uid: string): Promise<void>;
   setPassword(uid: string, password: string): Promise<void>;
@@ -178,7 +187,12 @@ async function makeTls(openssl: string, dir: string): Promise<void> {
   ]);
 }
 
-function slapdConfig(dir: string, adminPassword: string, serviceDn: string): string {
+function slapdConfig(
+  dir: string,
+  adminPassword: string,
+  serviceDn: string,
+  anonymousRead: boolean,
+): string {
   const quote = (path: string): string => `"${path}"`;
   return `
 include /etc/ldap/schema/core.schema
@@ -216,7 +230,7 @@ access to dn.regex="^(ou=[^,]+,)?${suffix}$" attrs=entry
 access to dn.subtree="${suffix}"
   by dn.exact="${serviceDn}" read
   by users read
-  by * none
+  by * ${anonymousRead ? 'read' : 'none'}
 `;
 }
 
@@ -237,7 +251,7 @@ async function twoPorts(): Promise<[number, number]> {
 }
 
 export async function startSlapd(
-  options: { users?: LdapUser[]; groups?: LdapGroup[] } = {},
+  options: { users?: LdapUser[]; groups?: LdapGroup[]; anonymousRead?: boolean } = {},
 ): Promise<Slapd> {
   const binary = findBinary('slapd');
   const openssl = findBinary('openssl');
@@ -354,6 +368,31 @@ export async function startSlapd(
       }),
     );
 
+  const addEntry = (dn: string, attributes: Record<string, string | string[]>): Promise<void> =>
+    asAdmin((client) => client.add(dn, attributes));
+
+  const addPerson = (
+    dn: string,
+    password: string,
+    extra: Record<string, string | string[]> = {},
+  ): Promise<void> => {
+    const rdnValueOf = (/^[^=]+=((?:\\.|[^,\\])*)/.exec(dn)?.[1] ?? 'x').replace(/\\(.)/g, '$1');
+    const classes = extra['objectClass'] ?? [];
+    return addEntry(dn, {
+      cn: rdnValueOf,
+      sn: rdnValueOf,
+      userPassword: ssha(password),
+      ...extra,
+      objectClass: [
+        'top',
+        'person',
+        'organizationalPerson',
+        'inetOrgPerson',
+        ...(Array.isArray(classes) ? classes : [classes]),
+      ],
+    });
+  };
+
   const slapd: Slapd = {
     baseDn: suffix,
     adminDn,
@@ -370,6 +409,8 @@ export async function startSlapd(
     userDn,
     groupDn,
     addUser,
+    addEntry,
+    addPerson,
     async removeUser(uid) {
       const dn = userDn(uid);
       await asAdmin(async (client) => {
@@ -404,7 +445,7 @@ export async function startSlapd(
     await Promise.all([
       makeTls(openssl, join(dir, 'tls')),
       writeFile(join(dir, 'ad.schema'), adSchema),
-      writeFile(conf, slapdConfig(dir, adminPassword, serviceDn)),
+      writeFile(conf, slapdConfig(dir, adminPassword, serviceDn, options.anonymousRead === true)),
     ]);
     await launch();
     await asAdmin(async (client) => {
