@@ -28,8 +28,8 @@
  * everything but passwords, as directories that allow anonymous searches do. The rootdn
  * (admin) bypasses the ACLs.
  *
- * `addEntry` adds any entry as the admin (nested OUs, users of other classes), `addPerson` a
- * user with a password at any DN, for layouts other than ou=people.
+ * `addEntry` adds any entry as the rootdn, for layouts other than ou=people (nested OUs, users
+ * of other classes, a `userPassword` made by `ssha`).
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -93,8 +93,6 @@ export interface Slapd {
   addUser(user: LdapUser): Promise<void>;
   /** Adds any entry as the rootdn. */
   addEntry(dn: string, attributes: Record<string, string | string[]>): Promise<void>;
-  /** Adds `dn` as an inetOrgPerson (plus `extra` attributes and classes) with a password. */
-  addPerson(dn: string, password: string, extra?: Record<string, string | string[]>): Promise<void>;
   /** Removes the user from its groups (leaving the placeholder in emptied ones), then deletes it. */
   removeUser(uid: string): Promise<void>;
   setPassword(uid: string, password: string): Promise<void>;
@@ -123,7 +121,7 @@ function rdnValue(value: string): string {
 }
 
 /** {SSHA} as slappasswd makes it: base64(sha1(password + salt) + salt). */
-function ssha(password: string): string {
+export function ssha(password: string): string {
   const salt = randomBytes(8);
   const digest = createHash('sha1').update(password).update(salt).digest();
   return `{SSHA}${Buffer.concat([digest, salt]).toString('base64')}`;
@@ -371,28 +369,6 @@ export async function startSlapd(
   const addEntry = (dn: string, attributes: Record<string, string | string[]>): Promise<void> =>
     asAdmin((client) => client.add(dn, attributes));
 
-  const addPerson = (
-    dn: string,
-    password: string,
-    extra: Record<string, string | string[]> = {},
-  ): Promise<void> => {
-    const rdnValueOf = (/^[^=]+=((?:\\.|[^,\\])*)/.exec(dn)?.[1] ?? 'x').replace(/\\(.)/g, '$1');
-    const classes = extra['objectClass'] ?? [];
-    return addEntry(dn, {
-      cn: rdnValueOf,
-      sn: rdnValueOf,
-      userPassword: ssha(password),
-      ...extra,
-      objectClass: [
-        'top',
-        'person',
-        'organizationalPerson',
-        'inetOrgPerson',
-        ...(Array.isArray(classes) ? classes : [classes]),
-      ],
-    });
-  };
-
   const slapd: Slapd = {
     baseDn: suffix,
     adminDn,
@@ -410,7 +386,6 @@ export async function startSlapd(
     groupDn,
     addUser,
     addEntry,
-    addPerson,
     async removeUser(uid) {
       const dn = userDn(uid);
       await asAdmin(async (client) => {
