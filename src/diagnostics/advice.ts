@@ -57,8 +57,8 @@ export const ADVICE: Readonly<Record<AuthCause, Advice>> = {
     next: "check the realm's capath (the CA) and that the server certificate names the host in server1",
   },
   ldap_bind_rejected: {
-    words: "the directory rejected the realm's service account",
-    next: 'check bind_dn and its password (it may have expired or been changed)',
+    words: "the directory rejected the realm's bind (its service account, or an anonymous bind)",
+    next: 'check bind_dn and its password (it may have expired or been changed); without bind_dn, the directory must allow anonymous binds and searches',
   },
   ldap_user_not_found: {
     words: 'the directory has no entry for this user',
