@@ -46,8 +46,8 @@ describe('ldap and ad settings, with Proxmox defaults', () => {
       assert.equal(off.clientCertificate, true);
       const on = await ldapSettings(realm(type, { ...files, verify: true }), undefined);
       assert.equal(on.tls.rejectUnauthorized, true);
-      assert.equal(String(on.tls.cert), 'CERT');
-      assert.equal(String(on.tls.key), 'KEY');
+      assert.deepEqual(on.tls.cert, Buffer.from('CERT'));
+      assert.deepEqual(on.tls.key, Buffer.from('KEY'));
       assert.ok(on.tls.ca !== undefined);
     });
   }
