@@ -57,16 +57,18 @@ export const ADVICE: Readonly<Record<AuthCause, Advice>> = {
     next: "check the realm's capath (the CA) and that the server certificate names the host in server1",
   },
   ldap_bind_rejected: {
-    words: "the directory rejected the realm's service account",
-    next: 'check bind_dn and its password (it may have expired or been changed)',
+    words: "the directory rejected the realm's bind (its service account, or an anonymous bind)",
+    next: 'check bind_dn and its password (it may have expired or been changed); without bind_dn, the directory must allow anonymous binds and searches',
   },
   ldap_user_not_found: {
     words: 'the directory has no entry for this user',
     next: 'check the name, base_dn and user_attr; the user may have been removed from the directory',
   },
+  // Logins no longer apply the filter (Proxmox applies it to a sync only); events stored
+  // before still name this cause.
   ldap_filter_excluded: {
-    words: "the user exists in the directory but the realm's filter excludes it",
-    next: "check the realm's filter (group membership, object classes)",
+    words: "the user existed in the directory but the realm's filter excluded it",
+    next: 'nothing to change: logins no longer apply the filter, which limits a sync only',
   },
   ldap_account_disabled: {
     words: 'the directory account is disabled, locked or restricted',

@@ -1,9 +1,9 @@
 /**
  * The connection and search settings of an `ldap` or `ad` realm, read from its domains.cfg
  * options with Proxmox's defaults: servers, port (636 for ldaps, else 389), mode (`secure`
- * still means ldaps), certificate checks (`verify` defaults to off, as in Proxmox), the CA
- * from `capath` (a file or a directory of certificates), a client certificate, TLS versions,
- * and what to search for users and groups.
+ * still means ldaps), certificate checks (`verify` defaults to off, as in Proxmox; only with
+ * it are the CA from `capath`, a file or a directory of certificates, and the client
+ * certificate used), the TLS version, and what to search for users and groups.
  */
 import type { ConnectionOptions, SecureVersion } from 'node:tls';
 import { splitList } from '../model/text.js';
@@ -23,6 +23,9 @@ export interface LdapSettings {
   readonly userAttr: string;
   readonly bindDn: string | undefined;
   readonly bindPassword: string | undefined;
+  /** cert and certkey are set: Proxmox then skips the anonymous bind. */
+  readonly clientCertificate: boolean;
+  /** Applies to a sync only, as in Proxmox (never to a login). */
   readonly filter: string | undefined;
   readonly userClasses: readonly string[];
   readonly groupDn: string | undefined;
@@ -43,6 +46,8 @@ const TLS_VERSIONS: Readonly<Record<string, SecureVersion>> = {
   tlsv1_3: 'TLSv1.3',
 };
 
+const DEFAULT_SSLVERSION = 'tlsv1_2';
+
 const SYNC_TARGETS = new Set([
   'enable',
   'expire',
@@ -60,6 +65,35 @@ export function ldapMode(config: RealmConfig): LdapMode {
   return flag(config, 'secure') === true ? 'ldaps' : 'ldap';
 }
 
+/**
+ * TLS as Proxmox's `connect_and_bind` sets it up: with `verify`, the server certificate is
+ * checked against `capath` (or the default CAs) and the client certificate is offered; without
+ * it, neither the CA nor the client certificate is used. ldaps and StartTLS speak exactly
+ * `sslversion`, TLS 1.2 unless set.
+ */
+async function tlsOptions(config: RealmConfig, mode: LdapMode): Promise<ConnectionOptions> {
+  const verify = flag(config, 'verify') === true;
+  const tls: { -readonly [K in keyof ConnectionOptions]: ConnectionOptions[K] } = {
+    rejectUnauthorized: verify,
+  };
+  if (verify) {
+    const capath = text(config, 'capath');
+    if (capath !== undefined) tls.ca = await readCaPath(capath);
+    const cert = text(config, 'cert');
+    const certkey = text(config, 'certkey');
+    if (cert !== undefined) tls.cert = await readRealmFile('cert', cert);
+    if (certkey !== undefined) tls.key = await readRealmFile('certkey', certkey);
+  }
+  if (mode !== 'ldap') {
+    const version = TLS_VERSIONS[text(config, 'sslversion') ?? DEFAULT_SSLVERSION];
+    if (version !== undefined) {
+      tls.minVersion = version;
+      tls.maxVersion = version;
+    }
+  }
+  return tls;
+}
+
 /** The settings, with the TLS files read (bounded, see realm-files.ts). */
 export async function ldapSettings(
   config: RealmConfig,
@@ -69,22 +103,7 @@ export async function ldapSettings(
     throw new Error(`realm '${config.realm}' is not a directory realm`);
   const mode = ldapMode(config);
   const port = Number(text(config, 'port') ?? (mode === 'ldaps' ? 636 : 389));
-  const tls: ConnectionOptions = {
-    rejectUnauthorized: flag(config, 'verify') === true,
-  };
-  const capath = text(config, 'capath');
-  if (capath !== undefined) (tls as { ca?: string[] }).ca = await readCaPath(capath);
-  const cert = text(config, 'cert');
-  const certkey = text(config, 'certkey');
-  if (cert !== undefined) (tls as { cert?: Buffer }).cert = await readRealmFile('cert', cert);
-  if (certkey !== undefined)
-    (tls as { key?: Buffer }).key = await readRealmFile('certkey', certkey);
-  const sslversion = text(config, 'sslversion');
-  const version = sslversion !== undefined ? TLS_VERSIONS[sslversion] : undefined;
-  if (version !== undefined) {
-    (tls as { minVersion?: SecureVersion }).minVersion = version;
-    (tls as { maxVersion?: SecureVersion }).maxVersion = version;
-  }
+  const tls = await tlsOptions(config, mode);
   const syncAttributes = new Map<string, string>();
   // Proxmox maps attributes named like the fields by default; sync_attributes adds more.
   for (const target of SYNC_TARGETS) syncAttributes.set(target, target);
@@ -106,6 +125,7 @@ export async function ldapSettings(
     userAttr: text(config, 'user_attr') ?? (config.type === 'ad' ? 'sAMAccountName' : 'uid'),
     bindDn: text(config, 'bind_dn'),
     bindPassword,
+    clientCertificate: text(config, 'cert') !== undefined && text(config, 'certkey') !== undefined,
     filter: text(config, 'filter'),
     userClasses: splitList(
       text(config, 'user_classes') ?? 'inetorgperson, posixaccount, person, user',

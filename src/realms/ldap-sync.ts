@@ -1,5 +1,6 @@
 /**
- * Reading a directory's users and groups for a realm sync, as Proxmox does: users are the
+ * Reading a directory's users and groups for a realm sync, as Proxmox does, from `base_dn` or
+ * the base the directory names (directory.ts): users are the
  * entries of the configured object classes (and filter) that have the user attribute; groups
  * those of the group classes (and group filter) under `group_dn`, named by
  * `group_name_attr` or their first RDN value, with `-<realm>` appended. Members are matched to
@@ -76,10 +77,12 @@ export async function readDirectory(
   settings: LdapSettings,
   scope: 'users' | 'groups' | 'both',
 ): Promise<DirectoryContents> {
-  if (settings.baseDn === undefined)
-    throw new AuthFailure(`realm '${settings.realm}' has no base_dn to sync from`, 'ldap_error');
-  const baseDn = settings.baseDn;
-  return withDirectory(settings, async ({ client, server }) => {
+  return withDirectory(settings, async ({ client, server, baseDn }) => {
+    if (baseDn === undefined)
+      throw new AuthFailure(
+        `realm '${settings.realm}' has no base_dn, and ${server} names no defaultNamingContext to sync from`,
+        'ldap_error',
+      );
     const warnings: string[] = [];
     const search = async (base: string, filter: string, attributes: string[]) => {
       try {

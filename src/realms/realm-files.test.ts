@@ -44,7 +44,7 @@ describe('files named in realm settings', () => {
     assert.equal(err.message, "capath '/dev/zero' is not a regular file");
     assert.ok(ms < 500, String(ms));
     const [fromSettings] = await timed(() =>
-      ldapSettings(ldapRealm({ capath: '/dev/zero' }), undefined),
+      ldapSettings(ldapRealm({ capath: '/dev/zero', verify: true }), undefined),
     );
     assert.ok(fromSettings instanceof Error);
     assert.match(fromSettings.message, /capath '\/dev\/zero' is not a regular file/);
@@ -80,7 +80,7 @@ describe('files named in realm settings', () => {
   });
 
   it('fails a directory login with capath=/dev/zero quickly, as an LDAP error', async () => {
-    const config = ldapRealm({ capath: '/dev/zero', mode: 'ldaps' });
+    const config = ldapRealm({ capath: '/dev/zero', mode: 'ldaps', verify: true });
     const [err, ms] = await timed(() =>
       directoryRealm('ldap').authenticate(
         {

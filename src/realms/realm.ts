@@ -61,6 +61,12 @@ export interface Realm {
     secret: string | undefined,
     scope: 'users' | 'groups' | 'both',
   ) => Promise<DirectoryContents>;
+  /**
+   * Proxmox's `check-connection` of a realm about to be stored: connects and binds as the
+   * realm would with this configuration and bind password; a failure is a `rejected` error
+   * with Proxmox's words. Realms without it cannot be checked (Proxmox refuses the option).
+   */
+  checkConnection?(config: RealmConfig, secret: string | undefined): Promise<void>;
   /** Checks that the realm can work from this node; throws AuthFailure with the cause. */
   check(config: RealmConfig, secret: string | undefined): Promise<RealmCheck>;
 }

@@ -5,7 +5,7 @@
  * kept apart from its options.
  */
 import { createHash } from 'node:crypto';
-import { invalid, rejected } from '../errors.js';
+import { invalid, isTesseraError, rejected } from '../errors.js';
 import type { ChangeValue } from '../model/events.js';
 import { serializeDomainsCfg } from '../formats/domains-cfg.js';
 import { parseBoolean, SchemaError, checkValue } from '../formats/schema.js';
@@ -22,6 +22,7 @@ import {
 import { encodeRealm, encodeSecret, KEYS } from '../store/codec.js';
 import type { AccessSnapshot } from '../store/snapshot.js';
 import { draft, SECRET_SET } from './audit.js';
+import { checkConnection, mayCheckConnection } from './realm-connection.js';
 import { authorize, type Authorization } from './authorize.js';
 import {
   audited,
@@ -146,6 +147,8 @@ export async function createRealm(
   type: RealmType,
   raw: RawOptions,
   password?: string,
+  /** Proxmox's `check-connection`: bind before storing (ldap and ad realms only). */
+  check?: boolean,
 ): Promise<RealmResult> {
   const change = draft('realm', realm, 'create', { type, ...eventOptions(raw, password) });
   return audited(ctx, change, async () => {
@@ -153,6 +156,7 @@ export async function createRealm(
     mayAllocateRealms(auth);
     if (BUILTIN_TYPES.includes(type))
       throw rejected(`add auth server failed: unable to create builtin type '${type}'`, 'type');
+    mayCheckConnection(type, check, 'add auth server failed');
     // Users of a deleted realm of this name are still there: the new realm would log them in.
     await mayDecideIdentities(auth, realm, type);
     const options = checkOptions(type, raw);
@@ -163,6 +167,11 @@ export async function createRealm(
     const warnings: string[] = [];
     if (password !== undefined && !takesPassword(type))
       warnings.push(`ignoring 'password': realms of type '${type}' have no bind password`);
+    if (check === true) {
+      if (auth.snapshot.domains.realms.has(realm))
+        throw rejected(`add auth server failed: domain '${realm}' already exists`, 'realm');
+      await checkConnection({ realm, type, options }, password, 'add auth server failed');
+    }
     return commit(
       ctx,
       'add auth server failed',
@@ -188,6 +197,45 @@ export interface UpdateRealm {
   readonly password?: string;
   /** The {@link domainsDigest} the change was made against. */
   readonly digest?: string;
+  /** Proxmox's `check-connection`: bind with the changed realm before storing it. */
+  readonly checkConnection?: boolean;
+}
+
+interface MergedRealm {
+  readonly config: RealmConfig;
+  readonly dropPassword: boolean;
+}
+
+/** The realm with `input` applied, checked against Proxmox's rules for changes. */
+function mergeRealm(current: RealmConfig, input: UpdateRealm): MergedRealm {
+  const { type } = current;
+  const updates = checkOptions(type, input.options ?? {});
+  const { required, fixed } = REALM_TYPE_OPTIONS[type];
+  for (const name of fixed) {
+    if (updates.has(name) && updates.get(name) !== current.options.get(name))
+      throw refuse(`can't change value of fixed parameter '${name}'`, name);
+  }
+  const options = new Map(current.options);
+  let dropPassword = false;
+  for (const name of input.delete ?? []) {
+    if (name === 'password') {
+      dropPassword = true;
+      continue;
+    }
+    if ((required as readonly string[]).includes(name))
+      throw refuse(`cannot delete required option '${name}'`, 'delete');
+    if (updates.has(name as RealmOptionName))
+      throw invalid('delete', `cannot set and delete property '${name}' at the same time`);
+    options.delete(name as RealmOptionName);
+  }
+  for (const [name, value] of updates) options.set(name, value);
+  return { config: { realm: current.realm, type, options }, dropPassword };
+}
+
+function sameOptions(a: RealmConfig, b: RealmConfig): boolean {
+  if (a.type !== b.type || a.options.size !== b.options.size) return false;
+  for (const [name, value] of a.options) if (b.options.get(name) !== value) return false;
+  return true;
 }
 
 export async function updateRealm(
@@ -204,6 +252,7 @@ export async function updateRealm(
     mayAllocateRealms(auth);
     if (input.digest !== undefined && input.digest !== domainsDigest(auth.snapshot))
       throw rejected('detected modified configuration - file changed by other user? Try again.');
+    if (input.checkConnection !== undefined) typeOf(auth.snapshot, realm);
     const raw = input.options ?? {};
     const deletions = input.delete ?? [];
     if (Object.keys(raw).length === 0 && deletions.length === 0 && input.password === undefined)
@@ -213,6 +262,8 @@ export async function updateRealm(
       [...Object.keys(raw), ...deletions].every((name) => HARMLESS_OPTIONS.includes(name));
     if (!harmless)
       await mayDecideIdentities(auth, realm, auth.snapshot.domains.realms.get(realm)?.type);
+    const checked =
+      input.checkConnection === true ? await checkUpdated(auth.snapshot, realm, input) : undefined;
     return commit(
       ctx,
       'update auth server failed',
@@ -220,30 +271,14 @@ export async function updateRealm(
         const current: RealmConfig | undefined = changes.snapshot.domains.realms.get(realm);
         if (!current) throw refuse(`domain '${realm}' does not exist`, 'realm');
         const { type } = current;
-        const updates = checkOptions(type, raw);
-        const { required, fixed } = REALM_TYPE_OPTIONS[type];
-        for (const name of fixed) {
-          if (updates.has(name) && updates.get(name) !== current.options.get(name))
-            throw refuse(`can't change value of fixed parameter '${name}'`, name);
-        }
-        const options = new Map(current.options);
+        const { config, dropPassword } = mergeRealm(current, input);
+        // What was stored meanwhile was not what the connection check saw.
+        if (checked !== undefined && !sameOptions(checked, config))
+          throw refuse('detected modified configuration - file changed by other user? Try again.');
         const warnings: string[] = [];
-        let dropPassword = false;
-        for (const name of deletions) {
-          if (name === 'password') {
-            dropPassword = true;
-            continue;
-          }
-          if ((required as readonly string[]).includes(name))
-            throw refuse(`cannot delete required option '${name}'`, 'delete');
-          if (updates.has(name as RealmOptionName))
-            throw invalid('delete', `cannot set and delete property '${name}' at the same time`);
-          options.delete(name as RealmOptionName);
-        }
-        for (const [name, value] of updates) options.set(name, value);
         const key = KEYS.realm(realm);
-        changes.put(key, encodeRealm({ realm, type, options }, sequenceFor(changes.snapshot, key)));
-        if (options.get('default') === true) clearOtherDefaults(changes, realm);
+        changes.put(key, encodeRealm(config, sequenceFor(changes.snapshot, key)));
+        if (config.options.get('default') === true) clearOtherDefaults(changes, realm);
         if (input.password !== undefined) {
           if (takesPassword(type))
             changes.put(KEYS.realmSecret(realm), encodeSecret(input.password));
@@ -256,6 +291,37 @@ export async function updateRealm(
       change,
     );
   });
+}
+
+/** The realm's type, refusing `check-connection` for types that do not take it. */
+function typeOf(snapshot: AccessSnapshot, realm: RealmId): RealmType {
+  const current = snapshot.domains.realms.get(realm);
+  if (!current)
+    throw rejected(`update auth server failed: domain '${realm}' does not exist`, 'realm');
+  mayCheckConnection(current.type, true, 'update auth server failed');
+  return current.type;
+}
+
+/** Proxmox's check of an update: the realm as it will be, with the password it will have. */
+async function checkUpdated(
+  snapshot: AccessSnapshot,
+  realm: RealmId,
+  input: UpdateRealm,
+): Promise<RealmConfig> {
+  const current = snapshot.domains.realms.get(realm);
+  if (!current) throw rejected(`update auth server failed: domain '${realm}' does not exist`);
+  let merged: MergedRealm;
+  try {
+    merged = mergeRealm(current, input);
+  } catch (err) {
+    if (isTesseraError(err, 'rejected'))
+      throw rejected(`update auth server failed: ${err.message}`, err.field);
+    throw err;
+  }
+  const secret =
+    input.password ?? (merged.dropPassword ? undefined : snapshot.realmSecrets.get(realm));
+  await checkConnection(merged.config, secret, 'update auth server failed');
+  return merged.config;
 }
 
 export async function deleteRealm(ctx: ServiceContext, realm: RealmId): Promise<void> {

@@ -3,7 +3,9 @@
  * test): a sync of users (by sAMAccountName) and groups with their attributes, logins that
  * bind as `<user>@<domain>` over plain LDAP, StartTLS and LDAPS, and the causes AD itself
  * gives (wrong password "data 52e", disabled account "data 533"), a certificate that does not
- * name the address the realm connects to, a rejected service account, and a stopped server.
+ * name the address the realm connects to, a rejected service account, and a stopped server;
+ * a realm without base_dn syncs from the directory's defaultNamingContext, and
+ * check-connection binds before such a realm is stored.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -14,7 +16,7 @@ import { parseRealmId, parseUserId } from '../../src/model/ids.js';
 import { bootstrap } from '../../src/services/bootstrap.js';
 import { liveContext, type ServiceContext } from '../../src/services/context.js';
 import { syncRealm } from '../../src/services/realm-sync.js';
-import { createRealm } from '../../src/services/realms.js';
+import { createRealm, updateRealm } from '../../src/services/realms.js';
 import { createUser } from '../../src/services/users.js';
 import { LiveAccess } from '../../src/store/live.js';
 import { MemoryStore } from '../../src/store/memory.js';
@@ -177,6 +179,35 @@ describe('AD realm against Samba AD DC', { timeout: 120_000 }, () => {
     // A login binds as the user alone: the service account plays no part.
     assert.equal(await login('dave@corp', 'Dave-Passw0rd!'), 200);
     await setOptions({}, [], SERVICE_PASSWORD);
+  });
+
+  it("without base_dn, syncs from the directory's defaultNamingContext; check-connection binds", async () => {
+    const win = parseRealmId('win');
+    const options = {
+      server1: '127.0.0.1',
+      domain: ad.domain,
+      bind_dn: ad.userDn('tessera-svc'),
+      filter: '(!(isCriticalSystemObject=TRUE))',
+      group_filter: '(cn=tessera-*)',
+    };
+    await assert.rejects(
+      createRealm(ctx, win, 'ad', options, 'not-the-password', true),
+      /^TesseraError: add auth server failed: ldap bind failed: .*data 52e/,
+    );
+    assert.equal(live.snapshot.domains.realms.has(win), false);
+    await createRealm(ctx, win, 'ad', options, SERVICE_PASSWORD, true);
+    const report = await syncRealm(ctx, win, { scope: 'both' });
+    const log = report.log.join('\n');
+    assert.match(log, /adding user 'dave@win'/);
+    assert.match(log, /adding user 'erin@win'/);
+    assert.deepEqual(
+      [...(live.snapshot.users.groups.get('tessera-staff-win' as never)?.members ?? [])].sort(),
+      ['dave@win', 'erin@win'],
+    );
+    assert.equal(await login('dave@win', 'Dave-Passw0rd!'), 200);
+    // Anonymously: Samba lets an anonymous client bind and read the root DSE.
+    await setRealmOptions(ctx, win, {}, ['bind_dn', 'password']);
+    await updateRealm(ctx, win, { options: { comment: 'anonymous' }, checkConnection: true });
   });
 
   it('names a stopped server', async () => {

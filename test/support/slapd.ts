@@ -24,7 +24,12 @@
  * Everything else is readable by any bound user (and so by the service account). Anonymous
  * clients see nothing: an anonymous search below the suffix or an ou succeeds with no entries
  * (they may search from those bases, but read no attribute and no other entry), which makes a
- * realm without bind_dn observable as "user not found". The rootdn (admin) bypasses the ACLs.
+ * realm without bind_dn observable as "user not found"; `anonymousRead` lets them read
+ * everything but passwords, as directories that allow anonymous searches do. The rootdn
+ * (admin) bypasses the ACLs.
+ *
+ * `addEntry` adds any entry as the rootdn, for layouts other than ou=people (nested OUs, users
+ * of other classes, a `userPassword` made by `ssha`).
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -86,6 +91,8 @@ export interface Slapd {
   userDn(uid: string): string;
   groupDn(cn: string): string;
   addUser(user: LdapUser): Promise<void>;
+  /** Adds any entry as the rootdn. */
+  addEntry(dn: string, attributes: Record<string, string | string[]>): Promise<void>;
   /** Removes the user from its groups (leaving the placeholder in emptied ones), then deletes it. */
   removeUser(uid: string): Promise<void>;
   setPassword(uid: string, password: string): Promise<void>;
@@ -114,7 +121,7 @@ function rdnValue(value: string): string {
 }
 
 /** {SSHA} as slappasswd makes it: base64(sha1(password + salt) + salt). */
-function ssha(password: string): string {
+export function ssha(password: string): string {
   const salt = randomBytes(8);
   const digest = createHash('sha1').update(password).update(salt).digest();
   return `{SSHA}${Buffer.concat([digest, salt]).toString('base64')}`;
@@ -178,7 +185,12 @@ async function makeTls(openssl: string, dir: string): Promise<void> {
   ]);
 }
 
-function slapdConfig(dir: string, adminPassword: string, serviceDn: string): string {
+function slapdConfig(
+  dir: string,
+  adminPassword: string,
+  serviceDn: string,
+  anonymousRead: boolean,
+): string {
   const quote = (path: string): string => `"${path}"`;
   return `
 include /etc/ldap/schema/core.schema
@@ -216,7 +228,7 @@ access to dn.regex="^(ou=[^,]+,)?${suffix}$" attrs=entry
 access to dn.subtree="${suffix}"
   by dn.exact="${serviceDn}" read
   by users read
-  by * none
+  by * ${anonymousRead ? 'read' : 'none'}
 `;
 }
 
@@ -237,7 +249,7 @@ async function twoPorts(): Promise<[number, number]> {
 }
 
 export async function startSlapd(
-  options: { users?: LdapUser[]; groups?: LdapGroup[] } = {},
+  options: { users?: LdapUser[]; groups?: LdapGroup[]; anonymousRead?: boolean } = {},
 ): Promise<Slapd> {
   const binary = findBinary('slapd');
   const openssl = findBinary('openssl');
@@ -354,6 +366,9 @@ export async function startSlapd(
       }),
     );
 
+  const addEntry = (dn: string, attributes: Record<string, string | string[]>): Promise<void> =>
+    asAdmin((client) => client.add(dn, attributes));
+
   const slapd: Slapd = {
     baseDn: suffix,
     adminDn,
@@ -370,6 +385,7 @@ export async function startSlapd(
     userDn,
     groupDn,
     addUser,
+    addEntry,
     async removeUser(uid) {
       const dn = userDn(uid);
       await asAdmin(async (client) => {
@@ -404,7 +420,7 @@ export async function startSlapd(
     await Promise.all([
       makeTls(openssl, join(dir, 'tls')),
       writeFile(join(dir, 'ad.schema'), adSchema),
-      writeFile(conf, slapdConfig(dir, adminPassword, serviceDn)),
+      writeFile(conf, slapdConfig(dir, adminPassword, serviceDn, options.anonymousRead === true)),
     ]);
     await launch();
     await asAdmin(async (client) => {

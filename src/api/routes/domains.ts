@@ -84,7 +84,7 @@ export function domainRoutes(api: Api): void {
       ...OPTIONS,
     },
     async ({ params, checks, services }) => {
-      const { realm, type, password, ...rest } = params;
+      const { realm, type, password, 'check-connection': check, ...rest } = params;
       const [realmType, realmId] = parseChecked(
         () => {
           if (!isRealmType(type))
@@ -97,7 +97,7 @@ export function domainRoutes(api: Api): void {
           mayAllocateRealms(checks);
         },
       );
-      await createRealm(services, realmId, realmType, options(rest), password);
+      await createRealm(services, realmId, realmType, options(rest), password, check);
       return null;
     },
   );
@@ -114,7 +114,14 @@ export function domainRoutes(api: Api): void {
       ...OPTIONS,
     },
     async ({ params, checks, services, snapshot }) => {
-      const { realm, delete: deletions, digest: expected, password, ...rest } = params;
+      const {
+        realm,
+        delete: deletions,
+        digest: expected,
+        password,
+        'check-connection': check,
+        ...rest
+      } = params;
       const realmId = parseChecked(
         () => parseRealmId(realm),
         () => {
@@ -130,6 +137,7 @@ export function domainRoutes(api: Api): void {
         delete: splitList(deletions),
         ...(password !== undefined ? { password } : {}),
         ...(expected !== undefined ? { digest: expected } : {}),
+        ...(check !== undefined ? { checkConnection: check } : {}),
       });
       return null;
     },
