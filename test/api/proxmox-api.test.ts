@@ -1,8 +1,8 @@
 /**
  * The `proxmox-api` npm package, a real Proxmox client, against `tessera serve`, checking
  * the server certificate against the one Tessera generated: password login, creating a
- * user, an ACL and a token, reading permissions, then working with the token; its errors
- * quote the status line's reason phrase.
+ * user, an ACL and a token, reading permissions, then working with the token; the pools API
+ * of Proxmox VE 8.1+; its errors quote the status line's reason phrase.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -54,6 +54,30 @@ describe('proxmox-api (npm)', { timeout: 60_000 }, () => {
       >;
       assert.equal(permissions['/vms/200']?.['VM.PowerMgmt'], 1);
       await assert.rejects(erin.access.users.$post({ userid: 'mallory@pve' }), /403|Permission/);
+
+      // The pools API of Proxmox VE 8.1+, as the client calls it.
+      await admin.pools.$post({ poolid: 'web', comment: 'web servers' });
+      await admin.pools.$post({ poolid: 'web/dev' });
+      await admin.pools.$post({ poolid: 'db' });
+      await admin.pools.$put({ poolid: 'db', vms: '200' });
+      await assert.rejects(
+        admin.pools.$put({ poolid: 'web/dev', vms: '200' }),
+        /return Error 500 update pools failed: VM 200 belongs already to pool 'db' and 'allow-move' is not set/,
+      );
+      await admin.pools.$put({ poolid: 'web/dev', vms: '200', 'allow-move': true });
+      const dev = await admin.pools.$get({ poolid: 'web/dev', type: 'qemu' });
+      assert.deepEqual(
+        dev.map((p) => [p.poolid, (p.members as { vmid?: number }[]).map((m) => m.vmid)]),
+        [['web/dev', [200]]],
+      );
+      await assert.rejects(
+        admin.pools.$delete({ poolid: 'web' }),
+        /return Error 500 delete pool failed: pool 'web' is not empty \(contains pool 'web\/dev'\)/,
+      );
+      await admin.pools.$put({ poolid: 'web/dev', vms: '200', delete: true });
+      await admin.pools.$delete({ poolid: 'web/dev' });
+      const left = (await admin.pools.$get()).map((p) => p.poolid).sort();
+      assert.deepEqual(left, ['db', 'web']);
 
       // Its errors quote the status line, where the cause is.
       await assert.rejects(
