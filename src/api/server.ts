@@ -21,6 +21,7 @@ import { roleRoutes } from './routes/roles.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { tfaRoutes } from './routes/tfa.js';
 import { tfaEntryRoutes } from './routes/tfa-entries.js';
+import { taskRoutes } from './routes/tasks.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { userRoutes } from './routes/users.js';
 import { registerUi } from './ui.js';
@@ -52,6 +53,7 @@ export async function buildApi(
     auditRoutes,
     loginRoutes,
     changeRoutes,
+    taskRoutes,
   ])
     register(api);
   registerUi(app);
