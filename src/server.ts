@@ -21,6 +21,7 @@ import { liveContext } from './services/context.js';
 import { ensureServerKeys } from './services/server-keys.js';
 import { TaskIndex } from './services/tasks/task-index.js';
 import { TaskManager } from './services/tasks/tasks.js';
+import { JobScheduler } from './services/jobs/scheduler.js';
 import { OfflineTfa } from './services/tfa-offline.js';
 import type { LockoutLimits } from './services/tfa.js';
 import { LiveAccess } from './store/live.js';
@@ -151,6 +152,27 @@ export async function startServer(settings: ServerSettings, io: Io): Promise<Run
       if (!isTesseraError(err, 'store_read_only')) throw err;
     }
   }
+  // Scheduled realm syncs run as the node itself (root@pam), as Proxmox's scheduler does.
+  const scheduler = new JobScheduler(
+    liveContext(live, {
+      node: nodeName,
+      audit: {
+        record: (event) => {
+          events.recordChange(event);
+        },
+      },
+    }),
+    tasks,
+    {
+      onError: (err) => {
+        if (!isTesseraError(err, 'store_read_only'))
+          io.err(
+            `tessera: scheduled jobs not checked: ${err instanceof Error ? err.message : String(err)}\n`,
+          );
+      },
+    },
+  );
+  if (live.store.writable) scheduler.start();
   const realmOf = (user: string): { realm?: string } => {
     const at = user.lastIndexOf('@');
     return at > 0 ? { realm: user.slice(at + 1).split('!')[0] ?? '' } : {};
@@ -203,6 +225,7 @@ export async function startServer(settings: ServerSettings, io: Io): Promise<Run
           what: `the last writes to the store (${String(events.pending)} authentication event(s), the end of ${String(tasks.active)} running task(s), second-factor state of ${String(offlineTfa.pending)} user(s) accepted while it was read-only)`,
           run: async () => {
             clearInterval(rotation);
+            scheduler.stop();
             heartbeat.stop();
             offlineTfa.stop();
             await Promise.all([

@@ -10,6 +10,7 @@ import { auditRoutes } from './routes/audit.js';
 import { domainRoutes } from './routes/domains.js';
 import { doctorRoutes } from './routes/doctor.js';
 import { explainRoutes } from './routes/explain.js';
+import { jobRoutes } from './routes/jobs.js';
 import { loginRoutes } from './routes/logins.js';
 import { changeRoutes } from './routes/changes.js';
 import { groupRoutes } from './routes/groups.js';
@@ -54,6 +55,7 @@ export async function buildApi(
     loginRoutes,
     changeRoutes,
     taskRoutes,
+    jobRoutes,
   ])
     register(api);
   registerUi(app);

@@ -113,10 +113,15 @@ class Parser {
 
   number(max: number): number | undefined {
     const match = /^\d+/.exec(this.text.slice(this.pos));
-    if (!match) { this.fail('expected a number'); return; }
+    if (!match) {
+      this.fail('expected a number');
+      return;
+    }
     const value = Number(match[0]);
-    if (value >= max)
-      { this.fail(`value ${match[0]} out of range (at most ${String(max - 1)})`); return; }
+    if (value >= max) {
+      this.fail(`value ${match[0]} out of range (at most ${String(max - 1)})`);
+      return;
+    }
     this.pos += match[0].length;
     return value;
   }
@@ -129,7 +134,10 @@ class Parser {
     if (this.eat('..')) {
       end = this.number(max);
       if (end === undefined) return undefined;
-      if (value > end) { this.fail('range start is bigger than end'); return; }
+      if (value > end) {
+        this.fail('range start is bigger than end');
+        return;
+      }
     }
     if (this.eat('/')) {
       const step = this.number(max);
@@ -169,7 +177,10 @@ class Parser {
   weekday(): number | undefined {
     const match = /^[A-Za-z]+/.exec(this.text.slice(this.pos));
     const day = match ? WEEKDAYS[match[0].toLowerCase()] : undefined;
-    if (!match || day === undefined) { this.fail('expected a weekday'); return; }
+    if (!match || day === undefined) {
+      this.fail('expected a weekday');
+      return;
+    }
     this.pos += match[0].length;
     return day;
   }

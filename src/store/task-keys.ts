@@ -1,5 +1,5 @@
 /**
- * The keys of tasks in the store: `tasks/<upid>` holds a task's record (who, what, when, how
+ * The keys of tasks and scheduled jobs in the store: `tasks/<upid>` holds a task's record (who, what, when, how
  * it ended), `task-logs/<upid>/<chunk>` its log in chunks of lines, numbered so that they
  * sort in the order they were written.
  */
@@ -23,4 +23,17 @@ export function parseTaskLogKey(key: string): { upid: string; chunk: number } | 
   const chunk = Number(key.slice(slash + 1));
   if (slash <= TASK_LOG_PREFIX.length || !Number.isSafeInteger(chunk)) return undefined;
   return { upid: key.slice(TASK_LOG_PREFIX.length, slash), chunk };
+}
+
+/** A scheduled job's definition (`jobs/<id>`), as a section of Proxmox's jobs.cfg. */
+export const JOB_PREFIX = 'jobs/';
+/** When a job last ran, where, and its task (`job-state/<id>`): the claim nodes race for. */
+export const JOB_STATE_PREFIX = 'job-state/';
+
+export function jobKey(id: string): string {
+  return `${JOB_PREFIX}${id}`;
+}
+
+export function jobStateKey(id: string): string {
+  return `${JOB_STATE_PREFIX}${id}`;
 }

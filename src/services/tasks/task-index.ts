@@ -1,5 +1,5 @@
 /**
- * What this process knows of the tasks in the store, kept in memory: read once, then
+ * What this process knows of the tasks and scheduled jobs in the store, kept in memory: read once, then
  * followed through the live view's change batches, so that a client polling a task's status
  * every second costs a map lookup, not a read of the whole store. Records and logs of every
  * node are here (the store is shared), bounded by the retention the writers keep
@@ -9,6 +9,8 @@ import type { ChangeBatch, ConfigStore } from '../../store/config-store.js';
 import type { LiveAccess } from '../../store/live.js';
 import {
   HEARTBEAT_PREFIX,
+  JOB_PREFIX,
+  JOB_STATE_PREFIX,
   parseTaskLogKey,
   TASK_LOG_PREFIX,
   TASK_PREFIX,
@@ -19,7 +21,10 @@ export class TaskIndex {
   private readonly records = new Map<string, TaskRecord>();
   private readonly revisions = new Map<string, number>();
   private readonly chunks = new Map<string, Map<number, readonly string[]>>();
-  private readonly heartbeatNodes = new Set<string>();
+  /** Node name to the clock of its last heartbeat (milliseconds, 0 when unreadable). */
+  private readonly heartbeatNodes = new Map<string, number>();
+  private readonly jobValues = new Map<string, { value: string; revision: number }>();
+  private readonly jobStateValues = new Map<string, { value: string; revision: number }>();
   private readonly listeners = new Set<(record: TaskRecord) => void>();
   private buffered: ChangeBatch[] | undefined = [];
   private loading: Promise<void> | undefined;
@@ -76,6 +81,21 @@ export class TaskIndex {
     return [...chunks.entries()].sort(([a], [b]) => a - b).flatMap(([, lines]) => lines);
   }
 
+  /** The stored jobs (id to JSON text and revision). */
+  get jobs(): ReadonlyMap<string, { readonly value: string; readonly revision: number }> {
+    return this.jobValues;
+  }
+
+  /** The stored job states (id to JSON text and revision). */
+  get jobStates(): ReadonlyMap<string, { readonly value: string; readonly revision: number }> {
+    return this.jobStateValues;
+  }
+
+  /** When the node's last heartbeat was written by its clock (ms), if it has one. */
+  heartbeat(node: string): number | undefined {
+    return this.heartbeatNodes.get(node);
+  }
+
   /** Node names the store knows: from heartbeats and from tasks. */
   knowsNode(node: string): boolean {
     if (this.heartbeatNodes.has(node)) return true;
@@ -125,7 +145,13 @@ export class TaskIndex {
     } else if (key.startsWith(HEARTBEAT_PREFIX)) {
       const node = key.slice(HEARTBEAT_PREFIX.length);
       if (value === undefined) this.heartbeatNodes.delete(node);
-      else this.heartbeatNodes.add(node);
+      else this.heartbeatNodes.set(node, heartbeatTime(value));
+    } else if (key.startsWith(JOB_PREFIX) || key.startsWith(JOB_STATE_PREFIX)) {
+      const job = key.startsWith(JOB_PREFIX);
+      const map = job ? this.jobValues : this.jobStateValues;
+      const id = key.slice((job ? JOB_PREFIX : JOB_STATE_PREFIX).length);
+      if (value === undefined) map.delete(id);
+      else map.set(id, { value, revision });
     }
   }
 }
@@ -136,5 +162,14 @@ function decodeLines(value: string): string[] | undefined {
     return Array.isArray(lines) && lines.every((l) => typeof l === 'string') ? lines : undefined;
   } catch {
     return undefined;
+  }
+}
+
+function heartbeatTime(value: string): number {
+  try {
+    const time = (JSON.parse(value) as { time?: unknown }).time;
+    return typeof time === 'number' ? time : 0;
+  } catch {
+    return 0;
   }
 }
