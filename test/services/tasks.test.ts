@@ -197,6 +197,32 @@ describe('tasks', () => {
     assert.equal(chunks.length, TASK_LIMITS.MAX_LOG_LINES / TASK_LIMITS.CHUNK_LINES);
   });
 
+  it('writes a log of long lines in transactions etcd takes (at most 1.5 MiB each)', async () => {
+    const { manager, ctx, store, live } = await setup();
+    let largest = 0;
+    const transact = store.transact.bind(store);
+    store.transact = (conditions, operations) => {
+      const bytes = operations.reduce(
+        (sum, op) => sum + op.key.length + (op.op === 'put' ? op.value.length : 0),
+        0,
+      );
+      largest = Math.max(largest, bytes);
+      return transact(conditions, operations);
+    };
+    const tasks = manager('node1');
+    const line = 'y'.repeat(TASK_LIMITS.MAX_LINE_CHARS);
+    const { upid, finished } = await tasks.start(spec(), async (run) => {
+      for (let i = 0; i < 1000; i++) run.log(line);
+      await Promise.resolve();
+    });
+    await finished;
+    await live.waitForRevision((await store.snapshot()).revision);
+    const log = await taskLog(ctx, tasks, 'node1', upid, { limit: 0 });
+    assert.equal(log.total, 1001);
+    assert.ok(log.lines.slice(0, 1000).every((l) => l.t === line));
+    assert.ok(largest < 1.5 * 1024 * 1024, `a write of ${String(largest)} bytes`);
+  });
+
   it('keeps the newest tasks only', async () => {
     const { manager, store, live } = await setup();
     let now = 1_600_000_000_000;

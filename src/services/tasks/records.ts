@@ -27,6 +27,10 @@ export const TASK_LIMITS = {
   MAX_LINE_CHARS: 4096,
   /** Lines per stored chunk: a chunk is rewritten as it fills, then the next one begins. */
   CHUNK_LINES: 500,
+  /** A chunk also ends at this many characters, so that a write stays small for etcd. */
+  CHUNK_CHARS: 64 * 1024,
+  /** Full chunks per transaction (etcd takes 1.5 MiB a request by default). */
+  CHUNKS_PER_WRITE: 8,
 } as const;
 
 export function decodeTaskRecord(value: string): TaskRecord | undefined {

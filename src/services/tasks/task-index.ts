@@ -138,8 +138,8 @@ export class TaskIndex {
       }
       const lines = decodeLines(value);
       if (!lines) return;
-      // A chunk beyond what a writer keeps is nobody's: it is not held in memory either.
-      if (parsed.chunk * TASK_LIMITS.CHUNK_LINES >= TASK_LIMITS.MAX_LOG_LINES + 1) return;
+      // A chunk beyond what a writer keeps (each holds a line at least) is nobody's.
+      if (parsed.chunk >= TASK_LIMITS.MAX_LOG_LINES) return;
       if (!chunks) this.chunks.set(parsed.upid, (chunks = new Map<number, readonly string[]>()));
       chunks.set(parsed.chunk, lines);
     } else if (key.startsWith(HEARTBEAT_PREFIX)) {

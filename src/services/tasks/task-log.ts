@@ -14,6 +14,7 @@ const FLUSH_MS = 200;
 export class TaskLogWriter {
   private chunk = 0;
   private current: string[] = [];
+  private currentChars = 0;
   private full: { readonly chunk: number; readonly lines: readonly string[] }[] = [];
   private dirty = false;
   private kept = 0;
@@ -67,41 +68,55 @@ export class TaskLogWriter {
 
   private push(line: string): void {
     this.current.push(line);
+    this.currentChars += line.length;
     this.kept++;
     this.dirty = true;
-    if (this.current.length >= TASK_LIMITS.CHUNK_LINES) {
+    if (
+      this.current.length >= TASK_LIMITS.CHUNK_LINES ||
+      this.currentChars >= TASK_LIMITS.CHUNK_CHARS
+    ) {
       this.full.push({ chunk: this.chunk, lines: this.current });
       this.chunk++;
       this.current = [];
+      this.currentChars = 0;
       this.dirty = false;
     }
   }
 
   private async writeOut(extra: readonly Operation[]): Promise<void> {
+    // Full chunks beyond one transaction's share go first, each batch on its own.
+    while (this.full.length > TASK_LIMITS.CHUNKS_PER_WRITE) {
+      const batch = this.full.slice(0, TASK_LIMITS.CHUNKS_PER_WRITE);
+      await this.transact(batch.map((c) => this.chunkPut(c.chunk, c.lines)));
+      this.full = this.full.slice(batch.length);
+    }
     const full = this.full;
-    const operations: Operation[] = full.map(({ chunk, lines }) => ({
-      op: 'put',
-      key: taskLogKey(this.upid, chunk),
-      value: JSON.stringify(lines),
-    }));
+    const operations: Operation[] = full.map((c) => this.chunkPut(c.chunk, c.lines));
     const dirty = this.dirty;
-    if (dirty)
-      operations.push({
-        op: 'put',
-        key: taskLogKey(this.upid, this.chunk),
-        value: JSON.stringify(this.current),
-      });
+    if (dirty) operations.push(this.chunkPut(this.chunk, this.current));
     operations.push(...extra);
     if (operations.length === 0) return;
     this.full = [];
     this.dirty = false;
     try {
-      await this.store.transact([], operations);
-      this.lastError = undefined;
+      await this.transact(operations);
     } catch (err) {
       // Kept for the next write; the lines are still in memory.
       this.full = [...full, ...this.full];
       if (dirty) this.dirty = true;
+      throw err;
+    }
+  }
+
+  private chunkPut(chunk: number, lines: readonly string[]): Operation {
+    return { op: 'put', key: taskLogKey(this.upid, chunk), value: JSON.stringify(lines) };
+  }
+
+  private async transact(operations: Operation[]): Promise<void> {
+    try {
+      await this.store.transact([], operations);
+      this.lastError = undefined;
+    } catch (err) {
       this.lastError = err;
       throw err;
     }
