@@ -17,6 +17,9 @@ import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import proxmoxApi from 'proxmox-api';
 import { Agent, fetch } from 'undici';
+import { encodeUpid } from '../../src/model/upid.js';
+import { openStore } from '../../src/store/open.js';
+import { taskKey } from '../../src/store/task-keys.js';
 import { freePort, start, stop } from '../support/serve.js';
 import { startSlapd, type Slapd } from '../support/slapd.js';
 
@@ -86,7 +89,7 @@ describe('realm sync as a task, through proxmoxer and proxmox-api', { timeout: 9
   });
 
   after(async () => {
-    assert.equal(await stop(server.child), 0);
+    if (server.child.exitCode === null) assert.equal(await stop(server.child), 0);
     await slapd.destroy();
     rmSync(dataDir, { recursive: true, force: true });
   });
@@ -162,6 +165,43 @@ describe('realm sync as a task, through proxmoxer and proxmox-api', { timeout: 9
       assert.equal(log.at(-1), 'TASK OK');
       const first = await task.log.$get({ start: 0, limit: 1 });
       assert.deepEqual(first, [{ n: 1, t: log[0] }]);
+    } finally {
+      await dispatcher.close();
+    }
+  });
+
+  it("marks a task a stopped server left running as 'unexpected status' when it starts again", async () => {
+    assert.equal(await stop(server.child), 0);
+    const fields = {
+      node: NODE,
+      pid: 1,
+      pstart: 1,
+      starttime: Math.floor(Date.now() / 1000) - 60,
+      type: 'auth-realm-sync',
+      id: 'corp',
+      user: 'admin@pve',
+    };
+    const upid = encodeUpid(fields);
+    const store = await openStore(`sqlite:${join(dataDir, 'tessera.db')}`);
+    await store.transact(
+      [],
+      [{ op: 'put', key: taskKey(upid), value: JSON.stringify({ ...fields, upid }) }],
+    );
+    await store.close();
+    server = start(dataDir, port, ['--node-name', NODE]);
+    await server.ready;
+    assert.match(server.output(), /1 task\(s\) of node tessera-a were left running/);
+    const dispatcher = new Agent({ connect: { ca: readFileSync(join(dataDir, 'tessera.crt')) } });
+    try {
+      const admin = proxmoxApi({
+        host: '127.0.0.1',
+        port,
+        username: 'admin@pve',
+        password,
+        fetch: (url, init) => fetch(url, { ...init, dispatcher }),
+      });
+      const status = await admin.nodes.$(NODE).tasks.$(upid).status.$get();
+      assert.deepEqual([status.status, status.exitstatus], ['stopped', 'unexpected status']);
     } finally {
       await dispatcher.close();
     }
