@@ -19,6 +19,9 @@ import { pamSupport } from './realms/pam.js';
 import { bootstrap, isUnconfigured } from './services/bootstrap.js';
 import { liveContext } from './services/context.js';
 import { ensureServerKeys } from './services/server-keys.js';
+import { TaskIndex } from './services/tasks/task-index.js';
+import { TaskManager } from './services/tasks/tasks.js';
+import { JobScheduler } from './services/jobs/scheduler.js';
 import { OfflineTfa } from './services/tfa-offline.js';
 import type { LockoutLimits } from './services/tfa.js';
 import { LiveAccess } from './store/live.js';
@@ -132,6 +135,44 @@ export async function startServer(settings: ServerSettings, io: Io): Promise<Run
   });
   const heartbeat = new HeartbeatPublisher(live.store, nodeName, VERSION.version);
   if (live.store.writable) heartbeat.start(() => live.snapshot.revision);
+  const tasks = new TaskManager(live.store, nodeName, {
+    index: new TaskIndex(live.store, live),
+    committed: async (revision) => {
+      await live.waitForRevision(revision);
+    },
+  });
+  if (live.store.writable) {
+    try {
+      const left = await tasks.recover();
+      if (left > 0)
+        io.err(
+          `tessera: ${String(left)} task(s) of node ${nodeName} were left running by an earlier start: marked 'unexpected status'\n`,
+        );
+    } catch (err) {
+      if (!isTesseraError(err, 'store_read_only')) throw err;
+    }
+  }
+  // Scheduled realm syncs run as the node itself (root@pam), as Proxmox's scheduler does.
+  const scheduler = new JobScheduler(
+    liveContext(live, {
+      node: nodeName,
+      audit: {
+        record: (event) => {
+          events.recordChange(event);
+        },
+      },
+    }),
+    tasks,
+    {
+      onError: (err) => {
+        if (!isTesseraError(err, 'store_read_only'))
+          io.err(
+            `tessera: scheduled jobs not checked: ${err instanceof Error ? err.message : String(err)}\n`,
+          );
+      },
+    },
+  );
+  if (live.store.writable) scheduler.start();
   const realmOf = (user: string): { realm?: string } => {
     const at = user.lastIndexOf('@');
     return at > 0 ? { realm: user.slice(at + 1).split('!')[0] ?? '' } : {};
@@ -140,6 +181,7 @@ export async function startServer(settings: ServerSettings, io: Io): Promise<Run
     {
       live,
       node: nodeName,
+      tasks,
       // Refused and failed changes; accepted ones are written with the change itself.
       audit: {
         record: (event) => {
@@ -180,12 +222,14 @@ export async function startServer(settings: ServerSettings, io: Io): Promise<Run
           reserveMs: 1_000,
         },
         {
-          what: `the last writes to the store (${String(events.pending)} authentication event(s), second-factor state of ${String(offlineTfa.pending)} user(s) accepted while it was read-only)`,
+          what: `the last writes to the store (${String(events.pending)} authentication event(s), the end of ${String(tasks.active)} running task(s), second-factor state of ${String(offlineTfa.pending)} user(s) accepted while it was read-only)`,
           run: async () => {
             clearInterval(rotation);
+            scheduler.stop();
             heartbeat.stop();
             offlineTfa.stop();
             await Promise.all([
+              tasks.close(),
               events.stop(),
               offlineTfa.flush(services).catch(() => undefined),
               throttleShare?.stop().catch(() => undefined),

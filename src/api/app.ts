@@ -19,6 +19,8 @@ import { NO_AUDIT, type AuditSink } from '../services/audit.js';
 import { Authorization } from '../services/authorize.js';
 import { actingAs, liveContext, type ServiceContext } from '../services/context.js';
 import type { LiveAccess } from '../store/live.js';
+import { TaskIndex } from '../services/tasks/task-index.js';
+import { TaskManager } from '../services/tasks/tasks.js';
 import type { AccessSnapshot } from '../store/snapshot.js';
 import { AuthFailure, forbidden, TesseraError } from '../errors.js';
 import type { Caller } from './caller.js';
@@ -26,6 +28,7 @@ import type { AuthFailureEvent, AuthSuccessEvent } from '../services/login/event
 import type { LoginDeps } from '../services/login/login.js';
 import {
   answerHeaders,
+  Download,
   errorAnswer,
   errorBody,
   isHttps,
@@ -68,8 +71,10 @@ export interface ApiOptions {
   readonly offlineTfa?: OfflineTfa;
   /** Where refused and failed changes are recorded (default: nowhere; `serve` passes its event log). */
   readonly audit?: AuditSink;
-  /** This node's name in audit events (default: the host name). */
+  /** This node's name in audit events and task ids (default: the host name). */
   readonly node?: string;
+  /** Where tasks run and are read (default: tasks over `live`, of this node). */
+  readonly tasks?: TaskManager;
 }
 
 export interface Context<S extends Schema> {
@@ -128,6 +133,8 @@ export interface Api {
   readonly throttle: LoginThrottle | undefined;
   /** What logins need: the adapters hand requests to services/login with it. */
   readonly login: LoginDeps;
+  /** Long operations (realm sync) and `/nodes/{node}/tasks`. */
+  readonly tasks: TaskManager;
 }
 
 const PREFIX = '/api2/json';
@@ -191,6 +198,14 @@ export function createApi(app: FastifyInstance, options: ApiOptions): Api {
 
   const fixedHeaders = answerHeaders(isHttps(app));
   const send = (reply: FastifyReply, data: unknown): void => {
+    if (data instanceof Download) {
+      void reply
+        .headers(fixedHeaders)
+        .header('content-disposition', `attachment; filename="${data.filename}"`)
+        .type(data.contentType)
+        .send(data.body);
+      return;
+    }
     void reply
       .headers(fixedHeaders)
       .type(JSON_CONTENT_TYPE)
@@ -206,9 +221,18 @@ export function createApi(app: FastifyInstance, options: ApiOptions): Api {
       : options.throttle instanceof LoginThrottle
         ? options.throttle
         : new LoginThrottle(options.throttle);
+  const tasks =
+    options.tasks ??
+    new TaskManager(options.live.store, contextOptions.node, {
+      index: new TaskIndex(options.live.store, options.live),
+      committed: async (revision) => {
+        await options.live.waitForRevision(revision);
+      },
+    });
   const api: Api = {
     options,
     throttle,
+    tasks,
     login: {
       services,
       view: () => ({ snapshot: options.live.snapshot, engine: engineFor(options.live) }),

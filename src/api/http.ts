@@ -121,7 +121,21 @@ export class RawJson {
    * CPU per request over a Buffer.
    */
   readonly body: string;
-  constructor(readonly json: string) {
-    this.body = Buffer.from(`{"data":${json}}`).toString('utf8');
+  /** `attributes` go beside `data`, as Proxmox's result attributes (`total` of a listing). */
+  constructor(
+    readonly json: string,
+    attributes?: Readonly<Record<string, number | string>>,
+  ) {
+    const more = attributes === undefined ? '' : `,${JSON.stringify(attributes).slice(1, -1)}`;
+    this.body = Buffer.from(`{"data":${json}${more}}`).toString('utf8');
   }
+}
+
+/** A file to download instead of the JSON envelope (a task's log with `download=1`). */
+export class Download {
+  constructor(
+    readonly body: string,
+    readonly filename: string,
+    readonly contentType = 'text/plain',
+  ) {}
 }

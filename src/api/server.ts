@@ -10,6 +10,7 @@ import { auditRoutes } from './routes/audit.js';
 import { domainRoutes } from './routes/domains.js';
 import { doctorRoutes } from './routes/doctor.js';
 import { explainRoutes } from './routes/explain.js';
+import { jobRoutes } from './routes/jobs.js';
 import { loginRoutes } from './routes/logins.js';
 import { changeRoutes } from './routes/changes.js';
 import { groupRoutes } from './routes/groups.js';
@@ -21,6 +22,7 @@ import { roleRoutes } from './routes/roles.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { tfaRoutes } from './routes/tfa.js';
 import { tfaEntryRoutes } from './routes/tfa-entries.js';
+import { taskRoutes } from './routes/tasks.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { userRoutes } from './routes/users.js';
 import { registerUi } from './ui.js';
@@ -61,6 +63,8 @@ export async function buildApi(
     auditRoutes,
     loginRoutes,
     changeRoutes,
+    taskRoutes,
+    jobRoutes,
   ])
     register(api);
   registries.set(app, () => api.routes());

@@ -13,6 +13,7 @@ export const CHANGE_ENTITIES = [
   'password',
   'tfa',
   'config',
+  'job',
 ] as const;
 
 export type ChangeEntity = (typeof CHANGE_ENTITIES)[number];

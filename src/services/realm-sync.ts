@@ -5,9 +5,10 @@
  * `sync-defaults-options`; the deprecated `full` and `purge` map to `entry;properties` and
  * `acl`, as in Proxmox.
  */
-import { TesseraError } from '../errors.js';
+import { rejected, TesseraError } from '../errors.js';
 import { parsePropertyString, SchemaError, SYNC_OPTIONS_FORMAT } from '../formats/schema.js';
 import type { GroupId, RealmId, TokenId, UserId } from '../model/ids.js';
+import type { RealmConfig } from '../model/realm.js';
 import type { Group } from '../model/user-config.js';
 import { encodeGroup, encodeUser, KEYS } from '../store/codec.js';
 import type { DirectoryContents } from '../realms/ldap-sync.js';
@@ -21,7 +22,7 @@ import {
   type SyncPlan,
 } from '../realms/sync-plan.js';
 import { removeMembersFromAcl } from './acl.js';
-import { draft } from './audit.js';
+import { draft, type ChangeDraft } from './audit.js';
 import { authorize, type Authorization } from './authorize.js';
 import { audited, commit, refuse, type Changes, type ServiceContext } from './context.js';
 
@@ -135,14 +136,54 @@ function apply(changes: Changes, plan: SyncPlan, now: number): void {
     removeMembersFromAcl(changes, { users: [...aclUsers], groups: [...aclGroups], tokens });
 }
 
-/** Runs a sync; `read` replaces the realm's directory reader (for tests). */
-export async function syncRealm(
+/** How a run reports as it goes (the task log) and learns that it is to stop. */
+export interface SyncProgress {
+  /** Called with each log line as it happens. */
+  readonly say?: (line: string) => void;
+  /** A stopped sync ends before it commits (and so changes nothing). */
+  readonly signal?: AbortSignal;
+}
+
+interface CheckedSync {
+  readonly config: RealmConfig;
+  readonly chosen: SyncOptions;
+  readonly reader: NonNullable<Realm['readDirectory']>;
+  readonly auth: Authorization;
+}
+
+/**
+ * What Proxmox checks before it starts the sync's worker: the privileges, that the realm
+ * exists and can be synced, and the options. `readDirectory` replaces the realm's reader.
+ */
+async function checkSync(
   ctx: ServiceContext,
   realm: RealmId,
   request: SyncRequest,
   read?: Realm['readDirectory'],
-): Promise<SyncReport> {
-  const change = draft('realm', realm, 'sync', {
+): Promise<CheckedSync> {
+  const auth = await authorize(ctx);
+  maySyncRealm(auth, realm);
+  const config = auth.snapshot.domains.realms.get(realm);
+  if (!config)
+    throw new TesseraError('invalid_value', `domain '${realm}' does not exist`, {
+      field: 'realm',
+    });
+  const reader = read ?? realmFor(config.type).readDirectory;
+  if (!reader)
+    throw new TesseraError(
+      'invalid_value',
+      `realm '${realm}' of type '${config.type}' cannot be synced`,
+      {
+        field: 'realm',
+      },
+    );
+  const defaults = config.options.get('sync-defaults-options');
+  const chosen = options(typeof defaults === 'string' ? defaults : undefined, request);
+  return { config, chosen, reader, auth };
+}
+
+function syncDraft(realm: RealmId, request: SyncRequest): ChangeDraft {
+  return draft('realm', realm, 'sync', {
     scope: request.scope,
     'remove-vanished': request['remove-vanished'],
     'enable-new': request['enable-new'],
@@ -151,35 +192,61 @@ export async function syncRealm(
     'dry-run': request['dry-run'],
     force: request.force,
   });
+}
+
+/**
+ * The checks alone, for a caller that runs the sync later (as a task): a refusal here is
+ * recorded as a refused sync, and the run checks again on the configuration of its time.
+ */
+export async function checkRealmSync(
+  ctx: ServiceContext,
+  realm: RealmId,
+  request: SyncRequest,
+  read?: Realm['readDirectory'],
+): Promise<void> {
+  await audited(ctx, syncDraft(realm, request), async () => {
+    await checkSync(ctx, realm, request, read);
+  });
+}
+
+/** What a sync works on, in Proxmox's words (`users and groups`). */
+function whatString(scope: SyncOptions['scope']): string {
+  return scope === 'both' ? 'users and groups' : scope;
+}
+
+/** Runs a sync; `read` replaces the realm's directory reader (for tests). */
+export async function syncRealm(
+  ctx: ServiceContext,
+  realm: RealmId,
+  request: SyncRequest,
+  read?: Realm['readDirectory'],
+  progress: SyncProgress = {},
+): Promise<SyncReport> {
+  const change = syncDraft(realm, request);
+  const log: string[] = [];
+  const say = (line: string): void => {
+    log.push(line);
+    progress.say?.(line);
+  };
+  const stopped = (): void => {
+    if (progress.signal?.aborted === true) throw rejected('interrupted by signal');
+  };
   return audited(ctx, change, async () => {
-    const auth = await authorize(ctx);
-    maySyncRealm(auth, realm);
-    const snapshot = auth.snapshot;
-    const config = snapshot.domains.realms.get(realm);
-    if (!config)
-      throw new TesseraError('invalid_value', `domain '${realm}' does not exist`, {
-        field: 'realm',
-      });
-    const reader = read ?? realmFor(config.type).readDirectory;
-    if (!reader)
-      throw new TesseraError(
-        'invalid_value',
-        `realm '${realm}' of type '${config.type}' cannot be synced`,
-        {
-          field: 'realm',
-        },
-      );
-    const defaults = config.options.get('sync-defaults-options');
-    const chosen = options(typeof defaults === 'string' ? defaults : undefined, request);
+    const { config, chosen, reader } = await checkSync(ctx, realm, request, read);
+    const dryRun = request['dry-run'] === true;
+    say(`${dryRun ? '(dry test run) ' : ''}starting sync for realm ${realm}`);
     const directory: DirectoryContents = await reader(
       config,
-      snapshot.realmSecrets.get(realm),
+      (await ctx.read()).realmSecrets.get(realm),
       chosen.scope,
     );
-    const dryRun = request['dry-run'] === true;
+    for (const warning of directory.warnings) say(`warning: ${warning}`);
+    const what = whatString(chosen.scope);
+    say(`got data from server, updating ${what}`);
+    stopped();
     const plan = await commit(
       ctx,
-      'sync failed',
+      `syncing ${what} failed`,
       (changes) => {
         let decided: SyncPlan;
         try {
@@ -188,16 +255,19 @@ export async function syncRealm(
           if (err instanceof SyncRefused) throw refuse(err.message, 'remove-vanished');
           throw err;
         }
-        if (!dryRun) apply(changes, decided, ctx.now());
+        if (!dryRun) {
+          stopped();
+          apply(changes, decided, ctx.now());
+        }
         return decided;
       },
       change,
     );
-    const log = [
-      ...directory.warnings.map((w) => `warning: ${w}`),
-      ...plan.log,
-      dryRun ? 'dry run: nothing was changed' : 'successfully updated configuration',
-    ];
+    for (const line of plan.log) say(line);
+    if (dryRun) {
+      say('');
+      say('NOTE: Dry test run, changes were NOT written to the configuration.');
+    } else say(`successfully updated ${what} configuration`);
     return { log, dryRun, plan };
   });
 }

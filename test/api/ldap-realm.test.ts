@@ -241,7 +241,37 @@ describe('LDAP realm against slapd', { timeout: 60_000 }, () => {
       });
     const root = await sync('root@pam');
     assert.equal(root.statusCode, 200, root.body);
-    assert.match((JSON.parse(root.body) as { data: string }).data, /dry run: nothing was changed/);
+    // As in Proxmox: the answer is the task's UPID; the log is read through the tasks API.
+    const upid = (JSON.parse(root.body) as { data: string }).data;
+    assert.match(
+      upid,
+      /^UPID:[^:]+:[0-9A-F]{8}:[0-9A-F]{8}:[0-9A-F]{8}:auth-realm-sync-test:corp:root@pam:$/,
+    );
+    const node = upid.split(':')[1] ?? '';
+    const read = async (what: string) =>
+      JSON.parse(
+        (
+          await app.inject({
+            method: 'GET',
+            url: `/api2/json/nodes/${node}/tasks/${encodeURIComponent(upid)}/${what}`,
+            headers: as('root@pam'),
+          })
+        ).body,
+      ) as { data: unknown };
+    let status = (await read('status')).data as { status: string; exitstatus?: string };
+    for (let i = 0; i < 100 && status.status === 'running'; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      status = (await read('status')).data as { status: string; exitstatus?: string };
+    }
+    assert.equal(status.exitstatus, 'OK');
+    const log = ((await read('log?limit=0')).data as { t: string }[]).map((l) => l.t);
+    assert.equal(log[0], '(dry test run) starting sync for realm corp');
+    assert.ok(log.includes("updated user 'alice@corp'"), log.join('\n'));
+    assert.ok(
+      log.includes('NOTE: Dry test run, changes were NOT written to the configuration.'),
+      log.join('\n'),
+    );
+    assert.equal(log.at(-1), 'TASK OK');
     const nobody = await sync('alice@corp');
     assert.equal(nobody.statusCode, 403);
 
@@ -266,6 +296,7 @@ describe('LDAP realm against slapd', { timeout: 60_000 }, () => {
     const cli = await runCli('--store', url, 'realm', 'sync', 'corp', '--scope', 'both');
     assert.equal(cli.status, 0, cli.stderr);
     assert.match(cli.stdout, /adding user 'alice@corp'/);
+    assert.match(cli.stdout, /\nsuccessfully updated users and groups configuration\nTASK OK\n$/);
     const shown = await runCli('--store', url, 'config', 'show', 'user.cfg');
     assert.match(shown.stdout, /^user:alice@corp:1:0:/m);
     await rm(dir, { recursive: true, force: true });

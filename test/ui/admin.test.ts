@@ -231,10 +231,27 @@ describe('web interface: administration pages', () => {
     await page.getByRole('button', { name: 'Sync corp' }).click();
     assert.equal(await page.getByLabel(/^Dry run/).isChecked(), true);
     await page.getByRole('button', { name: 'Dry run', exact: true }).click();
-    const log = page.getByRole('region', { name: 'Sync realm corp' }).locator('pre.log');
-    await log.waitFor();
+    // The sync runs as a task: its log arrives while it runs, then its end.
+    const panel = page.getByRole('region', { name: 'Sync realm corp' });
+    await panel.getByRole('status').filter({ hasText: 'Task finished: OK' }).waitFor();
+    const log = panel.getByLabel('Sync log');
     assert.match(await log.innerText(), /dora@corp/);
+    assert.match(await log.innerText(), /TASK OK$/);
     await screenshot(page, 'realm-sync');
+
+    // A scheduled sync of the realm: a bad schedule is named at its field, a good one listed.
+    const jobs = panel.getByRole('form', { name: 'Add a scheduled sync' });
+    await jobs.getByLabel('Job ID').fill('nightly');
+    await jobs.getByLabel('Schedule', { exact: true }).fill('mon..fri 25:61');
+    await jobs.getByRole('button', { name: 'Add job' }).click();
+    await jobs.getByRole('alert').filter({ hasText: 'invalid calendar event' }).waitFor();
+    await jobs.getByLabel('Schedule', { exact: true }).fill('mon..fri 02:30');
+    await jobs.getByRole('button', { name: 'Add job' }).click();
+    const table = panel.getByRole('table', { name: 'Sync jobs of corp' });
+    await table.getByRole('cell', { name: 'mon..fri 02:30' }).waitFor();
+    await panel.getByRole('button', { name: 'Delete job nightly' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Delete' }).click();
+    await panel.getByText('No scheduled syncs for corp.').waitFor();
 
     await open('Users');
     await row(USER).waitFor();

@@ -1,13 +1,17 @@
 /**
  * `tessera realm sync <realm>`: the realm sync of the API, run on the node against the store
- * the command line names; prints what changed (or would change, with `--dry-run`).
+ * the command line names, as a task like Proxmox's `pveum realm sync` (it shows in the task
+ * list of this host's node name); prints its log as it goes, ending in `TASK OK` or
+ * `TASK ERROR: <reason>` (exit status 1).
  */
+import { hostname } from 'node:os';
 import { invalid } from '../../errors.js';
 import { asRealmId } from '../../model/ids.js';
 import { NODE_ACTOR } from '../../services/actor.js';
 import { storeSink } from '../../services/audit.js';
 import { storeContext } from '../../services/context.js';
-import { syncRealm } from '../../services/realm-sync.js';
+import { checkRealmSync, syncRealm, type SyncRequest } from '../../services/realm-sync.js';
+import { TaskManager } from '../../services/tasks/tasks.js';
 import { openStore } from '../../store/open.js';
 import { arg, noMoreArgs, stringOption, type CommandContext } from '../context.js';
 import { printJson } from '../output.js';
@@ -28,22 +32,46 @@ export async function realmSync(ctx: CommandContext): Promise<number> {
   const scope = stringOption(ctx, 'scope');
   const removeVanished = stringOption(ctx, 'remove-vanished');
   const enableNew = booleanText(ctx, 'enable-new');
+  const request: SyncRequest = {
+    ...(scope !== undefined ? { scope } : {}),
+    ...(removeVanished !== undefined ? { 'remove-vanished': removeVanished } : {}),
+    ...(enableNew !== undefined ? { 'enable-new': enableNew } : {}),
+    'dry-run': ctx.options['dry-run'] === true,
+    force: ctx.options['force'] === true,
+  };
   const store = await openStore(ctx.storeUrl);
   try {
-    const report = await syncRealm(
-      storeContext(store, { actor: NODE_ACTOR, audit: storeSink(store) }),
-      realm,
+    const services = storeContext(store, { actor: NODE_ACTOR, audit: storeSink(store) });
+    await checkRealmSync(services, realm, request);
+    const text = ctx.format === 'text';
+    const log: string[] = [];
+    const task = await new TaskManager(store, hostname()).start(
       {
-        ...(scope !== undefined ? { scope } : {}),
-        ...(removeVanished !== undefined ? { 'remove-vanished': removeVanished } : {}),
-        ...(enableNew !== undefined ? { 'enable-new': enableNew } : {}),
-        'dry-run': ctx.options['dry-run'] === true,
-        force: ctx.options['force'] === true,
+        type: request['dry-run'] === true ? 'auth-realm-sync-test' : 'auth-realm-sync',
+        id: realm,
+        user: NODE_ACTOR.authid,
+      },
+      async (run) => {
+        await syncRealm(services, realm, request, undefined, {
+          say: (line) => {
+            run.log(line);
+          },
+        });
+      },
+      (line) => {
+        log.push(line);
+        if (text) ctx.io.out(`${line}\n`);
       },
     );
-    if (ctx.format === 'text') ctx.io.out(`${report.log.join('\n')}\n`);
-    else printJson(ctx.io, ctx.format, { log: report.log, 'dry-run': report.dryRun });
-    return 0;
+    const ended = await task.finished;
+    if (!text)
+      printJson(ctx.io, ctx.format, {
+        upid: task.upid,
+        status: ended.status,
+        log,
+        'dry-run': request['dry-run'],
+      });
+    return ended.status === 'OK' ? 0 : 1;
   } finally {
     await store.close();
   }

@@ -1,8 +1,13 @@
-/** `POST /access/domains/{realm}/sync` from the page: the options, then the log it answers. */
+/**
+ * `POST /access/domains/{realm}/sync` from the page: the options, then the task it starts,
+ * with its log as it runs and its end; below, the realm's scheduled sync jobs.
+ */
 import { useState, type ReactNode } from 'react';
 import { api, itemPath } from '../../api.js';
 import { Checkbox, FieldError, Select, useSubmit } from '../../components/Form.js';
 import { FormPanel } from './FormPanel.js';
+import { RealmSyncJobs } from './RealmSyncJobs.js';
+import { TaskLog } from './TaskLog.js';
 import { useLoad } from './load.js';
 import { DOMAINS, type RealmConfig, type RealmRow } from './resources.js';
 
@@ -37,7 +42,7 @@ export function SyncForm(props: {
   const [vanished, setVanished] = useState<readonly string[] | undefined>();
   const [enableNew, setEnableNew] = useState<boolean | undefined>();
   const [dryRun, setDryRun] = useState(true);
-  const [log, setLog] = useState<{ text: string; dry: boolean } | undefined>();
+  const [task, setTask] = useState<{ upid: string; dry: boolean } | undefined>();
   const submit = useSubmit();
 
   const chosenScope = scope ?? defaults['scope'] ?? 'both';
@@ -54,30 +59,29 @@ export function SyncForm(props: {
       onCancel={props.onClose}
       cancel="Close"
       onSubmit={async () => {
-        setLog(undefined);
-        const answer = await api<string>('POST', `${itemPath(DOMAINS, realm.realm)}/sync`, {
+        setTask(undefined);
+        const upid = await api<string>('POST', `${itemPath(DOMAINS, realm.realm)}/sync`, {
           scope: chosenScope,
           'remove-vanished': chosenVanished.length > 0 ? chosenVanished.join(';') : 'none',
           'enable-new': chosenEnableNew,
           'dry-run': dryRun,
         });
-        setLog({ text: answer, dry: dryRun });
+        setTask({ upid, dry: dryRun });
       }}
       after={
         <>
           {submit.busy ? (
             <p className="hint" role="status">
-              Syncing…
+              Starting…
             </p>
           ) : null}
-          {log !== undefined ? (
+          {task !== undefined ? (
             <>
-              <h3>{log.dry ? 'Dry run: what a sync would do' : 'Sync log'}</h3>
-              <pre className="log" aria-label="Sync log">
-                {log.text}
-              </pre>
+              <h3>{task.dry ? 'Dry run: what a sync would do' : 'Sync log'}</h3>
+              <TaskLog key={task.upid} upid={task.upid} label="Sync log" />
             </>
           ) : null}
+          <RealmSyncJobs realm={realm.realm} defaults={{ scope: chosenScope }} />
         </>
       }
     >
