@@ -56,6 +56,16 @@ export class ThrottleShare {
           else this.receive(change.key, change.value);
         }
     });
+    const unsubscribeResync = this.live.onResync((fresh) => {
+      // Records written while the watch was broken: counted once, as they would have been.
+      for (const [key, entry] of fresh.entries)
+        if (key.startsWith(THROTTLE_PREFIX)) this.receive(key, entry.value);
+    });
+    const unsubscribeBatches = this.unsubscribe;
+    this.unsubscribe = () => {
+      unsubscribeBatches();
+      unsubscribeResync();
+    };
     const snapshot = await this.live.store.snapshot();
     for (const [key, entry] of snapshot.entries)
       if (key.startsWith(THROTTLE_PREFIX)) this.receive(key, entry.value);

@@ -5,7 +5,7 @@
  */
 import { SnapshotAssembler } from './assemble.js';
 import { parseKey } from './codec.js';
-import type { ChangeBatch, ConfigStore } from './config-store.js';
+import type { ChangeBatch, ConfigStore, StoreSnapshot } from './config-store.js';
 import type { AccessSnapshot } from './snapshot.js';
 
 export interface LiveOptions {
@@ -26,6 +26,7 @@ export class LiveAccess {
   private waiters: Waiter[] = [];
   private readonly listeners = new Set<(snapshot: AccessSnapshot) => void>();
   private readonly batchListeners = new Set<(batch: ChangeBatch) => void>();
+  private readonly resyncListeners = new Set<(fresh: StoreSnapshot) => void>();
   private closed = false;
 
   private constructor(
@@ -65,6 +66,15 @@ export class LiveAccess {
   }
 
   /**
+   * Calls `listener` with the whole store after a reload: batches between the broken watch
+   * and the reload never arrive, so whoever follows batches must catch up from it.
+   */
+  onResync(listener: (fresh: StoreSnapshot) => void): () => void {
+    this.resyncListeners.add(listener);
+    return () => this.resyncListeners.delete(listener);
+  }
+
+  /**
    * The snapshot at `revision` or later, once the watch has brought it: what a writer awaits
    * so that it reads its own write.
    */
@@ -97,6 +107,7 @@ export class LiveAccess {
       if (this.closed) return;
       this.assembler = SnapshotAssembler.from(fresh);
       this.publish(this.assembler.build(fresh.revision));
+      for (const listener of this.resyncListeners) listener(fresh);
       this.options.onReload?.(reason);
       this.follow(fresh.revision);
     } catch (err) {
@@ -112,6 +123,7 @@ export class LiveAccess {
     this.stopWatch();
     this.listeners.clear();
     this.batchListeners.clear();
+    this.resyncListeners.clear();
     await this.store.close();
   }
 

@@ -17,7 +17,11 @@ import { modifyAcl } from '../../src/services/acl.js';
 import { liveContext, storeContext } from '../../src/services/context.js';
 import { createGroup, deleteGroup } from '../../src/services/groups.js';
 import { createUser } from '../../src/services/users.js';
+import { encodeUpid } from '../../src/model/upid.js';
+import { encodeTaskRecord } from '../../src/services/tasks/records.js';
+import { TaskIndex } from '../../src/services/tasks/task-index.js';
 import { LiveAccess } from '../../src/store/live.js';
+import { taskKey } from '../../src/store/task-keys.js';
 import { MemoryStore } from '../../src/store/memory.js';
 import { SqliteStore } from '../../src/store/sqlite.js';
 import { repoRoot } from '../support/conformance.js';
@@ -102,17 +106,35 @@ describe('live snapshots', () => {
     const reader = new SqliteStore(file, { historyRevisions: 10, pollIntervalMs: 20 });
     const reloads: string[] = [];
     const live = await LiveAccess.open(reader, { onReload: (reason) => reloads.push(reason) });
+    // Those who follow the change batches catch up from the reload too.
+    const tasks = new TaskIndex(reader, live);
+    await tasks.ready();
+    const task = {
+      node: 'n1',
+      pid: 1,
+      pstart: 1,
+      starttime: 1_700_000_000,
+      type: 'auth-realm-sync',
+      id: 'corp',
+      user: 'root@pam',
+    };
+    const upid = encodeUpid(task);
     // Stop the reader's watch from keeping up: write 300 revisions in one go.
     for (let i = 0; i < 300; i++)
       await writer.transact(
         [],
-        [{ op: 'put', key: `users/u${String(i)}@pve`, value: '{"enable":true,"expire":0}' }],
+        [
+          i === 150
+            ? { op: 'put', key: taskKey(upid), value: encodeTaskRecord({ ...task, upid }) }
+            : { op: 'put', key: `users/u${String(i)}@pve`, value: '{"enable":true,"expire":0}' },
+        ],
       );
     const { revision } = await writer.snapshot();
     const snapshot = await live.waitForRevision(revision);
-    assert.equal(snapshot.users.users.size, 300);
+    assert.equal(snapshot.users.users.size, 299);
     assert.ok(reloads.length >= 1, 'expected a reload');
     assert.match(reloads[0] ?? '', /compacted/);
+    assert.equal(tasks.get(upid)?.id, 'corp', 'the task written during the gap is known');
     await live.close();
     await writer.close();
   });

@@ -1,11 +1,11 @@
 /**
  * What this process knows of the tasks and scheduled jobs in the store, kept in memory: read once, then
- * followed through the live view's change batches, so that a client polling a task's status
+ * followed through the live view's change batches (and caught up after the view reloads), so that a client polling a task's status
  * every second costs a map lookup, not a read of the whole store. Records and logs of every
  * node are here (the store is shared), bounded by the retention the writers keep
  * ({@link TASK_LIMITS}).
  */
-import type { ChangeBatch, ConfigStore } from '../../store/config-store.js';
+import type { ChangeBatch, ConfigStore, StoreSnapshot } from '../../store/config-store.js';
 import type { LiveAccess } from '../../store/live.js';
 import {
   HEARTBEAT_PREFIX,
@@ -31,11 +31,15 @@ export class TaskIndex {
 
   constructor(
     private readonly store: ConfigStore,
-    live: Pick<LiveAccess, 'onBatch'>,
+    live: Pick<LiveAccess, 'onBatch' | 'onResync'>,
   ) {
     live.onBatch((batch) => {
       if (this.buffered) this.buffered.push(batch);
       else this.apply(batch);
+    });
+    // Not yet read: the first read will see what the reload saw.
+    live.onResync((fresh) => {
+      if (!this.buffered) this.resync(fresh);
     });
   }
 
@@ -109,6 +113,17 @@ export class TaskIndex {
     const later = this.buffered ?? [];
     this.buffered = undefined;
     for (const batch of later) if (batch.revision > snapshot.revision) this.apply(batch);
+  }
+
+  /** Starts again from the whole store, announcing every task (an end may have been missed). */
+  private resync(fresh: StoreSnapshot): void {
+    this.records.clear();
+    this.revisions.clear();
+    this.chunks.clear();
+    this.heartbeatNodes.clear();
+    this.jobValues.clear();
+    this.jobStateValues.clear();
+    for (const [key, entry] of fresh.entries) this.set(key, entry.value, entry.revision, true);
   }
 
   private apply(batch: ChangeBatch): void {
