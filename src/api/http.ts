@@ -83,13 +83,15 @@ export function errorAnswer(
 
 /**
  * A refusal before any method runs (no ticket, a bad ticket or token, a wrong CSRF token):
- * pveproxy answers these with the status line alone, `401 No ticket`, and no body.
+ * pveproxy answers these with the status line alone, `401 No ticket`, and an empty body;
+ * Tessera adds `{"data":null}`, so that every answer of the API is JSON (health checks and
+ * clients that parse every body rely on it), and keeps the cause in the phrase only.
  */
 export function refusalAnswer(err: TesseraError): ErrorAnswer {
   return {
     status: err.status,
     reason: reasonPhrase(err.publicMessage, err.status),
-    body: undefined,
+    body: '{"data":null}',
   };
 }
 

@@ -140,7 +140,7 @@ describe('Ansible community.general Proxmox modules (Debian)', { timeout: 120_00
       });
       assert.equal(refused.failed, true);
       // The body is empty, as from pveproxy; proxmoxer appends what it could not parse.
-      assert.equal(refused.msg, "401 Unauthorized: Authentication failed! - b''");
+      assert.equal(refused.msg, '401 Unauthorized: Authentication failed!');
     } finally {
       assert.equal(await stop(server.child), 0);
     }

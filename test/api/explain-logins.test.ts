@@ -45,7 +45,7 @@ describe('explaining failed logins', { timeout: 60_000 }, () => {
       headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
       ...(method === 'GET' ? {} : { body: new URLSearchParams(form).toString() }),
     });
-    // Refusals before a method runs have no body, as from pveproxy.
+    // Refusals before a method runs carry the cause in the status line only.
     const text = await response.text();
     return {
       status: response.status,

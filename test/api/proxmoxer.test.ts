@@ -87,7 +87,7 @@ describe('proxmoxer (python3-proxmoxer from Debian)', { timeout: 60_000 }, () =>
         '400 Bad Request: Parameter verification failed.',
         '403 Forbidden: Permission check failed (/access/groups, Group.Allocate)',
         // No body, as from pveproxy: proxmoxer 1.2 appends the empty content it could not parse.
-        "401 Unauthorized: Authentication failed! - b''",
+        '401 Unauthorized: Authentication failed!',
       ]);
     } finally {
       assert.equal(await stop(server.child), 0);

@@ -96,15 +96,15 @@ describe('API security', () => {
       'garbage',
     ]) {
       const response = await get({ cookie: `PVEAuthCookie=${encodeURIComponent(ticket)}` });
-      // pveproxy's answer: the status line alone, no body.
+      // pveproxy's answer: the cause in the status line; the body says nothing.
       assert.deepEqual(
         [response.statusCode, response.statusMessage, response.body],
-        [401, 'Authentication failed!', ''],
+        [401, 'Authentication failed!', '{"data":null}'],
         ticket,
       );
     }
     const none = await get({});
-    assert.deepEqual([none.statusMessage, none.body], ['No ticket', '']);
+    assert.deepEqual([none.statusMessage, none.body], ['No ticket', '{"data":null}']);
   });
 
   it('requires the CSRF token of the same user for changes by ticket, not by API token', async () => {

@@ -1,7 +1,7 @@
 /**
  * Error answers over the wire as pveproxy sends them: the message's first line as the status
  * line's reason phrase (what proxmoxer and Ansible show as the cause), the JSON body with the
- * whole message and Proxmox's `errors` map, and no body for refusals before a method runs.
+ * whole message and Proxmox's `errors` map, and only `{"data":null}` for refusals before a method runs.
  * Where Proxmox's own code can answer (the reference oracle), the messages are compared.
  */
 import assert from 'node:assert/strict';
@@ -130,28 +130,31 @@ describe('status lines of error answers', () => {
     };
   };
 
-  it('refuses requests without or with bad credentials by the status line alone', async () => {
+  it('refuses requests without or with bad credentials with the cause in the status line alone', async () => {
     const none = await raw(port, 'GET', '/access/users');
     assert.deepEqual(
       [none.status, none.reason, none.body, none.contentType],
-      [401, 'No ticket', '', undefined],
+      [401, 'No ticket', '{"data":null}', 'application/json;charset=UTF-8'],
     );
     const forged = await raw(port, 'GET', '/access/users', {
       cookie: 'PVEAuthCookie=PVE:bob@pve:00000000::AAAA',
     });
     assert.deepEqual(
       [forged.status, forged.reason, forged.body],
-      [401, 'Authentication failed!', ''],
+      [401, 'Authentication failed!', '{"data":null}'],
     );
     const token = await raw(port, 'GET', '/access/users', {
       authorization: 'PVEAPIToken=bob@pve!ci=00000000-0000-0000-0000-000000000000',
     });
-    assert.deepEqual([token.status, token.reason, token.body], [401, 'Authentication failed!', '']);
+    assert.deepEqual(
+      [token.status, token.reason, token.body],
+      [401, 'Authentication failed!', '{"data":null}'],
+    );
     const noCsrf = { cookie: as('bob@pve')['cookie'] ?? '' };
     const csrf = await raw(port, 'POST', '/access/groups', noCsrf, 'groupid=ops');
     assert.deepEqual(
       [csrf.status, csrf.reason, csrf.body],
-      [401, 'Permission denied - invalid csrf token', ''],
+      [401, 'Permission denied - invalid csrf token', '{"data":null}'],
     );
   });
 
