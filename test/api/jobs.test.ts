@@ -101,10 +101,18 @@ describe('/cluster/jobs', () => {
       list.map((j) => [j['remove-vanished'], typeof j['next-run']]),
       [['acl;entry', 'number']],
     );
-    const bad = await call('PUT', '/cluster/jobs/realm-sync/nightly', 'scope=everything');
+    const bad = await call(
+      'PUT',
+      '/cluster/jobs/realm-sync/nightly',
+      'schedule=02%3A30&scope=everything',
+    );
     assert.equal(bad.status, 400);
     assert.ok(bad.body.errors?.['scope']);
-    const fixed = await call('PUT', '/cluster/jobs/realm-sync/nightly', 'scope=both&enabled=0');
+    const fixed = await call(
+      'PUT',
+      '/cluster/jobs/realm-sync/nightly',
+      'schedule=02%3A30&scope=both&enabled=0',
+    );
     assert.equal(fixed.status, 200);
     const job = (await call('GET', '/cluster/jobs/realm-sync/nightly')).body.data as Record<
       string,

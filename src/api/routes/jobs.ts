@@ -26,7 +26,8 @@ export function perlGmtime(seconds: number): string {
 }
 
 const JOB_OPTIONS = {
-  schedule: { type: 'string', optional: true, maxLength: 128 },
+  // Required when creating and updating alike, as Proxmox's job schema says.
+  schedule: { type: 'string', maxLength: 128 },
   scope: { type: 'string', optional: true, maxLength: 16 },
   enabled: { type: 'boolean', optional: true },
   comment: { type: 'string', optional: true, maxLength: 512 },

@@ -1,9 +1,9 @@
 #!/usr/bin/perl
 #
-# Prints the API schema of Proxmox VE's access control and pools as JSON: one record per
+# Prints the API schema of Proxmox VE's access control, pools, tasks and scheduled jobs as JSON: one record per
 # method, {path, method, name, parameters, permissions, returns, allowtoken, protected}.
 # It loads the reference Perl modules (pve-access-control, pve-common, pve-manager's
-# Pool.pm) on the oracle's stand-ins and this folder's stubs, and reads their registered
+# Pool.pm, Tasks.pm and Cluster/Jobs.pm) on the oracle's stand-ins and this folder's stubs, and reads their registered
 # methods through PVE::RESTHandler's own api_dump. Tessera's conformance test compares the
 # result with the routes Tessera registers (test/conformance/api-schema.test.ts).
 #
@@ -21,7 +21,9 @@ BEGIN {
 use JSON;
 use PVE::Cluster;
 use PVE::API2::AccessControl;
+use PVE::API2::Cluster::Jobs;
 use PVE::API2::Pool;
+use PVE::API2::Tasks;
 
 my @methods;
 
@@ -62,6 +64,8 @@ sub walk {
 my $tree = [
     @{ PVE::RESTHandler::api_dump_remove_refs(PVE::API2::AccessControl->api_dump('/access')) },
     @{ PVE::RESTHandler::api_dump_remove_refs(PVE::API2::Pool->api_dump('/pools')) },
+    @{ PVE::RESTHandler::api_dump_remove_refs(PVE::API2::Cluster::Jobs->api_dump('/cluster/jobs')) },
+    @{ PVE::RESTHandler::api_dump_remove_refs(PVE::API2::Tasks->api_dump('/nodes/{node}/tasks')) },
 ];
 walk($tree);
 
