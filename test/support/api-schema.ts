@@ -1,5 +1,5 @@
 /**
- * Proxmox VE's API schema for `/access` and `/pools`, read from the reference Perl modules
+ * Proxmox VE's API schema for `/access`, `/pools`, `/nodes/{node}/tasks` and `/cluster/jobs`, read from the reference Perl modules
  * (`../shared/reference/src`) by `test/support/api-schema/dump-schema.pl` on the oracle's
  * stand-ins; `pool-oracle.pl` there answers pool calls as Proxmox would. Needs Perl and the oracle's Debian packages (the test command installs them).
  */
@@ -55,7 +55,7 @@ export function runReferencePerl(script: string, input = ''): string {
   }).toString('utf8');
 }
 
-/** Every method of Proxmox's `/access` tree and of pve-manager's `/pools`. */
+/** Every method of Proxmox's `/access` tree and of pve-manager's pools, tasks and jobs. */
 export function proxmoxApiSchema(): readonly ProxmoxMethod[] {
   return JSON.parse(runReferencePerl('dump-schema.pl')) as ProxmoxMethod[];
 }
