@@ -26,7 +26,9 @@ import { generateRecoveryKeys } from '../tfa/recovery.js';
 import { checkTotp } from '../tfa/totp.js';
 import {
   registrationOptions,
+  pendingParty,
   relyingParty,
+  webauthnSettings,
   verifyRegistration,
   WebauthnError,
   type WebauthnSettings,
@@ -247,7 +249,7 @@ async function webauthn(
     if (input.description === undefined || input.description === '')
       throw parameterError({ description: "'description' is required for new entries" });
     const rp = relyingParty(
-      options.webauthn ?? {},
+      webauthnSettings(options.webauthn ?? {}, auth.snapshot.datacenter?.webauthn),
       options.request ?? { protocol: 'https', host: undefined },
     );
     if ('unavailable' in rp) throw badRequest(`WebAuthn is not available: ${rp.unavailable}`);
@@ -260,6 +262,7 @@ async function webauthn(
       created: now,
       rpId: rp.id,
       origin: rp.origin,
+      ...(rp.subdomains === true ? { subdomains: true } : {}),
       description: input.description,
     });
     return { id: null, challenge: JSON.stringify({ publicKey: registration }) };
@@ -277,11 +280,7 @@ async function webauthn(
   }
   let credential;
   try {
-    credential = await verifyRegistration(
-      { id: pending.rpId, origin: pending.origin, name: pending.rpId },
-      input.challenge,
-      response,
-    );
+    credential = await verifyRegistration(pendingParty(pending), input.challenge, response);
   } catch (err) {
     if (!(err instanceof WebauthnError)) throw err;
     throw parameterError({ value: `${err.check.replace('_', ' ')} check failed: ${err.message}` });

@@ -455,6 +455,7 @@ export function decodeTfaChallenge(challenge: string, text: string): PendingChal
   if (rpId === undefined || origin === undefined)
     throw new CodecError("'rpId' and 'origin' are required");
   const description = optionalText(json, 'description');
+  const subdomains = json['subdomains'] === true;
   return {
     challenge,
     userid,
@@ -462,6 +463,7 @@ export function decodeTfaChallenge(challenge: string, text: string): PendingChal
     created: integer(json, 'created'),
     rpId,
     origin,
+    ...(subdomains ? { subdomains } : {}),
     ...(description !== undefined ? { description } : {}),
   };
 }
