@@ -109,9 +109,10 @@ const NOT_CONFIGURATION: ReadonlySet<EntityKind> = new Set([
 /**
  * Kinds whose values hold secrets: password hashes, token secret hashes, bind passwords,
  * Tessera's ticket and CSRF keys, second factors (TOTP secrets, Yubico ids, recovery keys),
- * realms (an OpenID client secret, a Yubico API key in `tfa`), OpenID logins on their
- * way (the PKCE verifier), and datacenter.cfg (`http_proxy` may hold a proxy password). They are sealed at rest (sealed.ts), and the stores keep no old
- * values of them in their change history.
+ * realms (an OpenID client secret, a Yubico API key in `tfa`), OpenID logins on their way
+ * (the PKCE verifier), and datacenter.cfg (`http_proxy` may hold a proxy password). They are
+ * sealed at rest (sealed.ts), and the stores keep no old values of them in their change
+ * history.
  */
 const SECRET_KINDS: ReadonlySet<EntityKind> = new Set([
   'password',
