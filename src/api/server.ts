@@ -68,6 +68,6 @@ export async function buildApi(
   ])
     register(api);
   registries.set(app, () => api.routes());
-  registerUi(app);
+  registerUi(app, undefined, () => options.live.snapshot.datacenter?.consentText);
   return app;
 }

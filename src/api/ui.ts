@@ -4,6 +4,10 @@
  * so an upgrade shows at the next load. Every answer forbids framing and sniffing (and
  * carries the API's fixed headers, HSTS included), and the page may load nothing but its own
  * files (and `data:` images, for QR codes).
+ *
+ * As pveproxy does, the page carries datacenter.cfg's `consent-text` (base64, as stored) for
+ * the login to show first: in a `data-consent` attribute of the root element, read from the
+ * live configuration at every load.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { extname, join } from 'node:path';
@@ -30,9 +34,21 @@ export function uiDirectory(): string {
   return fileURLToPath(new URL('../../ui/', import.meta.url));
 }
 
-export function registerUi(app: FastifyInstance, directory: string = uiDirectory()): void {
+const ROOT = '<div id="root"></div>';
+
+/** The page with the consent text in it; base64 needs no escaping inside an attribute. */
+export function pageWithConsent(index: string, consent: string | undefined): string {
+  if (consent === undefined || !/^[A-Za-z0-9+/=]*$/.test(consent)) return index;
+  return index.replace(ROOT, `<div id="root" data-consent="${consent}"></div>`);
+}
+
+export function registerUi(
+  app: FastifyInstance,
+  directory: string = uiDirectory(),
+  consent: () => string | undefined = () => undefined,
+): void {
   const index = existsSync(join(directory, 'index.html'))
-    ? readFileSync(join(directory, 'index.html'))
+    ? readFileSync(join(directory, 'index.html'), 'utf8')
     : undefined;
   const assets = new Map<string, Buffer>();
   const assetDir = join(directory, 'assets');
@@ -51,7 +67,7 @@ export function registerUi(app: FastifyInstance, directory: string = uiDirectory
     return headers(reply)
       .type(TYPES['.html'] ?? 'text/html')
       .header('Cache-Control', 'no-cache')
-      .send(index);
+      .send(pageWithConsent(index, consent()));
   });
 
   app.get<{ Params: { name: string } }>('/assets/:name', (request, reply) => {

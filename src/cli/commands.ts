@@ -52,12 +52,14 @@ const cert: OptionSpec = {
 const webauthnRpId: OptionSpec = {
   type: 'string',
   value: 'host',
-  description: 'The WebAuthn relying party id (default: the host name the browser used).',
+  description:
+    "The WebAuthn relying party id; overrides datacenter.cfg's webauthn id (default: the host name the browser used).",
 };
 const webauthnOrigin: OptionSpec = {
   type: 'string',
   value: 'url',
-  description: 'The origin browsers use, as in https://pve.example.com:8006.',
+  description:
+    "The origin browsers use, as in https://pve.example.com:8006; overrides datacenter.cfg's webauthn origin.",
 };
 const nodeName: OptionSpec = {
   type: 'string',

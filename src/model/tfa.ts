@@ -84,6 +84,8 @@ export interface PendingChallenge {
   /** The relying party the browser was given; the answer is checked against the same. */
   readonly rpId: string;
   readonly origin: string;
+  /** Whether a subdomain of the origin's host may answer (datacenter.cfg's `allow-subdomains`). */
+  readonly subdomains?: boolean;
   /** The new credential's description (registrations). */
   readonly description?: string;
 }

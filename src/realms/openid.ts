@@ -9,6 +9,7 @@ import * as oidc from 'openid-client';
 import { isLoopbackHost } from '../model/host.js';
 import { realmFlag, realmText, type RealmConfig } from '../model/realm.js';
 import { AuthFailure } from '../errors.js';
+import { proxiedFetch } from './proxy-fetch.js';
 import type { Realm } from './realm.js';
 
 export type OpenidCause =
@@ -33,11 +34,14 @@ export interface OpenidSettings {
   readonly groupsAutocreate: boolean;
   readonly groupsOverwrite: boolean;
   readonly queryUserinfo: boolean;
+  /** datacenter.cfg's `http_proxy`: discovery, token and userinfo requests go through it. */
+  readonly proxy?: string;
 }
 
-export function openidSettings(config: RealmConfig): OpenidSettings {
+export function openidSettings(config: RealmConfig, proxy?: string): OpenidSettings {
   const claim = realmText(config, 'username-claim') ?? 'sub';
   return {
+    ...(proxy !== undefined ? { proxy } : {}),
     realm: config.realm,
     issuer: realmText(config, 'issuer-url') ?? '',
     clientId: realmText(config, 'client-id') ?? '',
@@ -76,6 +80,9 @@ export async function discover(settings: OpenidSettings): Promise<oidc.Configura
       `issuer ${settings.issuer} must use https (plain http only on a loopback address)`,
       'oidc_discovery_failed',
     );
+  // Token and userinfo requests use the fetch discovery was given.
+  const via =
+    settings.proxy !== undefined ? { [oidc.customFetch]: proxiedFetch(settings.proxy) } : {};
   try {
     return await oidc.discovery(
       issuer,
@@ -85,8 +92,8 @@ export async function discover(settings: OpenidSettings): Promise<oidc.Configura
       plain
         ? // Plain HTTP is allowed only for a provider on this host (checked above).
           // eslint-disable-next-line @typescript-eslint/no-deprecated
-          { execute: [oidc.allowInsecureRequests], timeout: 10 }
-        : { timeout: 10 },
+          { execute: [oidc.allowInsecureRequests], timeout: 10, ...via }
+        : { timeout: 10, ...via },
     );
   } catch (err) {
     throw new AuthFailure(
@@ -98,7 +105,12 @@ export async function discover(settings: OpenidSettings): Promise<oidc.Configura
 
 /** The provider's configuration, discovered once an hour per realm setting. */
 async function configuration(settings: OpenidSettings): Promise<oidc.Configuration> {
-  const key = JSON.stringify([settings.issuer, settings.clientId, settings.clientKey]);
+  const key = JSON.stringify([
+    settings.issuer,
+    settings.clientId,
+    settings.clientKey,
+    settings.proxy,
+  ]);
   const cached = discovered.get(key);
   if (cached && Date.now() - cached.at < CACHE_MS) return cached.config;
   const config = discover(settings).catch((err: unknown) => {

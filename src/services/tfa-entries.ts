@@ -7,7 +7,7 @@
  * entries, as Proxmox writes it); the code, the Yubico server and the browser's answer are
  * checked before, what must hold at commit time inside it.
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { badRequest, forbidden, isTesseraError, parameterError } from '../errors.js';
 import { reenterPassword, type ReentryGuard } from './login/reentry.js';
 import { ROOT_USERID, type UserId } from '../model/ids.js';
@@ -26,7 +26,9 @@ import { generateRecoveryKeys } from '../tfa/recovery.js';
 import { checkTotp } from '../tfa/totp.js';
 import {
   registrationOptions,
+  pendingParty,
   relyingParty,
+  webauthnSettings,
   verifyRegistration,
   WebauthnError,
   type WebauthnSettings,
@@ -216,13 +218,23 @@ async function enroll(
     }
     case 'webauthn':
       return webauthn(ctx, auth, userid, input, options, change);
-    case 'u2f':
-      // Proxmox's order of checks; Tessera has no U2F configuration, as browsers dropped the
-      // U2F API (WebAuthn serves the same keys).
+    case 'u2f': {
+      // Proxmox's order of checks. Without datacenter.cfg's `u2f` (with an `appid`) Proxmox
+      // has no U2F configuration; with one it hands out a U2F registration challenge.
       if (input.totp !== undefined) throw refuse("'totp' parameter is invalid for 'u2f' entries");
       if (input.challenge === undefined && (input.description ?? '') === '')
         throw refuse("'description' is required for new entries");
-      throw refuse('no u2f configuration available');
+      const appId = auth.snapshot.datacenter?.u2f?.appid;
+      if (appId === undefined) throw refuse('no u2f configuration available');
+      if (input.challenge === undefined) {
+        const challenge = randomBytes(32).toString('base64url');
+        return { id: null, challenge: JSON.stringify({ challenge, version: 'U2F_V2', appId }) };
+      }
+      if (input.value === undefined)
+        throw refuse("missing 'value' parameter (u2f challenge response missing)");
+      // Browsers dropped the U2F API; the same keys register as WebAuthn.
+      throw refuse('u2f registrations are not supported: register the key as WebAuthn');
+    }
     default:
       throw parameterError({
         type: `value '${type}' does not have a value in the enumeration 'totp, u2f, webauthn, recovery, yubico'`,
@@ -247,7 +259,7 @@ async function webauthn(
     if (input.description === undefined || input.description === '')
       throw parameterError({ description: "'description' is required for new entries" });
     const rp = relyingParty(
-      options.webauthn ?? {},
+      webauthnSettings(options.webauthn ?? {}, auth.snapshot.datacenter?.webauthn),
       options.request ?? { protocol: 'https', host: undefined },
     );
     if ('unavailable' in rp) throw badRequest(`WebAuthn is not available: ${rp.unavailable}`);
@@ -260,6 +272,7 @@ async function webauthn(
       created: now,
       rpId: rp.id,
       origin: rp.origin,
+      ...(rp.subdomains === true ? { subdomains: true } : {}),
       description: input.description,
     });
     return { id: null, challenge: JSON.stringify({ publicKey: registration }) };
@@ -277,11 +290,7 @@ async function webauthn(
   }
   let credential;
   try {
-    credential = await verifyRegistration(
-      { id: pending.rpId, origin: pending.origin, name: pending.rpId },
-      input.challenge,
-      response,
-    );
+    credential = await verifyRegistration(pendingParty(pending), input.challenge, response);
   } catch (err) {
     if (!(err instanceof WebauthnError)) throw err;
     throw parameterError({ value: `${err.check.replace('_', ' ')} check failed: ${err.message}` });

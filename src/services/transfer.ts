@@ -14,6 +14,7 @@ import { revokedBefore } from '../auth/sessions.js';
 import { hashTokenSecret, isHashedTokenSecret } from '../auth/token-secret.js';
 import { TesseraError } from '../errors.js';
 import { formatDiagnostic, hasErrors, type Diagnostic } from '../formats/diagnostics.js';
+import { serializeDatacenterCfg } from '../formats/datacenter-cfg.js';
 import { serializeDomainsCfg } from '../formats/domains-cfg.js';
 import { serializeShadowCfg } from '../formats/shadow-cfg.js';
 import { serializeTfaCfg } from '../formats/tfa-cfg.js';
@@ -161,6 +162,8 @@ export function exportFiles(config: AccessConfig): ExportedFiles {
     ['priv/token.cfg', serializeTokenCfg(plainSecrets)],
     ['priv/tfa.cfg', serializeTfaCfg(config.tfa)],
   ] satisfies [PveFile, string][]);
+  if (config.datacenter !== undefined)
+    files.set('datacenter.cfg', serializeDatacenterCfg(config.datacenter));
   for (const [realm, password] of config.realmSecrets) {
     const [file] = realmPasswordFiles(realm);
     if (file !== undefined) files.set(file, password);

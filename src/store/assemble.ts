@@ -21,6 +21,7 @@ import {
   type TokenId,
   type UserId,
 } from '../model/ids.js';
+import type { DatacenterConfig } from '../model/datacenter.js';
 import type { PendingOidcLogin, RealmConfig } from '../model/realm.js';
 import type { PendingChallenge, TfaUser } from '../model/tfa.js';
 import type { AclNode, Group, Pool, Role, Token, User } from '../model/user-config.js';
@@ -28,6 +29,7 @@ import {
   aclPathOf,
   CodecError,
   decodeAclNode,
+  decodeDatacenter,
   decodeGroup,
   decodePassword,
   decodePool,
@@ -79,6 +81,7 @@ export class SnapshotAssembler {
   private readonly revisions = new Map<string, number>();
   private readonly sequence = new Map<string, number>();
   private readonly problems = new Map<string, Diagnostic>();
+  private datacenter: DatacenterConfig | undefined;
 
   constructor(private readonly sourceDiagnostics: readonly Diagnostic[] = []) {}
 
@@ -132,6 +135,7 @@ export class SnapshotAssembler {
       realmSecrets: new Map(this.realmSecrets),
       serverKeys: new Map(this.serverKeys),
       tfa: { users: byOrder(this.tfa) },
+      ...(this.datacenter !== undefined ? { datacenter: this.datacenter } : {}),
       tfaChallenges: new Map(this.tfaChallenges),
       oidcStates: new Map(this.oidcStates),
       sessions: new Map(this.sessions),
@@ -187,6 +191,9 @@ export class SnapshotAssembler {
         break;
       case 'serverKey':
         this.serverKeys.delete(id);
+        break;
+      case 'datacenter':
+        this.datacenter = undefined;
         break;
     }
   }
@@ -258,6 +265,9 @@ export class SnapshotAssembler {
       }
       case 'serverKey':
         this.serverKeys.set(id, value);
+        break;
+      case 'datacenter':
+        this.datacenter = decodeDatacenter(value);
         break;
       case 'realmSecret': {
         const realmid = need(asRealmId(id), 'realm', id);

@@ -42,6 +42,8 @@ import type {
   User,
 } from '../model/user-config.js';
 import { tfaUserFromJson, tfaUserToJson } from '../formats/tfa-cfg.js';
+import { parseDatacenterCfg } from '../formats/datacenter-cfg.js';
+import type { DatacenterConfig } from '../model/datacenter.js';
 
 export const KEYS = {
   user: (id: UserId) => `users/${id}`,
@@ -66,6 +68,11 @@ export const KEYS = {
    * that it outlives a delete and still refuses the tickets of a user id created again.
    */
   sessions: (id: string) => `sessions/${id}`,
+  /**
+   * Proxmox's datacenter.cfg as text (one key, not a prefix): Tessera reads its
+   * authentication settings and writes the whole file back on export.
+   */
+  datacenter: () => 'datacenter.cfg',
 } as const;
 
 export type EntityKind = keyof typeof KEYS;
@@ -77,6 +84,11 @@ const PREFIXES: readonly (readonly [string, EntityKind])[] = Object.entries(KEYS
 /** The kind and id of a key, or `undefined` for keys of no known kind (left alone). */
 export function parseKey(key: string): { kind: EntityKind; id: string } | undefined {
   for (const [prefix, kind] of PREFIXES) {
+    // A kind of one key (no `/` at the end) has that key alone, with an empty id.
+    if (!prefix.endsWith('/')) {
+      if (key === prefix) return { kind, id: '' };
+      continue;
+    }
     if (key.startsWith(prefix) && key.length > prefix.length)
       return { kind, id: key.slice(prefix.length) };
   }
@@ -97,9 +109,10 @@ const NOT_CONFIGURATION: ReadonlySet<EntityKind> = new Set([
 /**
  * Kinds whose values hold secrets: password hashes, token secret hashes, bind passwords,
  * Tessera's ticket and CSRF keys, second factors (TOTP secrets, Yubico ids, recovery keys),
- * realms (an OpenID client secret, a Yubico API key in `tfa`), and OpenID logins on their
- * way (the PKCE verifier). They are sealed at rest (sealed.ts), and the stores keep no old
- * values of them in their change history.
+ * realms (an OpenID client secret, a Yubico API key in `tfa`), OpenID logins on their way
+ * (the PKCE verifier), and datacenter.cfg (`http_proxy` may hold a proxy password). They are
+ * sealed at rest (sealed.ts), and the stores keep no old values of them in their change
+ * history.
  */
 const SECRET_KINDS: ReadonlySet<EntityKind> = new Set([
   'password',
@@ -109,6 +122,7 @@ const SECRET_KINDS: ReadonlySet<EntityKind> = new Set([
   'tfa',
   'realm',
   'oidcState',
+  'datacenter',
 ]);
 
 /** Whether a key's value holds a secret (see {@link SECRET_KINDS}). */
@@ -442,6 +456,7 @@ export function decodeTfaChallenge(challenge: string, text: string): PendingChal
   if (rpId === undefined || origin === undefined)
     throw new CodecError("'rpId' and 'origin' are required");
   const description = optionalText(json, 'description');
+  const subdomains = json['subdomains'] === true;
   return {
     challenge,
     userid,
@@ -449,6 +464,7 @@ export function decodeTfaChallenge(challenge: string, text: string): PendingChal
     created: integer(json, 'created'),
     rpId,
     origin,
+    ...(subdomains ? { subdomains } : {}),
     ...(description !== undefined ? { description } : {}),
   };
 }
@@ -483,4 +499,19 @@ export function encodeSessions(from: number): string {
 
 export function decodeSessions(text: string): number {
   return integer(object(text), 'from');
+}
+
+/** `datacenter.cfg`: `text`, the file as imported. */
+export function encodeDatacenter(config: DatacenterConfig): string {
+  return compact({ text: config.text });
+}
+
+/**
+ * The settings are read from the text again; a bad line (possible only in a `pve-dir:`
+ * store, whose reader reports it with its line) leaves that setting out.
+ */
+export function decodeDatacenter(text: string): DatacenterConfig {
+  const value = optionalText(object(text), 'text');
+  if (value === undefined) throw new CodecError("'text' is missing");
+  return parseDatacenterCfg(value).value;
 }

@@ -5,11 +5,13 @@
 import { parseAclPath } from '../model/acl-path.js';
 import type { RealmId, TokenId, UserId } from '../model/ids.js';
 import type { DomainsConfig } from '../model/realm.js';
+import type { DatacenterConfig } from '../model/datacenter.js';
 import type { TfaConfig } from '../model/tfa.js';
 import type { UserConfig } from '../model/user-config.js';
 import type { ShadowConfig } from '../formats/shadow-cfg.js';
 import {
   encodeAclNode,
+  encodeDatacenter,
   encodeGroup,
   encodePassword,
   encodePool,
@@ -36,6 +38,8 @@ export interface AccessConfig {
   /** Directory realms' bind passwords (Proxmox's priv/realm/<realm>.pw). */
   readonly realmSecrets: ReadonlyMap<RealmId, string>;
   readonly tfa: TfaConfig;
+  /** datacenter.cfg, when the configuration has one. */
+  readonly datacenter?: DatacenterConfig;
 }
 
 /** Every entity of the configuration as key -> value, realms and secrets in their order. */
@@ -61,5 +65,7 @@ export function encodeAccessConfig(config: AccessConfig): Map<string, string> {
   seq = 0;
   for (const [userid, user] of config.tfa.users)
     out.set(KEYS.tfa(userid), encodeTfaUser(user, ++seq));
+  if (config.datacenter !== undefined)
+    out.set(KEYS.datacenter(), encodeDatacenter(config.datacenter));
   return out;
 }

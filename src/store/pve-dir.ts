@@ -1,13 +1,15 @@
 /**
  * `pve-dir:<dir>`: a read-only store over a directory laid out like `/etc/pve`: `user.cfg`,
- * `domains.cfg`, `priv/shadow.cfg`, `priv/token.cfg`, `priv/tfa.cfg` and the directory
- * realms' bind passwords in `priv/realm/<realm>.pw`. A missing file reads as empty, as on a
- * fresh Proxmox node. Every read parses the files anew, so the snapshot always shows what is
+ * `domains.cfg`, `priv/shadow.cfg`, `priv/token.cfg`, `priv/tfa.cfg`, the directory
+ * realms' bind passwords in `priv/realm/<realm>.pw` and `datacenter.cfg`. A missing file
+ * reads as empty, as on a fresh Proxmox node; a missing datacenter.cfg as none at all (an
+ * export then writes none). Every read parses the files anew, so the snapshot always shows what is
  * on disk. It is what `import` reads and what `config show` inspects in place.
  */
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TesseraError } from '../errors.js';
+import { parseDatacenterCfg } from '../formats/datacenter-cfg.js';
 import { parseDomainsCfg } from '../formats/domains-cfg.js';
 import { parseShadowCfg } from '../formats/shadow-cfg.js';
 import { parseTfaCfg } from '../formats/tfa-cfg.js';
@@ -25,6 +27,7 @@ export const PVE_FILES = [
   'priv/shadow.cfg',
   'priv/token.cfg',
   'priv/tfa.cfg',
+  'datacenter.cfg',
 ] as const;
 export type PveFile = (typeof PVE_FILES)[number];
 
@@ -81,14 +84,15 @@ export class PveDirStore implements ConfigStore {
     if (!info.isDirectory()) {
       throw new TesseraError('store_unavailable', `'${this.dir}' is not a directory`);
     }
-    const [userText, domainsText, shadowText, tokenText, tfaText] = await Promise.all(
-      PVE_FILES.map(async (f) => (await this.readFile(f)) ?? ''),
-    );
+    const [userText, domainsText, shadowText, tokenText, tfaText, datacenterText] =
+      await Promise.all(PVE_FILES.map(async (f) => this.readFile(f)));
     const users = parseUserCfg(userText ?? '');
     const domains = parseDomainsCfg(domainsText ?? '');
     const shadow = parseShadowCfg(shadowText ?? '');
     const tokens = parseTokenCfg(tokenText ?? '');
     const tfa = parseTfaCfg(tfaText ?? '', { now: this.now() });
+    const datacenter =
+      datacenterText !== undefined ? parseDatacenterCfg(datacenterText) : undefined;
     const realmSecrets = new Map<RealmId, string>();
     for (const realm of domains.value.realms.values()) {
       if (realm.type !== 'ldap' && realm.type !== 'ad') continue;
@@ -108,6 +112,7 @@ export class PveDirStore implements ConfigStore {
         tokenSecrets: tokens.value,
         realmSecrets,
         tfa: tfa.value,
+        ...(datacenter !== undefined ? { datacenter: datacenter.value } : {}),
       },
       diagnostics: [
         ...users.diagnostics,
@@ -115,6 +120,7 @@ export class PveDirStore implements ConfigStore {
         ...shadow.diagnostics,
         ...tokens.diagnostics,
         ...tfa.diagnostics,
+        ...(datacenter?.diagnostics ?? []),
       ],
     };
   }

@@ -5,8 +5,10 @@ import { fromCose, toCose } from './webauthn-credential.js';
 import {
   authenticationOptions,
   registrationOptions,
+  acceptedOrigins,
   relyingParty,
   verifyAuthentication,
+  webauthnSettings,
   verifyRegistration,
   WebauthnError,
   type RelyingParty,
@@ -64,6 +66,63 @@ describe('WebAuthn relying party', () => {
       ).origin,
       'https://pve.example.com:8006',
     );
+  });
+});
+
+describe('WebAuthn settings of datacenter.cfg', () => {
+  const datacenter = { rp: 'Lab', id: 'example.com', origin: 'https://pve.example.com:8006' };
+
+  it("takes datacenter.cfg's settings, serve's options overriding them part by part", () => {
+    assert.deepEqual(webauthnSettings({}, datacenter), {
+      rpId: 'example.com',
+      origin: 'https://pve.example.com:8006',
+      rpName: 'Lab',
+      allowSubdomains: true,
+    });
+    assert.deepEqual(
+      webauthnSettings(
+        { origin: 'https://tessera.example.com' },
+        { ...datacenter, allowSubdomains: false },
+      ),
+      {
+        rpId: 'example.com',
+        origin: 'https://tessera.example.com',
+        rpName: 'Lab',
+        allowSubdomains: false,
+      },
+    );
+    assert.deepEqual(webauthnSettings({ rpId: 'x.org' }, undefined), { rpId: 'x.org' });
+    const rp = relyingParty(webauthnSettings({}, datacenter), { protocol: 'http', host: 'a.test' });
+    assert.deepEqual(rp, {
+      id: 'example.com',
+      origin: 'https://pve.example.com:8006',
+      name: 'Lab',
+      subdomains: true,
+    });
+  });
+
+  it('accepts a subdomain of the origin only with the same scheme and port', () => {
+    const rp = { ...RP, subdomains: true };
+    const answer = (origin: string): unknown => ({
+      response: {
+        clientDataJSON: Buffer.from(JSON.stringify({ type: 'webauthn.get', origin })).toString(
+          'base64url',
+        ),
+      },
+    });
+    const sub = 'https://node1.pve.example.com:8006';
+    assert.deepEqual(acceptedOrigins(rp, answer(sub)), [RP.origin, sub]);
+    assert.deepEqual(acceptedOrigins(RP, answer(sub)), [RP.origin]);
+    for (const other of [
+      'https://node1.pve.example.com:8007',
+      'http://node1.pve.example.com:8006',
+      'https://evilpve.example.com:8006',
+      'https://example.com:8006',
+    ])
+      assert.deepEqual(acceptedOrigins(rp, answer(other)), [RP.origin], other);
+    assert.deepEqual(acceptedOrigins(rp, { response: { clientDataJSON: 'not json' } }), [
+      RP.origin,
+    ]);
   });
 });
 

@@ -1,8 +1,8 @@
 /**
  * WebAuthn ceremonies as Proxmox runs them: user presence required, user verification
- * discouraged, no attestation, 5-minute browser timeout. The relying party comes from the
- * deployment (`--webauthn-rp-id`, `--webauthn-origin`) or, as in Proxmox, from the host the
- * browser asked for. Every refusal names the check that failed, and the signature counter is
+ * discouraged, no attestation, 5-minute browser timeout. The relying party comes from
+ * `serve`'s options (`--webauthn-rp-id`, `--webauthn-origin`), then from datacenter.cfg's
+ * `webauthn` setting, then, as in Proxmox, from the host the browser asked for. Every refusal names the check that failed, and the signature counter is
  * compared only after the signature holds, so a forged answer cannot raise a false alarm.
  */
 import {
@@ -16,17 +16,44 @@ import {
   type RegistrationResponseJSON,
 } from '@simplewebauthn/server';
 import { isIP } from 'node:net';
+import type { WebauthnConfig } from '../model/datacenter.js';
 import { fromCose, toCose, type CoseCredential } from './webauthn-credential.js';
 
 export interface RelyingParty {
   readonly id: string;
   readonly origin: string;
   readonly name: string;
+  /** Whether a subdomain of the origin's host may answer too (datacenter.cfg's `allow-subdomains`). */
+  readonly subdomains?: boolean;
 }
 
 export interface WebauthnSettings {
   readonly rpId?: string;
   readonly origin?: string;
+  /** The relying party's name; the id when unset. */
+  readonly rpName?: string;
+  readonly allowSubdomains?: boolean;
+}
+
+/**
+ * The settings in force: `serve`'s options override datacenter.cfg's `webauthn` part by
+ * part. Where datacenter.cfg configures WebAuthn, subdomains of the origin may answer unless
+ * it says `allow-subdomains=0` (Proxmox's default); without it only the origin itself.
+ */
+export function webauthnSettings(
+  flags: WebauthnSettings,
+  datacenter: WebauthnConfig | undefined,
+): WebauthnSettings {
+  if (datacenter === undefined) return flags;
+  const rpId = flags.rpId ?? datacenter.id;
+  const origin = flags.origin ?? datacenter.origin;
+  const rpName = flags.rpName ?? datacenter.rp;
+  return {
+    ...(rpId !== undefined ? { rpId } : {}),
+    ...(origin !== undefined ? { origin } : {}),
+    ...(rpName !== undefined ? { rpName } : {}),
+    allowSubdomains: flags.allowSubdomains ?? datacenter.allowSubdomains ?? true,
+  };
 }
 
 export type WebauthnCheck =
@@ -70,7 +97,64 @@ export function relyingParty(
     return { unavailable: `the relying party id '${id}' is an IP address; use a host name` };
   if (host !== id && !host.endsWith(`.${id}`))
     return { unavailable: `the relying party id '${id}' does not match the origin ${origin}` };
-  return { id, origin: new URL(origin).origin, name: id };
+  return {
+    id,
+    origin: new URL(origin).origin,
+    name: settings.rpName ?? id,
+    ...(settings.allowSubdomains === true ? { subdomains: true } : {}),
+  };
+}
+
+/** The relying party a handed-out challenge was given (rp name is not checked). */
+export function pendingParty(pending: {
+  readonly rpId: string;
+  readonly origin: string;
+  readonly subdomains?: boolean;
+}): RelyingParty {
+  return {
+    id: pending.rpId,
+    origin: pending.origin,
+    name: pending.rpId,
+    ...(pending.subdomains === true ? { subdomains: true } : {}),
+  };
+}
+
+/**
+ * The origins an answer may come from: the relying party's, and with `subdomains` the
+ * origin the browser reports when it is the same scheme and port on a subdomain of the
+ * origin's host (as webauthn-rs checks it for Proxmox).
+ */
+export function acceptedOrigins(rp: RelyingParty, response: unknown): string[] {
+  if (rp.subdomains !== true) return [rp.origin];
+  const reported = reportedOrigin(response);
+  if (reported === undefined) return [rp.origin];
+  let theirs: URL;
+  try {
+    theirs = new URL(reported);
+  } catch {
+    return [rp.origin];
+  }
+  const ours = new URL(rp.origin);
+  const sub =
+    theirs.protocol === ours.protocol &&
+    theirs.port === ours.port &&
+    theirs.origin === reported &&
+    theirs.hostname.endsWith(`.${ours.hostname}`);
+  return sub ? [rp.origin, reported] : [rp.origin];
+}
+
+/** The `origin` of the answer's clientDataJSON, if it has one. */
+function reportedOrigin(response: unknown): string | undefined {
+  const data = (response as { response?: { clientDataJSON?: unknown } } | null)?.response
+    ?.clientDataJSON;
+  if (typeof data !== 'string' || data.length > 16_384) return undefined;
+  try {
+    const parsed = JSON.parse(Buffer.from(data, 'base64url').toString('utf8')) as unknown;
+    const origin = (parsed as { origin?: unknown } | null)?.origin;
+    return typeof origin === 'string' ? origin : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export const BROWSER_TIMEOUT_MS = 300_000;
@@ -132,7 +216,7 @@ export async function verifyRegistration(
     result = await verifyRegistrationResponse({
       response: response as RegistrationResponseJSON,
       expectedChallenge: challenge,
-      expectedOrigin: rp.origin,
+      expectedOrigin: acceptedOrigins(rp, response),
       expectedRPID: rp.id,
       requireUserVerification: false,
     });
@@ -169,7 +253,7 @@ export async function verifyAuthentication(
     result = await verifyAuthenticationResponse({
       response: response as AuthenticationResponseJSON,
       expectedChallenge: challenge,
-      expectedOrigin: rp.origin,
+      expectedOrigin: acceptedOrigins(rp, response),
       expectedRPID: rp.id,
       // The counter is compared below, once the signature is known to be good.
       credential: { id: credential.id, publicKey: credential.publicKey, counter: 0 },

@@ -33,7 +33,10 @@ export function auditRoutes(api: Api): void {
       now,
       ...(certificate !== undefined ? { certificate } : {}),
       // An explicitly configured relying party means WebAuthn is meant to be used.
-      webauthnEnabled: webauthn?.rpId !== undefined || webauthn?.origin !== undefined,
+      webauthnEnabled:
+        webauthn?.rpId !== undefined ||
+        webauthn?.origin !== undefined ||
+        snapshot.datacenter?.webauthn !== undefined,
     });
   });
 }

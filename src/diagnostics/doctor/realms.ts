@@ -101,8 +101,12 @@ async function directoryRealm(
   return findings;
 }
 
-async function openidRealm(config: RealmConfig, probes: DoctorProbes): Promise<Finding[]> {
-  const settings = openidSettings(config);
+async function openidRealm(
+  config: RealmConfig,
+  proxy: string | undefined,
+  probes: DoctorProbes,
+): Promise<Finding[]> {
+  const settings = openidSettings(config, proxy);
   try {
     return [ok(`discovery at ${settings.issuer}: ${await probes.openid(settings)}`)];
   } catch (err) {
@@ -124,7 +128,7 @@ export function realmJobs(snapshot: AccessSnapshot, probes: DoctorProbes, now: n
       title: `Realm ${config.realm} (${config.type})`,
       run: () =>
         config.type === 'openid'
-          ? openidRealm(config, probes)
+          ? openidRealm(config, snapshot.datacenter?.httpProxy, probes)
           : directoryRealm(config, snapshot, probes, now),
     }));
 }

@@ -10,6 +10,7 @@ import { readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
 import type { AccessSnapshot } from '../../store/snapshot.js';
+import { webauthnSettings } from '../../tfa/webauthn.js';
 import { EXPIRY_WARN_MS } from './realms.js';
 import {
   fail,
@@ -249,8 +250,14 @@ export function webauthnCheck(
   snapshot: AccessSnapshot | undefined,
 ): Finding[] {
   const findings: Finding[] = [];
-  const rpId = options.webauthnRpId;
-  const origin = options.webauthnOrigin;
+  // As serve decides: its options first, then datacenter.cfg's `webauthn`.
+  const { rpId, origin } = webauthnSettings(
+    {
+      ...(options.webauthnRpId !== undefined ? { rpId: options.webauthnRpId } : {}),
+      ...(options.webauthnOrigin !== undefined ? { origin: options.webauthnOrigin } : {}),
+    },
+    snapshot?.datacenter?.webauthn,
+  );
   const cert = served.plainHttp ? undefined : served.certificate;
   if (origin !== undefined) {
     let url: URL | undefined;

@@ -25,7 +25,8 @@ function openidRealm(snapshot: AccessSnapshot, realm: string): OpenidSettings {
   const config = snapshot.domains.realms.get(parseRealmId(realm));
   if (config?.type !== 'openid')
     throw parameterError({ realm: `realm '${realm}' is not an OpenID realm` });
-  return openidSettings(config);
+  // As Proxmox: datacenter.cfg's http_proxy carries the requests to the provider.
+  return openidSettings(config, snapshot.datacenter?.httpProxy);
 }
 
 function checkRedirect(url: string): string {
@@ -102,7 +103,7 @@ export async function finishOpenidLogin(
     const config = snapshot.domains.realms.get(pending.realm);
     if (config?.type !== 'openid')
       throw new AuthFailure(`realm '${pending.realm}' is no longer an OpenID realm`, 'oidc_error');
-    const settings = openidSettings(config);
+    const settings = openidSettings(config, snapshot.datacenter?.httpProxy);
     const claims = await finishAuthorization(settings, pending, request.code);
     const result = await applyOidcLogin(deps.services, settings, claims);
     user = result.userid;

@@ -27,7 +27,9 @@ import { loginFactors, realmTfa, type RealmTfa } from '../../tfa/realm.js';
 import { enabledCredentials } from '../../tfa/webauthn-credential.js';
 import {
   authenticationOptions,
+  pendingParty,
   relyingParty,
+  webauthnSettings,
   verifyAuthentication,
   WebauthnError,
   type WebauthnSettings,
@@ -74,7 +76,10 @@ export async function loginChallenge(
   const challenge = tfaChallenge(user);
   const credentials = enabledCredentials(user);
   if (challenge && credentials.length > 0 && withWebauthn) {
-    const rp = relyingParty(ctx.webauthn, ctx.request);
+    const rp = relyingParty(
+      webauthnSettings(ctx.webauthn, snapshot.datacenter?.webauthn),
+      ctx.request,
+    );
     if ('id' in rp) {
       const options = await authenticationOptions(
         rp,
@@ -89,6 +94,7 @@ export async function loginChallenge(
           created: now,
           rpId: rp.id,
           origin: rp.origin,
+          ...(rp.subdomains === true ? { subdomains: true } : {}),
         },
         ctx.offline,
       );
@@ -217,7 +223,7 @@ async function webauthnAnswer(
   if (!stored || !entry) return fail('credential check failed: not a registered, enabled key');
   try {
     const { counter } = await verifyAuthentication(
-      { id: pending.rpId, origin: pending.origin, name: pending.rpId },
+      pendingParty(pending),
       answered,
       credential,
       entry.credential,

@@ -3,13 +3,16 @@
  * realm), notes when the name says more than the realm choice (`user@realm`, `root`), a
  * warning when this computer's clock is off, a button per OpenID realm, and the second-factor
  * step when the password is right but the user has second factors. It also finishes an
- * OpenID login when the provider sends the browser back here.
+ * OpenID login when the provider sends the browser back here. A consent text
+ * (datacenter.cfg's `consent-text`) comes first, as in Proxmox, except on the way back from
+ * an OpenID provider.
  */
 import { useEffect, useId, useState, type ReactNode } from 'react';
 import { api, ApiError, describeError, lastServerDate } from '../api.js';
 import { Field, Message, useSubmit } from '../components/Form.js';
 import { saveSession, sessionFrom, type Session, type TicketAnswer } from '../session.js';
 import { parseChallenge, type TfaChallenge } from './login/challenge.js';
+import { Consent, pageConsentText } from './login/Consent.js';
 import { cleanAddress, openidFinish, openidReturn, openidStart } from './login/openid.js';
 import {
   clockSkew,
@@ -44,6 +47,10 @@ export function Login(props: { readonly onLogin: (session: Session) => void }): 
   const [realm, setRealm] = useState('');
   const [tfa, setTfa] = useState<PendingTfa>();
   const [openid, setOpenid] = useState<string>();
+  // Proxmox skips the consent when the provider sends the browser back.
+  const [consent, setConsent] = useState(() =>
+    openidReturn() === undefined ? pageConsentText() : undefined,
+  );
   const submit = useSubmit();
   const realmId = useId();
   const notesId = useId();
@@ -112,6 +119,18 @@ export function Login(props: { readonly onLogin: (session: Session) => void }): 
     });
     // Once, when the page opens.
   }, []);
+
+  if (consent !== undefined)
+    return (
+      <main id="main">
+        <Consent
+          text={consent}
+          onAccept={() => {
+            setConsent(undefined);
+          }}
+        />
+      </main>
+    );
 
   if (tfa)
     return (
