@@ -157,6 +157,19 @@ export const COMMANDS: readonly CommandSpec[] = [
     load: async () => (await import('./commands/user.js')).userPermissions,
   },
   {
+    words: ['passwd'],
+    args: ['<userid>'],
+    summary:
+      "Sets a pve user's password on the node, without the current one (a forgotten administrator password).",
+    details:
+      'Asks for the new password twice on a terminal, without echo; from a script, reads the ' +
+      'first line of standard input. Acts as root@pam, recorded in the audit trail; tickets ' +
+      'issued to the user before are refused from then on. Users of other realms change ' +
+      "their password where the realm keeps it (root@pam: the node's passwd).",
+    options: {},
+    load: async () => (await import('./commands/passwd.js')).passwd,
+  },
+  {
     words: ['user', 'logout'],
     args: ['<userid>'],
     summary: 'Logs a user out everywhere: every ticket issued so far is refused, on every node.',

@@ -795,6 +795,7 @@ describe('doctor', () => {
         /root@pam is disabled; admin@pve administers \/ but is disabled; administrators in external realms: boss@corp/,
       );
       assert.match(c.fix ?? '', /keep root@pam enabled/);
+      assert.match(c.fix ?? '', /on the node: tessera passwd <user>@pve/);
       assert.equal(exitStatus(report.status), 2);
     });
 

@@ -80,6 +80,7 @@ export function breakGlass(
       [
         ...(pam.available ? [] : [`for ${ROOT_USERID}: ${pam.fix}`]),
         `keep ${ROOT_USERID} enabled, or give a pve user with a password Administrator on / (pveum-style: POST /access/users, PUT /access/acl path=/ roles=Administrator)`,
+        `a pve administrator whose password is lost or unset gets a new one on the node: tessera passwd <user>@pve`,
       ].join('; or '),
     ),
   ];
