@@ -7,6 +7,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { isTesseraError } from '../errors.js';
 import { COMMANDS, findCommand, GLOBAL_OPTIONS, type OptionSpec } from './commands.js';
 import { commandHelp, commandsUnder, groupHelp, mainHelp } from './help.js';
+import { nearestCommands } from './suggest.js';
 import { parseOutputFormat, processIo, type Io } from './output.js';
 
 type ParseOptions = NonNullable<ParseArgsConfig['options']>;
@@ -52,7 +53,16 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
         else io.err(`tessera: '${words.join(' ')}' needs a command\n\n${groupHelp(words)}`);
         return asksHelp ? 0 : 2;
       }
-      io.err(`tessera: unknown command '${words.join(' ')}'\n\n${mainHelp()}`);
+      const nearest = nearestCommands(words);
+      io.err(
+        `tessera: unknown command '${words.join(' ')}'\n` +
+          (nearest.length > 0
+            ? `Did you mean: ${nearest.map((n) => `'tessera ${n}'`).join(', ')}?\n`
+            : commandsUnder(words.slice(0, 1)).length > 0
+              ? `\n${groupHelp(words.slice(0, 1))}`
+              : '') +
+          `'tessera help' lists every command.\n`,
+      );
       return 2;
     }
     if (asksHelp) {

@@ -277,6 +277,14 @@ describe('tessera CLI with --store pve-dir:', () => {
     const command = await runCli('frobnicate');
     assert.equal(command.status, 2);
     assert.match(command.stderr, /^tessera: unknown command 'frobnicate'/);
+    assert.doesNotMatch(command.stderr, /Did you mean/);
+    // Typos get the nearest commands; a known group's other words get its commands.
+    const typo = await runCli('usr', 'tfa', 'lst', 'alice@pve');
+    assert.equal(typo.status, 2);
+    assert.match(typo.stderr, /\nDid you mean: 'tessera user tfa list'\?\n/);
+    assert.match((await runCli('explian', 'bob@pve')).stderr, /Did you mean: 'tessera explain'\?/);
+    assert.match((await runCli('usr')).stderr, /Did you mean: 'tessera user'\?/);
+    assert.match((await runCli('user', 'lst')).stderr, /Usage: tessera user <command>/);
     const option = await runCli('--store', store, 'config', 'check', '--path', '/');
     assert.deepEqual(
       [option.status, option.stderr.split('\n')[0]],
