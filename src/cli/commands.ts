@@ -170,6 +170,17 @@ export const COMMANDS: readonly CommandSpec[] = [
     load: async () => (await import('./commands/passwd.js')).passwd,
   },
   {
+    words: ['bashcomplete'],
+    args: [],
+    summary: "Completion for bash: complete -o default -C 'tessera bashcomplete' tessera.",
+    details:
+      'Bash calls it with COMP_LINE and COMP_POINT set; it prints the candidates: command ' +
+      'words, options, user and token ids, groups, roles, realms, ACL paths and privileges ' +
+      'from the configuration. contrib/bash-completion/tessera installs it.',
+    options: {},
+    load: async () => (await import('./commands/complete.js')).bashComplete,
+  },
+  {
     words: ['user', 'logout'],
     args: ['<userid>'],
     summary: 'Logs a user out everywhere: every ticket issued so far is refused, on every node.',
