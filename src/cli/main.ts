@@ -7,6 +7,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { isTesseraError } from '../errors.js';
 import { COMMANDS, findCommand, GLOBAL_OPTIONS, type OptionSpec } from './commands.js';
 import { commandHelp, commandsUnder, groupHelp, mainHelp } from './help.js';
+import { extractOutputOptions } from './output-options.js';
 import { parseOutputFormat, processIo, type Io } from './output.js';
 
 type ParseOptions = NonNullable<ParseArgsConfig['options']>;
@@ -32,8 +33,9 @@ function allOptions(): ParseOptions {
 /** Runs the command line; returns the exit status (0 ok, 1 failed, 2 usage error). */
 export async function main(argv: readonly string[], io: Io = processIo): Promise<number> {
   try {
+    const standard = extractOutputOptions(argv);
     const { values, positionals } = parseArgs({
-      args: [...argv],
+      args: [...standard.argv],
       allowPositionals: true,
       strict: true,
       options: allOptions(),
@@ -74,10 +76,12 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
       if (typeof value === 'string' || typeof value === 'boolean') options[name] = value;
     const store = options['store'];
     const format = options['output-format'];
+    const outputFormat = parseOutputFormat(typeof format === 'string' ? format : undefined);
     const run = await command.load();
     return await run({
       io,
-      format: parseOutputFormat(typeof format === 'string' ? format : undefined),
+      format: outputFormat,
+      output: { ...standard.options, outputFormat },
       args: positionals.slice(command.words.length),
       options,
       storeUrl: typeof store === 'string' ? store : undefined,
