@@ -38,7 +38,16 @@ export const GLOBAL_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   'output-format': {
     type: 'string',
     value: 'format',
-    description: 'text (default), json or json-pretty.',
+    description: 'text (default), json, json-pretty or yaml.',
+  },
+  // The booleans below may be followed by 0/1 (output-options.ts reads them).
+  noborder: { type: 'boolean', description: "Do not draw borders (for 'text' format)." },
+  noheader: { type: 'boolean', description: "Do not show column headers (for 'text' format)." },
+  quiet: { type: 'boolean', description: 'Suppress printing results.' },
+  'human-readable': {
+    type: 'boolean',
+    description:
+      'Call output rendering functions to produce human readable text (default 1; 0 turns it off).',
   },
   help: { type: 'boolean', description: 'Help: of tessera, or of the command it follows.' },
 };

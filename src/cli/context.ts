@@ -6,11 +6,14 @@ import { TesseraError } from '../errors.js';
 import { assemble } from '../store/assemble.js';
 import { openStore } from '../store/open.js';
 import type { AccessSnapshot } from '../store/snapshot.js';
+import type { OutputOptions } from './format/types.js';
 import type { Io, OutputFormat } from './output.js';
 
 export interface CommandContext {
   readonly io: Io;
   readonly format: OutputFormat;
+  /** pveum's standard output options, `--output-format` included (format/types.ts). */
+  readonly output: OutputOptions;
   /** Positional arguments after the command words. */
   readonly args: readonly string[];
   readonly options: Readonly<Record<string, string | boolean | undefined>>;

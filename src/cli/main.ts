@@ -7,6 +7,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { isTesseraError } from '../errors.js';
 import { COMMANDS, findCommand, GLOBAL_OPTIONS, type OptionSpec } from './commands.js';
 import { commandHelp, commandsUnder, groupHelp, mainHelp } from './help.js';
+import { extractOutputOptions } from './output-options.js';
 import { nearestCommands } from './suggest.js';
 import { parseOutputFormat, processIo, type Io } from './output.js';
 
@@ -35,11 +36,19 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
   // Bash passes the word being completed as an argument: it may look like any option.
   if (argv[0] === 'bashcomplete') {
     const { bashComplete } = await import('./commands/complete.js');
-    return bashComplete({ io, format: 'text', args: [], options: {}, storeUrl: undefined });
+    return bashComplete({
+      io,
+      format: 'text',
+      output: {},
+      args: [],
+      options: {},
+      storeUrl: undefined,
+    });
   }
   try {
+    const standard = extractOutputOptions(argv);
     const { values, positionals } = parseArgs({
-      args: [...argv],
+      args: [...standard.argv],
       allowPositionals: true,
       strict: true,
       options: allOptions(),
@@ -89,10 +98,12 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
       if (typeof value === 'string' || typeof value === 'boolean') options[name] = value;
     const store = options['store'];
     const format = options['output-format'];
+    const outputFormat = parseOutputFormat(typeof format === 'string' ? format : undefined);
     const run = await command.load();
     return await run({
       io,
-      format: parseOutputFormat(typeof format === 'string' ? format : undefined),
+      format: outputFormat,
+      output: { ...standard.options, outputFormat },
       args: positionals.slice(command.words.length),
       options,
       storeUrl: typeof store === 'string' ? store : undefined,

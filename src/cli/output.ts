@@ -1,12 +1,16 @@
 /**
- * How the command line prints: `text` for people, `json` and `json-pretty` for programs,
- * like pveum's `--output-format`.
+ * How the command line prints: `text` for people, `json`, `json-pretty` and `yaml` for
+ * programs, like pveum's `--output-format`. Results pveum also prints go through
+ * format/api-result.ts (Proxmox's exact bytes); Tessera's own reports use printJson.
  */
 import { invalid } from '../errors.js';
 import { codePointLength } from '../model/text.js';
+import { OUTPUT_FORMATS, type OutputFormat } from './format/types.js';
+import { queryTerminal } from './format/terminal.js';
+import type { ApiValue, TerminalOptions } from './format/types.js';
+import { yamlDump } from './format/yaml.js';
 
-export const OUTPUT_FORMATS = ['text', 'json', 'json-pretty'] as const;
-export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+export { OUTPUT_FORMATS, type OutputFormat };
 
 export function parseOutputFormat(value: string | undefined): OutputFormat {
   if (value === undefined) return 'text';
@@ -21,12 +25,18 @@ export function parseOutputFormat(value: string | undefined): OutputFormat {
 export interface Io {
   readonly out: (text: string) => void;
   readonly err: (text: string) => void;
+  /** Width and character set of the output; asked of stdout and the locale when absent. */
+  readonly terminal?: TerminalOptions;
 }
 
 export const processIo: Io = {
   out: (text) => process.stdout.write(text),
   err: (text) => process.stderr.write(text),
 };
+
+export function terminalOf(io: Io): TerminalOptions {
+  return io.terminal ?? queryTerminal(process.stdout);
+}
 
 /** Maps and Sets become objects and arrays, so explanations serialise naturally. */
 function replacer(_key: string, value: unknown): unknown {
@@ -35,7 +45,14 @@ function replacer(_key: string, value: unknown): unknown {
   return value;
 }
 
+/** Tessera's own reports for programs: JSON in the order Tessera builds it, or YAML (as UTF-8). */
 export function printJson(io: Io, format: OutputFormat, value: unknown): void {
+  if (format === 'yaml') {
+    // JSON's own view of the value (Maps, Sets, undefined members), then YAML of that.
+    const json = JSON.stringify(value, replacer) as string | undefined;
+    io.out(yamlDump(json === undefined ? null : (JSON.parse(json) as ApiValue)));
+    return;
+  }
   io.out(JSON.stringify(value, replacer, format === 'json-pretty' ? 2 : undefined) + '\n');
 }
 

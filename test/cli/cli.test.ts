@@ -79,12 +79,76 @@ describe('tessera CLI with --store pve-dir:', () => {
     }
   });
 
-  it('user permissions in text lists paths and marks propagation', async () => {
+  it("user permissions in text prints pveum's table, one privilege a line", async () => {
     const result = await runCli('--store', store, 'user', 'permissions', 'max@pve!token2');
     assert.equal(
       result.stdout,
-      'ACL path  Permissions\n/vms/300  VM.Allocate (*), VM.Audit (*), VM.Console (*), VM.PowerMgmt\n(*) = the privilege propagates to paths below\n',
+      [
+        '┌──────────┬─────────────────┐',
+        '│ ACL path │ Permissions     │',
+        '╞══════════╪═════════════════╡',
+        '│ /vms/300 │ VM.Allocate (*) │',
+        '│          │ VM.Audit (*)    │',
+        '│          │ VM.Console (*)  │',
+        '│          │ VM.PowerMgmt    │',
+        '└──────────┴─────────────────┘',
+        "Permissions marked with '(*)' have the 'propagate' flag set.",
+        '',
+      ].join('\n'),
     );
+  });
+
+  it("takes pveum's standard output options, booleans with or without a value", async () => {
+    const plain = await runCli(
+      '--store',
+      store,
+      'user',
+      'permissions',
+      'max@pve!token2',
+      '--noborder',
+      '--noheader',
+      '1',
+    );
+    assert.equal(
+      plain.stdout,
+      '/vms/300 VM.Allocate (*)\n         VM.Audit (*)\n         VM.Console (*)\n         VM.PowerMgmt\n' +
+        "Permissions marked with '(*)' have the 'propagate' flag set.\n",
+    );
+    const yaml = await runCli(
+      '--store',
+      store,
+      'user',
+      'permissions',
+      'max@pve!token2',
+      '--output-format',
+      'yaml',
+      '--quiet',
+      '0',
+    );
+    assert.equal(
+      yaml.stdout,
+      '---\n/vms/300:\n  VM.Allocate: 1\n  VM.Audit: 1\n  VM.Console: 1\n  VM.PowerMgmt: 0\n',
+    );
+    const quiet = await runCli(
+      '--store',
+      store,
+      'user',
+      'permissions',
+      'max@pve!token2',
+      '--output-format=json',
+      '--quiet',
+    );
+    assert.equal(quiet.stdout, '');
+    const bad = await runCli(
+      '--store',
+      store,
+      'user',
+      'permissions',
+      'max@pve',
+      '--noborder=maybe',
+    );
+    assert.equal(bad.status, 2);
+    assert.equal(bad.stderr, "tessera: noborder: type check ('boolean') failed - got 'maybe'\n");
   });
 
   it('user permissions refuses an invalid id, naming the field', async () => {

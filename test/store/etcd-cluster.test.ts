@@ -187,7 +187,8 @@ describe('etcd cluster of three members', { timeout: 120_000 }, () => {
       '/vms/7',
     );
     assert.equal(cli.status, 0, cli.stderr);
-    assert.match(cli.stdout, /\/vms\/7 .*VM\.Console/);
+    // pveum's table: one privilege a line below the path.
+    assert.match(cli.stdout, /│ \/vms\/7 +│ [\s\S]*│ VM\.Console (\(\*\) )? *│/);
 
     // Writes fail with store_read_only, each well within 5 s.
     for (let i = 0; i < 3; i++) {

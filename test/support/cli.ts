@@ -12,6 +12,11 @@ export interface CliResult {
 export async function runCli(...argv: string[]): Promise<CliResult> {
   let stdout = '';
   let stderr = '';
-  const status = await main(argv, { out: (t) => (stdout += t), err: (t) => (stderr += t) });
+  // A UTF-8 terminal whatever the locale of the test run, so that tables have box borders.
+  const status = await main(argv, {
+    out: (t) => (stdout += t),
+    err: (t) => (stderr += t),
+    terminal: { utf8: true },
+  });
   return { status, stdout, stderr };
 }

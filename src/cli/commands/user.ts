@@ -6,7 +6,10 @@ import { asAuthid, ROOT_USERID, show } from '../../model/ids.js';
 import { permissionsFor, type PermissionMap } from '../../permissions/effective.js';
 import { PermissionEngine } from '../../permissions/engine.js';
 import { arg, loadSnapshot, noMoreArgs, stringOption, type CommandContext } from '../context.js';
-import { printJson, table } from '../output.js';
+import { formatApiResult } from '../format/api-result.js';
+import { compareCodePoints } from '../format/perl-scalar.js';
+import type { ApiValue } from '../format/types.js';
+import { terminalOf } from '../output.js';
 
 /**
  * `user permissions <authid> [--path <path>]`: exactly the `data` of
@@ -26,18 +29,34 @@ export async function userPermissions(ctx: CommandContext): Promise<number> {
     ROOT_USERID,
     path === undefined ? { userid: authid } : { userid: authid, path },
   );
-  if (ctx.format === 'text') ctx.io.out(renderPermissions(data));
-  else printJson(ctx.io, ctx.format, data);
+  const terminal = terminalOf(ctx.io);
+  if (ctx.format !== 'text') {
+    ctx.io.out(formatApiResult(data, { type: 'object' }, ctx.output, terminal));
+  } else {
+    ctx.io.out(formatApiResult(permissionRows(data), PERMISSION_TABLE, ctx.output, terminal));
+    // pveum prints this line even with --quiet.
+    ctx.io.out("Permissions marked with '(*)' have the 'propagate' flag set.\n");
+  }
   return 0;
 }
 
-function renderPermissions(data: PermissionMap): string {
-  const rows = Object.entries(data).map(([path, privileges]) => {
-    const list = Object.entries(privileges).map(([p, propagate]) => (propagate ? `${p} (*)` : p));
-    return [path, list.length > 0 ? list.join(', ') : '(none)'];
+const PERMISSION_TABLE = {
+  type: 'array',
+  items: {
+    type: 'object',
+    properties: {
+      path: { type: 'string', title: 'ACL path' },
+      permissions: { type: 'string', title: 'Permissions' },
+    },
+  },
+} as const;
+
+/** pveum's text form: one row per path, its privileges one per line, sorted. */
+function permissionRows(data: PermissionMap): ApiValue {
+  const sorted = (o: object): string[] => Object.keys(o).sort(compareCodePoints);
+  return sorted(data).map((path) => {
+    const privileges = data[path] ?? {};
+    const lines = sorted(privileges).map((p) => (privileges[p] ? `${p} (*)` : p));
+    return { path, permissions: lines.join('\n') };
   });
-  if (rows.length === 0) return 'no permissions\n';
-  return (
-    table(['ACL path', 'Permissions'], rows) + '(*) = the privilege propagates to paths below\n'
-  );
 }
