@@ -187,7 +187,10 @@ export const COMMANDS: readonly CommandSpec[] = [
       'words, options, user and token ids, groups, roles, realms, ACL paths and privileges ' +
       'from the configuration. contrib/bash-completion/tessera installs it.',
     options: {},
-    load: async () => (await import('./commands/complete.js')).bashComplete,
+    load: async () => {
+      const { bashComplete } = await import('./commands/complete.js');
+      return (ctx) => bashComplete(COMMANDS, GLOBAL_OPTIONS, ctx);
+    },
   },
   {
     words: ['user', 'logout'],

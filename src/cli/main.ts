@@ -34,9 +34,9 @@ function allOptions(): ParseOptions {
 /** Runs the command line; returns the exit status (0 ok, 1 failed, 2 usage error). */
 export async function main(argv: readonly string[], io: Io = processIo): Promise<number> {
   // Bash passes the word being completed as an argument: it may look like any option.
-  if (argv[0] === 'bashcomplete') {
+  if (argv[0] === 'bashcomplete' && process.env['COMP_LINE'] !== undefined) {
     const { bashComplete } = await import('./commands/complete.js');
-    return bashComplete({
+    return bashComplete(COMMANDS, GLOBAL_OPTIONS, {
       io,
       format: 'text',
       output: {},

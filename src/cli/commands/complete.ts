@@ -9,26 +9,48 @@
 import { isTokenId } from '../../model/ids.js';
 import { PRIVILEGES } from '../../model/privileges.js';
 import type { AccessSnapshot } from '../../store/snapshot.js';
-import { COMMANDS, GLOBAL_OPTIONS, type CommandSpec } from '../commands.js';
 import { loadSnapshot, type CommandContext } from '../context.js';
 import { OUTPUT_FORMATS } from '../output.js';
 
 const FILES = ['user.cfg', 'domains.cfg', 'priv/shadow.cfg', 'priv/token.cfg', 'priv/tfa.cfg'];
 
-export async function bashComplete(ctx: CommandContext): Promise<number> {
+// What completion reads of the command table (commands.ts, which loads this module).
+type Options = Readonly<Record<string, { readonly type: 'string' | 'boolean' }>>;
+interface CommandSpec {
+  readonly words: readonly string[];
+  readonly args: readonly string[];
+  readonly options: Options;
+}
+
+/** The command table comes from the caller: commands.ts loads this module. */
+export async function bashComplete(
+  commands: readonly CommandSpec[],
+  globalOptions: Options,
+  ctx: CommandContext,
+): Promise<number> {
   const line = process.env['COMP_LINE'] ?? '';
   const point = Number(process.env['COMP_POINT'] ?? line.length);
   const typed = line.slice(0, Number.isFinite(point) ? point : line.length);
   const words = typed.split(/\s+/).filter((w) => w !== '');
   const cur = /\s$/.test(typed) || words.length <= 1 ? '' : (words.pop() ?? '');
   words.shift(); // the program's name
-  const candidates = await complete(words, cur, ctx);
+  const candidates = await complete({ commands, globalOptions }, words, cur, ctx);
   const out = [...new Set(candidates)].filter((c) => c.startsWith(cur)).sort();
   if (out.length > 0) ctx.io.out(`${out.join('\n')}\n`);
   return 0;
 }
 
-async function complete(words: string[], cur: string, ctx: CommandContext): Promise<string[]> {
+interface Table {
+  readonly commands: readonly CommandSpec[];
+  readonly globalOptions: Options;
+}
+
+async function complete(
+  { commands, globalOptions }: Table,
+  words: string[],
+  cur: string,
+  ctx: CommandContext,
+): Promise<string[]> {
   // Options and their values are not command words or positional arguments.
   const positionals: string[] = [];
   let store: string | undefined;
@@ -39,18 +61,18 @@ async function complete(words: string[], cur: string, ctx: CommandContext): Prom
       pending = undefined;
     } else if (word.startsWith('--')) {
       const name = word.slice(2).split('=')[0] ?? '';
-      if (!word.includes('=') && takesValue(name)) pending = name;
+      if (!word.includes('=') && takesValue(commands, globalOptions, name)) pending = name;
     } else positionals.push(word);
   }
   if (pending === 'output-format') return [...OUTPUT_FORMATS];
   if (pending !== undefined) return [];
-  const command = longestCommand(positionals);
+  const command = longestCommand(commands, positionals);
   if (cur.startsWith('-'))
-    return Object.keys({ ...GLOBAL_OPTIONS, ...command?.options }).map((o) => `--${o}`);
+    return Object.keys({ ...globalOptions, ...command?.options }).map((o) => `--${o}`);
   if (!command || positionals.length < command.words.length) {
-    const next = COMMANDS.filter((c) => positionals.every((word, i) => c.words[i] === word)).map(
-      (c) => c.words[positionals.length] ?? '',
-    );
+    const next = commands
+      .filter((c) => positionals.every((word, i) => c.words[i] === word))
+      .map((c) => c.words[positionals.length] ?? '');
     if (positionals.length === 0) next.push('help');
     if (next.some((n) => n !== '')) return next;
   }
@@ -67,15 +89,22 @@ async function complete(words: string[], cur: string, ctx: CommandContext): Prom
   return kinds.flatMap((kind) => valuesOf(kind, snapshot));
 }
 
-function takesValue(name: string): boolean {
-  for (const options of [GLOBAL_OPTIONS, ...COMMANDS.map((c) => c.options)])
+function takesValue(
+  commands: readonly CommandSpec[],
+  globalOptions: Options,
+  name: string,
+): boolean {
+  for (const options of [globalOptions, ...commands.map((c) => c.options)])
     if (options[name]?.type === 'string') return true;
   return false;
 }
 
-function longestCommand(positionals: readonly string[]): CommandSpec | undefined {
+function longestCommand(
+  commands: readonly CommandSpec[],
+  positionals: readonly string[],
+): CommandSpec | undefined {
   let found: CommandSpec | undefined;
-  for (const command of COMMANDS)
+  for (const command of commands)
     if (
       command.words.every((word, i) => positionals[i] === word) &&
       command.words.length > (found?.words.length ?? 0)
