@@ -189,7 +189,8 @@ export const COMMANDS: readonly CommandSpec[] = [
     options: {},
     load: async () => {
       const { bashComplete } = await import('./commands/complete.js');
-      return (ctx) => bashComplete(COMMANDS, GLOBAL_OPTIONS, ctx);
+      return (ctx) =>
+        bashComplete({ commands: COMMANDS, globalOptions: GLOBAL_OPTIONS, find: findCommand }, ctx);
     },
   },
   {

@@ -36,14 +36,17 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
   // Bash passes the word being completed as an argument: it may look like any option.
   if (argv[0] === 'bashcomplete' && process.env['COMP_LINE'] !== undefined) {
     const { bashComplete } = await import('./commands/complete.js');
-    return bashComplete(COMMANDS, GLOBAL_OPTIONS, {
-      io,
-      format: 'text',
-      output: {},
-      args: [],
-      options: {},
-      storeUrl: undefined,
-    });
+    return bashComplete(
+      { commands: COMMANDS, globalOptions: GLOBAL_OPTIONS, find: findCommand },
+      {
+        io,
+        format: 'text',
+        output: {},
+        args: [],
+        options: {},
+        storeUrl: undefined,
+      },
+    );
   }
   try {
     const standard = extractOutputOptions(argv);

@@ -76,7 +76,10 @@ function addEntryPaths(
   }
 }
 
-function firstMissing(
+/**
+ * The first privilege (in privilege order) in `held` that neither `own` nor `before` has.
+ */
+export function firstMissing(
   held: PermissionResult,
   own: PermissionResult,
   before: PermissionResult | undefined,

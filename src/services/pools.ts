@@ -10,6 +10,7 @@ import { PRIVILEGES, privilegeBit, type Privilege } from '../model/privileges.js
 import { parentPool, type Authid, type PoolId } from '../model/ids.js';
 import type { Pool, UserConfig } from '../model/user-config.js';
 import { PermissionEngine, type PermissionResult } from '../permissions/engine.js';
+import { firstMissing } from '../permissions/excess.js';
 import { encodePool, KEYS } from '../store/codec.js';
 import type { AccessSnapshot } from '../store/snapshot.js';
 import { removeAclPath } from './acl.js';
@@ -229,19 +230,29 @@ function mayMoveMembers(
   }
 }
 
+/** `Pool.*` privileges mean nothing on a pool's member: counted as held by everyone. */
+const POOL_ONLY: PermissionResult = (() => {
+  let gl = 0;
+  let gh = 0;
+  for (const privilege of PRIVILEGES.filter((p) => p.startsWith('Pool.'))) {
+    const bit = privilegeBit(privilege);
+    if (bit < 32) gl |= 1 << bit;
+    else gh |= 1 << (bit - 32);
+  }
+  return { gl: gl >>> 0, gh: gh >>> 0, pl: 0, ph: 0 };
+})();
+
 /** The first privilege in `after` that neither `before` nor `own` has, `Pool.*` aside. */
 function gainedPrivilege(
   after: PermissionResult,
   before: PermissionResult,
   own: PermissionResult,
 ): Privilege | undefined {
-  return PRIVILEGES.find((privilege) => {
-    if (privilege.startsWith('Pool.')) return false;
-    const bit = privilegeBit(privilege);
-    const has = (r: PermissionResult): boolean =>
-      bit < 32 ? (r.gl & (1 << bit)) !== 0 : (r.gh & (1 << (bit - 32))) !== 0;
-    return has(after) && !has(before) && !has(own);
-  });
+  return firstMissing(
+    after,
+    { ...own, gl: own.gl | POOL_ONLY.gl, gh: own.gh | POOL_ONLY.gh },
+    before,
+  );
 }
 
 /**

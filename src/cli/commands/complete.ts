@@ -23,18 +23,14 @@ interface CommandSpec {
 }
 
 /** The command table comes from the caller: commands.ts loads this module. */
-export async function bashComplete(
-  commands: readonly CommandSpec[],
-  globalOptions: Options,
-  ctx: CommandContext,
-): Promise<number> {
+export async function bashComplete(table: Table, ctx: CommandContext): Promise<number> {
   const line = process.env['COMP_LINE'] ?? '';
   const point = Number(process.env['COMP_POINT'] ?? line.length);
   const typed = line.slice(0, Number.isFinite(point) ? point : line.length);
   const words = typed.split(/\s+/).filter((w) => w !== '');
   const cur = /\s$/.test(typed) || words.length <= 1 ? '' : (words.pop() ?? '');
   words.shift(); // the program's name
-  const candidates = await complete({ commands, globalOptions }, words, cur, ctx);
+  const candidates = await complete(table, words, cur, ctx);
   const out = [...new Set(candidates)].filter((c) => c.startsWith(cur)).sort();
   if (out.length > 0) ctx.io.out(`${out.join('\n')}\n`);
   return 0;
@@ -43,10 +39,12 @@ export async function bashComplete(
 interface Table {
   readonly commands: readonly CommandSpec[];
   readonly globalOptions: Options;
+  /** The command the words name (commands.ts's findCommand). */
+  readonly find: (positionals: readonly string[]) => CommandSpec | undefined;
 }
 
 async function complete(
-  { commands, globalOptions }: Table,
+  { commands, globalOptions, find }: Table,
   words: string[],
   cur: string,
   ctx: CommandContext,
@@ -66,7 +64,7 @@ async function complete(
   }
   if (pending === 'output-format') return [...OUTPUT_FORMATS];
   if (pending !== undefined) return [];
-  const command = longestCommand(commands, positionals);
+  const command = find(positionals);
   if (cur.startsWith('-'))
     return Object.keys({ ...globalOptions, ...command?.options }).map((o) => `--${o}`);
   if (!command || positionals.length < command.words.length) {
@@ -97,20 +95,6 @@ function takesValue(
   for (const options of [globalOptions, ...commands.map((c) => c.options)])
     if (options[name]?.type === 'string') return true;
   return false;
-}
-
-function longestCommand(
-  commands: readonly CommandSpec[],
-  positionals: readonly string[],
-): CommandSpec | undefined {
-  let found: CommandSpec | undefined;
-  for (const command of commands)
-    if (
-      command.words.every((word, i) => positionals[i] === word) &&
-      command.words.length > (found?.words.length ?? 0)
-    )
-      found = command;
-  return found;
 }
 
 function valuesOf(kind: string, snapshot: AccessSnapshot): string[] {
