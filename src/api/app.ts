@@ -39,6 +39,7 @@ import {
 } from './http.js';
 import { RequestAuthenticator, type RequestCredentials } from './authenticator.js';
 import { mergeParams, paramChecker, type Params, type Schema } from './params.js';
+import type { Method, OperationDoc, OperationRegistry } from './operation.js';
 import { engineFor } from '../permissions/current.js';
 import { TICKET_COOKIE } from './session-cookie.js';
 import { TLS_SETTINGS } from './tls.js';
@@ -93,8 +94,6 @@ export interface AuthedContext<S extends Schema> extends Context<S> {
   readonly checks: Authorization;
 }
 
-type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
-
 /** One registered method, as the schema conformance test and documentation read them. */
 export interface RegisteredRoute {
   readonly method: Method;
@@ -105,9 +104,11 @@ export interface RegisteredRoute {
   readonly open: boolean;
   /** API tokens may call it (always, for a method open to the world). */
   readonly tokens: boolean;
+  /** For methods registered as operations (operation.ts): their name, description, returns. */
+  readonly doc?: OperationDoc;
 }
 
-export interface Api {
+export interface Api extends OperationRegistry {
   readonly options: ApiOptions;
   /** A method any caller may use, authenticated or not (Proxmox's `world`). */
   open<S extends Schema>(
@@ -249,6 +250,17 @@ export function createApi(app: FastifyInstance, options: ApiOptions): Api {
         succeeded: (event) => options.onAuthSuccess?.(event),
       },
       now,
+    },
+    operation(method, path, schema, handler, options) {
+      const { tokens, ...doc } = options;
+      api.route(method, path, schema, handler, { tokens: tokens !== false });
+      const last = registered.pop();
+      if (last) registered.push({ ...last, doc });
+    },
+    openOperation(method, path, schema, handler, doc) {
+      api.open(method, path, schema, handler);
+      const last = registered.pop();
+      if (last) registered.push({ ...last, doc });
     },
     open(method, path, schema, handler) {
       registered.push({ method, path, schema, open: true, tokens: true });

@@ -8,15 +8,31 @@ import { parseBoolean } from '../formats/schema.js';
 import { codePointLength } from '../model/text.js';
 import { parameterError } from '../errors.js';
 
-export type ParamSpec =
-  | {
-      readonly type: 'string';
-      readonly optional?: boolean;
-      readonly minLength?: number;
-      readonly maxLength?: number;
-    }
-  | { readonly type: 'boolean'; readonly optional?: boolean }
-  | { readonly type: 'integer'; readonly optional?: boolean; readonly minimum?: number };
+/** What help shows of a parameter; the checks ignore it. */
+export interface ParamDoc {
+  readonly description?: string;
+  /** The value's form in help, as Proxmox's `typetext` (`<string>`, `[0-9a-zA-Z!=]{0,4096}`). */
+  readonly typetext?: string;
+  /** The value when the parameter is left out, as help shows it. */
+  readonly default?: string | number;
+  /**
+   * A comma-separated list (Proxmox's `-list` formats): on the command line the parameter
+   * may repeat, `--groups a --groups b` meaning `a,b`.
+   */
+  readonly list?: boolean;
+}
+
+export type ParamSpec = ParamDoc &
+  (
+    | {
+        readonly type: 'string';
+        readonly optional?: boolean;
+        readonly minLength?: number;
+        readonly maxLength?: number;
+      }
+    | { readonly type: 'boolean'; readonly optional?: boolean }
+    | { readonly type: 'integer'; readonly optional?: boolean; readonly minimum?: number }
+  );
 
 export type Schema = Readonly<Record<string, ParamSpec>>;
 

@@ -5,26 +5,27 @@
 import type { FastifyInstance } from 'fastify';
 import { createApi, createApp, type ApiOptions, type RegisteredRoute } from './app.js';
 import { accessRoutes } from './routes/access.js';
-import { aclRoutes } from './routes/acl.js';
+import { aclOperations } from './routes/acl.js';
 import { auditRoutes } from './routes/audit.js';
-import { domainRoutes } from './routes/domains.js';
+import { domainOperations } from './routes/domains.js';
 import { doctorRoutes } from './routes/doctor.js';
 import { explainRoutes } from './routes/explain.js';
 import { jobRoutes } from './routes/jobs.js';
 import { loginRoutes } from './routes/logins.js';
 import { changeRoutes } from './routes/changes.js';
-import { groupRoutes } from './routes/groups.js';
+import { groupOperations } from './routes/groups.js';
 import { openidRoutes } from './routes/openid.js';
 import { passwordRoutes } from './routes/password.js';
-import { poolRoutes } from './routes/pools.js';
+import { poolOperations } from './routes/pools.js';
 import { realmSyncRoutes } from './routes/realm-sync.js';
-import { roleRoutes } from './routes/roles.js';
+import { roleOperations } from './routes/roles.js';
 import { sessionRoutes } from './routes/sessions.js';
-import { tfaRoutes } from './routes/tfa.js';
+import { tfaOperations } from './routes/tfa.js';
+import { permissionOperations } from './routes/permissions.js';
 import { tfaEntryRoutes } from './routes/tfa-entries.js';
 import { taskRoutes } from './routes/tasks.js';
-import { tokenRoutes } from './routes/tokens.js';
-import { userRoutes } from './routes/users.js';
+import { tokenOperations } from './routes/tokens.js';
+import { userOperations } from './routes/users.js';
 import { registerUi } from './ui.js';
 import type { ConnectionLimits } from './connections.js';
 
@@ -45,18 +46,19 @@ export async function buildApi(
   const api = createApi(app, options);
   for (const register of [
     accessRoutes,
+    permissionOperations,
     passwordRoutes,
     sessionRoutes,
     openidRoutes,
-    userRoutes,
-    tokenRoutes,
-    groupRoutes,
-    roleRoutes,
-    aclRoutes,
-    domainRoutes,
+    userOperations,
+    tokenOperations,
+    groupOperations,
+    roleOperations,
+    aclOperations,
+    domainOperations,
     realmSyncRoutes,
-    poolRoutes,
-    tfaRoutes,
+    poolOperations,
+    tfaOperations,
     tfaEntryRoutes,
     explainRoutes,
     doctorRoutes,

@@ -3,6 +3,7 @@
  * The implementations are imported only when their command runs, so that a query such as
  * `tessera user permissions` does not pay for loading the server, Fastify or the realms.
  */
+import type { CompletionTable } from './commands/complete.js';
 import type { CommandContext } from './context.js';
 
 export interface OptionSpec {
@@ -157,15 +158,6 @@ export const COMMANDS: readonly CommandSpec[] = [
     load: async () => (await import('./commands/serve.js')).serveCommand,
   },
   {
-    words: ['user', 'permissions'],
-    args: ['<userid|tokenid>'],
-    summary: 'Effective permissions of a user or API token (GET /access/permissions).',
-    options: {
-      path: { type: 'string', value: 'path', description: 'Only this ACL path.' },
-    },
-    load: async () => (await import('./commands/user.js')).userPermissions,
-  },
-  {
     words: ['passwd'],
     args: ['<userid>'],
     summary:
@@ -189,8 +181,8 @@ export const COMMANDS: readonly CommandSpec[] = [
     options: {},
     load: async () => {
       const { bashComplete } = await import('./commands/complete.js');
-      return (ctx) =>
-        bashComplete({ commands: COMMANDS, globalOptions: GLOBAL_OPTIONS, find: findCommand }, ctx);
+      const table = await completionTable();
+      return (ctx) => bashComplete(table, ctx);
     },
   },
   {
@@ -218,13 +210,6 @@ export const COMMANDS: readonly CommandSpec[] = [
       id: { type: 'string', value: 'id', description: 'The factor to delete (default: all).' },
     },
     load: async () => (await import('./commands/tfa.js')).tfaDelete,
-  },
-  {
-    words: ['user', 'tfa', 'unlock'],
-    args: ['<userid>'],
-    summary: 'Lifts TOTP and second-factor lockouts.',
-    options: {},
-    load: async () => (await import('./commands/tfa.js')).tfaUnlock,
   },
   {
     words: ['explain'],
@@ -394,4 +379,24 @@ export function findCommand(positionals: readonly string[]): CommandSpec | undef
       found = command;
   }
   return found;
+}
+
+/** Every command for completion: Tessera's own and pveum's (with their operations' options). */
+export async function completionTable(): Promise<CompletionTable> {
+  const { pveumCompletionSpecs } = await import('./pveum/describe.js');
+  const commands = [...COMMANDS, ...pveumCompletionSpecs()];
+  return {
+    commands,
+    globalOptions: GLOBAL_OPTIONS,
+    find: (positionals) => {
+      let found: (typeof commands)[number] | undefined;
+      for (const command of commands)
+        if (
+          command.words.every((word, i) => positionals[i] === word) &&
+          command.words.length > (found?.words.length ?? 0)
+        )
+          found = command;
+      return found;
+    },
+  };
 }

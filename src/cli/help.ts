@@ -4,6 +4,7 @@
  * its own.
  */
 import { COMMANDS, GLOBAL_OPTIONS, type CommandSpec, type OptionSpec } from './commands.js';
+import type { HelpRow } from './pveum/describe.js';
 
 export const HELP_WIDTH = 80;
 /** The widest name column; longer names put their description on the next line. */
@@ -51,18 +52,26 @@ function commandLine(command: CommandSpec): string {
   return [...command.words, ...command.args].join(' ');
 }
 
+function rowsUnder(words: readonly string[], derived: readonly HelpRow[]): [string, string][] {
+  const under = (w: readonly string[]): boolean => words.every((word, i) => w[i] === word);
+  return [
+    ...derived.filter((r) => under(r.words)).map((r): [string, string] => [r.line, r.summary]),
+    ...commandsUnder(words).map((c): [string, string] => [commandLine(c), c.summary]),
+  ];
+}
+
 /** The commands whose words begin with `words`, as in `tessera user tfa`. */
 export function commandsUnder(words: readonly string[]): CommandSpec[] {
   return COMMANDS.filter((c) => words.every((word, i) => c.words[i] === word));
 }
 
 /** `tessera user --help`: the commands of a group. */
-export function groupHelp(words: readonly string[]): string {
+export function groupHelp(words: readonly string[], derived: readonly HelpRow[] = []): string {
   return [
     `Usage: tessera ${words.join(' ')} <command> [<arguments>] [<options>]`,
     '',
     'Commands:',
-    ...columns(commandsUnder(words).map((c): [string, string] => [commandLine(c), c.summary])),
+    ...columns(rowsUnder(words, derived)),
     '',
     "'tessera <command> --help' shows the options of a command.",
     '',
@@ -70,13 +79,13 @@ export function groupHelp(words: readonly string[]): string {
 }
 
 /** `tessera --help`: every command in a line or two, and the global options. */
-export function mainHelp(): string {
+export function mainHelp(derived: readonly HelpRow[] = []): string {
   return [
     'Usage: tessera [<global options>] <command> [<arguments>] [<options>]',
     '',
     'Commands:',
     ...columns([
-      ...COMMANDS.map((c): [string, string] => [commandLine(c), c.summary]),
+      ...rowsUnder([], derived),
       ['help [<command>]', 'This text, or the help of a command.'],
     ]),
     '',

@@ -5,10 +5,18 @@
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { isTesseraError } from '../errors.js';
-import { COMMANDS, findCommand, GLOBAL_OPTIONS, type OptionSpec } from './commands.js';
+import {
+  completionTable,
+  COMMANDS,
+  findCommand,
+  GLOBAL_OPTIONS,
+  type OptionSpec,
+} from './commands.js';
 import { commandHelp, commandsUnder, groupHelp, mainHelp } from './help.js';
+import type { HelpRow } from './pveum/describe.js';
 import { extractOutputOptions } from './output-options.js';
 import { nearestCommands } from './suggest.js';
+import { findPveumCommand, PVEUM_COMMANDS } from './pveum/table.js';
 import { parseOutputFormat, processIo, type Io } from './output.js';
 
 type ParseOptions = NonNullable<ParseArgsConfig['options']>;
@@ -31,22 +39,79 @@ function allOptions(): ParseOptions {
   return options;
 }
 
+/** Global options that take a value, so that the command's words can be found after them. */
+const VALUED_GLOBALS = new Set(['store', 'output-format', 'remote', 'token-file', 'fingerprint']);
+
+/** The command words of a command line, and what stands before and after them. */
+function splitWords(argv: readonly string[]): {
+  before: string[];
+  words: string[];
+  after: readonly string[];
+} {
+  const before: string[] = [];
+  let i = 0;
+  while (i < argv.length && (argv[i] ?? '').startsWith('-') && argv[i] !== '--') {
+    const name = /^--?([^=]+)$/.exec(argv[i] ?? '')?.[1];
+    before.push(argv[i] ?? '');
+    i++;
+    if (name !== undefined && VALUED_GLOBALS.has(name) && i < argv.length) {
+      before.push(argv[i] ?? '');
+      i++;
+    } else if (/^(?:[01]|on|off|yes|no|true|false)$/i.test(argv[i] ?? '')) {
+      before.push(argv[i] ?? '');
+      i++;
+    }
+  }
+  const words: string[] = [];
+  while (i < argv.length && !(argv[i] ?? '').startsWith('-')) words.push(argv[i++] ?? '');
+  return { before, words, after: argv.slice(i) };
+}
+
+async function derivedHelpRows(): Promise<HelpRow[]> {
+  return (await import('./pveum/describe.js')).pveumHelpRows();
+}
+
+/** pveum's commands run with pveum's option parsing (pveum/getopt.ts). */
+async function runDerived(argv: readonly string[], io: Io): Promise<number | undefined> {
+  const { before, words, after } = splitWords(argv);
+  const asksHelp = words[0] === 'help';
+  const named = asksHelp ? words.slice(1) : words;
+  const match = findPveumCommand(named);
+  if (!match) return undefined;
+  const run = await import('./pveum/run.js');
+  if (asksHelp) {
+    io.out(run.helpText(match.command));
+    return 0;
+  }
+  return run.runPveumCommand({
+    command: match.command,
+    argv: [...before, ...named.slice(match.consumed), ...after],
+    io,
+  });
+}
+
+/** Whether some command's words begin with these (a group, as in `tessera user`). */
+function isGroup(words: readonly string[]): boolean {
+  const under = (w: readonly string[]): boolean =>
+    w.length > words.length && words.every((word, i) => w[i] === word);
+  return PVEUM_COMMANDS.some((c) => under(c.words)) || commandsUnder(words).length > 0;
+}
+
 /** Runs the command line; returns the exit status (0 ok, 1 failed, 2 usage error). */
 export async function main(argv: readonly string[], io: Io = processIo): Promise<number> {
+  const derived = await runDerived(argv, io);
+  if (derived !== undefined) return derived;
   // Bash passes the word being completed as an argument: it may look like any option.
   if (argv[0] === 'bashcomplete' && process.env['COMP_LINE'] !== undefined) {
     const { bashComplete } = await import('./commands/complete.js');
-    return bashComplete(
-      { commands: COMMANDS, globalOptions: GLOBAL_OPTIONS, find: findCommand },
-      {
-        io,
-        format: 'text',
-        output: {},
-        args: [],
-        options: {},
-        storeUrl: undefined,
-      },
-    );
+    return bashComplete(await completionTable(), {
+      io,
+      format: 'text',
+      output: {},
+      args: [],
+      options: {},
+      storeUrl: undefined,
+    });
   }
   try {
     const standard = extractOutputOptions(argv);
@@ -59,15 +124,16 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     const asksHelp = values['help'] === true || positionals[0] === 'help';
     const words = positionals[0] === 'help' ? positionals.slice(1) : positionals;
     if (words.length === 0) {
-      io.out(mainHelp());
+      io.out(mainHelp(await derivedHelpRows()));
       return asksHelp ? 0 : 2;
     }
     const command = findCommand(words);
     if (!command) {
       // The first words of several commands, as in `tessera user`: that group's commands.
-      if (commandsUnder(words).length > 0) {
-        if (asksHelp) io.out(groupHelp(words));
-        else io.err(`tessera: '${words.join(' ')}' needs a command\n\n${groupHelp(words)}`);
+      if (isGroup(words)) {
+        const help = groupHelp(words, await derivedHelpRows());
+        if (asksHelp) io.out(help);
+        else io.err(`tessera: '${words.join(' ')}' needs a command\n\n${help}`);
         return asksHelp ? 0 : 2;
       }
       const nearest = nearestCommands(words);
@@ -75,8 +141,8 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
         `tessera: unknown command '${words.join(' ')}'\n` +
           (nearest.length > 0
             ? `Did you mean: ${nearest.map((n) => `'tessera ${n}'`).join(', ')}?\n`
-            : commandsUnder(words.slice(0, 1)).length > 0
-              ? `\n${groupHelp(words.slice(0, 1))}`
+            : isGroup(words.slice(0, 1))
+              ? `\n${groupHelp(words.slice(0, 1), await derivedHelpRows())}`
               : '') +
           `'tessera help' lists every command.\n`,
       );

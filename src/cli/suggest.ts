@@ -4,6 +4,16 @@
  * command group whose name is close (`usr`: the `user` commands).
  */
 import { COMMANDS } from './commands.js';
+import { PVEUM_ALIASES, PVEUM_COMMANDS } from './pveum/table.js';
+
+/** Every command's words: Tessera's, pveum's and pveum's aliases. */
+function allWords(): (readonly string[])[] {
+  return [
+    ...COMMANDS.map((c) => c.words),
+    ...PVEUM_COMMANDS.map((c) => c.words),
+    ...Object.keys(PVEUM_ALIASES).map((alias) => alias.split(' ')),
+  ];
+}
 
 /** Edits (insert, delete, replace, swap two neighbours) from `a` to `b`. */
 export function editDistance(a: string, b: string): number {
@@ -40,10 +50,10 @@ function close(typed: string, word: string): number | undefined {
 /** Up to three command lines (their words) that `typed` may have meant, nearest first. */
 export function nearestCommands(typed: readonly string[]): string[] {
   const scored: { words: string; distance: number }[] = [];
-  for (const command of COMMANDS) {
-    if (typed.length < command.words.length) continue;
+  for (const words of allWords()) {
+    if (typed.length < words.length) continue;
     let total = 0;
-    for (const [i, word] of command.words.entries()) {
+    for (const [i, word] of words.entries()) {
       const distance = close(typed[i] ?? '', word);
       if (distance === undefined) {
         total = Infinity;
@@ -51,11 +61,14 @@ export function nearestCommands(typed: readonly string[]): string[] {
       }
       total += distance;
     }
-    if (total > 0 && total !== Infinity)
-      scored.push({ words: command.words.join(' '), distance: total });
+    if (total > 0 && total !== Infinity) scored.push({ words: words.join(' '), distance: total });
   }
   if (scored.length === 0) {
-    const groups = new Set(COMMANDS.filter((c) => c.words.length > 1).map((c) => c.words[0] ?? ''));
+    const groups = new Set(
+      allWords()
+        .filter((w) => w.length > 1)
+        .map((w) => w[0] ?? ''),
+    );
     for (const group of groups) {
       const distance = close(typed[0] ?? '', group);
       if (distance !== undefined && distance > 0) scored.push({ words: group, distance });

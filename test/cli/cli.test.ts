@@ -147,17 +147,18 @@ describe('tessera CLI with --store pve-dir:', () => {
       'max@pve',
       '--noborder=maybe',
     );
-    assert.equal(bad.status, 2);
-    assert.equal(bad.stderr, "tessera: noborder: type check ('boolean') failed - got 'maybe'\n");
+    assert.equal(bad.status, 255);
+    assert.equal(
+      bad.stderr,
+      '400 unable to parse boolean option\n' +
+        'tessera user permissions [<userid>] [OPTIONS] [FORMAT_OPTIONS]\n',
+    );
   });
 
   it('user permissions refuses an invalid id, naming the field', async () => {
     const result = await runCli('--store', store, 'user', 'permissions', 'nobody');
-    assert.equal(result.status, 2);
-    assert.equal(
-      result.stderr,
-      "tessera: userid: value 'nobody' does not look like a valid user or token ID\n",
-    );
+    assert.equal(result.status, 255);
+    assert.match(result.stderr, /^400 Parameter verification failed\.\nuserid: /);
   });
 
   it('config show prints each file as Proxmox would write it back', async () => {
@@ -348,12 +349,11 @@ describe('tessera CLI with --store pve-dir:', () => {
     assert.match(typo.stderr, /\nDid you mean: 'tessera user tfa list'\?\n/);
     assert.match((await runCli('explian', 'bob@pve')).stderr, /Did you mean: 'tessera explain'\?/);
     assert.match((await runCli('usr')).stderr, /Did you mean: 'tessera user'\?/);
-    assert.match((await runCli('user', 'lst')).stderr, /Usage: tessera user <command>/);
-    const option = await runCli('--store', store, 'config', 'check', '--path', '/');
-    assert.deepEqual(
-      [option.status, option.stderr.split('\n')[0]],
-      [2, "tessera: option '--path' is not valid for 'config check'"],
-    );
+    assert.match((await runCli('user', 'lst')).stderr, /Did you mean: 'tessera user list'\?/);
+    assert.match((await runCli('user', 'frobnicate')).stderr, /Usage: tessera user <command>/);
+    const option = await runCli('--store', store, 'config', 'check', '--frobnicate', '/');
+    assert.equal(option.status, 2);
+    assert.match(option.stderr, /^tessera: Unknown option '--frobnicate'/);
   });
 
   it('bin/tessera runs the command line as an executable', () => {
@@ -410,14 +410,13 @@ describe('tessera user tfa', () => {
     assert.equal(listed.status, 0);
     assert.match(listed.stdout, /joe@pve\s+\|?\s*totp\s+\|?\s*t1/);
     assert.match(listed.stdout, /TOTP locked/);
-    assert.match(
-      (await runCli('--store', store, 'user', 'tfa', 'unlock', 'joe@pve')).stdout,
-      /unlocked joe@pve/,
-    );
-    assert.match(
-      (await runCli('--store', store, 'user', 'tfa', 'unlock', 'joe@pve')).stdout,
-      /was not locked/,
-    );
+    // As pveum: nothing printed, whether the user was locked or not.
+    assert.deepEqual(await runCli('--store', store, 'user', 'tfa', 'unlock', 'joe@pve'), {
+      status: 0,
+      stdout: '',
+      stderr: '',
+    });
+    assert.equal((await runCli('--store', store, 'user', 'tfa', 'unlock', 'joe@pve')).status, 0);
     const one = await runCli('--store', store, 'user', 'tfa', 'delete', 'joe@pve', '--id', 't1');
     assert.equal(one.status, 0);
     const unknown = await runCli(

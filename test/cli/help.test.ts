@@ -52,10 +52,10 @@ describe('tessera help', () => {
         'Usage: tessera user tfa <command> [<arguments>] [<options>]',
         '',
         'Commands:',
+        "  user tfa unlock <userid>  Lifts a user's second-factor lockouts.",
         '  user tfa list [<userid>]  Second factors of all users or of one, with locks',
         '                            and recovery keys left.',
         "  user tfa delete <userid>  Deletes one second factor, or all of the user's.",
-        '  user tfa unlock <userid>  Lifts TOTP and second-factor lockouts.',
         '',
         "'tessera <command> --help' shows the options of a command.",
         '',
@@ -64,7 +64,7 @@ describe('tessera help', () => {
     const bare = await runCli('user');
     assert.equal(bare.status, 2);
     assert.match(bare.stderr, /^tessera: 'user' needs a command\n\nUsage: tessera user <command>/);
-    assert.match(bare.stderr, /\n {2}user permissions <userid\|tokenid>\n +Effective permissions/);
+    assert.match(bare.stderr, /\n {2}user permissions \[<userid>\] +Effective permissions/);
   });
 
   it('gives an option one type wherever it appears', () => {

@@ -14,34 +14,43 @@ import {
 import { splitList } from '../../model/text.js';
 import { sortAclPaths } from '../../model/acl-path.js';
 import { mayModifyAcl, modifyAcl } from '../../services/acl.js';
-import type { Api } from '../app.js';
+import type { OperationRegistry } from '../operation.js';
 import { parseChecked } from '../params.js';
+import { ACL_LIST } from './returns.js';
 
-export function aclRoutes(api: Api): void {
-  api.route('GET', '/access/acl', {}, ({ snapshot, checks }) => {
-    const audit = checks.has('/access', 'Sys.Audit');
-    const out: Record<string, unknown>[] = [];
-    for (const path of sortAclPaths(snapshot.users.acl.keys())) {
-      if (!audit && !checks.canModify(path)) continue;
-      const node = snapshot.users.acl.get(path);
-      if (!node) continue;
-      const entries: [string, ReadonlyMap<string, ReadonlyMap<RoleId, boolean>>][] = [
-        ['group', node.groups],
-        ['user', node.users],
-        ['token', node.tokens],
-      ];
-      for (const [type, members] of entries) {
-        for (const [member, assigned] of [...members].sort(([a], [b]) => a.localeCompare(b))) {
-          for (const [roleid, propagate] of [...assigned].sort(([a], [b]) => a.localeCompare(b))) {
-            out.push({ path, type, ugid: member, roleid, propagate: propagate ? 1 : 0 });
+export function aclOperations(api: OperationRegistry): void {
+  api.operation(
+    'GET',
+    '/access/acl',
+    {},
+    ({ snapshot, checks }) => {
+      const audit = checks.has('/access', 'Sys.Audit');
+      const out: Record<string, unknown>[] = [];
+      for (const path of sortAclPaths(snapshot.users.acl.keys())) {
+        if (!audit && !checks.canModify(path)) continue;
+        const node = snapshot.users.acl.get(path);
+        if (!node) continue;
+        const entries: [string, ReadonlyMap<string, ReadonlyMap<RoleId, boolean>>][] = [
+          ['group', node.groups],
+          ['user', node.users],
+          ['token', node.tokens],
+        ];
+        for (const [type, members] of entries) {
+          for (const [member, assigned] of [...members].sort(([a], [b]) => a.localeCompare(b))) {
+            for (const [roleid, propagate] of [...assigned].sort(([a], [b]) =>
+              a.localeCompare(b),
+            )) {
+              out.push({ path, type, ugid: member, roleid, propagate: propagate ? 1 : 0 });
+            }
           }
         }
       }
-    }
-    return out;
-  });
+      return out;
+    },
+    { name: 'read_acl', description: 'Lists the access control list.', returns: ACL_LIST },
+  );
 
-  api.route(
+  api.operation(
     'PUT',
     '/access/acl',
     {
@@ -90,5 +99,6 @@ export function aclRoutes(api: Api): void {
       });
       return null;
     },
+    { name: 'update_acl', description: 'Adds or removes access control list entries.' },
   );
 }

@@ -11,8 +11,9 @@ import {
   updateRealm,
   type RawOptions,
 } from '../../services/realms.js';
-import type { Api } from '../app.js';
+import type { OperationRegistry } from '../operation.js';
 import { parseChecked, type ParamSpec } from '../params.js';
+import { DOMAIN_LIST } from './returns.js';
 
 const OPTIONS: Record<string, ParamSpec> = Object.fromEntries(
   Object.entries(REALM_OPTIONS).map(([name, schema]) => [
@@ -52,12 +53,20 @@ function summary(realm: RealmConfig): Record<string, unknown> {
   };
 }
 
-export function domainRoutes(api: Api): void {
-  api.open('GET', '/access/domains', {}, ({ snapshot }) =>
-    [...snapshot.domains.realms.values()].map(summary),
+export function domainOperations(api: OperationRegistry): void {
+  api.openOperation(
+    'GET',
+    '/access/domains',
+    {},
+    ({ snapshot }) => [...snapshot.domains.realms.values()].map(summary),
+    {
+      name: 'index',
+      description: 'Lists the authentication realms (also before login, for the login form).',
+      returns: DOMAIN_LIST,
+    },
   );
 
-  api.route(
+  api.operation(
     'GET',
     '/access/domains/:realm',
     { realm: { type: 'string' } },
@@ -71,9 +80,10 @@ export function domainRoutes(api: Api): void {
         digest: domainsDigest(snapshot),
       };
     },
+    { name: 'read', description: "Shows a realm's settings." },
   );
 
-  api.route(
+  api.operation(
     'POST',
     '/access/domains',
     {
@@ -100,9 +110,10 @@ export function domainRoutes(api: Api): void {
       await createRealm(services, realmId, realmType, options(rest), password, check);
       return null;
     },
+    { name: 'create', description: 'Adds an authentication realm.' },
   );
 
-  api.route(
+  api.operation(
     'PUT',
     '/access/domains/:realm',
     {
@@ -141,9 +152,10 @@ export function domainRoutes(api: Api): void {
       });
       return null;
     },
+    { name: 'update', description: 'Changes an authentication realm.' },
   );
 
-  api.route(
+  api.operation(
     'DELETE',
     '/access/domains/:realm',
     { realm: { type: 'string' } },
@@ -157,5 +169,6 @@ export function domainRoutes(api: Api): void {
       await deleteRealm(services, realmId);
       return null;
     },
+    { name: 'delete', description: 'Deletes an authentication realm.' },
   );
 }

@@ -2,26 +2,32 @@
 import { rejected } from '../../errors.js';
 import { parseGroupId } from '../../model/ids.js';
 import { createGroup, deleteGroup, mayAllocateGroups, updateGroup } from '../../services/groups.js';
-import type { Api } from '../app.js';
+import type { OperationRegistry } from '../operation.js';
 import { parseChecked } from '../params.js';
+import { GROUP_LIST } from './returns.js';
 
-export function groupRoutes(api: Api): void {
-  api.route('GET', '/access/groups', {}, ({ snapshot, checks }) =>
-    [...snapshot.users.groups.values()]
-      .filter((g) =>
-        (['User.Modify', 'Sys.Audit', 'Group.Allocate'] as const).some((p) =>
-          checks.has(`/access/groups/${g.groupid}`, p),
-        ),
-      )
-      .sort((a, b) => a.groupid.localeCompare(b.groupid))
-      .map((g) => ({
-        groupid: g.groupid,
-        ...(g.comment !== undefined ? { comment: g.comment } : {}),
-        users: [...g.members].sort().join(','),
-      })),
+export function groupOperations(api: OperationRegistry): void {
+  api.operation(
+    'GET',
+    '/access/groups',
+    {},
+    ({ snapshot, checks }) =>
+      [...snapshot.users.groups.values()]
+        .filter((g) =>
+          (['User.Modify', 'Sys.Audit', 'Group.Allocate'] as const).some((p) =>
+            checks.has(`/access/groups/${g.groupid}`, p),
+          ),
+        )
+        .sort((a, b) => a.groupid.localeCompare(b.groupid))
+        .map((g) => ({
+          groupid: g.groupid,
+          ...(g.comment !== undefined ? { comment: g.comment } : {}),
+          users: [...g.members].sort().join(','),
+        })),
+    { name: 'index', description: 'Lists the groups.', returns: GROUP_LIST },
   );
 
-  api.route(
+  api.operation(
     'POST',
     '/access/groups',
     { groupid: { type: 'string' }, comment: { type: 'string', optional: true, maxLength: 2048 } },
@@ -37,9 +43,10 @@ export function groupRoutes(api: Api): void {
       });
       return null;
     },
+    { name: 'create_group', description: 'Creates a group.' },
   );
 
-  api.route(
+  api.operation(
     'GET',
     '/access/groups/:groupid',
     { groupid: { type: 'string' } },
@@ -52,9 +59,10 @@ export function groupRoutes(api: Api): void {
         members: [...group.members].sort(),
       };
     },
+    { name: 'read_group', description: 'Shows a group and its members.' },
   );
 
-  api.route(
+  api.operation(
     'PUT',
     '/access/groups/:groupid',
     { groupid: { type: 'string' }, comment: { type: 'string', optional: true, maxLength: 2048 } },
@@ -70,9 +78,10 @@ export function groupRoutes(api: Api): void {
       });
       return null;
     },
+    { name: 'update_group', description: 'Changes a group.' },
   );
 
-  api.route(
+  api.operation(
     'DELETE',
     '/access/groups/:groupid',
     { groupid: { type: 'string' } },
@@ -86,5 +95,6 @@ export function groupRoutes(api: Api): void {
       await deleteGroup(services, groupid);
       return null;
     },
+    { name: 'delete_group', description: 'Deletes a group.' },
   );
 }

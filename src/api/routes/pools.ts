@@ -18,8 +18,9 @@ import {
 import type { Authorization } from '../../services/authorize.js';
 import type { ServiceContext } from '../../services/context.js';
 import type { AccessSnapshot } from '../../store/snapshot.js';
-import type { Api } from '../app.js';
+import type { OperationRegistry } from '../operation.js';
 import type { Params } from '../params.js';
+import { POOL_LIST } from './returns.js';
 
 const MEMBER_TYPES: readonly PoolMemberType[] = ['qemu', 'lxc', 'storage'];
 
@@ -87,8 +88,8 @@ async function update(params: Params<typeof UPDATE>, services: ServiceContext): 
   return null;
 }
 
-export function poolRoutes(api: Api): void {
-  api.route(
+export function poolOperations(api: OperationRegistry): void {
+  api.operation(
     'GET',
     '/pools',
     { poolid: { type: 'string', optional: true }, type: { type: 'string', optional: true } },
@@ -103,9 +104,14 @@ export function poolRoutes(api: Api): void {
           ...(p.comment !== undefined ? { comment: p.comment } : {}),
         }));
     },
+    {
+      name: 'index',
+      description: 'Lists the pools, or one pool with its members.',
+      returns: POOL_LIST,
+    },
   );
 
-  api.route(
+  api.operation(
     'POST',
     '/pools',
     { poolid: { type: 'string' }, comment: { type: 'string', optional: true, maxLength: 2048 } },
@@ -115,28 +121,57 @@ export function poolRoutes(api: Api): void {
       });
       return null;
     },
+    { name: 'create_pool', description: 'Creates a pool.' },
   );
 
-  api.route('PUT', '/pools', UPDATE, ({ params, services }) => update(params, services));
-
-  api.route('DELETE', '/pools', POOLID, async ({ params, services }) => {
-    await deletePool(services, parsePoolId(params.poolid));
-    return null;
+  api.operation('PUT', '/pools', UPDATE, ({ params, services }) => update(params, services), {
+    name: 'update_pool',
+    description: 'Changes a pool or its members.',
   });
 
+  api.operation(
+    'DELETE',
+    '/pools',
+    POOLID,
+    async ({ params, services }) => {
+      await deletePool(services, parsePoolId(params.poolid));
+      return null;
+    },
+    { name: 'delete_pool', description: 'Deletes an empty pool.' },
+  );
+
   // Deprecated since Proxmox VE 8.1 (no nested ids in a path), kept as Proxmox keeps them.
-  api.route(
+  api.operation(
     'GET',
     '/pools/:poolid',
     { poolid: { type: 'string' }, type: { type: 'string', optional: true } },
     ({ params, snapshot, checks }) =>
       readPool(snapshot, checks, params.poolid, memberType(params.type, params.poolid)),
+    { name: 'read_pool', description: 'Shows a pool and its members (deprecated: GET /pools).' },
   );
 
-  api.route('PUT', '/pools/:poolid', UPDATE, ({ params, services }) => update(params, services));
+  api.operation(
+    'PUT',
+    '/pools/:poolid',
+    UPDATE,
+    ({ params, services }) => update(params, services),
+    {
+      name: 'update_pool_deprecated',
+      description: 'Changes a pool or its members (deprecated: PUT /pools).',
+    },
+  );
 
-  api.route('DELETE', '/pools/:poolid', POOLID, async ({ params, services }) => {
-    await deletePool(services, parsePoolId(params.poolid));
-    return null;
-  });
+  api.operation(
+    'DELETE',
+    '/pools/:poolid',
+    POOLID,
+    async ({ params, services }) => {
+      await deletePool(services, parsePoolId(params.poolid));
+      return null;
+    },
+    {
+      name: 'delete_pool_deprecated',
+      description: 'Deletes an empty pool (deprecated: DELETE /pools).',
+    },
+  );
 }

@@ -4,27 +4,34 @@ import { parseRoleId } from '../../model/ids.js';
 import { BUILTIN_ROLES } from '../../model/roles.js';
 import { splitList } from '../../model/text.js';
 import { createRole, deleteRole, mayModifyRoles, updateRole } from '../../services/roles.js';
-import type { Api } from '../app.js';
+import type { OperationRegistry } from '../operation.js';
 import { parseChecked } from '../params.js';
+import { ROLE_LIST } from './returns.js';
 
-export function roleRoutes(api: Api): void {
-  api.route('GET', '/access/roles', {}, ({ snapshot }) => {
-    const roles = [
-      ...[...BUILTIN_ROLES].map(([roleid, privs]) => ({
-        roleid,
-        privs: [...privs].sort().join(','),
-        special: 1,
-      })),
-      ...[...snapshot.users.roles.values()].map((r) => ({
-        roleid: r.roleid,
-        privs: [...r.privileges].sort().join(','),
-        special: 0,
-      })),
-    ];
-    return roles.sort((a, b) => a.roleid.localeCompare(b.roleid));
-  });
+export function roleOperations(api: OperationRegistry): void {
+  api.operation(
+    'GET',
+    '/access/roles',
+    {},
+    ({ snapshot }) => {
+      const roles = [
+        ...[...BUILTIN_ROLES].map(([roleid, privs]) => ({
+          roleid,
+          privs: [...privs].sort().join(','),
+          special: 1,
+        })),
+        ...[...snapshot.users.roles.values()].map((r) => ({
+          roleid: r.roleid,
+          privs: [...r.privileges].sort().join(','),
+          special: 0,
+        })),
+      ];
+      return roles.sort((a, b) => a.roleid.localeCompare(b.roleid));
+    },
+    { name: 'index', description: 'Lists the roles.', returns: ROLE_LIST },
+  );
 
-  api.route(
+  api.operation(
     'GET',
     '/access/roles/:roleid',
     { roleid: { type: 'string' } },
@@ -34,9 +41,10 @@ export function roleRoutes(api: Api): void {
       if (!privileges) throw rejected(`role '${roleid}' does not exist`);
       return Object.fromEntries([...privileges].sort().map((p) => [p, 1]));
     },
+    { name: 'read_role', description: "Shows a role's privileges." },
   );
 
-  api.route(
+  api.operation(
     'POST',
     '/access/roles',
     { roleid: { type: 'string' }, privs: { type: 'string', optional: true } },
@@ -50,9 +58,10 @@ export function roleRoutes(api: Api): void {
       await createRole(services, roleid, splitList(params.privs));
       return null;
     },
+    { name: 'create_role', description: 'Creates a role.' },
   );
 
-  api.route(
+  api.operation(
     'PUT',
     '/access/roles/:roleid',
     {
@@ -73,9 +82,10 @@ export function roleRoutes(api: Api): void {
       });
       return null;
     },
+    { name: 'update_role', description: 'Changes a role.' },
   );
 
-  api.route(
+  api.operation(
     'DELETE',
     '/access/roles/:roleid',
     { roleid: { type: 'string' } },
@@ -89,5 +99,6 @@ export function roleRoutes(api: Api): void {
       await deleteRole(services, roleid);
       return null;
     },
+    { name: 'delete_role', description: 'Deletes a role.' },
   );
 }

@@ -6,11 +6,11 @@
 import { forbidden } from '../../errors.js';
 import { splitUserId } from '../../model/ids.js';
 import { unlockTfa } from '../../services/tfa.js';
-import type { Api } from '../app.js';
+import type { OperationRegistry } from '../operation.js';
 import { useridParam } from './users.js';
 
-export function tfaRoutes(api: Api): void {
-  api.route(
+export function tfaOperations(api: OperationRegistry): void {
+  api.operation(
     'GET',
     '/access/users/:userid/tfa',
     { userid: { type: 'string' }, multiple: { type: 'boolean', optional: true } },
@@ -43,15 +43,21 @@ export function tfaRoutes(api: Api): void {
         ...(types.length > 0 ? (params.multiple === true ? { types } : { user: types[0] }) : {}),
       };
     },
+    { name: 'read_user_tfa_type', description: 'Which kinds of second factor a user has.' },
   );
 
-  api.route(
+  api.operation(
     'PUT',
     '/access/users/:userid/unlock-tfa',
     { userid: { type: 'string' } },
     async ({ params, services, now }) => {
       const userid = useridParam(params.userid);
       return unlockTfa(services, userid, now);
+    },
+    {
+      name: 'unlock_tfa',
+      description: "Lifts a user's second-factor lockouts.",
+      returns: { type: 'boolean' },
     },
   );
 }

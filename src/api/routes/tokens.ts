@@ -7,9 +7,10 @@ import { joinTokenId, tokenNameError, type TokenName, type UserId } from '../../
 import { splitList } from '../../model/text.js';
 import type { Token } from '../../model/user-config.js';
 import { createToken, deleteToken, mayManageTokens, updateToken } from '../../services/tokens.js';
-import type { Api, AuthedContext } from '../app.js';
+import type { OperationContext, OperationRegistry } from '../operation.js';
 import { parseChecked, type Schema } from '../params.js';
 import { useridParam } from './users.js';
+import { GENERATED_TOKEN, TOKEN_INFO, TOKEN_LIST } from './returns.js';
 
 function tokenName(value: string): TokenName {
   const error = tokenNameError(value);
@@ -18,13 +19,13 @@ function tokenName(value: string): TokenName {
 }
 
 /** `or(self, userid-group([User.Modify]))`; a token is never its owner. */
-function mayManage<S extends Schema>(ctx: AuthedContext<S>, userid: UserId): void {
+function mayManage<S extends Schema>(ctx: OperationContext<S>, userid: UserId): void {
   mayManageTokens(ctx.checks, userid);
 }
 
 /** The token name; when it is invalid, the permission refusal comes first, as in the reads. */
 function checkedName<S extends Schema>(
-  ctx: AuthedContext<S>,
+  ctx: OperationContext<S>,
   userid: UserId,
   value: string,
 ): TokenName {
@@ -52,16 +53,22 @@ const FIELDS = {
   comment: { type: 'string', optional: true, maxLength: 2048 },
 } as const;
 
-export function tokenRoutes(api: Api): void {
-  api.route('GET', '/access/users/:userid/token', { userid: { type: 'string' } }, (ctx) => {
-    const userid = useridParam(ctx.params.userid);
-    mayManage(ctx, userid);
-    return [...ctx.snapshot.users.tokens.values()]
-      .filter((t) => t.tokenid.startsWith(`${userid}!`))
-      .map((t) => ({ tokenid: t.tokenid.slice(userid.length + 1), ...info(t) }));
-  });
+export function tokenOperations(api: OperationRegistry): void {
+  api.operation(
+    'GET',
+    '/access/users/:userid/token',
+    { userid: { type: 'string' } },
+    (ctx) => {
+      const userid = useridParam(ctx.params.userid);
+      mayManage(ctx, userid);
+      return [...ctx.snapshot.users.tokens.values()]
+        .filter((t) => t.tokenid.startsWith(`${userid}!`))
+        .map((t) => ({ tokenid: t.tokenid.slice(userid.length + 1), ...info(t) }));
+    },
+    { name: 'token_index', description: "Lists a user's API tokens.", returns: TOKEN_LIST },
+  );
 
-  api.route(
+  api.operation(
     'GET',
     '/access/users/:userid/token/:tokenid',
     { userid: { type: 'string' }, tokenid: { type: 'string' } },
@@ -74,29 +81,40 @@ export function tokenRoutes(api: Api): void {
       if (!token) throw rejected(`no such token '${ctx.params.tokenid}' for user '${userid}'`);
       return info(token);
     },
+    { name: 'read_token', description: 'Shows one API token.' },
   );
 
-  api.route('POST', '/access/users/:userid/token/:tokenid', FIELDS, async (ctx) => {
-    const { params } = ctx;
-    const userid = useridParam(params.userid);
-    const name = checkedName(ctx, userid, params.tokenid);
-    const created = await createToken(ctx.services, userid, name, {
-      ...(params.expire !== undefined ? { expire: params.expire } : {}),
-      ...(params.privsep !== undefined ? { privsep: params.privsep } : {}),
-      ...(params.comment !== undefined ? { comment: params.comment } : {}),
-    });
-    return {
-      'full-tokenid': created.tokenid,
-      info: {
-        ...(params.comment !== undefined ? { comment: params.comment } : {}),
+  api.operation(
+    'POST',
+    '/access/users/:userid/token/:tokenid',
+    FIELDS,
+    async (ctx) => {
+      const { params } = ctx;
+      const userid = useridParam(params.userid);
+      const name = checkedName(ctx, userid, params.tokenid);
+      const created = await createToken(ctx.services, userid, name, {
         ...(params.expire !== undefined ? { expire: params.expire } : {}),
-        privsep: created.token.privsep ? 1 : 0,
-      },
-      value: created.value,
-    };
-  });
+        ...(params.privsep !== undefined ? { privsep: params.privsep } : {}),
+        ...(params.comment !== undefined ? { comment: params.comment } : {}),
+      });
+      return {
+        'full-tokenid': created.tokenid,
+        info: {
+          ...(params.comment !== undefined ? { comment: params.comment } : {}),
+          ...(params.expire !== undefined ? { expire: params.expire } : {}),
+          privsep: created.token.privsep ? 1 : 0,
+        },
+        value: created.value,
+      };
+    },
+    {
+      name: 'generate_token',
+      description: 'Creates an API token; its secret is shown this once only.',
+      returns: GENERATED_TOKEN,
+    },
+  );
 
-  api.route(
+  api.operation(
     'PUT',
     '/access/users/:userid/token/:tokenid',
     {
@@ -126,9 +144,10 @@ export function tokenRoutes(api: Api): void {
         ...(result.value !== undefined ? { 'full-tokenid': tokenid, value: result.value } : {}),
       };
     },
+    { name: 'update_token_info', description: 'Changes an API token.', returns: TOKEN_INFO },
   );
 
-  api.route(
+  api.operation(
     'DELETE',
     '/access/users/:userid/token/:tokenid',
     { userid: { type: 'string' }, tokenid: { type: 'string' } },
@@ -138,5 +157,6 @@ export function tokenRoutes(api: Api): void {
       await deleteToken(ctx.services, joinTokenId(userid, name));
       return null;
     },
+    { name: 'remove_token', description: 'Deletes an API token.', returns: { type: 'null' } },
   );
 }

@@ -16,8 +16,9 @@ import { splitList } from '../../model/text.js';
 import type { User } from '../../model/user-config.js';
 import { createUser, deleteUser, updateUser, type UserField } from '../../services/users.js';
 import type { AccessSnapshot } from '../../store/snapshot.js';
-import type { Api } from '../app.js';
+import type { OperationRegistry } from '../operation.js';
 import type { Caller } from '../caller.js';
+import { USER_LIST } from './returns.js';
 
 const USER_FIELDS = {
   enable: { type: 'boolean', optional: true },
@@ -88,8 +89,8 @@ function userFields(user: User): Record<string, unknown> {
   };
 }
 
-export function userRoutes(api: Api): void {
-  api.route(
+export function userOperations(api: OperationRegistry): void {
+  api.operation(
     'GET',
     '/access/users',
     { enabled: { type: 'boolean', optional: true }, full: { type: 'boolean', optional: true } },
@@ -120,9 +121,10 @@ export function userRoutes(api: Api): void {
       }
       return out.sort((a, b) => String(a['userid']).localeCompare(String(b['userid'])));
     },
+    { name: 'index', description: 'Lists the users the caller may see.', returns: USER_LIST },
   );
 
-  api.route(
+  api.operation(
     'POST',
     '/access/users',
     {
@@ -146,9 +148,10 @@ export function userRoutes(api: Api): void {
       });
       return null;
     },
+    { name: 'create_user', description: 'Creates a user.' },
   );
 
-  api.route(
+  api.operation(
     'GET',
     '/access/users/:userid',
     { userid: { type: 'string' } },
@@ -167,9 +170,10 @@ export function userRoutes(api: Api): void {
             : null,
       };
     },
+    { name: 'read_user', description: 'Shows a user with its groups and tokens.' },
   );
 
-  api.route(
+  api.operation(
     'PUT',
     '/access/users/:userid',
     {
@@ -190,9 +194,10 @@ export function userRoutes(api: Api): void {
       });
       return null;
     },
+    { name: 'update_user', description: 'Changes a user.' },
   );
 
-  api.route(
+  api.operation(
     'DELETE',
     '/access/users/:userid',
     { userid: { type: 'string' } },
@@ -201,6 +206,7 @@ export function userRoutes(api: Api): void {
       await deleteUser(services, userid);
       return null;
     },
+    { name: 'delete_user', description: 'Deletes a user.' },
   );
 }
 

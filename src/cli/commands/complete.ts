@@ -16,14 +16,14 @@ const FILES = ['user.cfg', 'domains.cfg', 'priv/shadow.cfg', 'priv/token.cfg', '
 
 // What completion reads of the command table (commands.ts, which loads this module).
 type Options = Readonly<Record<string, { readonly type: 'string' | 'boolean' }>>;
-interface CommandSpec {
+export interface CompletionCommand {
   readonly words: readonly string[];
   readonly args: readonly string[];
   readonly options: Options;
 }
 
 /** The command table comes from the caller: commands.ts loads this module. */
-export async function bashComplete(table: Table, ctx: CommandContext): Promise<number> {
+export async function bashComplete(table: CompletionTable, ctx: CommandContext): Promise<number> {
   const line = process.env['COMP_LINE'] ?? '';
   const point = Number(process.env['COMP_POINT'] ?? line.length);
   const typed = line.slice(0, Number.isFinite(point) ? point : line.length);
@@ -36,15 +36,15 @@ export async function bashComplete(table: Table, ctx: CommandContext): Promise<n
   return 0;
 }
 
-interface Table {
-  readonly commands: readonly CommandSpec[];
+export interface CompletionTable {
+  readonly commands: readonly CompletionCommand[];
   readonly globalOptions: Options;
   /** The command the words name (commands.ts's findCommand). */
-  readonly find: (positionals: readonly string[]) => CommandSpec | undefined;
+  readonly find: (positionals: readonly string[]) => CompletionCommand | undefined;
 }
 
 async function complete(
-  { commands, globalOptions, find }: Table,
+  { commands, globalOptions, find }: CompletionTable,
   words: string[],
   cur: string,
   ctx: CommandContext,
@@ -88,7 +88,7 @@ async function complete(
 }
 
 function takesValue(
-  commands: readonly CommandSpec[],
+  commands: readonly CompletionCommand[],
   globalOptions: Options,
   name: string,
 ): boolean {

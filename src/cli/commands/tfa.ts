@@ -9,7 +9,6 @@ import { NODE_ACTOR } from '../../services/actor.js';
 import { storeSink } from '../../services/audit.js';
 import { storeContext } from '../../services/context.js';
 import { deleteTfaEntry } from '../../services/tfa-entries.js';
-import { unlockTfa } from '../../services/tfa.js';
 import { openStore } from '../../store/open.js';
 import { arg, loadSnapshot, noMoreArgs, stringOption, type CommandContext } from '../context.js';
 import { printJson, table } from '../output.js';
@@ -127,19 +126,3 @@ export async function tfaDelete(ctx: CommandContext): Promise<number> {
 }
 
 /** `user tfa unlock <userid>`. */
-export async function tfaUnlock(ctx: CommandContext): Promise<number> {
-  const userid = userArg(ctx, 0);
-  noMoreArgs(ctx, 1);
-  const store = await openStore(ctx.storeUrl);
-  try {
-    const locked = await unlockTfa(
-      storeContext(store, { actor: NODE_ACTOR, audit: storeSink(store) }),
-      userid,
-      Math.floor(Date.now() / 1000),
-    );
-    ctx.io.out(locked ? `unlocked ${userid}\n` : `${userid} was not locked\n`);
-    return 0;
-  } finally {
-    await store.close();
-  }
-}

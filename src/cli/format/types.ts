@@ -13,17 +13,8 @@ export type ApiValue =
   | readonly ApiValue[]
   | { readonly [key: string]: ApiValue };
 
-/** The part of a JSON schema that printing reads. */
-export interface ReturnsSchema {
-  readonly type?: string;
-  readonly optional?: boolean | number;
-  readonly title?: string;
-  readonly renderer?: string;
-  readonly print_width?: number;
-  readonly maxLength?: number;
-  readonly items?: ReturnsSchema;
-  readonly properties?: Readonly<Record<string, ReturnsSchema>>;
-}
+/** The part of a method's `returns` schema that printing reads. */
+export type { ReturnsSchema } from '../../api/operation.js';
 
 export const OUTPUT_FORMATS = ['text', 'json', 'json-pretty', 'yaml'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];

@@ -1,0 +1,158 @@
+/**
+ * A pveum command against a remote node: its operation is called over the node's API
+ * (a running Tessera, or a Proxmox VE node), authenticated with an API token. The token
+ * comes from $TESSERA_API_TOKEN or a file (--token-file, $TESSERA_API_TOKEN_FILE), never
+ * from the command line, where `ps` would show it. The server's certificate is checked
+ * against the system's authorities, or pinned by its SHA-256 fingerprint (--fingerprint,
+ * $TESSERA_REMOTE_FINGERPRINT), as for a node's self-signed certificate.
+ */
+import { readFile } from 'node:fs/promises';
+import { request } from 'node:https';
+import type { PeerCertificate } from 'node:tls';
+import type { Operation } from '../../api/operation.js';
+import { TesseraError } from '../../errors.js';
+import { RemoteFailure } from './failure.js';
+
+export interface RemoteTarget {
+  readonly url: string;
+  readonly tokenFile: string | undefined;
+  readonly fingerprint: string | undefined;
+}
+
+/** The most of an answer read: the largest listings are a few megabytes. */
+const MAX_ANSWER = 64 * 1024 * 1024;
+const TIMEOUT_MS = 60_000;
+
+function usage(message: string): TesseraError {
+  return new TesseraError('usage', message);
+}
+
+async function apiToken(tokenFile: string | undefined): Promise<string> {
+  const file = tokenFile ?? process.env['TESSERA_API_TOKEN_FILE'];
+  const text =
+    file !== undefined ? (await readFile(file, 'utf8')).trim() : process.env['TESSERA_API_TOKEN'];
+  if (text === undefined || text === '')
+    throw usage(
+      '--remote needs an API token: set TESSERA_API_TOKEN=<user@realm!name>=<secret>, or ' +
+        'put it in a file given with --token-file or TESSERA_API_TOKEN_FILE',
+    );
+  const token = text.replace(/^PVEAPIToken=/, '');
+  if (!/^[^\s!=]+@[^\s!=]+![^\s=]+=\S+$/.test(token))
+    throw usage('the API token must look like user@realm!name=secret');
+  return token;
+}
+
+function baseUrl(remote: string): URL {
+  let url: URL;
+  try {
+    url = new URL(/^[a-z]+:\/\//i.test(remote) ? remote : `https://${remote}`);
+  } catch {
+    throw usage(`--remote: '${remote}' is not a URL such as https://pve.example.com:8006`);
+  }
+  if (url.protocol !== 'https:')
+    throw usage('--remote: only https:// (an API token is never sent in the clear)');
+  if (url.port === '' && !/:\d+$/.test(url.host)) url.port = '8006';
+  return url;
+}
+
+function normalizeFingerprint(text: string): string {
+  const hex = text.replace(/:/g, '').toUpperCase();
+  if (!/^[0-9A-F]{64}$/.test(hex))
+    throw usage('--fingerprint: a SHA-256 fingerprint, 64 hex digits (colons allowed)');
+  return hex;
+}
+
+export async function runRemote(
+  operation: Operation,
+  params: Readonly<Record<string, string>>,
+  target: RemoteTarget,
+): Promise<unknown> {
+  const token = await apiToken(target.tokenFile);
+  const base = baseUrl(target.url);
+  const pinned =
+    (target.fingerprint ?? process.env['TESSERA_REMOTE_FINGERPRINT']) === undefined
+      ? undefined
+      : normalizeFingerprint(target.fingerprint ?? process.env['TESSERA_REMOTE_FINGERPRINT'] ?? '');
+  const inPath = new Set<string>();
+  const path = operation.path.replace(/:([a-z-]+)/g, (_, name: string) => {
+    const value = params[name];
+    if (value === undefined) throw usage(`missing ${name}`);
+    inPath.add(name);
+    return encodeURIComponent(value);
+  });
+  const form = new URLSearchParams(
+    Object.entries(params).filter(([name]) => !inPath.has(name)),
+  ).toString();
+  const hasBody = operation.method === 'POST' || operation.method === 'PUT';
+  const url = new URL(`${base.pathname.replace(/\/$/, '')}/api2/json${path}`, base);
+  if (!hasBody && form !== '') url.search = form;
+  return new Promise((resolve, reject) => {
+    const req = request(
+      url,
+      {
+        method: operation.method,
+        timeout: TIMEOUT_MS,
+        headers: {
+          authorization: `PVEAPIToken=${token}`,
+          ...(hasBody
+            ? {
+                'content-type': 'application/x-www-form-urlencoded',
+                'content-length': Buffer.byteLength(form),
+              }
+            : {}),
+        },
+        ...(pinned !== undefined
+          ? {
+              // A pinned certificate is checked by its fingerprint instead of authorities.
+              rejectUnauthorized: false,
+              checkServerIdentity: (_host: string, cert: PeerCertificate) =>
+                cert.fingerprint256.replace(/:/g, '') === pinned
+                  ? undefined
+                  : new Error(
+                      `the server's certificate fingerprint is ${cert.fingerprint256}, not the one given`,
+                    ),
+            }
+          : {}),
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > MAX_ANSWER) req.destroy(new Error('the answer is too large'));
+          else chunks.push(chunk);
+        });
+        res.on('end', () => {
+          const status = res.statusCode ?? 0;
+          const text = Buffer.concat(chunks).toString('utf8');
+          let body: { data?: unknown; message?: string; errors?: Record<string, string> } = {};
+          try {
+            body = text === '' ? {} : (JSON.parse(text) as typeof body);
+          } catch {
+            // Not JSON (a proxy's error page): the status line says what happened.
+          }
+          if (status >= 200 && status < 300) {
+            resolve(body.data ?? null);
+            return;
+          }
+          if (body.errors !== undefined) {
+            reject(
+              new TesseraError('invalid_value', 'Parameter verification failed.', {
+                errors: body.errors,
+              }),
+            );
+            return;
+          }
+          const message = body.message ?? res.statusMessage ?? '';
+          reject(new RemoteFailure('rejected', `${String(status)} ${message.trimEnd()}\n`));
+        });
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error(`no answer from ${base.host} within 60 s`)));
+    req.on('error', (err) => {
+      reject(new RemoteFailure('rejected', `${base.host}: ${err.message}\n`));
+    });
+    if (hasBody) req.write(form);
+    req.end();
+  });
+}
