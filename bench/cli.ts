@@ -78,6 +78,17 @@ try {
     'tessera --help': [tessera, '--help'],
     'tessera user permissions user3@pve': [tessera, ...store, 'user', 'permissions', 'user3@pve'],
     'tessera config check': [tessera, ...store, 'config', 'check'],
+    'tessera user list': [tessera, ...store, 'user', 'list'],
+    // A change: the operation, its audit event and one transaction.
+    'tessera user modify user3@pve --comment bench': [
+      tessera,
+      ...store,
+      'user',
+      'modify',
+      'user3@pve',
+      '--comment',
+      'bench',
+    ],
   };
   // Proxmox's pveum on the same configuration, written out as Proxmox files.
   const pveum = join(repoRoot, '..', 'shared', 'reference', 'oracle', 'pveum');
@@ -94,6 +105,15 @@ try {
       'user',
       'permissions',
       'user3@pve',
+    ];
+    commands['pveum user list (Perl)'] = [pveum, 'user', 'list'];
+    commands['pveum user modify user3@pve --comment bench (Perl)'] = [
+      pveum,
+      'user',
+      'modify',
+      'user3@pve',
+      '--comment',
+      'bench',
     ];
   }
   const envOf = (name: string) => (name.startsWith('pveum') ? pveEnv : undefined);
@@ -115,11 +135,17 @@ try {
     console.log(`  ${name}: ${value.toFixed(1)} ms, ratio ${ratio.toFixed(2)}x${verdict}`);
   }
   if (withPveum) {
-    const ours = median(samples.get('tessera user permissions user3@pve') ?? []);
-    const theirs = median(samples.get('pveum user permissions user3@pve (Perl)') ?? []);
-    console.log(
-      `  tessera against pveum, user permissions: ${(ours / theirs).toFixed(2)}x (target: below 1)`,
-    );
+    for (const command of [
+      'user permissions user3@pve',
+      'user list',
+      'user modify user3@pve --comment bench',
+    ]) {
+      const ours = median(samples.get(`tessera ${command}`) ?? []);
+      const theirs = median(samples.get(`pveum ${command} (Perl)`) ?? []);
+      console.log(
+        `  tessera against pveum, ${command}: ${(ours / theirs).toFixed(2)}x (target: below 1)`,
+      );
+    }
   } else console.log('  pveum (the reference) is not available here: not compared');
 } finally {
   rmSync(dir, { recursive: true, force: true });

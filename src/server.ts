@@ -28,7 +28,7 @@ import { LiveAccess } from './store/live.js';
 import { defaultStoreUrl, openStore } from './store/open.js';
 import { SealedStore } from './store/sealed.js';
 import { inspectDataDir, refuseBlankDatabase, refuseEmptyStore } from './server/data-dir.js';
-import type { WebauthnSettings } from './tfa/webauthn.js';
+import { preloadWebauthn, type WebauthnSettings } from './tfa/webauthn.js';
 import type { Io } from './server/io.js';
 import {
   announceBootstrapPassword,
@@ -207,6 +207,8 @@ export async function startServer(settings: ServerSettings, io: Io): Promise<Run
     tls,
     settings.trustedProxies,
   );
+  // Before the first request: no WebAuthn login waits for the library to load.
+  await preloadWebauthn();
   await app.listen({ host: settings.host, port: settings.port });
 
   return {

@@ -384,7 +384,7 @@ export function findCommand(positionals: readonly string[]): CommandSpec | undef
 /** Every command for completion: Tessera's own and pveum's (with their operations' options). */
 export async function completionTable(): Promise<CompletionTable> {
   const { pveumCompletionSpecs } = await import('./pveum/describe.js');
-  const commands = [...COMMANDS, ...pveumCompletionSpecs()];
+  const commands = [...COMMANDS, ...(await pveumCompletionSpecs())];
   return {
     commands,
     globalOptions: GLOBAL_OPTIONS,

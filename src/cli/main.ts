@@ -80,7 +80,7 @@ async function runDerived(argv: readonly string[], io: Io): Promise<number | und
   if (!match) return undefined;
   const run = await import('./pveum/run.js');
   if (asksHelp) {
-    io.out(run.helpText(match.command));
+    io.out(await run.helpText(match.command));
     return 0;
   }
   return run.runPveumCommand({

@@ -7,7 +7,6 @@
  */
 import { isTesseraError, rejected } from '../errors.js';
 import type { RealmConfig, RealmType } from '../model/realm.js';
-import { realmFor } from '../realms/registry.js';
 
 /** Refuses the option for realm types Proxmox refuses it for. */
 export function mayCheckConnection(
@@ -28,6 +27,9 @@ export async function checkConnection(
   secret: string | undefined,
   failure: string,
 ): Promise<void> {
+  // The realm modules (directory and OpenID clients) load only when a connection is tried:
+  // creating or changing a realm on the command line does not pay for them.
+  const { realmFor } = await import('../realms/registry.js');
   const realm = realmFor(config.type);
   if (realm.checkConnection === undefined) return;
   try {

@@ -179,8 +179,3 @@ export function enabledCredentials(
     return id === undefined ? [] : [{ id, entryId: w.info.id }];
   });
 }
-
-/** The stored credential with the counter of the latest login. */
-export function withCounter(credential: Readonly<Json>, counter: number): Json {
-  return { ...credential, counter };
-}

@@ -5,19 +5,29 @@
  * `webauthn` setting, then, as in Proxmox, from the host the browser asked for. Every refusal names the check that failed, and the signature counter is
  * compared only after the signature holds, so a forged answer cannot raise a false alarm.
  */
-import {
-  generateAuthenticationOptions,
-  generateRegistrationOptions,
-  verifyAuthenticationResponse,
-  verifyRegistrationResponse,
-  type AuthenticationResponseJSON,
-  type PublicKeyCredentialCreationOptionsJSON,
-  type PublicKeyCredentialRequestOptionsJSON,
-  type RegistrationResponseJSON,
+import type {
+  AuthenticationResponseJSON,
+  PublicKeyCredentialCreationOptionsJSON,
+  PublicKeyCredentialRequestOptionsJSON,
+  RegistrationResponseJSON,
 } from '@simplewebauthn/server';
 import { isIP } from 'node:net';
 import type { WebauthnConfig } from '../model/datacenter.js';
 import { fromCose, toCose, type CoseCredential } from './webauthn-credential.js';
+import { checkCounter, WebauthnError, type WebauthnCheck } from './webauthn-counter.js';
+
+export { checkCounter, WebauthnError, type WebauthnCheck } from './webauthn-counter.js';
+
+/**
+ * The WebAuthn library, loaded when a ceremony first needs it: it takes a third of a second
+ * to load, which every command line that merely touches second factors would pay otherwise.
+ * `serve` loads it at start ({@link preloadWebauthn}), so that no login waits for it.
+ */
+let library: Promise<typeof import('@simplewebauthn/server')> | undefined;
+
+export function preloadWebauthn(): Promise<typeof import('@simplewebauthn/server')> {
+  return (library ??= import('@simplewebauthn/server'));
+}
 
 export interface RelyingParty {
   readonly id: string;
@@ -54,25 +64,6 @@ export function webauthnSettings(
     ...(rpName !== undefined ? { rpName } : {}),
     allowSubdomains: flags.allowSubdomains ?? datacenter.allowSubdomains ?? true,
   };
-}
-
-export type WebauthnCheck =
-  | 'origin'
-  | 'rp_id'
-  | 'challenge'
-  | 'user_presence'
-  | 'signature'
-  | 'counter'
-  | 'credential'
-  | 'response';
-
-export class WebauthnError extends Error {
-  constructor(
-    readonly check: WebauthnCheck,
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 /**
@@ -164,7 +155,7 @@ export async function registrationOptions(
   userid: string,
   exclude: readonly string[],
 ): Promise<PublicKeyCredentialCreationOptionsJSON> {
-  return generateRegistrationOptions({
+  return (await preloadWebauthn()).generateRegistrationOptions({
     rpName: rp.name,
     rpID: rp.id,
     userName: userid,
@@ -180,7 +171,9 @@ export async function authenticationOptions(
   rp: RelyingParty,
   allow: readonly string[],
 ): Promise<PublicKeyCredentialRequestOptionsJSON> {
-  const options = await generateAuthenticationOptions({
+  const options = await (
+    await preloadWebauthn()
+  ).generateAuthenticationOptions({
     rpID: rp.id,
     allowCredentials: allow.map((id) => ({ id })),
     userVerification: 'discouraged',
@@ -213,7 +206,9 @@ export async function verifyRegistration(
 ): Promise<Record<string, unknown>> {
   let result;
   try {
-    result = await verifyRegistrationResponse({
+    result = await (
+      await preloadWebauthn()
+    ).verifyRegistrationResponse({
       response: response as RegistrationResponseJSON,
       expectedChallenge: challenge,
       expectedOrigin: acceptedOrigins(rp, response),
@@ -250,7 +245,9 @@ export async function verifyAuthentication(
   }
   let result;
   try {
-    result = await verifyAuthenticationResponse({
+    result = await (
+      await preloadWebauthn()
+    ).verifyAuthenticationResponse({
       response: response as AuthenticationResponseJSON,
       expectedChallenge: challenge,
       expectedOrigin: acceptedOrigins(rp, response),
@@ -266,12 +263,4 @@ export async function verifyAuthentication(
   const counter = result.authenticationInfo.newCounter;
   checkCounter(counter, credential.counter);
   return { counter, credential };
-}
-
-export function checkCounter(counter: number, stored: number): void {
-  if ((counter > 0 || stored > 0) && counter <= stored)
-    throw new WebauthnError(
-      'counter',
-      `signature counter went from ${String(stored)} to ${String(counter)}: the authenticator may have been cloned`,
-    );
 }

@@ -1,5 +1,6 @@
 /** pveum's commands as the help lists them: their command lines and what they do. */
-import { pveumOperations } from './operations.js';
+import type { Operation } from '../../api/operation.js';
+import { operationOf } from './operations.js';
 import { PVEUM_ALIASES, PVEUM_COMMANDS } from './table.js';
 
 /** A command of pveum's, derived from its API operation, as the help lists it. */
@@ -10,11 +11,16 @@ export interface HelpRow {
   readonly summary: string;
 }
 
-export function pveumHelpRows(): HelpRow[] {
-  const operations = pveumOperations();
+/** Every command's operation, in the table's order. */
+async function allOperations(): Promise<Operation[]> {
+  return Promise.all(PVEUM_COMMANDS.map((command) => operationOf(command)));
+}
+
+export async function pveumHelpRows(): Promise<HelpRow[]> {
+  const operations = await allOperations();
   const aliases = Object.entries(PVEUM_ALIASES);
-  return PVEUM_COMMANDS.map((command) => {
-    const operation = operations.get(command.method, command.path);
+  return PVEUM_COMMANDS.map((command, i) => {
+    const operation = operations[i];
     const args = command.args.map((name) =>
       operation?.schema[name]?.optional === true ? `[<${name}>]` : `<${name}>`,
     );
@@ -29,14 +35,16 @@ export function pveumHelpRows(): HelpRow[] {
 }
 
 /** pveum's commands (and aliases) as completion reads them: words, arguments, options. */
-export function pveumCompletionSpecs(): {
-  words: readonly string[];
-  args: readonly string[];
-  options: Readonly<Record<string, { readonly type: 'string' | 'boolean' }>>;
-}[] {
-  const operations = pveumOperations();
-  const specs = PVEUM_COMMANDS.map((command) => {
-    const operation = operations.get(command.method, command.path);
+export async function pveumCompletionSpecs(): Promise<
+  {
+    words: readonly string[];
+    args: readonly string[];
+    options: Readonly<Record<string, { readonly type: 'string' | 'boolean' }>>;
+  }[]
+> {
+  const operations = await allOperations();
+  const specs = PVEUM_COMMANDS.map((command, i) => {
+    const operation = operations[i];
     const options: Record<string, { type: 'string' | 'boolean' }> = {};
     for (const [name, spec] of Object.entries(operation?.schema ?? {}))
       if (!command.args.includes(name) && !(command.fixed && name in command.fixed))

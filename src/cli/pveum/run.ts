@@ -11,7 +11,7 @@ import type { ApiValue, OutputOptions } from '../format/types.js';
 import { parseOutputFormat, terminalOf, type Io } from '../output.js';
 import { readNewPassword } from '../password-input.js';
 import { getopt, UsageError, type GetoptOption } from './getopt.js';
-import { pveumOperations } from './operations.js';
+import { operationOf } from './operations.js';
 import { permissionTable } from './permission-table.js';
 import type { PveumCommand } from './table.js';
 import { failureText } from './failure.js';
@@ -49,21 +49,12 @@ export interface PveumInvocation {
   readonly io: Io;
 }
 
-function operationOf(command: PveumCommand): Operation {
-  const operation = pveumOperations().get(command.method, command.path);
-  if (!operation)
-    throw new Error(
-      `no operation ${command.method} ${command.path} for ${command.words.join(' ')}`,
-    );
-  return operation;
-}
-
-export function helpText(command: PveumCommand): string {
-  return longUsage(PROGRAM, command, operationOf(command));
+export async function helpText(command: PveumCommand): Promise<string> {
+  return longUsage(PROGRAM, command, await operationOf(command));
 }
 
 export async function runPveumCommand({ command, argv, io }: PveumInvocation): Promise<number> {
-  const operation = operationOf(command);
+  const operation = await operationOf(command);
   try {
     const options: Record<string, GetoptOption> = { ...PLACE_OPTIONS };
     if (command.printer !== 'none') Object.assign(options, FORMAT_OPTIONS);

@@ -7,7 +7,6 @@
 import { AuthFailure } from '../../errors.js';
 import type { UserId } from '../../model/ids.js';
 import type { AccessSnapshot } from '../../store/snapshot.js';
-import { confirmPassword } from './first-factor.js';
 
 /** The login throttle and the failure report, as the API hands them to a service. */
 export interface ReentryGuard {
@@ -30,6 +29,9 @@ export async function reenterPassword(
   }
   try {
     // No server keys: a ticket is not a password here.
+    // The realms (directory and OpenID clients) load when a password is first re-entered,
+    // not with every service that may ask for one.
+    const { confirmPassword } = await import('./first-factor.js');
     await confirmPassword(snapshot, userid, password, now, address);
   } catch (err) {
     if (err instanceof AuthFailure) guard?.failed(address, userid, now, err);
