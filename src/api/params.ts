@@ -6,7 +6,7 @@
  */
 import { parseBoolean } from '../formats/schema.js';
 import { codePointLength } from '../model/text.js';
-import { parameterError } from '../errors.js';
+import { isTesseraError, parameterError } from '../errors.js';
 
 /** What help shows of a parameter; the checks ignore it. */
 export interface ParamDoc {
@@ -154,6 +154,21 @@ export function parseChecked<T>(parse: () => T, authorize: () => void): T {
     return parse();
   } catch (err) {
     authorize();
+    throw err;
+  }
+}
+
+/**
+ * Parses an id whose Proxmox schema names a format (`pve-groupid`, `pve-roleid`,
+ * `pve-realm`): a refusal reads as that format's, `invalid format - <reason>` and the
+ * reason's own line end, under the parameter's name.
+ */
+export function formatChecked<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (err) {
+    if (isTesseraError(err) && err.code === 'invalid_value' && err.errors === undefined)
+      throw parameterError({ [err.field ?? 'value']: `invalid format - ${err.detail}\n` });
     throw err;
   }
 }

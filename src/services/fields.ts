@@ -40,7 +40,7 @@ const EMAIL = /^[\w+~-]+(\.[\w+~-]+)*@[a-zA-Z0-9-]+(\.[a-zA-Z0-9-]+)*$/;
 export function email(value: string | undefined): string | undefined {
   const checked = raw('email', value, 254);
   if (checked !== undefined && !EMAIL.test(checked))
-    throw invalid('email', 'value does not look like a valid email address');
+    throw invalid('email', 'invalid format - value does not look like a valid email address\n');
   return checked;
 }
 

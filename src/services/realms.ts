@@ -333,7 +333,7 @@ export async function deleteRealm(ctx: ServiceContext, realm: RealmId): Promise<
       'delete auth server failed',
       (changes) => {
         const current = changes.snapshot.domains.realms.get(realm);
-        if (!current) throw refuse(`domain '${realm}' does not exist`, 'realm');
+        if (!current) throw refuse(`authentication domain '${realm}' does not exist`, 'realm');
         if (BUILTIN_TYPES.includes(current.type))
           throw refuse(`can't delete the built-in realm '${realm}'`, 'realm');
         changes.delete(KEYS.realm(realm));

@@ -137,7 +137,7 @@ export async function updateRole(
     mayModifyRoles(auth);
     if (isBuiltinRole(roleid)) throw rejected(`auto-generated role '${roleid}' cannot be modified`);
     if (input.append === true && input.privs === undefined)
-      throw invalid('append', "missing property 'privs' - 'append' requires it");
+      throw invalid('privs', "missing property required by 'append'");
     const checked = privileges(input.privs ?? []);
     return commit(
       ctx,

@@ -5,7 +5,7 @@
  * second factors, group memberships and ACL entries) in the same transaction, as Proxmox
  * does.
  */
-import { forbidden, parameterError, rejected, TesseraError } from '../errors.js';
+import { forbidden, invalid, parameterError, rejected } from '../errors.js';
 import { reenterPassword, type ReentryGuard } from './login/reentry.js';
 import { hashPassword } from '../auth/password.js';
 import { ROOT_USERID, splitUserId, type GroupId, type UserId } from '../model/ids.js';
@@ -238,9 +238,7 @@ async function changeUser(
 ): Promise<void> {
   const fields = checkFields(input);
   if (input.append === true && input.groups === undefined)
-    throw new TesseraError('invalid_value', "missing property 'groups' - 'append' requires it", {
-      field: 'append',
-    });
+    throw invalid('groups', "missing property required by 'append'");
   return commit(
     ctx,
     'update user failed',
@@ -289,7 +287,8 @@ async function removeUser(
     'delete user failed',
     (changes) => {
       const { snapshot } = changes;
-      requireUser(snapshot, userid);
+      // As Proxmox: deleting a user that is not there succeeds, changing nothing.
+      if (!snapshot.users.users.has(userid)) return;
       changes.delete(KEYS.user(userid));
       // A user created again under this id must not inherit the old tickets.
       revokeSessions(changes, userid, ctx.now());

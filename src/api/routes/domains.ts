@@ -12,7 +12,7 @@ import {
   type RawOptions,
 } from '../../services/realms.js';
 import type { OperationRegistry } from '../operation.js';
-import { parseChecked, type ParamSpec } from '../params.js';
+import { formatChecked, parseChecked, type ParamSpec } from '../params.js';
 import { DOMAIN_LIST } from './returns.js';
 
 const OPTIONS: Record<string, ParamSpec> = Object.fromEntries(
@@ -101,7 +101,7 @@ export function domainOperations(api: OperationRegistry): void {
             throw parameterError({
               type: `value '${type}' does not have a value in the enumeration 'pam, pve, ldap, ad, openid'`,
             });
-          return [type, parseRealmId(realm)] as const;
+          return [type, formatChecked(() => parseRealmId(realm))] as const;
         },
         () => {
           mayAllocateRealms(checks);
@@ -134,7 +134,7 @@ export function domainOperations(api: OperationRegistry): void {
         ...rest
       } = params;
       const realmId = parseChecked(
-        () => parseRealmId(realm),
+        () => formatChecked(() => parseRealmId(realm)),
         () => {
           mayAllocateRealms(checks);
           if (expected !== undefined && expected !== domainsDigest(snapshot))
@@ -161,7 +161,7 @@ export function domainOperations(api: OperationRegistry): void {
     { realm: { type: 'string' } },
     async ({ params, checks, services }) => {
       const realmId = parseChecked(
-        () => parseRealmId(params.realm),
+        () => formatChecked(() => parseRealmId(params.realm)),
         () => {
           mayAllocateRealms(checks);
         },

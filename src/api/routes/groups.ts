@@ -3,7 +3,7 @@ import { rejected } from '../../errors.js';
 import { parseGroupId } from '../../model/ids.js';
 import { createGroup, deleteGroup, mayAllocateGroups, updateGroup } from '../../services/groups.js';
 import type { OperationRegistry } from '../operation.js';
-import { parseChecked } from '../params.js';
+import { formatChecked, parseChecked } from '../params.js';
 import { GROUP_LIST } from './returns.js';
 
 export function groupOperations(api: OperationRegistry): void {
@@ -33,7 +33,7 @@ export function groupOperations(api: OperationRegistry): void {
     { groupid: { type: 'string' }, comment: { type: 'string', optional: true, maxLength: 2048 } },
     async ({ params, checks, services }) => {
       const groupid = parseChecked(
-        () => parseGroupId(params.groupid),
+        () => formatChecked(() => parseGroupId(params.groupid)),
         () => {
           mayAllocateGroups(checks);
         },
@@ -68,7 +68,7 @@ export function groupOperations(api: OperationRegistry): void {
     { groupid: { type: 'string' }, comment: { type: 'string', optional: true, maxLength: 2048 } },
     async ({ params, checks, services }) => {
       const groupid = parseChecked(
-        () => parseGroupId(params.groupid),
+        () => formatChecked(() => parseGroupId(params.groupid)),
         () => {
           mayAllocateGroups(checks);
         },
@@ -87,7 +87,7 @@ export function groupOperations(api: OperationRegistry): void {
     { groupid: { type: 'string' } },
     async ({ params, checks, services }) => {
       const groupid = parseChecked(
-        () => parseGroupId(params.groupid),
+        () => formatChecked(() => parseGroupId(params.groupid)),
         () => {
           mayAllocateGroups(checks);
         },

@@ -5,7 +5,7 @@ import { BUILTIN_ROLES } from '../../model/roles.js';
 import { splitList } from '../../model/text.js';
 import { createRole, deleteRole, mayModifyRoles, updateRole } from '../../services/roles.js';
 import type { OperationRegistry } from '../operation.js';
-import { parseChecked } from '../params.js';
+import { formatChecked, parseChecked } from '../params.js';
 import { ROLE_LIST } from './returns.js';
 
 export function roleOperations(api: OperationRegistry): void {
@@ -50,7 +50,7 @@ export function roleOperations(api: OperationRegistry): void {
     { roleid: { type: 'string' }, privs: { type: 'string', optional: true } },
     async ({ params, checks, services }) => {
       const roleid = parseChecked(
-        () => parseRoleId(params.roleid),
+        () => formatChecked(() => parseRoleId(params.roleid)),
         () => {
           mayModifyRoles(checks);
         },
@@ -71,7 +71,7 @@ export function roleOperations(api: OperationRegistry): void {
     },
     async ({ params, checks, services }) => {
       const roleid = parseChecked(
-        () => parseRoleId(params.roleid),
+        () => formatChecked(() => parseRoleId(params.roleid)),
         () => {
           mayModifyRoles(checks);
         },
@@ -91,7 +91,7 @@ export function roleOperations(api: OperationRegistry): void {
     { roleid: { type: 'string' } },
     async ({ params, checks, services }) => {
       const roleid = parseChecked(
-        () => parseRoleId(params.roleid),
+        () => formatChecked(() => parseRoleId(params.roleid)),
         () => {
           mayModifyRoles(checks);
         },
