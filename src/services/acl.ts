@@ -6,7 +6,13 @@
  */
 import { invalid, rejected } from '../errors.js';
 import { isAssignableAclPath, type AclPath } from '../model/acl-path.js';
-import type { GroupId, RoleId, TokenId, UserId } from '../model/ids.js';
+import {
+  splitTokenId,
+  type GroupId,
+  type RoleId,
+  type TokenId,
+  type UserId,
+} from '../model/ids.js';
 import { BUILTIN_ROLES, NO_ACCESS } from '../model/roles.js';
 import type { AclNode, RoleAssignments } from '../model/user-config.js';
 import { encodeAclNode, KEYS } from '../store/codec.js';
@@ -73,31 +79,39 @@ export function mayModifyAcl(
   path: AclPath,
   roles: readonly RoleId[],
   propagate: boolean,
+  remove = false,
 ): void {
   auth.permModify(path);
   if (auth.has(path, 'Permissions.Modify')) return;
   const own = auth.engine.privileges(auth.actor.authid, path);
   for (const role of roles)
-    subsetCheck(role, auth.snapshot.users.roles.get(role)?.privileges, own, propagate);
+    subsetCheck(role, auth.snapshot.users.roles.get(role)?.privileges, own, propagate, remove);
 }
 
+/** Proxmox's rule: removing needs the privileges too, but not their propagation. */
 function subsetCheck(
   role: RoleId,
   custom: ReadonlySet<string> | undefined,
   own: ReadonlyMap<string, boolean>,
   propagate: boolean,
+  remove: boolean,
 ): void {
+  const verb = remove ? 'remove' : 'add';
   const refused = (reason: string): never => {
     throw rejected(`ACL update failed: 400 Parameter verification failed.\nrole: ${reason}`);
   };
-  if (role === NO_ACCESS) refused(`Cannot add role '${role}' - requires 'Permissions.Modify'`);
+  if (role === NO_ACCESS) refused(`Cannot ${verb} role '${role}' - requires 'Permissions.Modify'`);
   const privileges = BUILTIN_ROLES.get(role) ?? custom;
   if (!privileges) return; // the change reports the unknown role
   for (const privilege of privileges) {
     const held = own.get(privilege);
-    if (held === undefined || (propagate && !held))
+    if (held === undefined)
       refused(
-        `Cannot add role '${role}' - requires 'Permissions.Modify' or superset of privileges.`,
+        `Cannot ${verb} role '${role}' - requires 'Permissions.Modify' or superset of privileges.`,
+      );
+    if (propagate && !held && !remove)
+      refused(
+        `Cannot ${verb} role '${role}' with propagation - requires 'Permissions.Modify' or propagated superset of privileges.`,
       );
   }
 }
@@ -112,7 +126,13 @@ export async function modifyAcl(ctx: ServiceContext, change: AclChange): Promise
     propagate: change.propagate ?? true,
   });
   return audited(ctx, event, async () => {
-    mayModifyAcl(await authorize(ctx), change.path, change.roles, change.propagate ?? true);
+    mayModifyAcl(
+      await authorize(ctx),
+      change.path,
+      change.roles,
+      change.propagate ?? true,
+      change.delete === true,
+    );
     await changeAcl(ctx, change, event);
   });
 }
@@ -138,12 +158,12 @@ async function changeAcl(
     (changes) => {
       const { snapshot } = changes;
       const config = snapshot.users;
-      if (!remove) {
-        for (const role of change.roles) {
-          if (!BUILTIN_ROLES.has(role) && !config.roles.has(role))
-            throw refuse(`role '${role}' does not exist`, 'roles');
-          changes.expect(KEYS.role(role));
-        }
+      // Proxmox's order, for adding and removing alike: each role, then its groups, users
+      // and tokens; the first that does not exist is the answer.
+      for (const role of change.roles) {
+        if (!BUILTIN_ROLES.has(role) && !config.roles.has(role))
+          throw refuse(`role '${role}' does not exist`, 'roles');
+        changes.expect(KEYS.role(role));
         for (const group of groups) {
           if (!config.groups.has(group)) throw refuse(`group '${group}' does not exist`, 'groups');
           changes.expect(KEYS.group(group));
@@ -153,7 +173,10 @@ async function changeAcl(
           changes.expect(KEYS.user(user));
         }
         for (const token of tokens) {
-          if (!config.tokens.has(token)) throw refuse(`no such token '${token}'`, 'tokens');
+          const { user: userid, name } = splitTokenId(token);
+          if (!config.users.has(userid)) throw refuse(`no such user ('${userid}')`, 'tokens');
+          if (!config.tokens.has(token))
+            throw refuse(`no such token '${name}' for user '${userid}'`, 'tokens');
           changes.expect(KEYS.token(token));
         }
       }

@@ -4,9 +4,16 @@
  * The owner manages its own tokens (by ticket: a token is never its owner); others need
  * `User.Modify` through the owner's groups.
  */
-import { forbidden, TesseraError } from '../errors.js';
-import { joinTokenId, ownerOf, type TokenId, type TokenName, type UserId } from '../model/ids.js';
-import type { Token } from '../model/user-config.js';
+import { forbidden, parameterError, rejected, TesseraError } from '../errors.js';
+import {
+  joinTokenId,
+  ownerOf,
+  splitTokenId,
+  type TokenId,
+  type TokenName,
+  type UserId,
+} from '../model/ids.js';
+import type { Token, UserConfig } from '../model/user-config.js';
 import { generateTokenSecret, hashTokenSecret } from '../auth/token-secret.js';
 import { encodeSecret, encodeToken, KEYS } from '../store/codec.js';
 import { removeMembersFromAcl } from './acl.js';
@@ -74,6 +81,10 @@ export async function createToken(
   });
   return audited(ctx, change, async () => {
     mayChangeTokens(await authorize(ctx), userid);
+    // Proxmox looks before it locks: these answers carry no "failed" prefix.
+    const { users } = await ctx.read();
+    if (!users.users.has(userid)) throw rejected(`no such user ('${userid}')`);
+    if (users.tokens.has(tokenid)) throw parameterError({ tokenid: 'Token already exists.' });
     return insertToken(ctx, userid, tokenid, input, change);
   });
 }
@@ -89,7 +100,7 @@ async function insertToken(
   const value = generateTokenSecret();
   return commit(
     ctx,
-    'create token failed',
+    'generating token failed',
     (changes) => {
       requireUser(changes.snapshot, userid);
       changes.expect(KEYS.user(userid));
@@ -126,6 +137,7 @@ export async function updateToken(
   });
   return audited(ctx, change, async () => {
     mayChangeTokens(await authorize(ctx), ownerOf(tokenid));
+    tokenOf((await ctx.read()).users, tokenid, rejected);
     return changeToken(ctx, tokenid, input, change);
   });
 }
@@ -140,7 +152,7 @@ async function changeToken(
   const value = input.regenerate === true ? generateTokenSecret() : undefined;
   return commit(
     ctx,
-    'update token failed',
+    'updating token info failed',
     (changes) => {
       const current = requireToken(changes, tokenid);
       const base: Token = input.delete?.includes('comment')
@@ -160,9 +172,10 @@ export async function deleteToken(ctx: ServiceContext, tokenid: TokenId): Promis
   const change = draft('token', tokenid, 'delete');
   return audited(ctx, change, async () => {
     mayChangeTokens(await authorize(ctx), ownerOf(tokenid));
+    tokenOf((await ctx.read()).users, tokenid, rejected);
     await commit(
       ctx,
-      'delete token failed',
+      'deleting token failed',
       (changes) => {
         requireToken(changes, tokenid);
         deleteTokenEntities(changes, tokenid);
@@ -174,7 +187,18 @@ export async function deleteToken(ctx: ServiceContext, tokenid: TokenId): Promis
 }
 
 function requireToken(changes: Changes, tokenid: TokenId): Token {
-  const token = changes.snapshot.users.tokens.get(tokenid);
-  if (!token) throw refuse(`no such token '${tokenid}'`, 'tokenid');
+  return tokenOf(changes.snapshot.users, tokenid, (message) => refuse(message, 'tokenid'));
+}
+
+/** The token, or Proxmox's check_token_exist answer: no such user, or no such token. */
+function tokenOf(
+  config: UserConfig,
+  tokenid: TokenId,
+  refusal: (message: string) => TesseraError,
+): Token {
+  const { user, name } = splitTokenId(tokenid);
+  if (!config.users.has(user)) throw refusal(`no such user ('${user}')`);
+  const token = config.tokens.get(tokenid);
+  if (!token) throw refusal(`no such token '${name}' for user '${user}'`);
   return token;
 }

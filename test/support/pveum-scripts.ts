@@ -121,6 +121,7 @@ export const SCRIPTS: readonly Script[] = [
       user modify joe@pve --comment 'now set' --email joe@example.com
       user modify joe@pve --delete comment
       user modify joe@pve --delete email,firstname
+      user modify joe@pve --comment 'now set' --email joe@example.com
       user modify joe@pve --enable 0
       user modify joe@pve --enable 1 --expire 0
       user modify nobody@pve --comment x

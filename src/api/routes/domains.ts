@@ -99,7 +99,7 @@ export function domainOperations(api: OperationRegistry): void {
         () => {
           if (!isRealmType(type))
             throw parameterError({
-              type: `value '${type}' does not have a value in the enumeration 'pam, pve, ldap, ad, openid'`,
+              type: `value '${type}' does not have a value in the enumeration 'ad, ldap, openid, pam, pve'`,
             });
           return [type, formatChecked(() => parseRealmId(realm))] as const;
         },

@@ -61,6 +61,7 @@ export function tokenOperations(api: OperationRegistry): void {
     (ctx) => {
       const userid = useridParam(ctx.params.userid);
       mayManage(ctx, userid);
+      if (!ctx.snapshot.users.users.has(userid)) throw rejected(`no such user ('${userid}')`);
       return [...ctx.snapshot.users.tokens.values()]
         .filter((t) => t.tokenid.startsWith(`${userid}!`))
         .map((t) => ({ tokenid: t.tokenid.slice(userid.length + 1), ...info(t) }));

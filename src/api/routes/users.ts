@@ -83,7 +83,13 @@ function userFields(user: User): Record<string, unknown> {
     expire: user.expire,
     ...(user.firstname !== undefined ? { firstname: user.firstname } : {}),
     ...(user.lastname !== undefined ? { lastname: user.lastname } : {}),
-    ...(user.email !== undefined ? { email: user.email } : {}),
+    // Proxmox reads user.cfg's empty email field as '' when a later field (comment, keys)
+    // holds something, and lists it so; left out otherwise.
+    ...(user.email !== undefined
+      ? { email: user.email }
+      : user.comment !== undefined || user.keys !== undefined
+        ? { email: '' }
+        : {}),
     ...(user.comment !== undefined ? { comment: user.comment } : {}),
     ...(user.keys !== undefined ? { keys: user.keys } : {}),
   };
