@@ -63,6 +63,11 @@ describe('pveum commands with --remote', { timeout: 120_000 }, () => {
     assert.equal(made.status, 0, made.stderr);
     const token = JSON.parse(made.stdout) as { 'full-tokenid': string; value: string };
     rootToken = `${token['full-tokenid']}=${token.value}`;
+    // The server sees the store's changes when it next looks: wait until it knows the token.
+    for (let tries = 0; (await remote('role', 'list')).status !== 0; tries++) {
+      assert.ok(tries < 100, 'the server never accepted the token');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
   });
   after(async () => {
     for (const [name, value] of saved)
