@@ -171,6 +171,54 @@ export const COMMANDS: readonly CommandSpec[] = [
     load: async () => (await import('./commands/passwd.js')).passwd,
   },
   {
+    words: ['ticket'],
+    args: ['<username>'],
+    summary: "Logs in on the node and prints the ticket (pveum's ticket).",
+    details:
+      'The password is asked once on a terminal, without echo; from a script, the first line ' +
+      'of standard input; never an argument. A user with a second factor gets the partial ' +
+      'ticket: run again with --tfa-challenge <it> and the answer as the password. A failed ' +
+      "login prints Proxmox's '401 authentication failure' and exits with 255; the cause is " +
+      "in 'tessera explain logins'.",
+    options: {
+      realm: {
+        type: 'string',
+        value: 'realm',
+        description: 'The realm, when the user name has none (<username>@<realm>).',
+      },
+      otp: {
+        type: 'string',
+        value: 'code',
+        description: 'A second-factor code (TOTP, Yubico or recovery key) with the password.',
+      },
+      'tfa-challenge': {
+        type: 'string',
+        value: 'ticket',
+        description: 'The partial ticket to answer; the password is then the second factor.',
+      },
+      path: {
+        type: 'string',
+        value: 'path',
+        description: "With --privs: check the user's privileges on path; prints no ticket.",
+      },
+      privs: {
+        type: 'string',
+        value: 'priv,...',
+        description: 'With --path: the privileges to check.',
+      },
+      'new-format': {
+        type: 'boolean',
+        description: 'Ignored, as in Proxmox (always the new format).',
+      },
+      'pam-service': {
+        type: 'string',
+        value: 'name',
+        description: 'The PAM service of the pam realm (default tessera).',
+      },
+    },
+    load: async () => (await import('./commands/ticket.js')).ticket,
+  },
+  {
     words: ['bashcomplete'],
     args: [],
     summary: "Completion for bash: complete -o default -C 'tessera bashcomplete' tessera.",

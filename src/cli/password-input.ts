@@ -1,6 +1,6 @@
 /**
- * Reading a new password on the command line: from the terminal without echo (asked twice),
- * or from standard input for scripts (its first line). Never from an argument, where `ps`
+ * Reading a password on the command line: from the terminal without echo (a new one asked
+ * twice), or from standard input for scripts (its first line). Never from an argument, where `ps`
  * and the shell's history would show it.
  */
 import { TesseraError } from '../errors.js';
@@ -16,6 +16,20 @@ export async function readNewPassword(prompt: (text: string) => void): Promise<s
     return first;
   }
   return firstLine(await readAll());
+}
+
+/**
+ * A password to check, as Proxmox's PVE::PTY::read_password reads it: asked once at a
+ * terminal, without echo; otherwise the first line of standard input.
+ */
+export async function readPassword(
+  prompt: (text: string) => void,
+  question = 'Enter password: ',
+): Promise<string> {
+  if (process.stdin.isTTY) return readHidden(prompt, question);
+  const text = await readAll();
+  if (text === '') throw new TesseraError('usage', 'EOF while reading password');
+  return firstLine(text);
 }
 
 function firstLine(text: string): string {

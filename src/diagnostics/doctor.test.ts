@@ -20,7 +20,7 @@ import { bootstrap } from '../services/bootstrap.js';
 import { storeContext, type ServiceContext } from '../services/context.js';
 import { createRealm } from '../services/realms.js';
 import { createRole } from '../services/roles.js';
-import { createUser, setPasswordHash, updateUser } from '../services/users.js';
+import { createUser, deleteUser, setPasswordHash, updateUser } from '../services/users.js';
 import { encodeTfaUser, KEYS } from '../store/codec.js';
 import type { ConfigStore } from '../store/config-store.js';
 import { MemoryStore } from '../store/memory.js';
@@ -748,6 +748,29 @@ describe('doctor', () => {
   });
 
   describe('break_glass', () => {
+    it('names the break-glass commands that make admin@pve an administrator again', async () => {
+      const { store, ctx } = await world();
+      await updateUser(ctx, parseUserId('root@pam'), { enable: false });
+      await modifyAcl(ctx, {
+        path: parseAclPath('/'),
+        roles: [parseRoleId('Administrator')],
+        users: [parseUserId('admin@pve')],
+        delete: true,
+      });
+      let c = check(await doctor(store), 'break_glass');
+      assert.equal(c.status, 'fail', text(c));
+      assert.match(
+        c.fix ?? '',
+        /; or make a pve administrator on the node: tessera acl modify \/ --roles Administrator --users admin@pve, then tessera passwd admin@pve$/,
+      );
+      await deleteUser(ctx, parseUserId('admin@pve'));
+      c = check(await doctor(store), 'break_glass');
+      assert.match(
+        c.fix ?? '',
+        /make a pve administrator on the node: tessera user add admin@pve, then tessera acl modify \/ --roles Administrator --users admin@pve, then tessera passwd admin@pve$/,
+      );
+    });
+
     it('does not count PAM users where the binding is missing', async () => {
       const { store, ctx } = await world();
       let c = check(await doctor(store, {}, NO_PAM), 'break_glass');
@@ -794,8 +817,14 @@ describe('doctor', () => {
         text(c),
         /root@pam is disabled; admin@pve administers \/ but is disabled; administrators in external realms: boss@corp/,
       );
-      assert.match(c.fix ?? '', /keep root@pam enabled/);
-      assert.match(c.fix ?? '', /on the node: tessera passwd <user>@pve/);
+      assert.match(
+        c.fix ?? '',
+        /keep root@pam enabled \(on the node: tessera user modify root@pam --enable 1 --expire 0\)/,
+      );
+      assert.match(
+        c.fix ?? '',
+        /enable admin@pve on the node: tessera user modify admin@pve --enable 1 --expire 0 \(and tessera passwd admin@pve if its password is lost\)/,
+      );
       assert.equal(exitStatus(report.status), 2);
     });
 
@@ -813,6 +842,10 @@ describe('doctor', () => {
       let c = check(await doctor(store), 'break_glass');
       assert.equal(c.status, 'fail');
       assert.match(text(c), /keeper@pve administers \/ but has no password/);
+      assert.match(
+        c.fix ?? '',
+        /give keeper@pve a password on the node: tessera passwd keeper@pve/,
+      );
       await setPasswordHash(ctx, parseUserId('keeper@pve'), '$5$salt$hash');
       c = check(await doctor(store), 'break_glass');
       assert.equal(c.status, 'ok', text(c));

@@ -12,6 +12,11 @@ export interface GetoptOption {
   readonly flag: boolean;
   /** A list (Proxmox's `-list` formats): repeated values are joined with commas. */
   readonly list: boolean;
+  /**
+   * Only its full name, never a prefix: `--token <secret>` must not become `--token-file`,
+   * which would read the secret as a file name and print it in the error.
+   */
+  readonly exact?: boolean;
 }
 
 export interface GetoptSpec {
@@ -39,11 +44,17 @@ export function pveBoolean(text: string): boolean | undefined {
   return TRUE.test(text) ? true : FALSE.test(text) ? false : undefined;
 }
 
-function resolveName(typed: string, names: readonly string[]): { name?: string; warning?: string } {
+function resolveName(
+  typed: string,
+  options: Readonly<Record<string, GetoptOption>>,
+): { name?: string; warning?: string } {
+  const names = Object.keys(options);
   const lower = typed.toLowerCase();
   const exact = names.find((n) => n.toLowerCase() === lower);
   if (exact !== undefined) return { name: exact };
-  const candidates = names.filter((n) => n.toLowerCase().startsWith(lower)).sort();
+  const candidates = names
+    .filter((n) => options[n]?.exact !== true && n.toLowerCase().startsWith(lower))
+    .sort();
   const [only] = candidates;
   if (only !== undefined && candidates.length === 1) return { name: only };
   if (candidates.length > 1)
@@ -56,7 +67,6 @@ function resolveName(typed: string, names: readonly string[]): { name?: string; 
  * checks them afterwards, as Proxmox's does.
  */
 export function getopt(spec: GetoptSpec, argv: readonly string[]): Record<string, string> {
-  const names = Object.keys(spec.options);
   const values: Record<string, string[]> = {};
   const words: string[] = [];
   const refuse = (warning: string): never => {
@@ -74,7 +84,7 @@ export function getopt(spec: GetoptSpec, argv: readonly string[]): Record<string
       continue;
     }
     const typed = match[1] ?? '';
-    const { name, warning } = resolveName(typed, names);
+    const { name, warning } = resolveName(typed, spec.options);
     if (name === undefined) return refuse(warning ?? '');
     const option = spec.options[name];
     if (option === undefined) return refuse(`Unknown option: ${typed}\n`);

@@ -5,10 +5,17 @@
  * from the command line, where `ps` would show it. The server's certificate is checked
  * against the system's authorities, or pinned by its SHA-256 fingerprint (--fingerprint,
  * $TESSERA_REMOTE_FINGERPRINT), as for a node's self-signed certificate.
+ *
+ * Parameters go as pveum's command line gave them, as text (booleans `1`/`0`, lists joined
+ * with commas), in the query of a GET or DELETE and as a form body of a POST or PUT, which
+ * is what Proxmox's API reads; path parameters are URL-encoded. Refusals print as the local
+ * mode prints them: a method's own failure (HTTP 500, Perl's plain `die`) by its message
+ * alone, others with their status.
  */
 import { readFile } from 'node:fs/promises';
+import { isIP } from 'node:net';
 import { request } from 'node:https';
-import type { PeerCertificate } from 'node:tls';
+import { connect, type TLSSocket } from 'node:tls';
 import type { Operation } from '../../api/operation.js';
 import { TesseraError } from '../../errors.js';
 import { RemoteFailure } from './failure.js';
@@ -62,6 +69,45 @@ function normalizeFingerprint(text: string): string {
   return hex;
 }
 
+/**
+ * A TLS connection to a server whose certificate is pinned, checked before any byte of the
+ * request is written: Node calls checkServerIdentity only for certificates its authorities
+ * vouch for, never for a self-signed one, so the pin is checked here on the open socket.
+ */
+function pinnedSocket(base: URL, pinned: string): Promise<TLSSocket> {
+  const host = base.hostname.replace(/^\[(.*)\]$/, '$1');
+  return new Promise((resolve, reject) => {
+    const socket = connect({
+      host,
+      port: Number(base.port),
+      ...(isIP(host) === 0 ? { servername: host } : {}),
+      rejectUnauthorized: false,
+      ALPNProtocols: ['http/1.1'],
+    });
+    socket.setTimeout(TIMEOUT_MS, () =>
+      socket.destroy(new Error(`no answer from ${base.host} within 60 s`)),
+    );
+    socket.once('error', (err: Error) => {
+      reject(new RemoteFailure('rejected', `${base.host}: ${err.message}\n`));
+    });
+    socket.once('secureConnect', () => {
+      const seen = socket.getPeerCertificate().fingerprint256;
+      if (seen.replace(/:/g, '') === pinned) {
+        socket.setTimeout(0);
+        resolve(socket);
+        return;
+      }
+      socket.destroy();
+      reject(
+        new RemoteFailure(
+          'rejected',
+          `${base.host}: the server's certificate fingerprint is ${seen}, not the one given\n`,
+        ),
+      );
+    });
+  });
+}
+
 export async function runRemote(
   operation: Operation,
   params: Readonly<Record<string, string>>,
@@ -86,6 +132,7 @@ export async function runRemote(
   const hasBody = operation.method === 'POST' || operation.method === 'PUT';
   const url = new URL(`${base.pathname.replace(/\/$/, '')}/api2/json${path}`, base);
   if (!hasBody && form !== '') url.search = form;
+  const socket = pinned === undefined ? undefined : await pinnedSocket(base, pinned);
   return new Promise((resolve, reject) => {
     const req = request(
       url,
@@ -101,18 +148,7 @@ export async function runRemote(
               }
             : {}),
         },
-        ...(pinned !== undefined
-          ? {
-              // A pinned certificate is checked by its fingerprint instead of authorities.
-              rejectUnauthorized: false,
-              checkServerIdentity: (_host: string, cert: PeerCertificate) =>
-                cert.fingerprint256.replace(/:/g, '') === pinned
-                  ? undefined
-                  : new Error(
-                      `the server's certificate fingerprint is ${cert.fingerprint256}, not the one given`,
-                    ),
-            }
-          : {}),
+        ...(socket !== undefined ? { createConnection: () => socket } : {}),
       },
       (res) => {
         const chunks: Buffer[] = [];
@@ -143,8 +179,13 @@ export async function runRemote(
             );
             return;
           }
-          const message = body.message ?? res.statusMessage ?? '';
-          reject(new RemoteFailure('rejected', `${String(status)} ${message.trimEnd()}\n`));
+          const message = (body.message ?? res.statusMessage ?? '').trimEnd();
+          reject(
+            new RemoteFailure(
+              'rejected',
+              status === 500 && message !== '' ? `${message}\n` : `${String(status)} ${message}\n`,
+            ),
+          );
         });
       },
     );

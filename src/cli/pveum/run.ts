@@ -19,12 +19,15 @@ import { longUsage, shortUsage } from './usage.js';
 
 export const PROGRAM = 'tessera';
 
-/** Where the command runs: Tessera's additions to pveum's options, on every command. */
+/**
+ * Where the command runs: Tessera's additions to pveum's options, on every command. Not
+ * shortened: a prefix of one of them must not read a secret as a file name.
+ */
 const PLACE_OPTIONS: Readonly<Record<string, GetoptOption>> = {
-  store: { flag: false, list: false },
-  remote: { flag: false, list: false },
-  'token-file': { flag: false, list: false },
-  fingerprint: { flag: false, list: false },
+  store: { flag: false, list: false, exact: true },
+  remote: { flag: false, list: false, exact: true },
+  'token-file': { flag: false, list: false, exact: true },
+  fingerprint: { flag: false, list: false, exact: true },
   help: { flag: true, list: false },
 };
 

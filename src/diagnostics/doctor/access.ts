@@ -4,6 +4,9 @@
  * (a Unix account of the node), or an enabled pve or pam user who administers `/`
  * (Administrator, or Permissions.Modify with User.Modify) and, for pve, has a password.
  * PAM users count only where this node can check PAM passwords (the binding is installed).
+ * The advice names the commands that open a way on the node itself, where no login is
+ * needed: the break-glass `tessera passwd <user>@pve` for a pve administrator without a
+ * (known) password, after enabling or making one.
  */
 import { ROOT_USERID, splitUserId, type UserId } from '../../model/ids.js';
 import type { User } from '../../model/user-config.js';
@@ -12,6 +15,7 @@ import type { PamSupport } from '../../realms/pam.js';
 import type { AccessSnapshot } from '../../store/snapshot.js';
 import { fail, ok, warn, type Finding } from './types.js';
 import { ROOT_ACL_PATH } from '../../model/acl-path.js';
+import { BOOTSTRAP_ADMIN } from '../../services/first-start.js';
 
 function usable(user: User, nowSeconds: number): boolean {
   return user.enable && (user.expire === 0 || user.expire > nowSeconds);
@@ -43,6 +47,9 @@ export function breakGlass(
 
   const engine = PermissionEngine.compile(snapshot.users);
   const external: string[] = [];
+  /** pve administrators a command on the node makes usable again. */
+  const blocked: UserId[] = [];
+  const passwordless: UserId[] = [];
   for (const user of snapshot.users.users.values()) {
     if (user.userid === ROOT_USERID || !administers(engine, user.userid)) continue;
     const { name, realm } = splitUserId(user.userid);
@@ -52,10 +59,12 @@ export function breakGlass(
     }
     if (!usable(user, seconds)) {
       notes.push(`${user.userid} administers / but is ${user.enable ? 'expired' : 'disabled'}`);
+      if (realm === 'pve') blocked.push(user.userid);
       continue;
     }
     if (realm === 'pve' && !snapshot.shadow.has(name)) {
       notes.push(`${user.userid} administers / but has no password`);
+      passwordless.push(user.userid);
       continue;
     }
     if (realm === 'pam' && !pamAvailable) {
@@ -79,11 +88,32 @@ export function breakGlass(
       `no administrator can log in without an external realm: if the directory or the provider is down nobody can log in${others.length > 0 ? ` (${others.join('; ')})` : ''}`,
       [
         ...(pam.available ? [] : [`for ${ROOT_USERID}: ${pam.fix}`]),
-        `keep ${ROOT_USERID} enabled, or give a pve user with a password Administrator on / (pveum-style: POST /access/users, PUT /access/acl path=/ roles=Administrator)`,
-        `a pve administrator whose password is lost or unset gets a new one on the node: tessera passwd <user>@pve`,
+        `keep ${ROOT_USERID} enabled (on the node: ${enableCommand(ROOT_USERID)})`,
+        ...blocked.map(
+          (id) =>
+            `enable ${id} on the node: ${enableCommand(id)} (and tessera passwd ${id} if its password is lost)`,
+        ),
+        ...passwordless.map((id) => `give ${id} a password on the node: tessera passwd ${id}`),
+        ...(blocked.length + passwordless.length > 0
+          ? []
+          : [`make a pve administrator on the node: ${newAdministrator(snapshot)}`]),
       ].join('; or '),
     ),
   ];
+}
+
+function enableCommand(userid: UserId): string {
+  return `tessera user modify ${userid} --enable 1 --expire 0`;
+}
+
+/** The commands that make admin@pve an administrator with a password, on the node. */
+function newAdministrator(snapshot: AccessSnapshot): string {
+  const admin = BOOTSTRAP_ADMIN;
+  return [
+    ...(snapshot.users.users.has(admin) ? [] : [`tessera user add ${admin}`]),
+    `tessera acl modify / --roles Administrator --users ${admin}`,
+    `tessera passwd ${admin}`,
+  ].join(', then ');
 }
 
 /** `pam`: whether the realm pam can log anyone in here (the binding is optional). */
