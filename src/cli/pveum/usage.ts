@@ -62,6 +62,16 @@ export const INTERACTIVE_NOTE =
 
 const INDENT = ' '.repeat(13);
 
+/** Tessera's notes after pveum's usage: the output options, then where the command runs. */
+const FORMAT_NOTE =
+  'Format options: --output-format <text | json | json-pretty | yaml>, --noborder, ' +
+  '--noheader, --quiet, --human-readable 0|1.';
+const PLACE_NOTE =
+  'Where it runs: on the store (--store <url>, by default the one serve uses), or with ' +
+  '--remote https://<host>:8006 on a server, with the API token in $TESSERA_API_TOKEN or ' +
+  'in the file --token-file or $TESSERA_API_TOKEN_FILE names; --fingerprint pins the ' +
+  "server's certificate (its SHA-256 fingerprint).";
+
 function describe(name: string, style: 'arg' | 'option', spec: ParamSpec): string {
   const interactive = style === 'option' && INTERACTIVE.has(name);
   const display = style === 'arg' ? `<${name}>` : `--${name}`;
@@ -86,12 +96,7 @@ export function longUsage(program: string, command: PveumCommand, operation: Ope
   for (const [name, spec] of args) out += describe(name, 'arg', spec);
   for (const [name, spec] of options) out += describe(name, 'option', spec);
   out += '\n';
-  if (command.printer !== 'none')
-    out +=
-      'Format options: --output-format text|json|json-pretty|yaml, --noborder, --noheader,\n' +
-      '--quiet, --human-readable 0|1.\n';
-  out +=
-    'Where: --store <url> (default: the store serve uses), or --remote https://host:8006\n' +
-    'with an API token in $TESSERA_API_TOKEN or the file in --token-file.\n';
+  if (command.printer !== 'none') out += `${textWrap('', '  ', FORMAT_NOTE)}\n`;
+  out += `${textWrap('', '  ', PLACE_NOTE)}\n`;
   return out;
 }
