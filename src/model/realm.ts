@@ -47,8 +47,15 @@ const anchored = (source: string): RegExp => new RegExp(`^(?:${source})$`);
 
 /** Every realm option of Proxmox VE 9.1, whatever the realm type. */
 export const REALM_OPTIONS = {
-  comment: { type: 'string', maxLength: 4096, description: 'Description.' },
-  default: { type: 'boolean', description: 'Use this as default realm.' },
+  comment: {
+    type: 'string',
+    maxLength: 4096,
+    description: "A free-text note; Proxmox's login form shows it as the realm's name.",
+  },
+  default: {
+    type: 'boolean',
+    description: 'Preselect this realm on the login form.',
+  },
   tfa: {
     type: 'string',
     typetext:
@@ -84,7 +91,11 @@ export const REALM_OPTIONS = {
     maxLength: 256,
     description: 'The Active Directory domain name, such as example.com.',
   },
-  base_dn: { type: 'string', maxLength: 256, description: 'LDAP base domain name.' },
+  base_dn: {
+    type: 'string',
+    maxLength: 256,
+    description: 'Where users are searched in the directory, as in ou=people,dc=example,dc=com.',
+  },
   user_attr: {
     type: 'string',
     typetext: '\\S{2,}',
@@ -92,7 +103,11 @@ export const REALM_OPTIONS = {
     maxLength: 256,
     description: 'The LDAP attribute that holds the user name (uid, sAMAccountName, ...).',
   },
-  bind_dn: { type: 'string', maxLength: 256, description: 'LDAP bind domain name.' },
+  bind_dn: {
+    type: 'string',
+    maxLength: 256,
+    description: 'The account to bind as for searches and sync; left out, an anonymous bind.',
+  },
   password: {
     type: 'string',
     description:
@@ -200,14 +215,17 @@ export const REALM_OPTIONS = {
     // eslint-disable-next-line no-control-regex
     pattern: /^[^\x00-\x1F\x7F <>#"]*$/,
     description:
-      'Authentication context class references to ask the OpenID provider for, space-separated.',
+      'Authentication context class references to ask the OpenID provider for, ' +
+      'comma-separated.',
   },
   audiences: {
     type: 'string',
     typetext: '^[^\\x00-\\x1F\\x7F <>#"]*$',
     // eslint-disable-next-line no-control-regex
     pattern: /^[^\x00-\x1F\x7F <>#"]*$/,
-    description: 'Audiences an ID token may name besides the client id, space-separated.',
+    description:
+      'Audiences, comma-separated, that Proxmox accepts in an ID token besides the client ' +
+      'id; Tessera keeps the setting but does not use it.',
   },
   'query-userinfo': {
     type: 'boolean',
