@@ -74,8 +74,10 @@ async function derivedHelpRows(): Promise<HelpRow[]> {
 /** pveum's commands run with pveum's option parsing (pveum/getopt.ts). */
 async function runDerived(argv: readonly string[], io: Io): Promise<number | undefined> {
   const { before, words, after } = splitWords(argv);
-  const asksHelp = words[0] === 'help';
-  const named = asksHelp ? words.slice(1) : words;
+  // `--help` anywhere asks for the command's help, before its arguments are checked: a
+  // command line that asks how to use the command need not be complete.
+  const asksHelp = words[0] === 'help' || before.includes('--help') || after.includes('--help');
+  const named = words[0] === 'help' ? words.slice(1) : words;
   const match = findPveumCommand(named);
   if (!match) return undefined;
   const run = await import('./pveum/run.js');

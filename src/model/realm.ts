@@ -30,6 +30,8 @@ export type OptionSchema =
       readonly enum?: readonly string[];
       readonly default?: string;
       readonly description: string;
+      /** How help shows the value where Proxmox's is not `<string>` or its enumeration. */
+      readonly typetext?: string;
     }
   | { readonly type: 'boolean'; readonly default?: boolean; readonly description: string }
   | {
@@ -45,13 +47,23 @@ const anchored = (source: string): RegExp => new RegExp(`^(?:${source})$`);
 
 /** Every realm option of Proxmox VE 9.1, whatever the realm type. */
 export const REALM_OPTIONS = {
-  comment: { type: 'string', maxLength: 4096, description: 'Description.' },
-  default: { type: 'boolean', description: 'Use this as default realm.' },
+  comment: {
+    type: 'string',
+    maxLength: 4096,
+    description: "A free-text note; Proxmox's login form shows it as the realm's name.",
+  },
+  default: {
+    type: 'boolean',
+    description: 'Preselect this realm on the login form.',
+  },
   tfa: {
     type: 'string',
+    typetext:
+      'type=<TFATYPE> [,digits=<COUNT>] [,id=<ID>] [,key=<KEY>] [,step=<SECONDS>] [,url=<URL>]',
     format: 'pve-tfa-config',
     maxLength: 128,
-    description: 'Two-factor authentication the realm requires.',
+    description:
+      'A second factor every user of the realm must use: type=oath (TOTP) or type=yubico, with its settings.',
   },
   server1: {
     type: 'string',
@@ -74,21 +86,33 @@ export const REALM_OPTIONS = {
   port: { type: 'integer', minimum: 1, maximum: 65535, description: 'Server port.' },
   domain: {
     type: 'string',
+    typetext: '\\S+',
     pattern: anchored('\\S+'),
     maxLength: 256,
-    description: 'AD domain name.',
+    description: 'The Active Directory domain name, such as example.com.',
   },
-  base_dn: { type: 'string', maxLength: 256, description: 'LDAP base domain name.' },
+  base_dn: {
+    type: 'string',
+    maxLength: 256,
+    description: 'Where users are searched in the directory, as in ou=people,dc=example,dc=com.',
+  },
   user_attr: {
     type: 'string',
+    typetext: '\\S{2,}',
     pattern: anchored('\\S{2,}'),
     maxLength: 256,
-    description: 'LDAP user attribute name.',
+    description: 'The LDAP attribute that holds the user name (uid, sAMAccountName, ...).',
   },
-  bind_dn: { type: 'string', maxLength: 256, description: 'LDAP bind domain name.' },
+  bind_dn: {
+    type: 'string',
+    maxLength: 256,
+    description: 'The account to bind as for searches and sync; left out, an anonymous bind.',
+  },
   password: {
     type: 'string',
-    description: 'LDAP bind password (a secret, kept apart from the file).',
+    description:
+      'The password of bind_dn on the directory server; kept in a file of its own, not in ' +
+      'domains.cfg.',
   },
   verify: { type: 'boolean', default: false, description: "Verify the server's TLS certificate." },
   capath: {
@@ -101,8 +125,10 @@ export const REALM_OPTIONS = {
   filter: { type: 'string', maxLength: 2048, description: 'LDAP filter for user sync.' },
   sync_attributes: {
     type: 'string',
+    typetext: '\\w+=[^,]+(,\\s*\\w+=[^,]+)*',
     pattern: anchored('\\w+=[^,]+(,\\s*\\w+=[^,]+)*'),
-    description: 'Which LDAP attribute fills which user field, as key=value pairs.',
+    description:
+      'Which LDAP attribute fills which user field on sync, as field=attribute pairs (email=mail).',
   },
   user_classes: {
     type: 'string',
@@ -130,8 +156,11 @@ export const REALM_OPTIONS = {
   },
   'sync-defaults-options': {
     type: 'string',
+    typetext:
+      '[enable-new=<1|0>] [,full=<1|0>] [,purge=<1|0>] [,remove-vanished=([acl];[properties];[entry])|none] [,scope=<users|groups|both>]',
     format: 'realm-sync-options',
-    description: 'Default options of a realm sync.',
+    description:
+      'What a realm sync does when not told otherwise: scope, which vanished users to remove, and so on.',
   },
   mode: {
     type: 'string',
@@ -148,12 +177,18 @@ export const REALM_OPTIONS = {
   'client-id': { type: 'string', maxLength: 256, description: 'OpenID client id.' },
   'client-key': { type: 'string', maxLength: 256, description: 'OpenID client secret.' },
   autocreate: { type: 'boolean', default: false, description: 'Create users on first login.' },
-  'username-claim': { type: 'string', description: 'OpenID claim that gives the user name.' },
+  'username-claim': {
+    type: 'string',
+    description:
+      'The OpenID claim that gives the user name (sub when not set); it cannot ' +
+      'change once the realm exists.',
+  },
   'groups-claim': {
     type: 'string',
+    typetext: '(?^:[A-Za-z0-9\\.\\-_]+)',
     pattern: anchored('[A-Za-z0-9.\\-_]+'),
     maxLength: 256,
-    description: 'OpenID claim that lists the groups.',
+    description: 'The OpenID claim that lists the groups of the user.',
   },
   'groups-autocreate': {
     type: 'boolean',
@@ -167,22 +202,30 @@ export const REALM_OPTIONS = {
   },
   prompt: {
     type: 'string',
+    typetext: '(?:none|login|consent|select_account|\\S+)',
     pattern: anchored('(?:none|login|consent|select_account|\\S+)'),
-    description: 'OpenID prompt parameter.',
+    description:
+      'Whether the OpenID provider asks the user to log in again or to consent (none, login, consent, ...).',
   },
   scopes: { type: 'string', default: 'email profile', description: 'OpenID scopes to request.' },
   // Characters RFC 2396 does not allow in a URI are refused.
   'acr-values': {
     type: 'string',
+    typetext: '^[^\\x00-\\x1F\\x7F <>#"]*$',
     // eslint-disable-next-line no-control-regex
     pattern: /^[^\x00-\x1F\x7F <>#"]*$/,
-    description: 'Authentication context class references to request.',
+    description:
+      'Authentication context class references to ask the OpenID provider for, ' +
+      'comma-separated.',
   },
   audiences: {
     type: 'string',
+    typetext: '^[^\\x00-\\x1F\\x7F <>#"]*$',
     // eslint-disable-next-line no-control-regex
     pattern: /^[^\x00-\x1F\x7F <>#"]*$/,
-    description: 'Additional audiences the ID token may name.',
+    description:
+      'Audiences, comma-separated, that Proxmox accepts in an ID token besides the client ' +
+      'id; Tessera keeps the setting but does not use it.',
   },
   'query-userinfo': {
     type: 'boolean',

@@ -7,10 +7,19 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { parseGroupId } from '../../src/model/ids.js';
+import {
+  parseGroupId,
+  parsePoolId,
+  parseRoleId,
+  parseTokenName,
+  parseUserId,
+} from '../../src/model/ids.js';
 import { bootstrap } from '../../src/services/bootstrap.js';
 import { storeContext } from '../../src/services/context.js';
 import { createGroup } from '../../src/services/groups.js';
+import { createPool } from '../../src/services/pools.js';
+import { createRole } from '../../src/services/roles.js';
+import { createToken } from '../../src/services/tokens.js';
 import { openStore } from '../../src/store/open.js';
 import { runCli } from '../support/cli.js';
 
@@ -20,7 +29,13 @@ describe('tessera bashcomplete', () => {
   before(async () => {
     const opened = await openStore(store);
     await bootstrap(storeContext(opened));
-    await createGroup(storeContext(opened), parseGroupId('ops'));
+    const ctx = storeContext(opened);
+    await createGroup(ctx, parseGroupId('ops'));
+    await createGroup(ctx, parseGroupId('dev'));
+    await createPool(ctx, parsePoolId('web'));
+    await createRole(ctx, parseRoleId('Custom'), ['VM.Audit']);
+    for (const name of ['ci', 'deploy'])
+      await createToken(ctx, parseUserId('admin@pve'), parseTokenName(name));
     await opened.close();
   });
   after(() => {
@@ -63,5 +78,51 @@ describe('tessera bashcomplete', () => {
       await complete(`tessera --store sqlite:${join(dir, 'none', 'x.db')} user logout a`),
       [],
     );
+  });
+
+  it("completes pveum's commands and aliases, their options and option values", async () => {
+    assert.deepEqual(await complete('tessera user token '), [
+      'add',
+      'delete',
+      'list',
+      'modify',
+      'remove',
+    ]);
+    assert.deepEqual(await complete('tessera usera'), ['useradd']);
+    assert.deepEqual(await complete('tessera acl'), ['acl', 'aclmod', 'acldel'].sort());
+    assert.deepEqual(await complete('tessera user add x@pve --gr'), ['--groups']);
+    // pveum's Getopt takes -name too: offered in the form typed.
+    assert.deepEqual(await complete('tessera useradd x@pve -fi'), ['-firstname']);
+    assert.deepEqual(await complete('tessera user add x@pve --enable '), ['0', '1']);
+    assert.deepEqual(await complete('tessera realm add x --type '), [
+      'ad',
+      'ldap',
+      'openid',
+      'pam',
+      'pve',
+    ]);
+    assert.deepEqual(await complete('tessera realm modify x --mode ldap'), [
+      'ldap',
+      'ldap+starttls',
+      'ldaps',
+    ]);
+    // Once the arguments are there, pveum offers the options.
+    assert.deepEqual(await complete('tessera group add newgroup '), ['--comment']);
+  });
+
+  it("completes pveum's arguments and list options from the configuration", async () => {
+    const at = `tessera --store ${store}`;
+    assert.deepEqual(await complete(`${at} user token modify admin@pve `), ['ci', 'deploy']);
+    assert.deepEqual(await complete(`${at} user token remove admin@pve d`), ['deploy']);
+    assert.deepEqual(await complete(`${at} user token list adm`), ['admin@pve']);
+    assert.deepEqual(await complete(`${at} group modify o`), ['ops']);
+    assert.deepEqual(await complete(`${at} roledel C`), ['Custom']);
+    assert.deepEqual(await complete(`${at} realm delete p`), ['pam', 'pve']);
+    assert.deepEqual(await complete(`${at} pool modify `), ['web']);
+    assert.deepEqual(await complete(`${at} acl modify /po`), ['/pool', '/pool/web']);
+    assert.deepEqual(await complete(`${at} user add x@pve --groups ops,d`), ['ops,dev']);
+    assert.deepEqual(await complete(`${at} aclmod / --roles PVEAu`), ['PVEAuditor']);
+    assert.deepEqual(await complete(`${at} aclmod / --roles Cu`), ['Custom']);
+    assert.deepEqual(await complete(`${at} user permissions admin@pve --path /vm`), ['/vms']);
   });
 });

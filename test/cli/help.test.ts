@@ -6,10 +6,13 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { COMMANDS, GLOBAL_OPTIONS, type OptionSpec } from '../../src/cli/commands.js';
 import { HELP_WIDTH } from '../../src/cli/help.js';
+import { PVEUM_ALIASES, PVEUM_COMMANDS } from '../../src/cli/pveum/table.js';
+import { expandTabs } from '../../src/cli/pveum/text-wrap.js';
 import { runCli } from '../support/cli.js';
 
+/** Lines wider than the terminal, tabs expanded as a terminal does (pveum's help has tabs). */
 function tooWide(text: string): string[] {
-  return text.split('\n').filter((line) => line.length > HELP_WIDTH);
+  return text.split('\n').filter((line) => expandTabs(line).length > HELP_WIDTH);
 }
 
 describe('tessera help', () => {
@@ -18,8 +21,10 @@ describe('tessera help', () => {
     assert.equal(help.status, 0);
     assert.deepEqual(tooWide(help.stdout), []);
     assert.match(help.stdout, /^Usage: tessera \[<global options>\] <command> /);
-    for (const command of COMMANDS)
+    for (const command of [...PVEUM_COMMANDS, ...COMMANDS])
       assert.match(help.stdout, new RegExp(`\\n {2}${command.words.join(' ')}\\b`));
+    for (const alias of Object.keys(PVEUM_ALIASES))
+      assert.ok(help.stdout.includes(`(Also: ${alias}.)`), alias);
     assert.deepEqual(await runCli('help'), help);
     // Without a command: the help, as a usage error.
     assert.deepEqual(await runCli(), { ...help, status: 2 });
@@ -41,6 +46,22 @@ describe('tessera help', () => {
       serve.stdout,
       /\n {2}--listen <host:port> +Where to listen \(default 0\.0\.0\.0:8006\)\.\n/,
     );
+  });
+
+  it("gives each pveum command (and alias) pveum's long help, within 80 columns", async () => {
+    const named = [
+      ...PVEUM_COMMANDS.map((c) => c.words),
+      ...Object.keys(PVEUM_ALIASES).map((a) => a.split(' ')),
+    ];
+    for (const words of named) {
+      const help = await runCli(...words, '--help');
+      assert.equal(help.status, 0, words.join(' '));
+      // Text::Wrap's layout keeps pveum's own help within 75 columns; Tessera's notes too.
+      assert.deepEqual(tooWide(help.stdout), [], words.join(' '));
+      assert.match(help.stdout, /^USAGE: tessera /, words.join(' '));
+      assert.doesNotMatch(help.stdout, /no description available/, words.join(' '));
+      assert.deepEqual(await runCli('help', ...words), help, words.join(' '));
+    }
   });
 
   it('lists the commands of a group, as in tessera user tfa', async () => {

@@ -19,6 +19,9 @@ export interface ProxmoxParameter {
   readonly minimum?: number;
   readonly maximum?: number;
   readonly requires?: string;
+  readonly description?: string;
+  /** What pveum's help shows of the value (PVE::JSONSchema::schema_get_type_text). */
+  readonly typetext?: string;
 }
 
 export interface ProxmoxMethod {

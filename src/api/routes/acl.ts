@@ -54,13 +54,44 @@ export function aclOperations(api: OperationRegistry): void {
     'PUT',
     '/access/acl',
     {
-      path: { type: 'string' },
-      roles: { type: 'string' },
-      users: { type: 'string', optional: true },
-      groups: { type: 'string', optional: true },
-      tokens: { type: 'string', optional: true },
-      propagate: { type: 'boolean', optional: true },
-      delete: { type: 'boolean', optional: true },
+      path: {
+        type: 'string',
+        description: 'The object the entry is on, such as /, /vms/100, /pool/dev or /access.',
+      },
+      roles: {
+        type: 'string',
+        list: true,
+        description: 'The roles to grant (or, with delete, to revoke), comma-separated.',
+      },
+      users: {
+        type: 'string',
+        optional: true,
+        list: true,
+        description: 'Users (user@realm) the entry is for, comma-separated.',
+      },
+      groups: {
+        type: 'string',
+        optional: true,
+        list: true,
+        description: 'Groups the entry is for, comma-separated.',
+      },
+      tokens: {
+        type: 'string',
+        optional: true,
+        list: true,
+        description: 'API tokens (user@realm!name) the entry is for, comma-separated.',
+      },
+      propagate: {
+        type: 'boolean',
+        optional: true,
+        default: 1,
+        description: 'Whether the entry also applies to the objects below the path.',
+      },
+      delete: {
+        type: 'boolean',
+        optional: true,
+        description: 'Remove these entries instead of adding them.',
+      },
     },
     async ({ params, checks, services }) => {
       if (

@@ -1,7 +1,13 @@
 /** `/access/domains`: authentication realms (sync comes with the directory realms). */
 import { parameterError, rejected } from '../../errors.js';
 import { parseRealmId } from '../../model/ids.js';
-import { isRealmType, REALM_OPTIONS, type RealmConfig } from '../../model/realm.js';
+import {
+  isRealmType,
+  REALM_OPTIONS,
+  REALM_TYPES,
+  type OptionSchema,
+  type RealmConfig,
+} from '../../model/realm.js';
 import { splitList } from '../../model/text.js';
 import {
   createRealm,
@@ -13,18 +19,65 @@ import {
 } from '../../services/realms.js';
 import type { OperationRegistry } from '../operation.js';
 import { formatChecked, parseChecked, type ParamSpec } from '../params.js';
+import { DELETE_SETTINGS_DOC } from './param-docs.js';
 import { DOMAIN_LIST } from './returns.js';
+
+/**
+ * A realm option as a parameter, with its help: Proxmox's type text is the option's
+ * enumeration (sorted) or range where it has one, a list where its format is one.
+ */
+function optionParam(schema: OptionSchema): ParamSpec {
+  const doc = { optional: true, description: schema.description } as const;
+  switch (schema.type) {
+    case 'boolean':
+      return {
+        type: 'boolean',
+        ...doc,
+        ...(schema.default !== undefined ? { default: schema.default ? 1 : 0 } : {}),
+      };
+    case 'integer':
+      return {
+        type: 'integer',
+        ...doc,
+        ...(schema.default !== undefined ? { default: schema.default } : {}),
+        ...(schema.minimum !== undefined && schema.maximum !== undefined
+          ? { typetext: `<integer> (${String(schema.minimum)} - ${String(schema.maximum)})` }
+          : {}),
+      };
+    case 'string': {
+      const typetext =
+        schema.typetext ??
+        (schema.enum !== undefined ? `<${[...schema.enum].sort().join(' | ')}>` : undefined);
+      return {
+        type: 'string',
+        ...doc,
+        ...(schema.default !== undefined ? { default: schema.default } : {}),
+        ...(typetext !== undefined ? { typetext } : {}),
+        ...(schema.format?.endsWith('-list') === true ? { list: true } : {}),
+      };
+    }
+  }
+}
 
 const OPTIONS: Record<string, ParamSpec> = Object.fromEntries(
   Object.entries(REALM_OPTIONS).map(([name, schema]) => [
     name,
-    schema.type === 'boolean'
-      ? ({ type: 'boolean', optional: true } as const)
-      : schema.type === 'integer'
-        ? ({ type: 'integer', optional: true } as const)
-        : ({ type: 'string', optional: true } as const),
+    optionParam(schema as OptionSchema),
   ]),
 );
+
+const REALM = {
+  type: 'string',
+  description: 'The realm: the part after @ in the user ids it authenticates.',
+} as const;
+
+const CHECK_CONNECTION = {
+  type: 'boolean',
+  optional: true,
+  default: 0,
+  description:
+    'Bind to the directory server with the settings first, and refuse them if that fails.',
+} as const;
 
 function wireValue(value: string | number | boolean): string | number {
   return typeof value === 'boolean' ? (value ? 1 : 0) : value;
@@ -69,7 +122,7 @@ export function domainOperations(api: OperationRegistry): void {
   api.operation(
     'GET',
     '/access/domains/:realm',
-    { realm: { type: 'string' } },
+    { realm: REALM },
     ({ params, snapshot, checks }) => {
       checks.perm('/access/realm', ['Realm.Allocate', 'Sys.Audit'], true);
       const realm = snapshot.domains.realms.get(parseRealmId(params.realm));
@@ -87,10 +140,14 @@ export function domainOperations(api: OperationRegistry): void {
     'POST',
     '/access/domains',
     {
-      realm: { type: 'string', maxLength: 32 },
-      type: { type: 'string' },
+      realm: { ...REALM, maxLength: 32 },
+      type: {
+        type: 'string',
+        typetext: `<${[...REALM_TYPES].sort().join(' | ')}>`,
+        description: 'The kind of realm; it decides which other options apply.',
+      },
       password: { type: 'string', optional: true },
-      'check-connection': { type: 'boolean', optional: true },
+      'check-connection': CHECK_CONNECTION,
       ...OPTIONS,
     },
     async ({ params, checks, services }) => {
@@ -117,11 +174,16 @@ export function domainOperations(api: OperationRegistry): void {
     'PUT',
     '/access/domains/:realm',
     {
-      realm: { type: 'string' },
-      delete: { type: 'string', optional: true },
-      digest: { type: 'string', optional: true },
+      realm: REALM,
+      delete: { type: 'string', optional: true, ...DELETE_SETTINGS_DOC },
+      digest: {
+        type: 'string',
+        optional: true,
+        description:
+          'Refuse the change if the realm configuration no longer has this digest (as read).',
+      },
       password: { type: 'string', optional: true },
-      'check-connection': { type: 'boolean', optional: true },
+      'check-connection': CHECK_CONNECTION,
       ...OPTIONS,
     },
     async ({ params, checks, services, snapshot }) => {
@@ -158,7 +220,7 @@ export function domainOperations(api: OperationRegistry): void {
   api.operation(
     'DELETE',
     '/access/domains/:realm',
-    { realm: { type: 'string' } },
+    { realm: REALM },
     async ({ params, checks, services }) => {
       const realmId = parseChecked(
         () => formatChecked(() => parseRealmId(params.realm)),

@@ -5,6 +5,9 @@ import { createGroup, deleteGroup, mayAllocateGroups, updateGroup } from '../../
 import type { OperationRegistry } from '../operation.js';
 import { formatChecked, parseChecked } from '../params.js';
 import { GROUP_LIST } from './returns.js';
+import { COMMENT_DOC, GROUPID_DOC } from './param-docs.js';
+
+const GROUPID = { type: 'string', ...GROUPID_DOC } as const;
 
 export function groupOperations(api: OperationRegistry): void {
   api.operation(
@@ -30,7 +33,10 @@ export function groupOperations(api: OperationRegistry): void {
   api.operation(
     'POST',
     '/access/groups',
-    { groupid: { type: 'string' }, comment: { type: 'string', optional: true, maxLength: 2048 } },
+    {
+      groupid: GROUPID,
+      comment: { type: 'string', optional: true, maxLength: 2048, ...COMMENT_DOC },
+    },
     async ({ params, checks, services }) => {
       const groupid = parseChecked(
         () => formatChecked(() => parseGroupId(params.groupid)),
@@ -49,7 +55,7 @@ export function groupOperations(api: OperationRegistry): void {
   api.operation(
     'GET',
     '/access/groups/:groupid',
-    { groupid: { type: 'string' } },
+    { groupid: GROUPID },
     ({ params, snapshot, checks }) => {
       checks.perm('/access/groups', ['Sys.Audit', 'Group.Allocate'], true);
       const group = snapshot.users.groups.get(parseGroupId(params.groupid));
@@ -65,7 +71,10 @@ export function groupOperations(api: OperationRegistry): void {
   api.operation(
     'PUT',
     '/access/groups/:groupid',
-    { groupid: { type: 'string' }, comment: { type: 'string', optional: true, maxLength: 2048 } },
+    {
+      groupid: GROUPID,
+      comment: { type: 'string', optional: true, maxLength: 2048, ...COMMENT_DOC },
+    },
     async ({ params, checks, services }) => {
       const groupid = parseChecked(
         () => formatChecked(() => parseGroupId(params.groupid)),
@@ -84,7 +93,7 @@ export function groupOperations(api: OperationRegistry): void {
   api.operation(
     'DELETE',
     '/access/groups/:groupid',
-    { groupid: { type: 'string' } },
+    { groupid: GROUPID },
     async ({ params, checks, services }) => {
       const groupid = parseChecked(
         () => formatChecked(() => parseGroupId(params.groupid)),

@@ -49,8 +49,21 @@ export function permissionOperations(api: OperationRegistry): void {
     'GET',
     '/access/permissions',
     {
-      userid: { type: 'string', optional: true },
-      path: { type: 'string', optional: true },
+      userid: {
+        type: 'string',
+        optional: true,
+        // Proxmox's type text is the Perl form of its pattern for a user or token id.
+        typetext:
+          '(?^:^(?^:[^\\s:/]+)\\@(?^:[A-Za-z][A-Za-z0-9\\.\\-_]+)(?:!(?^:[A-Za-z][A-Za-z0-9\\.\\-_]+))?$)',
+        description:
+          'Whose permissions: a user (user@realm) or an API token (user@realm!name); ' +
+          'left out, the caller.',
+      },
+      path: {
+        type: 'string',
+        optional: true,
+        description: 'Show only this path instead of every path with permissions.',
+      },
     },
     ({ params, engine, caller }) => {
       let answers = permissionAnswers.get(engine);

@@ -21,19 +21,49 @@ import type { AccessSnapshot } from '../../store/snapshot.js';
 import type { OperationRegistry } from '../operation.js';
 import type { Params } from '../params.js';
 import { POOL_LIST } from './returns.js';
+import { COMMENT_DOC, POOLID_DOC } from './param-docs.js';
 
 const MEMBER_TYPES: readonly PoolMemberType[] = ['qemu', 'lxc', 'storage'];
 
-const UPDATE = {
-  poolid: { type: 'string' },
-  comment: { type: 'string', optional: true, maxLength: 2048 },
-  vms: { type: 'string', optional: true },
-  storage: { type: 'string', optional: true },
-  'allow-move': { type: 'boolean', optional: true },
-  delete: { type: 'boolean', optional: true },
+const POOLID_PARAM = { type: 'string', ...POOLID_DOC } as const;
+const POOL_COMMENT = { type: 'string', optional: true, maxLength: 2048, ...COMMENT_DOC } as const;
+const MEMBER_TYPE = {
+  type: 'string',
+  optional: true,
+  typetext: '<lxc | qemu | storage>',
+  description: 'Only members of this kind: qemu (VMs), lxc (containers) or storage.',
 } as const;
 
-const POOLID = { poolid: { type: 'string' } } as const;
+const UPDATE = {
+  poolid: POOLID_PARAM,
+  comment: POOL_COMMENT,
+  vms: {
+    type: 'string',
+    optional: true,
+    list: true,
+    description: 'Guests (VM or container ids) to add to the pool, or with delete to remove.',
+  },
+  storage: {
+    type: 'string',
+    optional: true,
+    list: true,
+    description: 'Storages to add to the pool, or with delete to remove.',
+  },
+  'allow-move': {
+    type: 'boolean',
+    optional: true,
+    default: 0,
+    description: 'Move a guest that is in another pool into this one instead of failing.',
+  },
+  delete: {
+    type: 'boolean',
+    optional: true,
+    default: 0,
+    description: 'Remove the given guests and storages from the pool instead of adding them.',
+  },
+} as const;
+
+const POOLID = { poolid: POOLID_PARAM } as const;
 
 /** A pool id, refused with Proxmox's words for its `pve-poolid` format. */
 function parsePoolId(value: string): PoolId {
@@ -92,7 +122,7 @@ export function poolOperations(api: OperationRegistry): void {
   api.operation(
     'GET',
     '/pools',
-    { poolid: { type: 'string', optional: true }, type: { type: 'string', optional: true } },
+    { poolid: { ...POOLID_PARAM, optional: true }, type: MEMBER_TYPE },
     ({ params, snapshot, checks }) => {
       const type = memberType(params.type, params.poolid);
       if (params.poolid !== undefined) return [readPool(snapshot, checks, params.poolid, type)];
@@ -114,7 +144,7 @@ export function poolOperations(api: OperationRegistry): void {
   api.operation(
     'POST',
     '/pools',
-    { poolid: { type: 'string' }, comment: { type: 'string', optional: true, maxLength: 2048 } },
+    { poolid: POOLID_PARAM, comment: POOL_COMMENT },
     async ({ params, services }) => {
       await createPool(services, parsePoolId(params.poolid), {
         ...(params.comment !== undefined ? { comment: params.comment } : {}),
@@ -144,7 +174,7 @@ export function poolOperations(api: OperationRegistry): void {
   api.operation(
     'GET',
     '/pools/:poolid',
-    { poolid: { type: 'string' }, type: { type: 'string', optional: true } },
+    { poolid: POOLID_PARAM, type: MEMBER_TYPE },
     ({ params, snapshot, checks }) =>
       readPool(snapshot, checks, params.poolid, memberType(params.type, params.poolid)),
     { name: 'read_pool', description: 'Shows a pool and its members (deprecated: GET /pools).' },

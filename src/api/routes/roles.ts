@@ -7,6 +7,15 @@ import { createRole, deleteRole, mayModifyRoles, updateRole } from '../../servic
 import type { OperationRegistry } from '../operation.js';
 import { formatChecked, parseChecked } from '../params.js';
 import { ROLE_LIST } from './returns.js';
+import { APPEND_DOC, ROLEID_DOC } from './param-docs.js';
+
+const ROLEID = { type: 'string', ...ROLEID_DOC } as const;
+const PRIVS = {
+  type: 'string',
+  optional: true,
+  list: true,
+  description: "The role's privileges (VM.Audit, Sys.Modify, ...), comma-separated.",
+} as const;
 
 export function roleOperations(api: OperationRegistry): void {
   api.operation(
@@ -34,7 +43,7 @@ export function roleOperations(api: OperationRegistry): void {
   api.operation(
     'GET',
     '/access/roles/:roleid',
-    { roleid: { type: 'string' } },
+    { roleid: ROLEID },
     ({ params, snapshot }) => {
       const roleid = parseRoleId(params.roleid);
       const privileges = BUILTIN_ROLES.get(roleid) ?? snapshot.users.roles.get(roleid)?.privileges;
@@ -47,7 +56,7 @@ export function roleOperations(api: OperationRegistry): void {
   api.operation(
     'POST',
     '/access/roles',
-    { roleid: { type: 'string' }, privs: { type: 'string', optional: true } },
+    { roleid: ROLEID, privs: PRIVS },
     async ({ params, checks, services }) => {
       const roleid = parseChecked(
         () => formatChecked(() => parseRoleId(params.roleid)),
@@ -65,9 +74,9 @@ export function roleOperations(api: OperationRegistry): void {
     'PUT',
     '/access/roles/:roleid',
     {
-      roleid: { type: 'string' },
-      privs: { type: 'string', optional: true },
-      append: { type: 'boolean', optional: true },
+      roleid: ROLEID,
+      privs: PRIVS,
+      append: { type: 'boolean', optional: true, ...APPEND_DOC },
     },
     async ({ params, checks, services }) => {
       const roleid = parseChecked(
@@ -88,7 +97,7 @@ export function roleOperations(api: OperationRegistry): void {
   api.operation(
     'DELETE',
     '/access/roles/:roleid',
-    { roleid: { type: 'string' } },
+    { roleid: ROLEID },
     async ({ params, checks, services }) => {
       const roleid = parseChecked(
         () => formatChecked(() => parseRoleId(params.roleid)),

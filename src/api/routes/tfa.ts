@@ -8,12 +8,21 @@ import { splitUserId } from '../../model/ids.js';
 import { unlockTfa } from '../../services/tfa.js';
 import type { OperationRegistry } from '../operation.js';
 import { useridParam } from './users.js';
+import { USERID_DOC } from './param-docs.js';
 
 export function tfaOperations(api: OperationRegistry): void {
   api.operation(
     'GET',
     '/access/users/:userid/tfa',
-    { userid: { type: 'string' }, multiple: { type: 'boolean', optional: true } },
+    {
+      userid: { type: 'string', ...USERID_DOC },
+      multiple: {
+        type: 'boolean',
+        optional: true,
+        default: 0,
+        description: 'List every kind of second factor the user has, not only the first.',
+      },
+    },
     ({ params, snapshot, checks, caller }) => {
       const userid = useridParam(params.userid);
       if (caller.token !== undefined || caller.userid !== userid) {
@@ -49,7 +58,7 @@ export function tfaOperations(api: OperationRegistry): void {
   api.operation(
     'PUT',
     '/access/users/:userid/unlock-tfa',
-    { userid: { type: 'string' } },
+    { userid: { type: 'string', ...USERID_DOC } },
     async ({ params, services, now }) => {
       const userid = useridParam(params.userid);
       return unlockTfa(services, userid, now);

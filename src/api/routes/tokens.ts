@@ -11,6 +11,14 @@ import type { OperationContext, OperationRegistry } from '../operation.js';
 import { parseChecked, type Schema } from '../params.js';
 import { useridParam } from './users.js';
 import { GENERATED_TOKEN, TOKEN_INFO, TOKEN_LIST } from './returns.js';
+import {
+  COMMENT_DOC,
+  DELETE_SETTINGS_DOC,
+  PRIVSEP_DOC,
+  TOKEN_EXPIRE_DOC,
+  TOKENID_DOC,
+  USERID_DOC,
+} from './param-docs.js';
 
 function tokenName(value: string): TokenName {
   const error = tokenNameError(value);
@@ -45,19 +53,22 @@ function info(token: Token): Record<string, unknown> {
   };
 }
 
+const USERID = { type: 'string', ...USERID_DOC } as const;
+const TOKENID = { type: 'string', ...TOKENID_DOC } as const;
+
 const FIELDS = {
-  userid: { type: 'string' },
-  tokenid: { type: 'string' },
-  expire: { type: 'integer', optional: true, minimum: 0 },
-  privsep: { type: 'boolean', optional: true },
-  comment: { type: 'string', optional: true, maxLength: 2048 },
+  userid: USERID,
+  tokenid: TOKENID,
+  expire: { type: 'integer', optional: true, minimum: 0, ...TOKEN_EXPIRE_DOC },
+  privsep: { type: 'boolean', optional: true, ...PRIVSEP_DOC },
+  comment: { type: 'string', optional: true, maxLength: 2048, ...COMMENT_DOC },
 } as const;
 
 export function tokenOperations(api: OperationRegistry): void {
   api.operation(
     'GET',
     '/access/users/:userid/token',
-    { userid: { type: 'string' } },
+    { userid: USERID },
     (ctx) => {
       const userid = useridParam(ctx.params.userid);
       mayManage(ctx, userid);
@@ -72,7 +83,7 @@ export function tokenOperations(api: OperationRegistry): void {
   api.operation(
     'GET',
     '/access/users/:userid/token/:tokenid',
-    { userid: { type: 'string' }, tokenid: { type: 'string' } },
+    { userid: USERID, tokenid: TOKENID },
     (ctx) => {
       const userid = useridParam(ctx.params.userid);
       mayManage(ctx, userid);
@@ -120,8 +131,14 @@ export function tokenOperations(api: OperationRegistry): void {
     '/access/users/:userid/token/:tokenid',
     {
       ...FIELDS,
-      regenerate: { type: 'boolean', optional: true },
-      delete: { type: 'string', optional: true },
+      regenerate: {
+        type: 'boolean',
+        optional: true,
+        default: 0,
+        description:
+          'Give the token a new secret, shown once; whatever used the old secret stops working.',
+      },
+      delete: { type: 'string', optional: true, ...DELETE_SETTINGS_DOC },
     },
     async (ctx) => {
       const { params } = ctx;
@@ -151,7 +168,7 @@ export function tokenOperations(api: OperationRegistry): void {
   api.operation(
     'DELETE',
     '/access/users/:userid/token/:tokenid',
-    { userid: { type: 'string' }, tokenid: { type: 'string' } },
+    { userid: USERID, tokenid: TOKENID },
     async (ctx) => {
       const userid = useridParam(ctx.params.userid);
       const name = checkedName(ctx, userid, ctx.params.tokenid);

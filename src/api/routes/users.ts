@@ -18,17 +18,40 @@ import { createUser, deleteUser, updateUser, type UserField } from '../../servic
 import type { AccessSnapshot } from '../../store/snapshot.js';
 import type { OperationRegistry } from '../operation.js';
 import type { Caller } from '../caller.js';
+import { APPEND_DOC, COMMENT_DOC, EXPIRE_DOC, USERID_DOC } from './param-docs.js';
 import { USER_LIST } from './returns.js';
 
+const USERID = { type: 'string', ...USERID_DOC } as const;
+
 const USER_FIELDS = {
-  enable: { type: 'boolean', optional: true },
-  expire: { type: 'integer', optional: true, minimum: 0 },
-  firstname: { type: 'string', optional: true, maxLength: 1024 },
-  lastname: { type: 'string', optional: true, maxLength: 1024 },
-  email: { type: 'string', optional: true, maxLength: 254 },
-  comment: { type: 'string', optional: true, maxLength: 2048 },
-  keys: { type: 'string', optional: true },
-  groups: { type: 'string', optional: true },
+  enable: {
+    type: 'boolean',
+    optional: true,
+    default: 1,
+    description: 'Whether the user may log in; 0 locks the account without deleting it.',
+  },
+  expire: { type: 'integer', optional: true, minimum: 0, ...EXPIRE_DOC },
+  firstname: { type: 'string', optional: true, maxLength: 1024, description: 'First name.' },
+  lastname: { type: 'string', optional: true, maxLength: 1024, description: 'Last name.' },
+  email: {
+    type: 'string',
+    optional: true,
+    maxLength: 254,
+    description: 'E-mail address, for notifications and password resets done elsewhere.',
+  },
+  comment: { type: 'string', optional: true, maxLength: 2048, ...COMMENT_DOC },
+  keys: {
+    type: 'string',
+    optional: true,
+    typetext: '[0-9a-zA-Z!=]{0,4096}',
+    description: "The user's Yubico OTP key ids, separated by '!' (old-style second factor).",
+  },
+  groups: {
+    type: 'string',
+    optional: true,
+    list: true,
+    description: 'Groups the user belongs to, comma-separated; they must exist.',
+  },
 } as const;
 
 /**
@@ -99,7 +122,19 @@ export function userOperations(api: OperationRegistry): void {
   api.operation(
     'GET',
     '/access/users',
-    { enabled: { type: 'boolean', optional: true }, full: { type: 'boolean', optional: true } },
+    {
+      enabled: {
+        type: 'boolean',
+        optional: true,
+        description: 'Only enabled users (1) or only disabled ones (0).',
+      },
+      full: {
+        type: 'boolean',
+        optional: true,
+        default: 0,
+        description: "Also show each user's groups and API tokens.",
+      },
+    },
     ({ params, snapshot, checks, caller }) => {
       const out: Record<string, unknown>[] = [];
       for (const user of snapshot.users.users.values()) {
@@ -134,13 +169,16 @@ export function userOperations(api: OperationRegistry): void {
     'POST',
     '/access/users',
     {
-      userid: { type: 'string', maxLength: 64 },
+      userid: { ...USERID, maxLength: 64 },
       ...USER_FIELDS,
       password: {
         type: 'string',
         optional: true,
         minLength: PASSWORD_MIN_LENGTH,
         maxLength: PASSWORD_MAX_LENGTH,
+        description:
+          'The initial password, for users of the pve realm; other realms check passwords ' +
+          'themselves.',
       },
     },
     async ({ params, services, caller }) => {
@@ -160,7 +198,7 @@ export function userOperations(api: OperationRegistry): void {
   api.operation(
     'GET',
     '/access/users/:userid',
-    { userid: { type: 'string' } },
+    { userid: USERID },
     ({ params, snapshot, checks, caller }) => {
       const userid = useridParam(params.userid, isRoot(caller));
       checks.useridGroup(['User.Modify', 'Sys.Audit'], userid);
@@ -183,10 +221,14 @@ export function userOperations(api: OperationRegistry): void {
     'PUT',
     '/access/users/:userid',
     {
-      userid: { type: 'string' },
+      userid: USERID,
       ...USER_FIELDS,
-      append: { type: 'boolean', optional: true },
-      delete: { type: 'string', optional: true },
+      append: { type: 'boolean', optional: true, ...APPEND_DOC },
+      delete: {
+        type: 'string',
+        optional: true,
+        description: 'Settings to remove from the user, comma-separated.',
+      },
     },
     async ({ params, services, caller }) => {
       const userid = useridParam(params.userid, isRoot(caller));
@@ -206,7 +248,7 @@ export function userOperations(api: OperationRegistry): void {
   api.operation(
     'DELETE',
     '/access/users/:userid',
-    { userid: { type: 'string' } },
+    { userid: USERID },
     async ({ params, services, caller }) => {
       const userid = useridParam(params.userid, isRoot(caller));
       await deleteUser(services, userid);

@@ -6,6 +6,7 @@
 import type { Operation } from '../../api/operation.js';
 import type { ParamSpec } from '../../api/params.js';
 import type { PveumCommand } from './table.js';
+import { textWrap } from './text-wrap.js';
 
 /** Proxmox's type text: `<string>`, `<boolean>`, `<integer> (0 - N)` or the schema's own. */
 export function typeText(spec: ParamSpec): string {
@@ -36,7 +37,9 @@ function shape(command: PveumCommand, operation: Operation): Shape {
 /** `tessera user add <userid> [OPTIONS]`, as pveum prints it after a refused command line. */
 export function shortUsage(program: string, command: PveumCommand, operation: Operation): string {
   const { args, options } = shape(command, operation);
-  const parts = args.map(([name, spec]) => (spec.optional === true ? `[<${name}>]` : `<${name}>`));
+  const parts = args.map(([name, spec]) =>
+    spec.list === true ? `{<${name}>}` : spec.optional === true ? `[<${name}>]` : `<${name}>`,
+  );
   for (const [name, spec] of options)
     if (spec.optional !== true) parts.push(`--${name} <${spec.type}>`);
   let line = `${program} ${command.words.join(' ')} ${parts.join(' ')}`;
@@ -45,43 +48,55 @@ export function shortUsage(program: string, command: PveumCommand, operation: Op
   return `${line}\n`;
 }
 
-const WIDTH = 76;
+/**
+ * Parameters the command line never takes as values (run.ts's SECRET_PARAMS): help shows
+ * them as Proxmox shows its interactive parameters, `--password <password>`, and says how
+ * they are read instead.
+ */
+const INTERACTIVE = new Set(['password']);
+
+export const INTERACTIVE_NOTE =
+  'Give --password alone: it is read from the terminal (asked twice) or from standard ' +
+  'input, never taken as a value on the command line, where ps and the shell history ' +
+  'would show it.';
+
 const INDENT = ' '.repeat(13);
 
-function wrap(text: string, first: string, rest: string): string {
-  const lines: string[] = [];
-  let line = first;
-  let empty = true;
-  for (const word of text.split(/\s+/).filter((w) => w !== '')) {
-    if (!empty && line.length + 1 + word.length > WIDTH - 1) {
-      lines.push(line);
-      line = rest + word;
-    } else line = empty ? line + word : `${line} ${word}`;
-    empty = false;
-  }
-  lines.push(line);
-  return lines.join('\n');
-}
+/** Tessera's notes after pveum's usage: the output options, then where the command runs. */
+const FORMAT_NOTE =
+  'Format options: --output-format <text | json | json-pretty | yaml>, --noborder, ' +
+  '--noheader, --quiet, --human-readable 0|1.';
+const PLACE_NOTE =
+  'Where it runs: on the store (--store <url>, by default the one serve uses), or with ' +
+  '--remote https://<host>:8006 on a server, with the API token in $TESSERA_API_TOKEN or ' +
+  'in the file --token-file or $TESSERA_API_TOKEN_FILE names; --fingerprint pins the ' +
+  "server's certificate (its SHA-256 fingerprint).";
 
-function describe(display: string, spec: ParamSpec): string {
+function describe(name: string, style: 'arg' | 'option', spec: ParamSpec): string {
+  const interactive = style === 'option' && INTERACTIVE.has(name);
+  const display = style === 'arg' ? `<${name}>` : `--${name}`;
+  const type = interactive ? `<${name}>` : typeText(spec);
   const defaultText = spec.default !== undefined ? `   (default=${String(spec.default)})` : '';
-  const head = `  ${display.padEnd(10)} ${typeText(spec)}${defaultText}`;
-  return `${head}\n${wrap(spec.description ?? 'no description available', INDENT, INDENT)}\n\n`;
+  let description = spec.description ?? 'no description available';
+  if (interactive) description += ` ${INTERACTIVE_NOTE}`;
+  return (
+    textWrap('', INDENT, `  ${display.padEnd(10)} ${type}${defaultText}\n`) +
+    `${textWrap(INDENT, INDENT, description)}\n\n`
+  );
 }
 
-/** `tessera help user add`: pveum's long usage. */
+/**
+ * `tessera help user add`: pveum's long usage (its `help` command), laid out by the same
+ * Text::Wrap rules, then what Tessera adds to every command: the output and place options.
+ */
 export function longUsage(program: string, command: PveumCommand, operation: Operation): string {
   const { args, options } = shape(command, operation);
   let out = `USAGE: ${shortUsage(program, command, operation)}\n`;
-  out += `${wrap(operation.doc.description, '  ', '  ')}\n\n`;
-  for (const [name, spec] of args) out += describe(`<${name}>`, spec);
-  for (const [name, spec] of options) out += describe(`--${name}`, spec);
-  if (command.printer !== 'none')
-    out +=
-      'Format options: --output-format text|json|json-pretty|yaml, --noborder, --noheader,\n' +
-      '--quiet, --human-readable 0|1.\n';
-  out +=
-    'Where: --store <url> (default: the store serve uses), or --remote https://host:8006\n' +
-    'with an API token in $TESSERA_API_TOKEN or the file in --token-file.\n';
+  out += `${textWrap('  ', '  ', operation.doc.description)}\n\n`;
+  for (const [name, spec] of args) out += describe(name, 'arg', spec);
+  for (const [name, spec] of options) out += describe(name, 'option', spec);
+  out += '\n';
+  if (command.printer !== 'none') out += `${textWrap('', '  ', FORMAT_NOTE)}\n`;
+  out += `${textWrap('', '  ', PLACE_NOTE)}\n`;
   return out;
 }

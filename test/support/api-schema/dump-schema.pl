@@ -1,7 +1,8 @@
 #!/usr/bin/perl
 #
 # Prints the API schema of Proxmox VE's access control, pools, tasks and scheduled jobs as JSON: one record per
-# method, {path, method, name, parameters, permissions, returns, allowtoken, protected}.
+# method, {path, method, name, parameters, permissions, returns, allowtoken, protected}; a
+# parameter has its schema keys and the type text pveum's help shows (`typetext`).
 # It loads the reference Perl modules (pve-access-control, pve-common, pve-manager's
 # Pool.pm, Tasks.pm and Cluster/Jobs.pm) on the oracle's stand-ins and this folder's stubs, and reads their registered
 # methods through PVE::RESTHandler's own api_dump. Tessera's conformance test compares the
@@ -20,6 +21,7 @@ BEGIN {
 
 use JSON;
 use PVE::Cluster;
+use PVE::JSONSchema;
 use PVE::API2::AccessControl;
 use PVE::API2::Cluster::Jobs;
 use PVE::API2::Pool;
@@ -40,9 +42,11 @@ sub walk {
                 my $entry = {};
                 $entry->{type} = $p->{type} if defined($p->{type});
                 $entry->{optional} = $p->{optional} ? JSON::true : JSON::false;
-                for my $key (qw(format enum default maxLength minLength minimum maximum pattern requires typetext)) {
+                for my $key (qw(format enum default maxLength minLength minimum maximum pattern requires description)) {
                     $entry->{$key} = $p->{$key} if defined($p->{$key});
                 }
+                # What pveum's help shows as the value's form, computed as its usage does.
+                $entry->{typetext} = PVE::JSONSchema::schema_get_type_text($p);
                 $parameters->{$name} = $entry;
             }
             push @methods, {
