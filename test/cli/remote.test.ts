@@ -171,7 +171,7 @@ describe('pveum commands with --remote', { timeout: 120_000 }, () => {
   it('prints refusals as the local mode does', async () => {
     const cases: string[][] = [
       ['user', 'add', 'eve@pve', '--email', 'not an address', '--expire', 'soon'],
-      ['user', 'delete', 'nobody@pve'],
+      ['user', 'modify', 'nobody@pve', '--comment', 'x'],
       ['group', 'add', 'no such/group'],
       ['user', 'modify', 'root@pam', '--enable', 'maybe'],
       ['role', 'add', 'Bad', '--privs', 'No.Such'],
