@@ -246,7 +246,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   {
     words: ['user', 'tfa', 'list'],
     args: ['[<userid>]'],
-    summary: 'Second factors of all users or of one, with locks and recovery keys left.',
+    summary: "Second factors of all users or of one: each factor's type, id and description.",
     options: {},
     load: async () => (await import('./commands/tfa.js')).tfaList,
   },
@@ -320,6 +320,16 @@ export const COMMANDS: readonly CommandSpec[] = [
         type: 'string',
         value: '0|1',
         description: 'Whether new users are enabled.',
+      },
+      full: {
+        type: 'string',
+        value: '0|1',
+        description: "Deprecated (Proxmox's): remove-vanished entry;properties.",
+      },
+      purge: {
+        type: 'string',
+        value: '0|1',
+        description: "Deprecated (Proxmox's): remove-vanished acl.",
       },
       'dry-run': { type: 'boolean', description: 'Print the changes without making them.' },
       force: {

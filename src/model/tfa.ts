@@ -92,3 +92,40 @@ export interface PendingChallenge {
 
 /** How long a WebAuthn challenge may be answered, as in Proxmox. */
 export const CHALLENGE_SECONDS = 120;
+
+/** One second factor as Proxmox's API lists it. */
+export interface TfaListEntry {
+  type: string;
+  id: string;
+  description?: string;
+  created: number;
+  enable?: false;
+}
+
+function listed(type: string, info: TfaInfo): TfaListEntry {
+  return {
+    type,
+    id: info.id,
+    ...(info.description !== '' ? { description: info.description } : {}),
+    created: info.created,
+    ...(info.enable ? {} : { enable: false as const }),
+  };
+}
+
+/** Entries in Proxmox's order: TOTP, U2F, WebAuthn, recovery, Yubico. */
+/**
+ * A user's factors in Proxmox's order (TOTP, U2F, WebAuthn, the recovery keys, Yubico), as
+ * `GET /access/tfa` and `pveum user tfa list` show them.
+ */
+export function listTfaEntries(user: TfaUser | undefined): TfaListEntry[] {
+  if (!user) return [];
+  return [
+    ...user.totp.map((e) => listed('totp', e.info)),
+    ...user.u2f.map((e) => listed('u2f', e.info)),
+    ...user.webauthn.map((e) => listed('webauthn', e.info)),
+    ...(user.recovery
+      ? [{ type: 'recovery', id: 'recovery', created: user.recovery.created }]
+      : []),
+    ...user.yubico.map((e) => listed('yubico', e.info)),
+  ];
+}

@@ -158,9 +158,11 @@ async function changeAcl(
     (changes) => {
       const { snapshot } = changes;
       const config = snapshot.users;
-      // Proxmox's order, for adding and removing alike: each role, then its groups, users
-      // and tokens; the first that does not exist is the answer.
-      for (const role of change.roles) {
+      // Proxmox's order: each role, then its groups, users and tokens; the first that does
+      // not exist is the answer. Removing checks nothing (Proxmox refuses): entries naming a
+      // user, group, token or role that no longer exists, which an imported configuration
+      // may hold and the audit reports, must stay removable.
+      for (const role of remove ? [] : change.roles) {
         if (!BUILTIN_ROLES.has(role) && !config.roles.has(role))
           throw refuse(`role '${role}' does not exist`, 'roles');
         changes.expect(KEYS.role(role));

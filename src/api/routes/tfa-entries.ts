@@ -9,45 +9,13 @@ import { randomBytes } from 'node:crypto';
 import QRCode from 'qrcode';
 import { forbidden, TesseraError } from '../../errors.js';
 import type { UserId } from '../../model/ids.js';
-import type { TfaInfo, TfaUser } from '../../model/tfa.js';
 import { formatTotpUri } from '../../model/totp-uri.js';
 import { deleteTfaEntry, enrollTfa, updateTfaEntry } from '../../services/tfa-entries.js';
 import type { Api, AuthedContext } from '../app.js';
 import { reentryGuard, withFailureDelay } from '../reentry-guard.js';
 import type { Schema } from '../params.js';
 import { useridParam } from './users.js';
-
-interface TypedInfo {
-  type: string;
-  id: string;
-  description?: string;
-  created: number;
-  enable?: false;
-}
-
-function typed(type: string, info: TfaInfo): TypedInfo {
-  return {
-    type,
-    id: info.id,
-    ...(info.description !== '' ? { description: info.description } : {}),
-    created: info.created,
-    ...(info.enable ? {} : { enable: false as const }),
-  };
-}
-
-/** Entries in Proxmox's order: TOTP, U2F, WebAuthn, recovery, Yubico. */
-function entries(user: TfaUser | undefined): TypedInfo[] {
-  if (!user) return [];
-  return [
-    ...user.totp.map((e) => typed('totp', e.info)),
-    ...user.u2f.map((e) => typed('u2f', e.info)),
-    ...user.webauthn.map((e) => typed('webauthn', e.info)),
-    ...(user.recovery
-      ? [{ type: 'recovery', id: 'recovery', created: user.recovery.created }]
-      : []),
-    ...user.yubico.map((e) => typed('yubico', e.info)),
-  ];
-}
+import { listTfaEntries } from '../../model/tfa.js';
 
 const DESCRIPTION = { type: 'string', optional: true, maxLength: 255 } as const;
 const PASSWORD = { type: 'string', optional: true, minLength: 5, maxLength: 64 } as const;
@@ -66,7 +34,7 @@ export function tfaEntryRoutes(api: Api): void {
       .filter(([userid]) => mayRead(ctx, userid))
       .map(([userid, user]) => ({
         userid,
-        entries: entries(user),
+        entries: listTfaEntries(user),
         ...(user.totpLocked ? { 'totp-locked': true } : {}),
         ...(user.tfaLockedUntil !== undefined && user.tfaLockedUntil > ctx.now
           ? { 'tfa-locked-until': user.tfaLockedUntil }
@@ -77,7 +45,7 @@ export function tfaEntryRoutes(api: Api): void {
   api.route('GET', '/access/tfa/:userid', { userid: { type: 'string' } }, (ctx) => {
     const userid = useridParam(ctx.params.userid);
     if (!mayRead(ctx, userid)) throw forbidden();
-    return entries(ctx.snapshot.tfa.users.get(userid));
+    return listTfaEntries(ctx.snapshot.tfa.users.get(userid));
   });
 
   api.route(
@@ -113,7 +81,9 @@ export function tfaEntryRoutes(api: Api): void {
     (ctx) => {
       const userid = useridParam(ctx.params.userid);
       if (!mayRead(ctx, userid)) throw forbidden();
-      const found = entries(ctx.snapshot.tfa.users.get(userid)).find((e) => e.id === ctx.params.id);
+      const found = listTfaEntries(ctx.snapshot.tfa.users.get(userid)).find(
+        (e) => e.id === ctx.params.id,
+      );
       if (!found) {
         // Proxmox's message has no newline: it is raised, not died with.
         const message = `No such tfa entry '${ctx.params.id}'`;

@@ -32,7 +32,12 @@ export async function realmSync(ctx: CommandContext): Promise<number> {
   const scope = stringOption(ctx, 'scope');
   const removeVanished = stringOption(ctx, 'remove-vanished');
   const enableNew = booleanText(ctx, 'enable-new');
+  // Proxmox's deprecated spellings of remove-vanished, still accepted as pveum accepts them.
+  const full = booleanText(ctx, 'full');
+  const purge = booleanText(ctx, 'purge');
   const request: SyncRequest = {
+    ...(full !== undefined ? { full } : {}),
+    ...(purge !== undefined ? { purge } : {}),
     ...(scope !== undefined ? { scope } : {}),
     ...(removeVanished !== undefined ? { 'remove-vanished': removeVanished } : {}),
     ...(enableNew !== undefined ? { 'enable-new': enableNew } : {}),
