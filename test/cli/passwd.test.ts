@@ -134,4 +134,53 @@ describe('tessera passwd', () => {
     assert.notEqual(pam.status, 0);
     assert.match(pam.stderr, /can't set password on auth type 'pam'/);
   });
+
+  it('user add --password reads the initial password as passwd does, never from argv', async () => {
+    const checksFor = async (name: string, password: string): Promise<boolean> => {
+      const opened = await openStore(store);
+      try {
+        const hash = assemble(await opened.snapshot()).shadow.get(name);
+        return hash !== undefined && (await verifyPassword(hash, password)).ok;
+      } finally {
+        await opened.close();
+      }
+    };
+    const piped = spawnSync(TESSERA, ['--store', store, 'user', 'add', 'pat@pve', '--password'], {
+      input: 'piped password 5\n',
+      encoding: 'utf8',
+    });
+    assert.deepEqual([piped.status, piped.stdout, piped.stderr], [0, '', '']);
+    assert.equal(await checksFor('pat', 'piped password 5'), true);
+
+    const typed = spawnSync(
+      'python3',
+      [
+        '-c',
+        AT_A_TERMINAL,
+        TESSERA,
+        'typed password 6\ntyped password 6',
+        '--store',
+        store,
+        'useradd',
+        'tim@pve',
+        '--password',
+        '--comment',
+        'typed',
+      ],
+      { encoding: 'utf8' },
+    );
+    assert.equal(typed.status, 0, typed.stdout);
+    assert.doesNotMatch(typed.stdout, /typed password 6/, 'nothing typed is echoed');
+    assert.equal(await checksFor('tim', 'typed password 6'), true);
+
+    const argv = spawnSync(
+      TESSERA,
+      ['--store', store, 'user', 'add', 'ida@pve', '--password', 'in argv 7'],
+      { encoding: 'utf8' },
+    );
+    assert.equal(argv.status, 255);
+    assert.match(argv.stderr, /^400 password: not taken from the command line/);
+    assert.doesNotMatch(argv.stderr, /in argv 7/);
+    assert.equal(await checksFor('ida', 'in argv 7'), false);
+  });
 });

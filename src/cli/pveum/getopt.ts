@@ -17,6 +17,12 @@ export interface GetoptOption {
    * which would read the secret as a file name and print it in the error.
    */
   readonly exact?: boolean;
+  /**
+   * A secret (a password): its value is read from the terminal or standard input, never
+   * taken from the command line, where `ps` and the shell history show it. Given alone, it
+   * stands for `1`; given a value, the command is refused without repeating the value.
+   */
+  readonly secret?: boolean;
 }
 
 export interface GetoptSpec {
@@ -91,7 +97,7 @@ export function getopt(spec: GetoptSpec, argv: readonly string[]): Record<string
     let value = match[2];
     if (value === undefined) {
       const next = argv[i + 1];
-      if (option.flag) {
+      if (option.flag || option.secret === true) {
         // An optional value is taken only when the next word does not look like an option.
         if (next !== undefined && !(next.startsWith('-') && next !== '-')) {
           value = next;
@@ -112,7 +118,14 @@ export function getopt(spec: GetoptSpec, argv: readonly string[]): Record<string
   for (const [name, given] of Object.entries(values)) {
     const option = spec.options[name];
     if (option === undefined) continue;
-    if (option.flag) {
+    if (option.secret === true) {
+      if (given.some((text) => text !== ''))
+        throw new UsageError(
+          `${name}: not taken from the command line, where ps and the shell history show it; ` +
+            `give --${name} alone and type it, or pipe it on standard input\n`,
+        );
+      out[name] = '1';
+    } else if (option.flag) {
       const text = given[0] ?? '';
       if (text === '') out[name] = '1';
       else {

@@ -10,7 +10,7 @@ import { formatApiResult } from '../format/api-result.js';
 import type { ApiValue, OutputOptions } from '../format/types.js';
 import { parseOutputFormat, terminalOf, type Io } from '../output.js';
 import { readNewPassword } from '../password-input.js';
-import { getopt, UsageError, type GetoptOption } from './getopt.js';
+import { getopt, type GetoptOption } from './getopt.js';
 import { operationOf } from './operations.js';
 import { permissionTable } from './permission-table.js';
 import type { PveumCommand } from './table.js';
@@ -64,8 +64,9 @@ export async function runPveumCommand({ command, argv, io }: PveumInvocation): P
     for (const [name, spec] of Object.entries(operation.schema)) {
       if (command.args.includes(name) || (command.fixed && name in command.fixed)) continue;
       options[name] = {
-        flag: spec.type === 'boolean' || SECRET_PARAMS.has(name),
+        flag: spec.type === 'boolean',
         list: spec.list === true,
+        ...(SECRET_PARAMS.has(name) ? { secret: true } : {}),
       };
     }
     const given = getopt(
@@ -85,15 +86,8 @@ export async function runPveumCommand({ command, argv, io }: PveumInvocation): P
     const [place, other] = split(given, PLACE_OPTIONS);
     const [format, parameters] = split(other, FORMAT_OPTIONS);
     const params: Record<string, string> = { ...parameters, ...command.fixed };
-    for (const name of SECRET_PARAMS) {
-      if (!(name in params)) continue;
-      if (params[name] !== '1')
-        throw new UsageError(
-          `${name}: not taken from the command line, where ps and the shell history show it; ` +
-            `give --${name} alone and type it, or pipe it on standard input\n`,
-        );
-      params[name] = await readNewPassword(io.err);
-    }
+    for (const name of SECRET_PARAMS)
+      if (name in params) params[name] = await readNewPassword(io.err);
     const output = outputOptions(format);
     const data =
       place['remote'] !== undefined
