@@ -86,6 +86,7 @@ describe('tessera bashcomplete', () => {
       'delete',
       'list',
       'modify',
+      'permissions',
       'remove',
     ]);
     assert.deepEqual(await complete('tessera usera'), ['useradd']);

@@ -57,7 +57,12 @@ describe('tessera help', () => {
       const help = await runCli(...words, '--help');
       assert.equal(help.status, 0, words.join(' '));
       // Text::Wrap's layout keeps pveum's own help within 75 columns; Tessera's notes too.
-      assert.deepEqual(tooWide(help.stdout), [], words.join(' '));
+      // The usage line is pveum's, never wrapped (pveum's own reaches 81 columns).
+      assert.deepEqual(
+        tooWide(help.stdout).filter((line) => !line.startsWith('USAGE: tessera ')),
+        [],
+        words.join(' '),
+      );
       assert.match(help.stdout, /^USAGE: tessera /, words.join(' '));
       assert.doesNotMatch(help.stdout, /no description available/, words.join(' '));
       assert.deepEqual(await runCli('help', ...words), help, words.join(' '));

@@ -10,6 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { operationOf } from '../../src/cli/pveum/operations.js';
+import { commandSchema } from '../../src/cli/pveum/schema.js';
 import { PVEUM_ALIASES, PVEUM_COMMANDS, type PveumCommand } from '../../src/cli/pveum/table.js';
 import { textWrap } from '../../src/cli/pveum/text-wrap.js';
 import { INTERACTIVE_NOTE } from '../../src/cli/pveum/usage.js';
@@ -106,6 +107,16 @@ describe('tessera help <pveum command>, as pveum help', () => {
     );
     const operation = await operationOf(command);
     assert.ok(method && operation, words.join(' '));
+    // pveum's own token methods (`user token permissions`) take the standard userid and
+    // token-subid options, as generate_token does; the rest is the API method's.
+    const tokenMethod = proxmox.find(
+      (m) => m.method === 'POST' && m.path === '/access/users/{userid}/token/{tokenid}',
+    );
+    const proxmoxParam = (name: string): { readonly description?: string } | undefined =>
+      command.tokenOfUser === true && (name === 'userid' || name === 'tokenid')
+        ? tokenMethod?.parameters[name]
+        : method.parameters[name];
+    const ourSchema = commandSchema(command, operation);
     const ours = await runCli('help', ...words);
     assert.equal(ours.status, 0, words.join(' '));
     assert.deepEqual(await runCli(...words, '--help'), ours, words.join(' '));
@@ -116,13 +127,13 @@ describe('tessera help <pveum command>, as pveum help', () => {
       pveum: parseHelp(
         pveumHelp(words),
         'pveum',
-        (display) => method.parameters[nameOf(display)]?.description ?? 'no description available',
+        (display) => proxmoxParam(nameOf(display))?.description ?? 'no description available',
       ),
       tessera: parseHelp(
         ours.stdout,
         'tessera',
         (display) =>
-          (operation.schema[nameOf(display)]?.description ?? 'no description available') +
+          (ourSchema[nameOf(display)]?.description ?? 'no description available') +
           interactive(display),
       ),
       text: ours.stdout,

@@ -304,6 +304,17 @@ export const SCRIPTS: readonly Script[] = [
       user list --full 1 --output-format json
       user permissions 'dave@pve!ci'
       user permissions 'dave@pve!t1' --output-format json
+      acl modify /vms --tokens 'dave@pve!t1' --roles PVEAuditor
+      acl modify /storage --tokens 'dave@pve!ci' --roles PVEDatastoreUser --propagate 0
+      user token permissions dave@pve t1
+      user token permissions dave@pve ci
+      user token permissions dave@pve ci --path /storage --output-format json
+      user token permissions dave@pve ci --path /nowhere --noborder
+      user token permissions dave@pve nosuch
+      user token permissions dave@pve
+      user token permissions dave@pve 'bad token'
+      acl delete /vms --tokens 'dave@pve!t1' --roles PVEAuditor
+      acl delete /storage --tokens 'dave@pve!ci' --roles PVEDatastoreUser
       user token list dave@pve --output-format json
       user delete dave@pve
       user token list dave@pve

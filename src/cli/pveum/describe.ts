@@ -3,6 +3,7 @@ import type { Operation } from '../../api/operation.js';
 import type { ParamSpec } from '../../api/params.js';
 import { operationOf } from './operations.js';
 import { PVEUM_ALIASES, PVEUM_COMMANDS } from './table.js';
+import { commandSchema } from './schema.js';
 
 /** A command of pveum's, derived from its API operation, as the help lists it. */
 export interface HelpRow {
@@ -23,7 +24,9 @@ export async function pveumHelpRows(): Promise<HelpRow[]> {
   return PVEUM_COMMANDS.map((command, i) => {
     const operation = operations[i];
     const args = command.args.map((name) =>
-      operation?.schema[name]?.optional === true ? `[<${name}>]` : `<${name}>`,
+      operation !== undefined && commandSchema(command, operation)[name]?.optional === true
+        ? `[<${name}>]`
+        : `<${name}>`,
     );
     const alias = aliases.find(([, target]) => target.join(' ') === command.words.join(' '));
     return {
@@ -90,7 +93,9 @@ export async function pveumCompletionSpecs(): Promise<
   const specs = PVEUM_COMMANDS.map((command, i) => {
     const operation = operations[i];
     const options: Record<string, CompletionOption> = {};
-    for (const [name, spec] of Object.entries(operation?.schema ?? {}))
+    for (const [name, spec] of Object.entries(
+      operation !== undefined ? commandSchema(command, operation) : {},
+    ))
       if (!command.args.includes(name) && !(command.fixed && name in command.fixed))
         options[name] = completionOption(name, spec);
     const args = command.args.map((a) =>

@@ -16,6 +16,7 @@ import { permissionTable } from './permission-table.js';
 import type { PveumCommand } from './table.js';
 import { failureText } from './failure.js';
 import { longUsage, shortUsage } from './usage.js';
+import { commandSchema, operationParams } from './schema.js';
 
 export const PROGRAM = 'tessera';
 
@@ -61,7 +62,8 @@ export async function runPveumCommand({ command, argv, io }: PveumInvocation): P
   try {
     const options: Record<string, GetoptOption> = { ...PLACE_OPTIONS };
     if (command.printer !== 'none') Object.assign(options, FORMAT_OPTIONS);
-    for (const [name, spec] of Object.entries(operation.schema)) {
+    const schema = commandSchema(command, operation);
+    for (const [name, spec] of Object.entries(schema)) {
       if (command.args.includes(name) || (command.fixed && name in command.fixed)) continue;
       options[name] = {
         flag: spec.type === 'boolean',
@@ -74,7 +76,7 @@ export async function runPveumCommand({ command, argv, io }: PveumInvocation): P
         options,
         positional: command.args.map((name) => ({
           name,
-          optional: operation.schema[name]?.optional === true,
+          optional: schema[name]?.optional === true,
         })),
       },
       argv,
@@ -85,7 +87,7 @@ export async function runPveumCommand({ command, argv, io }: PveumInvocation): P
     }
     const [place, other] = split(given, PLACE_OPTIONS);
     const [format, parameters] = split(other, FORMAT_OPTIONS);
-    const params: Record<string, string> = { ...parameters, ...command.fixed };
+    const params = operationParams(command, { ...parameters, ...command.fixed });
     for (const name of SECRET_PARAMS)
       if (name in params) params[name] = await readNewPassword(io.err);
     const output = outputOptions(format);

@@ -30,6 +30,11 @@ export interface PveumCommand {
   readonly args: readonly string[];
   /** Parameters the command sets itself (`acl delete` is `update_acl` with `delete=1`). */
   readonly fixed?: Readonly<Record<string, string>>;
+  /**
+   * pveum's own methods that name a token by its user and name: the arguments `userid` and
+   * `tokenid` join into the operation's `userid` as `user@realm!name`.
+   */
+  readonly tokenOfUser?: boolean;
   readonly printer: Printer;
 }
 
@@ -84,6 +89,15 @@ export const PVEUM_COMMANDS: readonly PveumCommand[] = [
     module: 'tfa',
     args: ['userid'],
     printer: 'none',
+  },
+  {
+    words: ['user', 'token', 'permissions'],
+    method: 'GET',
+    path: '/access/permissions',
+    module: 'permissions',
+    args: ['userid', 'tokenid'],
+    tokenOfUser: true,
+    printer: 'permissions',
   },
   {
     words: ['user', 'token', 'add'],

@@ -7,6 +7,7 @@ import type { Operation } from '../../api/operation.js';
 import type { ParamSpec } from '../../api/params.js';
 import type { PveumCommand } from './table.js';
 import { textWrap } from './text-wrap.js';
+import { commandSchema } from './schema.js';
 
 /** Proxmox's type text: `<string>`, `<boolean>`, `<integer> (0 - N)` or the schema's own. */
 export function typeText(spec: ParamSpec): string {
@@ -24,11 +25,12 @@ interface Shape {
 
 function shape(command: PveumCommand, operation: Operation): Shape {
   const fixed = command.fixed ?? {};
+  const schema = commandSchema(command, operation);
   const args = command.args.flatMap((name): [string, ParamSpec][] => {
-    const spec = operation.schema[name];
+    const spec = schema[name];
     return spec === undefined ? [] : [[name, spec]];
   });
-  const options = Object.entries(operation.schema)
+  const options = Object.entries(schema)
     .filter(([name]) => !command.args.includes(name) && !(name in fixed))
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   return { args, options };
