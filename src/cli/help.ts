@@ -54,10 +54,23 @@ function commandLine(command: CommandSpec): string {
 
 function rowsUnder(words: readonly string[], derived: readonly HelpRow[]): [string, string][] {
   const under = (w: readonly string[]): boolean => words.every((word, i) => w[i] === word);
-  return [
-    ...derived.filter((r) => under(r.words)).map((r): [string, string] => [r.line, r.summary]),
-    ...commandsUnder(words).map((c): [string, string] => [commandLine(c), c.summary]),
+  const rows = [
+    ...derived.filter((r) => under(r.words)).map((r) => ({ words: r.words, row: r })),
+    ...commandsUnder(words).map((c) => ({
+      words: c.words,
+      row: { line: commandLine(c), summary: c.summary },
+    })),
   ];
+  // Each group of commands together (Tessera's `user logout` with pveum's `user add`), in
+  // the order the groups first appear; within a group, the table's order.
+  const group = (w: readonly string[]): string => w.slice(0, words.length + 1).join(' ');
+  const firstSeen = new Map<string, number>();
+  for (const [i, { words: w }] of rows.entries())
+    if (!firstSeen.has(group(w))) firstSeen.set(group(w), i);
+  return rows
+    .map((r, i) => ({ ...r, i, rank: firstSeen.get(group(r.words)) ?? 0 }))
+    .sort((a, b) => a.rank - b.rank || a.i - b.i)
+    .map(({ row }): [string, string] => [row.line, row.summary]);
 }
 
 /** The commands whose words begin with `words`, as in `tessera user tfa`. */

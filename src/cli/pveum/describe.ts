@@ -33,7 +33,8 @@ export async function pveumHelpRows(): Promise<HelpRow[]> {
       words: command.words,
       line: [...command.words, ...args].join(' '),
       summary:
-        (operation?.doc.description ?? '') + (alias !== undefined ? ` (Also: ${alias[0]}.)` : ''),
+        (command.description ?? operation?.doc.description ?? '') +
+        (alias !== undefined ? ` (Also: ${alias[0]}.)` : ''),
     };
   });
 }

@@ -35,6 +35,11 @@ export interface PveumCommand {
    * `tokenid` join into the operation's `userid` as `user@realm!name`.
    */
   readonly tokenOfUser?: boolean;
+  /**
+   * What the command does, where its operation's description says more or less: pveum's own
+   * methods, and commands that fix a parameter (`acl delete`).
+   */
+  readonly description?: string;
   readonly printer: Printer;
 }
 
@@ -97,6 +102,7 @@ export const PVEUM_COMMANDS: readonly PveumCommand[] = [
     module: 'permissions',
     args: ['userid', 'tokenid'],
     tokenOfUser: true,
+    description: 'Effective permissions of one API token.',
     printer: 'permissions',
   },
   {
@@ -202,6 +208,7 @@ export const PVEUM_COMMANDS: readonly PveumCommand[] = [
     module: 'acl',
     args: ['path'],
     fixed: { delete: '0' },
+    description: 'Grants roles on a path to users, groups or API tokens.',
     printer: 'none',
   },
   {
@@ -211,6 +218,7 @@ export const PVEUM_COMMANDS: readonly PveumCommand[] = [
     module: 'acl',
     args: ['path'],
     fixed: { delete: '1' },
+    description: 'Takes roles on a path back from users, groups or API tokens.',
     printer: 'none',
   },
   {

@@ -94,7 +94,7 @@ function describe(name: string, style: 'arg' | 'option', spec: ParamSpec): strin
 export function longUsage(program: string, command: PveumCommand, operation: Operation): string {
   const { args, options } = shape(command, operation);
   let out = `USAGE: ${shortUsage(program, command, operation)}\n`;
-  out += `${textWrap('  ', '  ', operation.doc.description)}\n\n`;
+  out += `${textWrap('  ', '  ', command.description ?? operation.doc.description)}\n\n`;
   for (const [name, spec] of args) out += describe(name, 'arg', spec);
   for (const [name, spec] of options) out += describe(name, 'option', spec);
   out += '\n';
