@@ -3,7 +3,8 @@ import { describe, it } from 'node:test';
 import { readConformanceJson } from '../../test/support/conformance.js';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { encrypt } from 'unixcrypt';
-import { hashPassword, LOGIN_PASSWORD_MAX_BYTES, verifyPassword } from './password.js';
+import { hashPassword, verifyPassword } from './password.js';
+import { LOGIN_PASSWORD_MAX_BYTES } from './password-limits.js';
 
 interface CryptVectors {
   readonly verify: readonly { password: string; hash: string; valid: boolean }[];

@@ -9,6 +9,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { hash as argon2Hash, verify as argon2Verify, type Options } from '@node-rs/argon2';
 import { cryptCostProblem } from '../model/crypt-hash.js';
+import { passwordTooLong } from './password-limits.js';
 import { CryptPool } from './crypt-pool.js';
 import { HashScheduler } from './hash-scheduler.js';
 import { sourceOf } from './source.js';
@@ -19,27 +20,6 @@ import { sourceOf } from './source.js';
  * tests check the `$argon2id$` prefix.
  */
 const ARGON2: Options = { memoryCost: 19_456, timeCost: 2, parallelism: 1 };
-
-export const PASSWORD_MIN_LENGTH = 8;
-export const PASSWORD_MAX_LENGTH = 64;
-
-/**
- * The longest password Tessera checks, in UTF-8 bytes; longer ones are refused without being
- * hashed (crypt's cost grows faster than the length). Proxmox sets passwords of at most 64
- * characters; Linux-PAM and pam_unix take at most 512 bytes, Active Directory 256 characters;
- * a ticket given as the password for a renewal (an imported RSA-4096 key's included) stays
- * below 1024 bytes.
- */
-export const LOGIN_PASSWORD_MAX_BYTES = 1024;
-
-/** Whether a password is beyond what any password check takes. */
-export function passwordTooLong(password: string): boolean {
-  // Why: a quick upper bound first, so that a megabyte is not encoded to be measured.
-  return (
-    password.length > LOGIN_PASSWORD_MAX_BYTES ||
-    Buffer.byteLength(password) > LOGIN_PASSWORD_MAX_BYTES
-  );
-}
 
 /**
  * argon2 runs on libuv's thread pool and crypt in worker threads, but both are CPU work: with
@@ -85,7 +65,7 @@ function argon2Current(stored: string): boolean {
 
 /**
  * Checks `password` against a stored hash, in the hashing queue as `source` (a client
- * address). A password beyond {@link LOGIN_PASSWORD_MAX_BYTES}, or a crypt hash beyond
+ * address). A password beyond LOGIN_PASSWORD_MAX_BYTES (password-limits.ts), or a crypt hash beyond
  * MAX_CRYPT_ROUNDS (model/crypt-hash.ts), is refused without hashing.
  */
 export async function verifyPassword(

@@ -7,7 +7,6 @@
  */
 import { forbidden, invalid, parameterError, rejected } from '../errors.js';
 import { reenterPassword, type ReentryGuard } from './login/reentry.js';
-import { hashPassword } from '../auth/password.js';
 import { ROOT_USERID, splitUserId, type GroupId, type UserId } from '../model/ids.js';
 import type { Group, User, UserConfig } from '../model/user-config.js';
 import { PermissionEngine } from '../permissions/engine.js';
@@ -150,7 +149,7 @@ export async function createUser(ctx: ServiceContext, input: CreateUser): Promis
     const passwordHash =
       input.passwordHash ??
       (input.password !== undefined && realmType === 'pve'
-        ? await hashPassword(input.password)
+        ? await hashed(input.password)
         : undefined);
     await insertUser(
       ctx,
@@ -348,7 +347,7 @@ export async function changePassword(
     const realm = splitUserId(userid).realm;
     const type = snapshot.domains.realms.get(realm)?.type ?? realm;
     if (type !== 'pve') throw rejected(`can't set password on auth type '${type}'`);
-    await storePassword(ctx, userid, await hashPassword(password, ctx.actor.address), change, true);
+    await storePassword(ctx, userid, await hashed(password, ctx.actor.address), change, true);
   });
 }
 
@@ -414,4 +413,13 @@ function putPassword(changes: Changes, userid: UserId, hash: string): void {
     throw refuse('the password hash contains whitespace or a colon', 'password');
   const key = KEYS.password(userid);
   changes.put(key, encodePassword(hash, sequenceFor(changes.snapshot, key)));
+}
+
+/**
+ * The password's hash. The hashing (and the argon2 library) loads only when a password is
+ * set: listing or changing users on the command line does not wait for it.
+ */
+async function hashed(password: string, source?: string): Promise<string> {
+  const { hashPassword } = await import('../auth/password.js');
+  return hashPassword(password, source);
 }

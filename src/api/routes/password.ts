@@ -6,7 +6,7 @@
  * Proxmox (at most 64 characters, else 400), any length reaches that check, which refuses
  * what is too long without hashing it.
  */
-import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../../auth/password.js';
+import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../../auth/password-limits.js';
 import { changePassword } from '../../services/users.js';
 import type { Api } from '../app.js';
 import { reentryGuard, withFailureDelay } from '../reentry-guard.js';

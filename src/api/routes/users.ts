@@ -3,7 +3,7 @@
  * deleting users, with Proxmox's group-delegated permissions.
  */
 import { parameterError, rejected } from '../../errors.js';
-import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../../auth/password.js';
+import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../../auth/password-limits.js';
 import {
   asGroupId,
   listSeparatorError,

@@ -4,7 +4,7 @@
  * administrator's password is forgotten. Recorded in the audit trail; every ticket issued
  * to the user before is refused from then on, as after any password change.
  */
-import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../../auth/password.js';
+import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../../auth/password-limits.js';
 import { invalid } from '../../errors.js';
 import { asUserId, show } from '../../model/ids.js';
 import { codePointLength } from '../../model/text.js';

@@ -4,7 +4,7 @@
  * whose message is the true cause, for the audit log.
  */
 import { checkUserEnabled } from '../../auth/api-token.js';
-import { LOGIN_PASSWORD_MAX_BYTES, passwordTooLong } from '../../auth/password.js';
+import { LOGIN_PASSWORD_MAX_BYTES, passwordTooLong } from '../../auth/password-limits.js';
 import type { ServerKeys } from '../../auth/server-keys.js';
 import { sessionRevoked } from '../../auth/sessions.js';
 import { verifyTicket } from '../../auth/ticket.js';
