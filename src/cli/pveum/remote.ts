@@ -7,8 +7,10 @@
  * $TESSERA_REMOTE_FINGERPRINT), as for a node's self-signed certificate.
  *
  * Parameters go as pveum's command line gave them, as text (booleans `1`/`0`, lists joined
- * with commas), in the query of a GET or DELETE and as a form body of a POST or PUT, which
- * is what Proxmox's API reads; path parameters are URL-encoded. Refusals print as the local
+ * with commas), in the query of a GET or DELETE and as a JSON object in the body of a POST
+ * or PUT, both of which Proxmox's API reads; path parameters are URL-encoded. Not a form
+ * body: pveproxy reads `comment=` as no comment at all, so `--comment ''` would leave the
+ * comment as it was where pveum clears it. Refusals print as the local
  * mode prints them: a method's own failure (HTTP 500, Perl's plain `die`) by its message
  * alone, others with their status.
  */
@@ -126,12 +128,11 @@ export async function runRemote(
     inPath.add(name);
     return encodeURIComponent(value);
   });
-  const form = new URLSearchParams(
-    Object.entries(params).filter(([name]) => !inPath.has(name)),
-  ).toString();
+  const rest = Object.entries(params).filter(([name]) => !inPath.has(name));
   const hasBody = operation.method === 'POST' || operation.method === 'PUT';
+  const body = hasBody ? JSON.stringify(Object.fromEntries(rest)) : '';
   const url = new URL(`${base.pathname.replace(/\/$/, '')}/api2/json${path}`, base);
-  if (!hasBody && form !== '') url.search = form;
+  if (!hasBody && rest.length > 0) url.search = new URLSearchParams(rest).toString();
   const socket = pinned === undefined ? undefined : await pinnedSocket(base, pinned);
   return new Promise((resolve, reject) => {
     const req = request(
@@ -143,8 +144,8 @@ export async function runRemote(
           authorization: `PVEAPIToken=${token}`,
           ...(hasBody
             ? {
-                'content-type': 'application/x-www-form-urlencoded',
-                'content-length': Buffer.byteLength(form),
+                'content-type': 'application/json',
+                'content-length': Buffer.byteLength(body),
               }
             : {}),
         },
@@ -193,7 +194,7 @@ export async function runRemote(
     req.on('error', (err) => {
       reject(new RemoteFailure('rejected', `${base.host}: ${err.message}\n`));
     });
-    if (hasBody) req.write(form);
+    if (hasBody) req.write(body);
     req.end();
   });
 }
