@@ -10,22 +10,14 @@
 process.env['TZ'] = 'UTC';
 
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { referenceRoot } from '../support/api-schema.js';
 import { runCli } from '../support/cli.js';
-import { repoRoot } from '../support/conformance.js';
 import { makePveDir, type PveDir } from '../support/pve-dir.js';
+import { runPveumLocally } from '../support/pveum-local.js';
 import { SCRIPTS, type Script } from '../support/pveum-scripts.js';
-
-interface Outcome {
-  readonly status: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
 
 /**
  * Command lines where Tessera deliberately answers otherwise ("script: command line"), and
@@ -102,38 +94,6 @@ export const EXPECTED_DIFFERENCES: ReadonlyMap<string, string> = new Map([
 /** Lists pveum prints in Perl's hash order (or sorts by path only): compared as sets of lines. */
 const UNORDERED = ['group list', 'role list', 'acl list', 'realm list', 'user token list'];
 
-/** Runs one script's command lines in one Perl start of the real pveum. */
-function runPveum(dir: string, commands: readonly (readonly string[])[]): Outcome[] {
-  const perl5lib = [
-    join(referenceRoot, 'oracle', 'stubs'),
-    join(referenceRoot, 'src', 'pve-access-control', 'src'),
-    join(referenceRoot, 'src', 'pve-common', 'src'),
-  ].join(':');
-  const out = execFileSync(
-    'perl',
-    [join(repoRoot, 'test', 'support', 'api-schema', 'pveum-driver.pl')],
-    {
-      input: JSON.stringify({ commands }),
-      env: {
-        ...process.env,
-        PVE_CFS_DIR: dir,
-        PERL5LIB: perl5lib,
-        LC_ALL: 'C.UTF-8',
-        LANG: 'C.UTF-8',
-        TZ: 'UTC',
-        // A fixed hash order, so that lists pveum leaves unsorted come out alike in every run.
-        PERL_HASH_SEED: '0',
-        PERL_PERTURB_KEYS: '0',
-      },
-      maxBuffer: 64 * 1024 * 1024,
-    },
-  ).toString('utf8');
-  const decode = (b64: string): string => Buffer.from(b64, 'base64').toString('utf8');
-  return (
-    JSON.parse(out) as { results: { status: number; stdout: string; stderr: string }[] }
-  ).results.map((r) => ({ status: r.status, stdout: decode(r.stdout), stderr: decode(r.stderr) }));
-}
-
 /** Token secrets differ from run to run: their shape is compared, not their value. */
 function masked(text: string): string {
   return text.replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, '<uuid>');
@@ -192,7 +152,7 @@ describe('pveum command lines against the real pveum', () => {
       const imported = await runCli('--store', store, 'import', '--pve-dir', importDir.path);
       assert.equal(imported.status, 0, imported.stderr);
 
-      const expected = runPveum(pveDir.path, script.commands);
+      const expected = runPveumLocally(pveDir.path, script.commands);
       const mismatches: string[] = [];
       for (const [i, args] of script.commands.entries()) {
         const line = args.join(' ');
