@@ -6,25 +6,16 @@
  * layout (Text::Wrap's columns and tabs) is compared where both print the same text.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { operationOf } from '../../src/cli/pveum/operations.js';
 import { commandSchema } from '../../src/cli/pveum/schema.js';
 import { PVEUM_ALIASES, PVEUM_COMMANDS, type PveumCommand } from '../../src/cli/pveum/table.js';
 import { textWrap } from '../../src/cli/pveum/text-wrap.js';
 import { INTERACTIVE_NOTE } from '../../src/cli/pveum/usage.js';
-import {
-  fastifyPath,
-  proxmoxApiSchema,
-  referenceRoot,
-  type ProxmoxMethod,
-} from '../support/api-schema.js';
+import { fastifyPath, proxmoxApiSchema, type ProxmoxMethod } from '../support/api-schema.js';
 import { runCli } from '../support/cli.js';
 import { makePveDir, type PveDir } from '../support/pve-dir.js';
-
-/** pveum 9.1 has no pool commands (they came with pvesh and the API only). */
-const NOT_IN_PVEUM = new Set(['pool']);
+import { runPveumLocally } from '../support/pveum-local.js';
 
 /**
  * Where Tessera's help shows a parameter differently, on purpose: `--password` is never
@@ -91,11 +82,15 @@ describe('tessera help <pveum command>, as pveum help', () => {
     dir.remove();
   });
 
-  const pveumHelp = (words: readonly string[]): string =>
-    execFileSync(join(referenceRoot, 'oracle', 'pveum'), ['help', ...words], {
-      env: { ...process.env, PVE_CFS_DIR: dir.path },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    }).toString('utf8');
+  // pveum has its pool commands where pve-manager's pool API is installed, as on a node.
+  const pveumHelp = (words: readonly string[]): string => {
+    const [outcome] = runPveumLocally(dir.path, [['help', ...words]], {
+      guests: {},
+      storage: [],
+    });
+    assert.equal(outcome?.status, 0, outcome?.stderr);
+    return outcome.stdout;
+  };
 
   /** The command's help from both sides, parsed. */
   async function both(
@@ -147,7 +142,7 @@ describe('tessera help <pveum command>, as pveum help', () => {
       assert.ok(command, alias);
       return [alias.split(' '), command] as const;
     }),
-  ].filter(([, command]) => !NOT_IN_PVEUM.has(command.words[0] ?? ''));
+  ];
 
   for (const [words, command] of named)
     it(`${words.join(' ')}: the usage, arguments and options of pveum's`, async () => {

@@ -152,7 +152,7 @@ describe('pveum command lines against the real pveum', () => {
       const imported = await runCli('--store', store, 'import', '--pve-dir', importDir.path);
       assert.equal(imported.status, 0, imported.stderr);
 
-      const expected = runPveumLocally(pveDir.path, script.commands);
+      const expected = runPveumLocally(pveDir.path, script.commands, script.pools);
       const mismatches: string[] = [];
       for (const [i, args] of script.commands.entries()) {
         const line = args.join(' ');

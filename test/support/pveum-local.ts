@@ -14,14 +14,23 @@ export interface PveumOutcome {
   readonly stderr: string;
 }
 
+/** The cluster pveum's pool commands see (pve-manager's pool API, loaded only when given). */
+export interface PoolCluster {
+  readonly guests: Readonly<Record<string, 'qemu' | 'lxc'>>;
+  readonly storage: readonly string[];
+}
+
 export function runPveumLocally(
   dir: string,
   commands: readonly (readonly string[])[],
+  pools?: PoolCluster,
 ): PveumOutcome[] {
   const perl5lib = [
+    ...(pools !== undefined ? [join(repoRoot, 'test', 'support', 'api-schema', 'stubs')] : []),
     join(referenceRoot, 'oracle', 'stubs'),
     join(referenceRoot, 'src', 'pve-access-control', 'src'),
     join(referenceRoot, 'src', 'pve-common', 'src'),
+    ...(pools !== undefined ? [join(referenceRoot, 'src', 'pve-manager')] : []),
   ].join(':');
   const out = execFileSync(
     'perl',
@@ -37,6 +46,7 @@ export function runPveumLocally(
         TZ: 'UTC',
         PERL_HASH_SEED: '0',
         PERL_PERTURB_KEYS: '0',
+        ...(pools !== undefined ? { TESSERA_PVEUM_POOLS: JSON.stringify(pools) } : {}),
       },
       maxBuffer: 64 * 1024 * 1024,
     },

@@ -1,3 +1,5 @@
+import type { PoolCluster } from './pveum-local.js';
+
 /**
  * The pveum conformance test's scripts (test/conformance/pveum-cli.test.ts): command lines an
  * administrator types, in order, each building on the state the ones before it left.
@@ -8,6 +10,8 @@ export interface Script {
   /** The directory's files at the start (besides an empty priv/). */
   readonly start: Readonly<Record<string, string>>;
   readonly commands: readonly (readonly string[])[];
+  /** pveum's pool commands exist on a Proxmox VE node only: the cluster they see. */
+  readonly pools?: PoolCluster;
 }
 
 /** A command line as a shell splits it: words, with '...' and "..." quoting. */
@@ -363,6 +367,47 @@ export const SCRIPTS: readonly Script[] = [
       realm delete nosuch
       realm list --output-format json
       user list --output-format json
+    `),
+  },
+  // Members are guests and storages the cluster has: Tessera knows none and counts every
+  // listed one, where Proxmox skips those its cluster lacks (docs/compatibility.md).
+  {
+    name: 'pools',
+    start: SEEDED,
+    pools: { guests: { '100': 'qemu', '101': 'qemu', '200': 'lxc' }, storage: ['local', 'nfs'] },
+    commands: lines(`
+      pool list
+      pool add p1 --comment 'First pool'
+      pool add p1
+      pool add p2
+      pool add p2/child --comment nested
+      pool add p2/child/deeper
+      pool add p2/child/deeper/tooDeep
+      pool add nosuch/child
+      pool add 'bad id'
+      pool add x
+      pool add
+      pool add p3 extra
+      pool list
+      pool list --output-format json
+      pool list --output-format yaml
+      pool list --noborder --noheader
+      pool modify p1 --comment 'Changed ü'
+      pool modify p1 --vms 100,200 --storage local
+      pool modify p1 --vms 101 --allow-move 1
+      pool modify nosuch --comment x
+      pool modify p1 --vms 100 --delete 1
+      pool delete p1
+      pool delete p2
+      pool delete p2/child/deeper
+      pool delete p2/child
+      pool delete nosuch
+      acl modify /pool/p2 --users dave@pve --roles PVEPoolUser
+      user permissions dave@pve --path /pool/p2
+      pool list --output-format json
+      pool modify p1 --vms 101,200 --storage local --delete 1
+      pool delete p1
+      pool list
     `),
   },
 ];

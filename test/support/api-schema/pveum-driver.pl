@@ -6,7 +6,11 @@
 # the ones before it. Loading the modules costs ~0.4 s; a fork costs milliseconds.
 #
 # Environment: PVE_CFS_DIR (the directory laid out like /etc/pve) and PERL5LIB as the
-# oracle's pveum wrapper sets them (../../../../shared/reference/oracle/pveum).
+# oracle's pveum wrapper sets them (../../../../shared/reference/oracle/pveum). With
+# TESSERA_PVEUM_POOLS set to {"guests": {"100": "qemu"}, "storage": ["local"]} (and
+# pve-manager's sources and this folder's stubs on PERL5LIB), pve-manager's pool API is
+# loaded first, so that pveum has its `pool` commands, as on a Proxmox VE node, over that
+# cluster's guests and storages (the stand-ins of pool-oracle.pl).
 # Input (stdin): { "commands": [ ["user", "add", "joe@pve"], ... ] }
 # Output: { "results": [ { "status": 0, "stdout": <base64>, "stderr": <base64> }, ... ] }
 # with the bytes as pveum wrote them, less the syslog stand-in's `setlogsock` line.
@@ -20,6 +24,35 @@ use File::Temp ();
 use JSON;
 use MIME::Base64 qw(encode_base64);
 use POSIX ();
+
+BEGIN {
+    if (my $pools = $ENV{TESSERA_PVEUM_POOLS}) {
+        my $setup = JSON->new->decode($pools);
+        my $guests = $setup->{guests} // {};
+        my %storage = map { $_ => 1 } @{ $setup->{storage} // [] };
+        require PVE::Cluster;
+        require PVE::API2::Pool;
+        no warnings qw(redefine once);
+        *PVE::Cluster::get_vmlist = sub {
+            return { ids => { map { $_ => { type => $guests->{$_}, node => 'node1' } } keys %$guests } };
+        };
+        *PVE::Cluster::rrd_dump = sub { return {} };
+        *PVE::INotify::nodename = sub { return 'node1' };
+        *PVE::Storage::storage_config = sub {
+            my ($cfg, $id) = @_;
+            return $storage{$id} ? { type => 'dir' } : undef;
+        };
+        *PVE::API2Tools::extract_vm_stats = sub {
+            my ($vmid, $data) = @_;
+            return { id => "$data->{type}/$vmid", vmid => int($vmid), type => $data->{type}, node => $data->{node} };
+        };
+        *PVE::API2Tools::extract_storage_stats = sub {
+            my ($id, $scfg, $node) = @_;
+            return { id => "storage/$node/$id", storage => $id, type => 'storage', node => $node };
+        };
+    }
+}
+
 use PVE::CLI::pveum;
 
 die "set PVE_CFS_DIR\n" if !$ENV{PVE_CFS_DIR};
