@@ -121,6 +121,8 @@ export const SCRIPTS: readonly Script[] = [
       user list --full 1
       user list extra
       useradd alias@pve --comment alias
+      user add Zed@pve --comment 'upper case sorts first, as Perl sorts'
+      user add _under@pve
       usermod alias@pve --comment changed
       user modify joe@pve --comment 'now set' --email joe@example.com
       user modify joe@pve --delete comment

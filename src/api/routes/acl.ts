@@ -17,6 +17,7 @@ import { mayModifyAcl, modifyAcl } from '../../services/acl.js';
 import type { OperationRegistry } from '../operation.js';
 import { parseChecked } from '../params.js';
 import { ACL_LIST } from './returns.js';
+import { compareCodePoints } from '../../model/compare.js';
 
 export function aclOperations(api: OperationRegistry): void {
   api.operation(
@@ -36,9 +37,11 @@ export function aclOperations(api: OperationRegistry): void {
           ['token', node.tokens],
         ];
         for (const [type, members] of entries) {
-          for (const [member, assigned] of [...members].sort(([a], [b]) => a.localeCompare(b))) {
+          for (const [member, assigned] of [...members].sort(([a], [b]) =>
+            compareCodePoints(a, b),
+          )) {
             for (const [roleid, propagate] of [...assigned].sort(([a], [b]) =>
-              a.localeCompare(b),
+              compareCodePoints(a, b),
             )) {
               out.push({ path, type, ugid: member, roleid, propagate: propagate ? 1 : 0 });
             }

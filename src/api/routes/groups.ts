@@ -6,6 +6,7 @@ import type { OperationRegistry } from '../operation.js';
 import { formatChecked, parseChecked } from '../params.js';
 import { GROUP_LIST } from './returns.js';
 import { COMMENT_DOC, GROUPID_DOC } from './param-docs.js';
+import { compareCodePoints } from '../../model/compare.js';
 
 const GROUPID = { type: 'string', ...GROUPID_DOC } as const;
 
@@ -21,7 +22,7 @@ export function groupOperations(api: OperationRegistry): void {
             checks.has(`/access/groups/${g.groupid}`, p),
           ),
         )
-        .sort((a, b) => a.groupid.localeCompare(b.groupid))
+        .sort((a, b) => compareCodePoints(a.groupid, b.groupid))
         .map((g) => ({
           groupid: g.groupid,
           ...(g.comment !== undefined ? { comment: g.comment } : {}),

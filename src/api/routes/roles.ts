@@ -8,6 +8,7 @@ import type { OperationRegistry } from '../operation.js';
 import { formatChecked, parseChecked } from '../params.js';
 import { ROLE_LIST } from './returns.js';
 import { APPEND_DOC, ROLEID_DOC } from './param-docs.js';
+import { compareCodePoints } from '../../model/compare.js';
 
 const ROLEID = { type: 'string', ...ROLEID_DOC } as const;
 const PRIVS = {
@@ -35,7 +36,7 @@ export function roleOperations(api: OperationRegistry): void {
           special: 0,
         })),
       ];
-      return roles.sort((a, b) => a.roleid.localeCompare(b.roleid));
+      return roles.sort((a, b) => compareCodePoints(a.roleid, b.roleid));
     },
     { name: 'index', description: 'Lists the roles.', returns: ROLE_LIST },
   );

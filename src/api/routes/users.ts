@@ -20,6 +20,7 @@ import type { OperationRegistry } from '../operation.js';
 import type { Caller } from '../caller.js';
 import { APPEND_DOC, COMMENT_DOC, EXPIRE_DOC, USERID_DOC } from './param-docs.js';
 import { USER_LIST } from './returns.js';
+import { compareCodePoints } from '../../model/compare.js';
 
 const USERID = { type: 'string', ...USERID_DOC } as const;
 
@@ -160,7 +161,7 @@ export function userOperations(api: OperationRegistry): void {
           ...(tfa?.tfaLockedUntil !== undefined ? { 'tfa-locked-until': tfa.tfaLockedUntil } : {}),
         });
       }
-      return out.sort((a, b) => String(a['userid']).localeCompare(String(b['userid'])));
+      return out.sort((a, b) => compareCodePoints(String(a['userid']), String(b['userid'])));
     },
     { name: 'index', description: 'Lists the users the caller may see.', returns: USER_LIST },
   );
