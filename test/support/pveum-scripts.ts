@@ -79,7 +79,7 @@ export const SCRIPTS: readonly Script[] = [
     name: 'users from an empty directory',
     start: {},
     commands: lines(`
-      user list
+      user list --human-readable 1
       user add joe@pve
       user add joe@pve
       user add ann@pve --comment 'Ann the admin' --email ann@example.com --firstname Ann --lastname Lee
@@ -271,10 +271,12 @@ export const SCRIPTS: readonly Script[] = [
       acl list --output-format json
       user permissions dave@pve --output-format json
       user permissions dave@pve --path /storage/local
+      acl delete /storage/local --tokens 'dave@pve!ci' --roles PVEDatastoreAdmin
       user delete dave@pve
       acl list --output-format json
       group delete admins
       acl list --output-format json
+      acl delete /storage/local --groups empty --roles Custom
       role delete Custom
       acl list --output-format json
     `),
