@@ -84,9 +84,10 @@ function window(
   now: number,
 ): { min: number; max: number } | undefined {
   if (which === 'previous') {
-    const rotated = ring.previous?.created ?? 0;
-    // Only tickets issued before the rotation (give or take the skew).
-    return { min: now - rotated - CLOCK_SKEW, max: TICKET_LIFETIME };
+    // Only tickets issued before the rotation (give or take the skew); a rotation dated in
+    // the future counts as now, as in Proxmox.
+    const sinceRotation = Math.max(0, now - (ring.previous?.created ?? 0));
+    return { min: sinceRotation - CLOCK_SKEW, max: TICKET_LIFETIME };
   }
   const keyAge = Math.max(0, now - ring.current.created);
   let min = -CLOCK_SKEW;
