@@ -28,6 +28,7 @@ import { PveDirStore, realmPasswordFiles, type PveFile } from '../store/pve-dir.
 import { assemble } from '../store/assemble.js';
 import { newEventKey } from '../store/event-keys.js';
 import { changeEvent, draft } from './audit.js';
+import { readClusterKeysIfAny } from './cluster-keys.js';
 import { audited, type ServiceContext } from './context.js';
 import { beyondFirstStart, keepBootstrapAdmin } from './first-start.js';
 
@@ -37,6 +38,11 @@ export interface ImportResult {
   readonly warnings: readonly Diagnostic[];
   /** The bootstrap administrator of the store was kept (see {@link keepBootstrapAdmin}). */
   readonly keptBootstrapAdmin: boolean;
+  /**
+   * The cluster's ticket keys were taken (the directory had priv/authkey.key): when its
+   * authkey.pub was written, the key's creation time.
+   */
+  readonly clusterKeys?: { readonly created: number };
 }
 
 /** How many of the entries beyond the first start a refusal names. */
@@ -82,6 +88,8 @@ async function load(
         errors.map((d) => `  ${formatDiagnostic(d)}`).join('\n'),
     );
   }
+  // Checked before anything is written: odd key files fail the import, naming the file.
+  const clusterKeys = await readClusterKeysIfAny(dir);
   const tokenSecrets = new Map<TokenId, string>();
   for (const [tokenid, secret] of config.tokenSecrets)
     tokenSecrets.set(tokenid, isHashedTokenSecret(secret) ? secret : hashTokenSecret(secret));
@@ -115,22 +123,38 @@ async function load(
     const from = encodeSessions(revokedBefore(Math.floor(Date.now() / 1000)));
     for (const userid of before.users.users.keys()) revoked.set(KEYS.sessions(userid), from);
   }
+  // The cluster's keys replace Tessera's: tickets signed and verified as the cluster does.
+  const keys = new Map<string, string>(
+    clusterKeys === undefined
+      ? []
+      : [
+          [KEYS.serverKey('ticket'), clusterKeys.ticket],
+          [KEYS.serverKey('csrf'), clusterKeys.csrf],
+        ],
+  );
   const operations: Operation[] = [
     ...stale.map((key) => ({ op: 'delete' as const, key })),
-    ...[...entries, ...revoked].map(([key, value]) => ({ op: 'put' as const, key, value })),
+    ...[...entries, ...revoked, ...keys].map(([key, value]) => ({
+      op: 'put' as const,
+      key,
+      value,
+    })),
     ...(event !== undefined ? [event(entries.size)] : []),
   ];
   // Every key as it was read: a concurrent change makes the import fail, not half-apply.
-  const conditions = [...stale, ...entries.keys(), ...revoked.keys()].map((key) => ({
-    key,
-    revision: current.entries.get(key)?.revision ?? 0,
-  }));
+  const conditions = [...stale, ...entries.keys(), ...revoked.keys(), ...keys.keys()].map(
+    (key) => ({
+      key,
+      revision: current.entries.get(key)?.revision ?? 0,
+    }),
+  );
   const revision = await store.transact(conditions, operations);
   return {
     revision,
     entities: entries.size,
     warnings: diagnostics.filter((d) => d.severity === 'warning'),
     keptBootstrapAdmin: kept !== undefined,
+    ...(clusterKeys !== undefined ? { clusterKeys: { created: clusterKeys.created } } : {}),
   };
 }
 

@@ -40,6 +40,9 @@ export async function importCommand(ctx: CommandContext): Promise<number> {
           `at revision ${String(result.revision)}\n` +
           (result.keptBootstrapAdmin
             ? `kept the bootstrap administrator ${BOOTSTRAP_ADMIN} (Administrator on /, same password)\n`
+            : '') +
+          (result.clusterKeys !== undefined
+            ? `took the cluster's ticket keys (authkey.pub of ${new Date(result.clusterKeys.created * 1000).toISOString()}) and pve-www.key: tickets are shared with the cluster until it rotates its key; follow it with 'serve --pve-keys ${dir}'\n`
             : ''),
       );
     else printJson(ctx.io, ctx.format, { ...result, store: store.url });
