@@ -17,8 +17,11 @@ import { EventLog, type Retention } from './diagnostics/events.js';
 import { isTesseraError } from './errors.js';
 import { pamSupport } from './realms/pam.js';
 import { bootstrap, isUnconfigured } from './services/bootstrap.js';
-import { liveContext } from './services/context.js';
+import { liveContext, type ServiceContext } from './services/context.js';
 import { ensureServerKeys } from './services/server-keys.js';
+import { ClusterKeyFollower } from './services/cluster-keys.js';
+import type { ClusterKeyValues } from './auth/cluster-keys.js';
+import { KEY_LIFETIME } from './auth/ticket.js';
 import { TaskIndex } from './services/tasks/task-index.js';
 import { TaskManager } from './services/tasks/tasks.js';
 import { JobScheduler } from './services/jobs/scheduler.js';
@@ -55,6 +58,11 @@ export interface ServerSettings {
   readonly lockout: LockoutLimits;
   readonly nodeName: string | undefined;
   readonly retention: Retention;
+  /**
+   * Follow the ticket keys of a Proxmox directory (`/etc/pve`) instead of rotating Tessera's
+   * own: read at start, re-read when the files change (checked every `pollMs`).
+   */
+  readonly pveKeys?: { readonly dir: string; readonly pollMs: number };
 }
 
 export interface RunningServer {
@@ -99,8 +107,16 @@ export async function startServer(settings: ServerSettings, io: Io): Promise<Run
       );
     }
   };
-  await rotate();
-  const rotation = setInterval(() => void rotate(), 60_000);
+  // The cluster's nodes rotate its keys; a node that follows them never rotates.
+  let follower: ClusterKeyFollower | undefined;
+  try {
+    if (settings.pveKeys !== undefined) follower = await followKeys(services, settings.pveKeys, io);
+  } catch (err) {
+    await live.close();
+    throw err;
+  }
+  if (follower === undefined) await rotate();
+  const rotation = follower === undefined ? setInterval(() => void rotate(), 60_000) : undefined;
 
   const tls =
     settings.tls === 'none'
@@ -227,6 +243,7 @@ export async function startServer(settings: ServerSettings, io: Io): Promise<Run
           what: `the last writes to the store (${String(events.pending)} authentication event(s), the end of ${String(tasks.active)} running task(s), second-factor state of ${String(offlineTfa.pending)} user(s) accepted while it was read-only)`,
           run: async () => {
             clearInterval(rotation);
+            await follower?.stop();
             scheduler.stop();
             heartbeat.stop();
             offlineTfa.stop();
@@ -250,6 +267,39 @@ export async function startServer(settings: ServerSettings, io: Io): Promise<Run
         },
       ]),
   };
+}
+
+/** Takes the cluster's keys and follows them. */
+async function followKeys(
+  services: ServiceContext,
+  pveKeys: { readonly dir: string; readonly pollMs: number },
+  io: Io,
+): Promise<ClusterKeyFollower> {
+  const describe = (keys: ClusterKeyValues): string => {
+    const age = Math.floor(Date.now() / 1000) - keys.created;
+    return (
+      `authkey.pub of ${new Date(keys.created * 1000).toISOString()}` +
+      // Proxmox rotates when a node signs a ticket with a key this old; until then tickets
+      // signed with it are refused on both sides (its rule, which Tessera follows).
+      (age >= KEY_LIFETIME
+        ? ` (warning: older than 24 h; the cluster rotates it at the next login on one of its nodes)`
+        : '')
+    );
+  };
+  const follower = new ClusterKeyFollower(services, pveKeys.dir, {
+    intervalMs: pveKeys.pollMs,
+    onError: (err) => {
+      io.err(
+        `tessera: the cluster's ticket keys in ${pveKeys.dir} were not taken, the previous ones stay: ${err instanceof Error ? err.message : String(err)}\n`,
+      );
+    },
+    onChange: (keys) => {
+      io.err(`tessera: took the cluster's new ticket keys: ${describe(keys)}\n`);
+    },
+  });
+  const keys = await follower.start();
+  io.err(`tessera: following the cluster's ticket keys in ${pveKeys.dir}: ${describe(keys)}\n`);
+  return follower;
 }
 
 /** Secrets an earlier version stored in plain text are sealed before anything reads them. */

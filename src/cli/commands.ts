@@ -154,6 +154,19 @@ export const COMMANDS: readonly CommandSpec[] = [
         value: 'count/days',
         description: 'Authentication events to keep in the store (default 20000/30).',
       },
+      'pve-keys': {
+        type: 'string',
+        value: 'dir',
+        description:
+          'Share tickets with a Proxmox VE cluster: sign and verify with its keys in dir ' +
+          '(priv/authkey.key, authkey.pub, authkey.pub.old, pve-www.key; /etc/pve on a node), ' +
+          're-read when they change; Tessera then never rotates the keys itself.',
+      },
+      'pve-keys-poll': {
+        type: 'string',
+        value: 's',
+        description: 'How often --pve-keys checks the files for a rotation (default 5).',
+      },
     },
     load: async () => (await import('./commands/serve.js')).serveCommand,
   },
@@ -369,7 +382,9 @@ export const COMMANDS: readonly CommandSpec[] = [
     details:
       'Into an empty store, or one that holds only what the first start of serve created, ' +
       'the import needs no --replace; the bootstrap administrator admin@pve stays unless the ' +
-      'imported configuration has its own admin@pve.',
+      "imported configuration has its own admin@pve. When the directory holds the cluster's " +
+      'ticket keys (priv/authkey.key, authkey.pub, authkey.pub.old, pve-www.key), they replace ' +
+      "Tessera's own: tickets are then shared with the cluster (see serve --pve-keys).",
     options: {
       'pve-dir': {
         type: 'string',

@@ -132,6 +132,12 @@ export async function serveCommand(ctx: CommandContext): Promise<number> {
       field: 'node-name',
     });
   const retention = retentionOption(stringOption(ctx, 'event-retention'));
+  const pveKeysDir = stringOption(ctx, 'pve-keys');
+  if (pveKeysDir === '')
+    throw new TesseraError('usage', '--pve-keys expects a directory, as in --pve-keys /etc/pve', {
+      field: 'pve-keys',
+    });
+  const pollSeconds = countOption(ctx, 'pve-keys-poll', 5);
 
   const server = await startServer(
     {
@@ -157,6 +163,9 @@ export async function serveCommand(ctx: CommandContext): Promise<number> {
       lockout,
       nodeName,
       retention,
+      ...(pveKeysDir !== undefined
+        ? { pveKeys: { dir: pveKeysDir, pollMs: pollSeconds * 1000 } }
+        : {}),
     },
     ctx.io,
   );
