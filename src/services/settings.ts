@@ -37,7 +37,10 @@ export function parsePasswordHashKind(value: string): PasswordHashKind {
  * in or gets a new password. Changing how passwords are kept concerns every user, as roles
  * do: it takes `Sys.Modify` on /access.
  */
-export async function setPasswordHash(ctx: ServiceContext, kind: PasswordHashKind): Promise<void> {
+export async function setPasswordHashKind(
+  ctx: ServiceContext,
+  kind: PasswordHashKind,
+): Promise<void> {
   const change = draft('config', PASSWORD_HASH_SETTING, 'update', { value: kind });
   return audited(ctx, change, async () => {
     const auth = await authorize(ctx);

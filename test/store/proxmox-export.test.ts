@@ -17,7 +17,7 @@ import { isTesseraError } from '../../src/errors.js';
 import { parseUserId, type UserId } from '../../src/model/ids.js';
 import { bootstrap } from '../../src/services/bootstrap.js';
 import { liveContext, type ServiceContext } from '../../src/services/context.js';
-import { setPasswordHash } from '../../src/services/settings.js';
+import { setPasswordHashKind } from '../../src/services/settings.js';
 import { exportPveDir } from '../../src/services/transfer.js';
 import { changePassword, createUser } from '../../src/services/users.js';
 import { LiveAccess } from '../../src/store/live.js';
@@ -119,7 +119,7 @@ describe('exports Proxmox can use', () => {
   });
 
   it('under sha512-crypt, every new hash is one Proxmox verifies, and the export is accepted', async () => {
-    await setPasswordHash(ctx, 'sha512-crypt');
+    await setPasswordHashKind(ctx, 'sha512-crypt');
     assert.equal(live.snapshot.passwordHash, 'sha512-crypt');
     // A login turns an argon2id hash into SHA-512-crypt ...
     for (const name of ['moved@pve', 'old@pve'])
@@ -160,7 +160,7 @@ describe('exports Proxmox can use', () => {
     for (const [name, password] of Object.entries(PASSWORDS))
       assert.equal(await login(name, password), 200, name);
 
-    await setPasswordHash(ctx, 'argon2id');
+    await setPasswordHashKind(ctx, 'argon2id');
     assert.equal(await login('both@pve', 'both kinds'), 200);
     assert.match(hashOf('both@pve'), /^\$argon2id\$/, 'back to argon2id at the next login');
     assert.equal(await login('both@pve', 'both kinds'), 200);

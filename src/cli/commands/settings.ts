@@ -7,7 +7,7 @@ import { PASSWORD_HASH_SETTING } from '../../model/password-hash.js';
 import { NODE_ACTOR } from '../../services/actor.js';
 import { storeSink } from '../../services/audit.js';
 import { storeContext } from '../../services/context.js';
-import { parsePasswordHashKind, setPasswordHash, settingsOf } from '../../services/settings.js';
+import { parsePasswordHashKind, setPasswordHashKind, settingsOf } from '../../services/settings.js';
 import { openStore } from '../../store/open.js';
 import { arg, loadSnapshot, noMoreArgs, type CommandContext } from '../context.js';
 import { printJson } from '../output.js';
@@ -41,7 +41,7 @@ export async function configSet(ctx: CommandContext): Promise<number> {
   noMoreArgs(ctx, 2);
   const store = await openStore(ctx.storeUrl);
   try {
-    await setPasswordHash(
+    await setPasswordHashKind(
       storeContext(store, { actor: NODE_ACTOR, audit: storeSink(store) }),
       kind,
     );
