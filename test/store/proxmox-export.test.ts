@@ -168,3 +168,24 @@ describe('exports Proxmox can use', () => {
     assert.match(hashOf('kept@pve'), /^\$argon2id\$/);
   });
 });
+
+describe('the password-hash setting before the first start', () => {
+  it("hashes the bootstrap administrator's password as the setting says", async () => {
+    const live = await LiveAccess.open(new MemoryStore());
+    try {
+      const ctx = liveContext(live);
+      await setPasswordHashKind(ctx, 'sha512-crypt');
+      const password = (await bootstrap(ctx)) ?? '';
+      assert.match(live.snapshot.shadow.get('admin') ?? '', /^\$6\$rounds=50000\$/);
+      const dir = mkdtempSync(join(tmpdir(), 'tessera-first-start-export-'));
+      try {
+        await exportPveDir(live.snapshot, dir, { force: true });
+        assert.deepEqual(proxmoxPasswordCheck(dir, [{ user: 'admin@pve', password }]), ['ok']);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    } finally {
+      await live.close();
+    }
+  });
+});
