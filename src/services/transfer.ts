@@ -166,7 +166,7 @@ export function unverifiableByProxmox(shadow: ReadonlyMap<string, string>): stri
 /** What to do about the users {@link unverifiableByProxmox} names. */
 export function lockoutAdvice(users: readonly string[]): string {
   return (
-    `priv/shadow.cfg: Proxmox cannot verify the password hashes of ${String(users.length)} ` +
+    `Proxmox cannot verify the password hashes of ${String(users.length)} ` +
     `user(s), which Tessera hashed with argon2id: ${users.join(', ')}. To export hashes ` +
     `Proxmox can verify, run 'tessera config set ${PASSWORD_HASH_SETTING} sha512-crypt', ` +
     `then have each of them log in to Tessera once (the login rehashes the password) or set ` +
@@ -200,7 +200,7 @@ export function exportFiles(config: AccessConfig): ExportedFiles {
   }
   if (hashed.length > 0) warnings.push(tokenAdvice(hashed));
   const lockedOut = unverifiableByProxmox(config.shadow);
-  if (lockedOut.length > 0) warnings.push(lockoutAdvice(lockedOut));
+  if (lockedOut.length > 0) warnings.push(`priv/shadow.cfg: ${lockoutAdvice(lockedOut)}`);
   const files = new Map<string, string>([
     ['user.cfg', serializeUserCfg(config.users)],
     ['domains.cfg', serializeDomainsCfg(config.domains)],

@@ -42,7 +42,7 @@ describe('export for Proxmox on the command line', async () => {
     assert.equal(refused.status, 1);
     assert.match(
       refused.stderr,
-      /nothing exported: priv\/shadow\.cfg: Proxmox cannot verify the password hashes of 1 user\(s\), which Tessera hashed with argon2id: bob@pve\. .*tessera config set password-hash sha512-crypt.*--allow-lockout/,
+      /^tessera: priv\/shadow\.cfg: nothing exported: Proxmox cannot verify the password hashes of 1 user\(s\), which Tessera hashed with argon2id: bob@pve\. .*tessera config set password-hash sha512-crypt.*--allow-lockout/,
     );
   });
 

@@ -95,7 +95,7 @@ describe('exports Proxmox can use', () => {
         assert.equal(err.field, 'priv/shadow.cfg');
         assert.equal(
           err.message,
-          'nothing exported: priv/shadow.cfg: Proxmox cannot verify the password hashes of 4 ' +
+          'nothing exported: Proxmox cannot verify the password hashes of 4 ' +
             'user(s), which Tessera hashed with argon2id: admin@pve, changed@pve, moved@pve, ' +
             "old@pve. To export hashes Proxmox can verify, run 'tessera config set " +
             "password-hash sha512-crypt', then have each of them log in to Tessera once (the " +
