@@ -38,6 +38,33 @@ describe('pve realm passwords', () => {
     assert.deepEqual(await verifyPassword(first, 'correct horsf'), { ok: false, rehash: false });
   });
 
+  it('hashes new passwords with SHA-512-crypt under that setting, as glibc would', async () => {
+    const first = await hashPassword('correct horse', undefined, 'sha512-crypt');
+    const second = await hashPassword('correct horse', undefined, 'sha512-crypt');
+    assert.match(first, /^\$6\$rounds=50000\$[./0-9A-Za-z]{16}\$[./0-9A-Za-z]{86}$/);
+    assert.notEqual(first, second);
+    assert.equal(encrypt('correct horse', first.slice(0, first.lastIndexOf('$'))), first);
+    assert.deepEqual(await verifyPassword(first, 'correct horse', undefined, 'sha512-crypt'), {
+      ok: true,
+      rehash: false,
+    });
+    assert.deepEqual(await verifyPassword(first, 'correct horsf', undefined, 'sha512-crypt'), {
+      ok: false,
+      rehash: false,
+    });
+  });
+
+  it('asks for a rehash exactly when the hash is not of the kind the setting wants', async () => {
+    const argon2 = await hashPassword('correct horse');
+    const imported = '$5$rounds=10000$saltsalt$zoVzFxtD/FUIWmi1BdjqRCHLUq8RVIwaCrFcb2X8/B9';
+    const check = async (stored: string, wanted: 'argon2id' | 'sha512-crypt') =>
+      (await verifyPassword(stored, 'correct horse', undefined, wanted)).rehash;
+    assert.equal(await check(argon2, 'argon2id'), false);
+    assert.equal(await check(argon2, 'sha512-crypt'), true);
+    assert.equal(await check(imported, 'argon2id'), true);
+    assert.equal(await check(imported, 'sha512-crypt'), false);
+  });
+
   it('refuses what is not a hash it knows', async () => {
     for (const stored of ['', '*', '!', 'plain', '$1$abc$def', '$argon2id$garbage'])
       assert.equal((await verifyPassword(stored, 'plain')).ok, false);

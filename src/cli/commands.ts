@@ -376,6 +376,26 @@ export const COMMANDS: readonly CommandSpec[] = [
     load: async () => (await import('./commands/config.js')).configCheck,
   },
   {
+    words: ['config', 'get'],
+    args: ['[<name>]'],
+    summary: "Tessera's own settings for the whole deployment, or one of them.",
+    details: 'password-hash: the hash new pve passwords get, argon2id (default) or sha512-crypt.',
+    options: {},
+    load: async () => (await import('./commands/settings.js')).configGet,
+  },
+  {
+    words: ['config', 'set'],
+    args: ['<name>', '<value>'],
+    summary: "Changes one of Tessera's own settings, for every node of the store.",
+    details:
+      'password-hash argon2id|sha512-crypt: the hash new pve passwords get, and the one a ' +
+      'login turns a hash of the other kind into. sha512-crypt ($6$rounds=50000$) is what ' +
+      'Proxmox can verify: choose it to export to Proxmox or to run next to a cluster. ' +
+      'Hashes already stored change only as their users log in or get new passwords.',
+    options: {},
+    load: async () => (await import('./commands/settings.js')).configSet,
+  },
+  {
     words: ['import'],
     args: [],
     summary: 'Loads a Proxmox configuration directory into the store, in one transaction.',
@@ -399,9 +419,19 @@ export const COMMANDS: readonly CommandSpec[] = [
     words: ['export'],
     args: [],
     summary: 'Writes the configuration as Proxmox files (token secrets stay behind).',
+    details:
+      'It refuses to write password hashes Proxmox cannot verify (argon2id) and names their ' +
+      "users: set 'config set password-hash sha512-crypt' and have them log in or set new " +
+      'passwords first. API tokens need new secrets on the Proxmox side (the warning names ' +
+      'them with the pveum commands).',
     options: {
       'pve-dir': { type: 'string', value: 'dir', description: 'Where to write the files.' },
       force: { type: 'boolean', description: 'Overwrite files that exist.' },
+      'allow-lockout': {
+        type: 'boolean',
+        description:
+          'Export even password hashes Proxmox cannot verify: their users cannot log in to Proxmox.',
+      },
     },
     load: async () => (await import('./commands/transfer.js')).exportCommand,
   },

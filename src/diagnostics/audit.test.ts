@@ -25,6 +25,7 @@ import { liveContext, type ServiceContext } from '../services/context.js';
 import { createGroup } from '../services/groups.js';
 import { createRealm, updateRealm } from '../services/realms.js';
 import { createRole } from '../services/roles.js';
+import { setPasswordHashKind } from '../services/settings.js';
 import { addRecoveryKeys, addTfaEntry, updateTfaEntry } from '../services/tfa-entries.js';
 import { createToken, updateToken } from '../services/tokens.js';
 import { createUser, setPasswordHash, updateUser } from '../services/users.js';
@@ -434,6 +435,23 @@ describe('auditConfiguration', () => {
         '$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo',
       );
     assert.equal(objectsOf(f.audit(), 'legacy_password_hash'), undefined);
+    await f.live.close();
+  });
+
+  it('legacy_password_hash under sha512-crypt: the setting is the way back', async () => {
+    const f = await fixture();
+    await createUser(f.ctx, { userid: user('six@pve') });
+    await setPasswordHash(f.ctx, user('six@pve'), '$6$salt$abcdefghijklmnopqrstuvwxyz');
+    assert.match(one(f.audit(), 'legacy_password_hash').fix, /next successful login/);
+    await setPasswordHashKind(f.ctx, 'sha512-crypt');
+    const found = one(f.audit(), 'legacy_password_hash');
+    assert.deepEqual(found.objects, ['six@pve']);
+    assert.match(found.detail, /password-hash setting is sha512-crypt/);
+    assert.equal(
+      found.fix,
+      'If this deployment no longer exports to Proxmox: tessera config set password-hash ' +
+        "argon2id; Tessera then replaces each hash with argon2id at its user's next login.",
+    );
     await f.live.close();
   });
 

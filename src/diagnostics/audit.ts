@@ -458,11 +458,22 @@ function legacyPasswordHash(snapshot: AccessSnapshot): Finding | undefined {
     if (snapshot.users.users.has(userid) && LEGACY_HASH.test(hash)) found.push(userid);
   }
   if (found.length === 0) return undefined;
+  const users = found.sort(compareCodePoints).join(', ');
+  // Why: under sha512-crypt the crypt hashes are chosen, so that Proxmox can verify an export;
+  // the advice is then the setting, not a login that would keep the hash.
+  if (snapshot.passwordHash === 'sha512-crypt')
+    return finding('legacy_password_hash', 'low', found, {
+      title: 'Passwords stored as crypt hashes',
+      detail:
+        `These pve users have a crypt(3) hash: ${users}. The password-hash setting is ` +
+        'sha512-crypt, which keeps crypt hashes so that Proxmox can verify an export.',
+      fix:
+        'If this deployment no longer exports to Proxmox: tessera config set password-hash ' +
+        "argon2id; Tessera then replaces each hash with argon2id at its user's next login.",
+    });
   return finding('legacy_password_hash', 'low', found, {
     title: 'Passwords stored as crypt hashes',
-    detail:
-      'These pve users still have a crypt(3) hash from Proxmox instead of argon2id: ' +
-      `${found.sort(compareCodePoints).join(', ')}.`,
+    detail: `These pve users still have a crypt(3) hash from Proxmox instead of argon2id: ${users}.`,
     fix:
       "Tessera replaces the hash with argon2id at the user's next successful login; or set a " +
       'new password (PUT /access/password).',

@@ -52,9 +52,10 @@ export interface Realm {
   /**
    * Costs what checking a password costs, for a login refused before the realm is asked (an
    * unknown or disabled user), so that timing does not tell the cases apart. It waits in the
-   * same queue, as `remoteHost`.
+   * same queue, as `remoteHost`; `snapshot` says what a real check would cost (the `pve`
+   * realm's hash kind).
    */
-  decoy?(password: string, remoteHost?: string): Promise<void>;
+  decoy?(password: string, remoteHost?: string, snapshot?: AccessSnapshot): Promise<void>;
   /** Reads the directory's users and groups for a sync (directory realms only). */
   readonly readDirectory?: (
     config: RealmConfig,

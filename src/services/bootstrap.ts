@@ -17,7 +17,8 @@ export async function bootstrap(ctx: ServiceContext): Promise<string | undefined
   if (!isUnconfigured(snapshot)) return undefined;
   // 24 characters from a 64-letter alphabet: 144 bits.
   const password = randomBytes(18).toString('base64url');
-  const entries = firstStartEntries(await hashPassword(password));
+  // A deployment may choose its hash before the first start (`config set password-hash`).
+  const entries = firstStartEntries(await hashPassword(password, undefined, snapshot.passwordHash));
   return commit(ctx, 'bootstrap failed', (changes) => {
     if (!isUnconfigured(changes.snapshot)) return undefined;
     for (const [key, value] of entries) changes.put(key, value);

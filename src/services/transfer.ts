@@ -5,7 +5,9 @@
  * configuration is committed in one transaction, or nothing is. Token secrets are hashed on
  * the way in. Export writes each file as Proxmox would (atomically, secrets owner-only);
  * the plain token secrets cannot be recovered from their hashes, so an exported
- * `priv/token.cfg` holds only secrets that were never hashed.
+ * `priv/token.cfg` holds only secrets that were never hashed, and password hashes Proxmox's
+ * crypt() cannot verify (argon2id) are refused unless the caller accepts the lockout
+ * (docs/deployment.md, "Exports Proxmox can use").
  */
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, rename, writeFile } from 'node:fs/promises';
@@ -20,7 +22,9 @@ import { serializeShadowCfg } from '../formats/shadow-cfg.js';
 import { serializeTfaCfg } from '../formats/tfa-cfg.js';
 import { serializeTokenCfg } from '../formats/token-cfg.js';
 import { serializeUserCfg } from '../formats/user-cfg.js';
-import type { TokenId } from '../model/ids.js';
+import { compareCodePoints } from '../model/compare.js';
+import { splitTokenId, type TokenId } from '../model/ids.js';
+import { PASSWORD_HASH_SETTING, proxmoxCanVerify } from '../model/password-hash.js';
 import { encodeSessions, KEYS, parseKey } from '../store/codec.js';
 import type { ConfigStore, Operation } from '../store/config-store.js';
 import { encodeAccessConfig, type AccessConfig } from '../store/encode.js';
@@ -110,11 +114,17 @@ async function load(
   const before = assemble(current);
   const kept = keepBootstrapAdmin(imported, before);
   const entries = encodeAccessConfig(kept ?? imported);
-  // Tessera's own keys (server keys, revoked sessions) are not part of the Proxmox
+  // Tessera's own keys (server keys, revoked sessions, settings) are not part of the Proxmox
   // configuration and survive.
   const stale = [...current.entries.keys()].filter((key) => {
     const kind = parseKey(key)?.kind;
-    return kind !== undefined && kind !== 'serverKey' && kind !== 'sessions' && !entries.has(key);
+    return (
+      kind !== undefined &&
+      kind !== 'serverKey' &&
+      kind !== 'sessions' &&
+      kind !== 'setting' &&
+      !entries.has(key)
+    );
   });
   // A replaced configuration may delete, re-create or re-password any user: no ticket issued
   // before it stands for what it did.
@@ -162,6 +172,45 @@ export interface ExportedFiles {
   /** Path below the directory -> content. */
   readonly files: ReadonlyMap<string, string>;
   readonly warnings: readonly string[];
+  /**
+   * The `pve` users whose password hash Proxmox's crypt() cannot verify (argon2id): they
+   * could not log in to Proxmox with their password.
+   */
+  readonly lockedOut: readonly string[];
+}
+
+/** The users of a priv/shadow.cfg whose hashes Proxmox cannot verify, as user ids. */
+export function unverifiableByProxmox(shadow: ReadonlyMap<string, string>): string[] {
+  return [...shadow]
+    .filter(([, hash]) => !proxmoxCanVerify(hash))
+    .map(([name]) => `${name}@pve`)
+    .sort(compareCodePoints);
+}
+
+/** What to do about the users {@link unverifiableByProxmox} names. */
+export function lockoutAdvice(users: readonly string[]): string {
+  return (
+    `Proxmox cannot verify the password hashes of ${String(users.length)} ` +
+    `user(s), which Tessera hashed with argon2id: ${users.join(', ')}. To export hashes ` +
+    `Proxmox can verify, run 'tessera config set ${PASSWORD_HASH_SETTING} sha512-crypt', ` +
+    `then have each of them log in to Tessera once (the login rehashes the password) or set ` +
+    `a new password ('tessera passwd <userid>'), and export again; or pass --allow-lockout ` +
+    `to export anyway and lock them out of Proxmox`
+  );
+}
+
+/** What to do about API tokens whose secrets are stored hashed. */
+export function tokenAdvice(tokens: readonly TokenId[]): string {
+  const commands = tokens.map((tokenid) => {
+    const { user, name } = splitTokenId(tokenid);
+    return `pveum user token modify ${user} ${name} --regenerate 1`;
+  });
+  return (
+    `priv/token.cfg: the secrets of ${String(tokens.length)} API token(s) are stored hashed ` +
+    `and cannot be exported (${tokens.join(', ')}); Proxmox will refuse them until they are ` +
+    `regenerated on a Proxmox node and the clients are given the new secrets: ` +
+    commands.join('; ')
+  );
 }
 
 /** The files of a configuration, as Proxmox writes them. */
@@ -173,12 +222,9 @@ export function exportFiles(config: AccessConfig): ExportedFiles {
     if (isHashedTokenSecret(secret)) hashed.push(tokenid);
     else plainSecrets.set(tokenid, secret);
   }
-  if (hashed.length > 0) {
-    warnings.push(
-      `priv/token.cfg: the secrets of ${String(hashed.length)} API token(s) are stored hashed ` +
-        `and cannot be exported (${hashed.join(', ')}); regenerate them after moving to Proxmox`,
-    );
-  }
+  if (hashed.length > 0) warnings.push(tokenAdvice(hashed));
+  const lockedOut = unverifiableByProxmox(config.shadow);
+  if (lockedOut.length > 0) warnings.push(`priv/shadow.cfg: ${lockoutAdvice(lockedOut)}`);
   const files = new Map<string, string>([
     ['user.cfg', serializeUserCfg(config.users)],
     ['domains.cfg', serializeDomainsCfg(config.domains)],
@@ -192,16 +238,25 @@ export function exportFiles(config: AccessConfig): ExportedFiles {
     const [file] = realmPasswordFiles(realm);
     if (file !== undefined) files.set(file, password);
   }
-  return { files, warnings };
+  return { files, warnings, lockedOut };
 }
 
-/** Writes the files into `dir`; refuses to overwrite existing ones unless `force`. */
+/**
+ * Writes the files into `dir`; refuses to overwrite existing ones unless `force`, and to
+ * write password hashes Proxmox cannot verify unless `allowLockout`.
+ */
 export async function exportPveDir(
   config: AccessConfig,
   dir: string,
-  options: { readonly force?: boolean } = {},
+  options: { readonly force?: boolean; readonly allowLockout?: boolean } = {},
 ): Promise<ExportedFiles> {
   const exported = exportFiles(config);
+  // Why: such users would find out only when Proxmox refuses their password; `--force`
+  // (overwrite) does not cover it, so re-exporting into the same directory never hides it.
+  if (exported.lockedOut.length > 0 && options.allowLockout !== true)
+    throw new TesseraError('rejected', `nothing exported: ${lockoutAdvice(exported.lockedOut)}`, {
+      field: 'priv/shadow.cfg',
+    });
   if (options.force !== true) {
     for (const file of exported.files.keys()) {
       if (existsSync(join(dir, file)))

@@ -8,6 +8,7 @@
 import { forbidden, invalid, parameterError, rejected } from '../errors.js';
 import { reenterPassword, type ReentryGuard } from './login/reentry.js';
 import { ROOT_USERID, splitUserId, type GroupId, type UserId } from '../model/ids.js';
+import type { PasswordHashKind } from '../model/password-hash.js';
 import type { Group, User, UserConfig } from '../model/user-config.js';
 import { PermissionEngine } from '../permissions/engine.js';
 import { encodeGroup, encodePassword, encodeUser, KEYS } from '../store/codec.js';
@@ -149,7 +150,7 @@ export async function createUser(ctx: ServiceContext, input: CreateUser): Promis
     const passwordHash =
       input.passwordHash ??
       (input.password !== undefined && realmType === 'pve'
-        ? await hashed(input.password)
+        ? await hashed(input.password, undefined, auth.snapshot.passwordHash)
         : undefined);
     await insertUser(
       ctx,
@@ -347,7 +348,8 @@ export async function changePassword(
     const realm = splitUserId(userid).realm;
     const type = snapshot.domains.realms.get(realm)?.type ?? realm;
     if (type !== 'pve') throw rejected(`can't set password on auth type '${type}'`);
-    await storePassword(ctx, userid, await hashed(password, ctx.actor.address), change, true);
+    const hash = await hashed(password, ctx.actor.address, snapshot.passwordHash);
+    await storePassword(ctx, userid, hash, change, true);
   });
 }
 
@@ -419,7 +421,11 @@ function putPassword(changes: Changes, userid: UserId, hash: string): void {
  * The password's hash. The hashing (and the argon2 library) loads only when a password is
  * set: listing or changing users on the command line does not wait for it.
  */
-async function hashed(password: string, source?: string): Promise<string> {
+async function hashed(
+  password: string,
+  source: string | undefined,
+  kind: PasswordHashKind | undefined,
+): Promise<string> {
   const { hashPassword } = await import('../auth/password.js');
-  return hashPassword(password, source);
+  return hashPassword(password, source, kind);
 }

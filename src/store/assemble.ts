@@ -22,6 +22,7 @@ import {
   type UserId,
 } from '../model/ids.js';
 import type { DatacenterConfig } from '../model/datacenter.js';
+import { PASSWORD_HASH_SETTING, type PasswordHashKind } from '../model/password-hash.js';
 import type { PendingOidcLogin, RealmConfig } from '../model/realm.js';
 import type { PendingChallenge, TfaUser } from '../model/tfa.js';
 import type { AclNode, Group, Pool, Role, Token, User } from '../model/user-config.js';
@@ -37,6 +38,7 @@ import {
   decodeRole,
   decodeSecret,
   decodeOidcState,
+  decodePasswordHashSetting,
   decodeSessions,
   decodeTfaChallenge,
   decodeTfaUser,
@@ -82,6 +84,7 @@ export class SnapshotAssembler {
   private readonly sequence = new Map<string, number>();
   private readonly problems = new Map<string, Diagnostic>();
   private datacenter: DatacenterConfig | undefined;
+  private passwordHash: PasswordHashKind | undefined;
 
   constructor(private readonly sourceDiagnostics: readonly Diagnostic[] = []) {}
 
@@ -136,6 +139,7 @@ export class SnapshotAssembler {
       serverKeys: new Map(this.serverKeys),
       tfa: { users: byOrder(this.tfa) },
       ...(this.datacenter !== undefined ? { datacenter: this.datacenter } : {}),
+      ...(this.passwordHash !== undefined ? { passwordHash: this.passwordHash } : {}),
       tfaChallenges: new Map(this.tfaChallenges),
       oidcStates: new Map(this.oidcStates),
       sessions: new Map(this.sessions),
@@ -194,6 +198,9 @@ export class SnapshotAssembler {
         break;
       case 'datacenter':
         this.datacenter = undefined;
+        break;
+      case 'setting':
+        if (id === PASSWORD_HASH_SETTING) this.passwordHash = undefined;
         break;
     }
   }
@@ -268,6 +275,10 @@ export class SnapshotAssembler {
         break;
       case 'datacenter':
         this.datacenter = decodeDatacenter(value);
+        break;
+      // Settings of later versions are left alone.
+      case 'setting':
+        if (id === PASSWORD_HASH_SETTING) this.passwordHash = decodePasswordHashSetting(value);
         break;
       case 'realmSecret': {
         const realmid = need(asRealmId(id), 'realm', id);

@@ -44,6 +44,11 @@ import type {
 import { tfaUserFromJson, tfaUserToJson } from '../formats/tfa-cfg.js';
 import { parseDatacenterCfg } from '../formats/datacenter-cfg.js';
 import type { DatacenterConfig } from '../model/datacenter.js';
+import {
+  isPasswordHashKind,
+  PASSWORD_HASH_KINDS,
+  type PasswordHashKind,
+} from '../model/password-hash.js';
 
 export const KEYS = {
   user: (id: UserId) => `users/${id}`,
@@ -73,6 +78,11 @@ export const KEYS = {
    * authentication settings and writes the whole file back on export.
    */
   datacenter: () => 'datacenter.cfg',
+  /**
+   * Tessera's own settings for the whole deployment (`password-hash`): not part of a Proxmox
+   * configuration, so import and export leave them alone.
+   */
+  setting: (name: string) => `settings/${name}`,
 } as const;
 
 export type EntityKind = keyof typeof KEYS;
@@ -104,6 +114,7 @@ const NOT_CONFIGURATION: ReadonlySet<EntityKind> = new Set([
   'tfaChallenge',
   'oidcState',
   'sessions',
+  'setting',
 ]);
 
 /**
@@ -514,4 +525,17 @@ export function decodeDatacenter(text: string): DatacenterConfig {
   const value = optionalText(object(text), 'text');
   if (value === undefined) throw new CodecError("'text' is missing");
   return parseDatacenterCfg(value).value;
+}
+
+/** A setting (`settings/<name>`): `value`. */
+export function encodeSetting(value: string): string {
+  return compact({ value });
+}
+
+/** The `password-hash` setting. */
+export function decodePasswordHashSetting(text: string): PasswordHashKind {
+  const value = optionalText(object(text), 'value');
+  if (value === undefined || !isPasswordHashKind(value))
+    throw new CodecError(`'value' must be one of ${PASSWORD_HASH_KINDS.join(', ')}`);
+  return value;
 }

@@ -3,6 +3,7 @@
  * permission check, login and listing reads. Stores hand out snapshots; nothing mutates one.
  */
 import type { Diagnostic } from '../formats/diagnostics.js';
+import type { PasswordHashKind } from '../model/password-hash.js';
 import type { PendingOidcLogin } from '../model/realm.js';
 import type { PendingChallenge } from '../model/tfa.js';
 import type { AccessConfig } from './encode.js';
@@ -21,6 +22,11 @@ export interface AccessSnapshot extends AccessConfig {
    * disable, a delete, a second-factor reset, "log out everywhere"); see auth/sessions.ts.
    */
   readonly sessions: ReadonlyMap<string, number>;
+  /**
+   * The hash new `pve` passwords get (`settings/password-hash`); absent: argon2id. See
+   * model/password-hash.ts.
+   */
+  readonly passwordHash?: PasswordHashKind;
   /** The store revision of each key, for conditions on the entities a change touches. */
   readonly revisions: ReadonlyMap<string, number>;
   /**

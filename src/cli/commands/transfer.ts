@@ -52,14 +52,17 @@ export async function importCommand(ctx: CommandContext): Promise<number> {
   }
 }
 
-/** `export --pve-dir <dir> [--force]`. */
+/** `export --pve-dir <dir> [--force] [--allow-lockout]`. */
 export async function exportCommand(ctx: CommandContext): Promise<number> {
   noMoreArgs(ctx, 0);
   const dir = pveDir(ctx);
   const store = await openStore(ctx.storeUrl);
   try {
     const snapshot = assemble(await store.snapshot());
-    const result = await exportPveDir(snapshot, dir, { force: ctx.options['force'] === true });
+    const result = await exportPveDir(snapshot, dir, {
+      force: ctx.options['force'] === true,
+      allowLockout: ctx.options['allow-lockout'] === true,
+    });
     for (const warning of result.warnings) ctx.io.err(`tessera: warning: ${warning}\n`);
     const files = [...result.files.keys()];
     if (ctx.format === 'text')
@@ -71,6 +74,7 @@ export async function exportCommand(ctx: CommandContext): Promise<number> {
         revision: snapshot.revision,
         files,
         warnings: result.warnings,
+        lockedOut: result.lockedOut,
       });
     return 0;
   } finally {

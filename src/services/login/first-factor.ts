@@ -148,7 +148,7 @@ export async function checkPassword(
   const refused = accountFailure(snapshot, userid, now);
   if (refused) {
     const config = snapshot.domains.realms.get(splitUserId(userid).realm);
-    if (config) await realms(config).decoy?.(login.password, login.address);
+    if (config) await realms(config).decoy?.(login.password, login.address, snapshot);
   }
   const config = resolveRealm(snapshot, userid);
   if (refused) throw refused;

@@ -244,8 +244,9 @@ function ready(keys: ServerKeys | undefined): ServerKeys {
 }
 
 /**
- * Step: a crypt hash from Proxmox becomes an argon2id one; a read-only store only postpones
- * that, it does not fail the login.
+ * Step: a hash of another kind than the `password-hash` setting asks for becomes one of that
+ * kind (a crypt hash from Proxmox an argon2id one, or an argon2id one a SHA-512-crypt one
+ * that Proxmox can verify); a read-only store only postpones that, it does not fail the login.
  */
 async function renewHash(
   deps: LoginDeps,
@@ -255,7 +256,8 @@ async function renewHash(
 ): Promise<void> {
   if (!first.rehash) return;
   const self = actingAs(deps.services, { authid: first.userid, userid: first.userid, address });
-  await renewPasswordHash(self, first.userid, await hashPassword(password, address)).catch(
+  const kind = deps.view().snapshot.passwordHash;
+  await renewPasswordHash(self, first.userid, await hashPassword(password, address, kind)).catch(
     () => undefined,
   );
 }
