@@ -14,7 +14,7 @@ import { serializeTokenCfg } from '../formats/token-cfg.js';
 import { serializeUserCfg } from '../formats/user-cfg.js';
 import type { RealmId } from '../model/ids.js';
 import { assemble } from './assemble.js';
-import { parseKey, type EntityKind } from './codec.js';
+import { decodePassword, decodeSecret, parseKey, type EntityKind } from './codec.js';
 import type { StoreEntry } from './config-store.js';
 import { fileLockId } from './cfs-lock.js';
 import { realmPasswordFiles } from './pve-dir.js';
@@ -39,6 +39,32 @@ export function fileOfKey(key: string): string | undefined {
   if (parsed === undefined) return undefined;
   if (parsed.kind === 'realmSecret') return realmPasswordFiles(parsed.id as RealmId)[0];
   return FILE_OF_KIND[parsed.kind];
+}
+
+/**
+ * Why: Proxmox checks a pve password with crypt(3) and a token secret by comparing it with
+ * the line in priv/token.cfg; an argon2id hash or a salted HMAC (what Tessera's services
+ * store) in those files would lock the user or token out of Proxmox while Tessera still
+ * accepted them. Refused, naming the key, until the services write what Proxmox reads.
+ */
+export function assertProxmoxReadable(key: string, value: string): void {
+  const kind = parseKey(key)?.kind;
+  let unreadable: string | undefined;
+  try {
+    if (kind === 'password' && decodePassword(value).hash.startsWith('$argon2'))
+      unreadable = 'an argon2 password hash (Proxmox checks priv/shadow.cfg with crypt(3))';
+    if (kind === 'tokenSecret' && decodeSecret(value).startsWith('$hmac-sha256$'))
+      unreadable = 'a hashed token secret (Proxmox compares the plain secret in priv/token.cfg)';
+  } catch {
+    unreadable = 'a value that cannot be read';
+  }
+  if (unreadable !== undefined)
+    throw new TesseraError(
+      'rejected',
+      `'${key}': not writing ${unreadable} into ${fileOfKey(key) ?? 'a Proxmox file'}; ` +
+        'set it with pveum while Tessera runs on /etc/pve',
+      { field: 'store' },
+    );
 }
 
 /**

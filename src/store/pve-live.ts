@@ -33,7 +33,13 @@ import {
 } from './config-store.js';
 import { encodeAccessConfig } from './encode.js';
 import { conflictError } from './memory.js';
-import { fileOfKey, locksFor, renderFiles, stageFiles } from './pve-files.js';
+import {
+  assertProxmoxReadable,
+  fileOfKey,
+  locksFor,
+  renderFiles,
+  stageFiles,
+} from './pve-files.js';
 import { PVE_FILES, PveDirStore } from './pve-dir.js';
 
 export interface PveLiveOptions {
@@ -103,6 +109,7 @@ export class PveLiveStore implements ConfigStore {
     return this.serial(async () => {
       if (!this.loaded) await this.refreshSidecar();
       const ops = lastOperationPerKey(operations);
+      for (const op of ops) if (op.op === 'put') assertProxmoxReadable(op.key, op.value);
       const written = new Set<string>();
       for (const op of ops) {
         const file = fileOfKey(op.key);

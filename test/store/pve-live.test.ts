@@ -139,6 +139,48 @@ describe('pve-dir live store', () => {
     assert.equal(after.revision, before.revision);
   });
 
+  it('refuses secrets Proxmox could not check: an argon2 password hash, a hashed token secret', async () => {
+    fresh();
+    const store = open();
+    const before = await store.snapshot();
+    await assert.rejects(
+      store.transact(
+        [],
+        [
+          {
+            op: 'put',
+            key: 'secrets/passwords/alice@pve',
+            value: JSON.stringify({ hash: '$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA', seq: 1 }),
+          },
+        ],
+      ),
+      (err) => isTesseraError(err, 'rejected') && err.message.includes('priv/shadow.cfg'),
+    );
+    await assert.rejects(
+      store.transact(
+        [],
+        [{ op: 'put', key: 'secrets/tokens/alice@pve!ci', value: '{"secret":"$hmac-sha256$s$d"}' }],
+      ),
+      (err) => isTesseraError(err, 'rejected') && err.message.includes('priv/token.cfg'),
+    );
+    assert.equal(existsSync(join(dir.path, 'priv', 'shadow.cfg')), false);
+    // A crypt(3) hash, as pveum writes it, goes in.
+    await store.transact(
+      [unchanged(before, 'secrets/passwords/alice@pve')],
+      [
+        {
+          op: 'put',
+          key: 'secrets/passwords/alice@pve',
+          value: JSON.stringify({ hash: '$5$salt$hash', seq: 1 }),
+        },
+      ],
+    );
+    assert.equal(
+      readFileSync(join(dir.path, 'priv', 'shadow.cfg'), 'utf8'),
+      'alice:$5$salt$hash:\n',
+    );
+  });
+
   it('refuses to rewrite a file with lines it could not read', async () => {
     fresh();
     dir.write('user.cfg', `${USER_CFG}bogus:line\n`);
