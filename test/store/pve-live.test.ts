@@ -133,6 +133,8 @@ describe('pve-dir live store', () => {
       ),
       (err) => isTesseraError(err, 'store_read_only'),
     );
+    // doctor's question gets the same answer, without writing anything.
+    await assert.rejects(store.canWrite(), (err) => isTesseraError(err, 'store_read_only'));
     const after = await store.snapshot();
     assert.equal(after.entries.has('events/0001'), false);
     assert.equal(after.entries.has('groups/dev'), false);
