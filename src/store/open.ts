@@ -11,7 +11,7 @@ export const STORE_SCHEMES = [
   'sqlite:<file>',
   'etcd://host:port[,host:port...]',
   'memory:',
-  'pve-dir:<dir>',
+  'pve-dir:<dir>[?state=<file>]',
 ] as const;
 
 /** `$TESSERA_DATA_DIR`, or `./data`. */
@@ -27,10 +27,18 @@ export function defaultStoreUrl(env: NodeJS.ProcessEnv = process.env): string {
 export async function openStore(url: string = defaultStoreUrl()): Promise<ConfigStore> {
   const [scheme, rest] = splitScheme(url);
   switch (scheme) {
-    case 'pve-dir':
-      if (rest === '')
+    case 'pve-dir': {
+      const [dir, query] = splitQuery(rest);
+      if (dir === '')
         throw invalid('store', "pve-dir: expects a directory, as in 'pve-dir:/etc/pve'");
-      return new (await import('./pve-dir.js')).PveDirStore(resolve(rest));
+      if (query === undefined) return new (await import('./pve-dir.js')).PveDirStore(resolve(dir));
+      const state = pveDirState(query);
+      const sidecar = await sealedStore(
+        new (await import('./sqlite.js')).SqliteStore(resolve(state)),
+        dirname(resolve(state)),
+      );
+      return new (await import('./pve-live.js')).PveLiveStore(resolve(dir), sidecar);
+    }
     case 'sqlite':
       if (rest === '')
         throw invalid(
@@ -68,6 +76,26 @@ export async function sealedStore(store: ConfigStore, keyDirectory: string): Pro
     import('./store-key.js'),
   ]);
   return new SealedStore(store, storeKeySource(keyDirectory));
+}
+
+function splitQuery(rest: string): [string, string | undefined] {
+  const mark = rest.indexOf('?');
+  return mark < 0 ? [rest, undefined] : [rest.slice(0, mark), rest.slice(mark + 1)];
+}
+
+/** `state=<file>`: where Tessera's own keys live beside a Proxmox directory written live. */
+function pveDirState(query: string): string {
+  const params = new URLSearchParams(query);
+  for (const name of params.keys())
+    if (name !== 'state')
+      throw invalid('store', `pve-dir: unknown option '${name}': expected 'state=<file>'`);
+  const state = params.get('state');
+  if (state === null || state === '')
+    throw invalid(
+      'store',
+      "pve-dir: 'state' expects a file, as in 'pve-dir:/etc/pve?state=/var/lib/tessera/state.db'",
+    );
+  return state;
 }
 
 function splitScheme(url: string): [string, string] {

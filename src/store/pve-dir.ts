@@ -16,6 +16,7 @@ import { parseTfaCfg } from '../formats/tfa-cfg.js';
 import { parseTokenCfg } from '../formats/token-cfg.js';
 import { parseUserCfg } from '../formats/user-cfg.js';
 import type { RealmId } from '../model/ids.js';
+import type { DomainsConfig } from '../model/realm.js';
 import type { Diagnostic } from '../formats/diagnostics.js';
 import type { ConfigStore, StoreEntry, StoreSnapshot } from './config-store.js';
 import { encodeAccessConfig, type AccessConfig } from './encode.js';
@@ -39,6 +40,13 @@ export interface PveDirOptions {
 /** Where Proxmox keeps a directory realm's bind password, newest location first. */
 export function realmPasswordFiles(realm: RealmId): string[] {
   return [`priv/realm/${realm}.pw`, `priv/ldap/${realm}.pw`];
+}
+
+/** The realms whose bind password lives in a file of its own (LDAP and Active Directory). */
+function directoryRealms(domains: DomainsConfig): RealmId[] {
+  return [...domains.realms.values()]
+    .filter((realm) => realm.type === 'ldap' || realm.type === 'ad')
+    .map((realm) => realm.realm);
 }
 
 export class PveDirStore implements ConfigStore {
@@ -71,6 +79,15 @@ export class PveDirStore implements ConfigStore {
 
   /** The configuration in the directory, parsed, with every file's diagnostics. */
   async read(): Promise<{ config: AccessConfig; diagnostics: Diagnostic[] }> {
+    return this.parse(await this.readTexts());
+  }
+
+  /**
+   * The text of every file the configuration lives in, by path below the directory
+   * (`undefined`: absent): the Proxmox files, then the bind password files the realms of
+   * domains.cfg name.
+   */
+  async readTexts(): Promise<Map<string, string | undefined>> {
     let info;
     try {
       info = await stat(this.dir);
@@ -84,23 +101,35 @@ export class PveDirStore implements ConfigStore {
     if (!info.isDirectory()) {
       throw new TesseraError('store_unavailable', `'${this.dir}' is not a directory`);
     }
-    const [userText, domainsText, shadowText, tokenText, tfaText, datacenterText] =
-      await Promise.all(PVE_FILES.map(async (f) => this.readFile(f)));
-    const users = parseUserCfg(userText ?? '');
-    const domains = parseDomainsCfg(domainsText ?? '');
-    const shadow = parseShadowCfg(shadowText ?? '');
-    const tokens = parseTokenCfg(tokenText ?? '');
-    const tfa = parseTfaCfg(tfaText ?? '', { now: this.now() });
+    const texts = new Map<string, string | undefined>();
+    const read = await Promise.all(PVE_FILES.map(async (f) => this.readFile(f)));
+    PVE_FILES.forEach((file, i) => texts.set(file, read[i]));
+    for (const realm of directoryRealms(parseDomainsCfg(texts.get('domains.cfg') ?? '').value)) {
+      for (const file of realmPasswordFiles(realm)) texts.set(file, await this.readFile(file));
+    }
+    return texts;
+  }
+
+  /** The configuration the texts of {@link readTexts} hold, with every file's diagnostics. */
+  parse(texts: ReadonlyMap<string, string | undefined>): {
+    config: AccessConfig;
+    diagnostics: Diagnostic[];
+  } {
+    const users = parseUserCfg(texts.get('user.cfg') ?? '');
+    const domains = parseDomainsCfg(texts.get('domains.cfg') ?? '');
+    const shadow = parseShadowCfg(texts.get('priv/shadow.cfg') ?? '');
+    const tokens = parseTokenCfg(texts.get('priv/token.cfg') ?? '');
+    const tfa = parseTfaCfg(texts.get('priv/tfa.cfg') ?? '', { now: this.now() });
+    const datacenterText = texts.get('datacenter.cfg');
     const datacenter =
       datacenterText !== undefined ? parseDatacenterCfg(datacenterText) : undefined;
     const realmSecrets = new Map<RealmId, string>();
-    for (const realm of domains.value.realms.values()) {
-      if (realm.type !== 'ldap' && realm.type !== 'ad') continue;
-      for (const file of realmPasswordFiles(realm.realm)) {
-        const text = await this.readFile(file);
+    for (const realm of directoryRealms(domains.value)) {
+      for (const file of realmPasswordFiles(realm)) {
+        const text = texts.get(file);
         if (text === undefined) continue;
         // Proxmox reads the first line only.
-        realmSecrets.set(realm.realm, text.split('\n')[0] ?? '');
+        realmSecrets.set(realm, text.split('\n')[0] ?? '');
         break;
       }
     }

@@ -330,7 +330,7 @@ describe('tessera CLI with --store pve-dir:', () => {
       [
         2,
         "tessera: store: unknown store 'ftp://x': expected sqlite:<file>, " +
-          'etcd://host:port[,host:port...], memory:, pve-dir:<dir>\n',
+          'etcd://host:port[,host:port...], memory:, pve-dir:<dir>[?state=<file>]\n',
       ],
     );
     const missing = await runCli('--store', `pve-dir:${join(dir.path, 'nope')}`, 'config', 'check');
