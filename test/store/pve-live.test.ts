@@ -16,6 +16,11 @@ import { MemoryStore } from '../../src/store/memory.js';
 import { openStore } from '../../src/store/open.js';
 import { PveLiveStore } from '../../src/store/pve-live.js';
 import { makePveDir, type PveDir } from '../support/pve-dir.js';
+import { proxmoxPasswordCheck } from '../support/pve-auth.js';
+import { parseUserId } from '../../src/model/ids.js';
+import { storeContext } from '../../src/services/context.js';
+import { setPasswordHashKind } from '../../src/services/settings.js';
+import { changePassword, createUser } from '../../src/services/users.js';
 
 const USER_CFG = 'user:root@pam:1:0::::::\nuser:alice@pve:1:0::::::\n\ngroup:ops:alice@pve::\n\n';
 const DOMAINS_CFG =
@@ -247,5 +252,23 @@ describe('pve-dir live store', () => {
     assert.equal((await second.snapshot()).entries.get('sessions/alice@pve')?.value, '{"from":5}');
     assert.ok(existsSync(state));
     await assert.rejects(openStore(`pve-dir:${dir.path}?stat=x`), /unknown option 'stat'/);
+  });
+
+  it('with the store’s password hash on sha512-crypt, writes passwords Proxmox verifies', async () => {
+    fresh();
+    const ctx = storeContext(open());
+    await setPasswordHashKind(ctx, 'sha512-crypt');
+    await createUser(ctx, { userid: parseUserId('pat@pve'), password: 'live password 8' });
+    await changePassword(ctx, parseUserId('alice@pve'), 'alice password 9', undefined);
+    const shadow = readFileSync(join(dir.path, 'priv', 'shadow.cfg'), 'utf8');
+    assert.match(shadow, /^pat:\$6\$rounds=/m);
+    assert.deepEqual(
+      proxmoxPasswordCheck(dir.path, [
+        { user: 'pat@pve', password: 'live password 8' },
+        { user: 'alice@pve', password: 'alice password 9' },
+        { user: 'pat@pve', password: 'wrong' },
+      ]),
+      ['ok', 'ok', 'invalid credentials'],
+    );
   });
 });
