@@ -9,6 +9,7 @@ import { mkdtempSync, readFileSync, rmSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { encrypt } from 'unixcrypt';
 import { makePveDir } from '../support/pve-dir.js';
 import { freePort, start, stop } from '../support/serve.js';
 
@@ -116,6 +117,41 @@ describe('serve --pve-keys', () => {
       );
     } finally {
       odd.remove();
+    }
+  });
+
+  it('live on a node’s directory, follows its keys without being told', async () => {
+    const live = makePveDir({
+      'user.cfg':
+        'user:root@pam:1:0::::::\nuser:ops@pve:1:0::::::\n\nacl:1:/:ops@pve:Administrator:\n',
+      'domains.cfg': 'pve: pve\n\tcomment Proxmox VE authentication server\n\n',
+      'priv/shadow.cfg': `ops:${encrypt('live ops 10', '$5$liveopssalt')}:\n`,
+      'priv/authkey.key': first.priv,
+      'authkey.pub': first.pub,
+      'pve-www.key': rsa().priv,
+    });
+    utimesSync(join(live.path, 'authkey.pub'), now - 600, now - 600);
+    const port = await freePort();
+    const state = join(dataDir, 'live-state.db');
+    const server = start(dataDir, port, [
+      '--http',
+      '--store',
+      `pve-dir:${live.path}?state=${state}`,
+    ]);
+    try {
+      await server.ready;
+      assert.match(server.output(), /following the cluster's ticket keys in /);
+      const response = await fetch(`http://127.0.0.1:${String(port)}/api2/json/access/ticket`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ username: 'ops@pve', password: 'live ops 10' }).toString(),
+      });
+      assert.equal(response.status, 200);
+      const { ticket } = ((await response.json()) as { data: { ticket: string } }).data;
+      assert.ok(signedBy(ticket, first.pub), ticket);
+    } finally {
+      assert.equal(await stop(server.child), 0);
+      live.remove();
     }
   });
 });

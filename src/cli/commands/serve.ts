@@ -2,6 +2,8 @@
  * `tessera serve`: checks its options, starts the server through the composition root
  * (src/server.ts), says where it listens, and stops it on SIGTERM or SIGINT.
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { DEFAULT_THROTTLE, type ThrottleOptions } from '../../auth/throttle.js';
 import { DEFAULT_RETENTION, type Retention } from '../../diagnostics/events.js';
 import { TesseraError } from '../../errors.js';
@@ -132,7 +134,7 @@ export async function serveCommand(ctx: CommandContext): Promise<number> {
       field: 'node-name',
     });
   const retention = retentionOption(stringOption(ctx, 'event-retention'));
-  const pveKeysDir = stringOption(ctx, 'pve-keys');
+  const pveKeysDir = stringOption(ctx, 'pve-keys') ?? liveClusterDir(ctx.storeUrl);
   if (pveKeysDir === '')
     throw new TesseraError('usage', '--pve-keys expects a directory, as in --pve-keys /etc/pve', {
       field: 'pve-keys',
@@ -180,4 +182,14 @@ export async function serveCommand(ctx: CommandContext): Promise<number> {
   const stopped = await server.stop();
   ctx.io.out(stopped ? 'Tessera stopped\n' : 'Tessera stopped without waiting for the store\n');
   return 0;
+}
+
+/**
+ * Live on a node's /etc/pve, Tessera signs with the cluster's ticket keys, as the node does,
+ * when the directory has them: its tickets then work on every node, and theirs here.
+ */
+function liveClusterDir(storeUrl: string | undefined): string | undefined {
+  const live = /^pve-dir:([^?]+)\?(?:.*&)?state=/.exec(storeUrl ?? '');
+  const dir = live?.[1];
+  return dir !== undefined && existsSync(join(dir, 'priv', 'authkey.key')) ? dir : undefined;
 }
