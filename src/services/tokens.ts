@@ -108,7 +108,7 @@ async function insertToken(
         throw new TesseraError('invalid_value', 'Token already exists.', { field: 'tokenid' });
       const token: Token = { tokenid, expire: 0, privsep: true, ...fields };
       changes.put(KEYS.token(tokenid), encodeToken(token));
-      changes.put(KEYS.tokenSecret(tokenid), encodeSecret(hashTokenSecret(value)));
+      changes.put(KEYS.tokenSecret(tokenid), encodeSecret(storedSecret(ctx, value)));
       return { tokenid, token, value };
     },
     change,
@@ -161,7 +161,7 @@ async function changeToken(
       const token: Token = { ...base, ...fields };
       changes.put(KEYS.token(tokenid), encodeToken(token));
       if (value !== undefined)
-        changes.put(KEYS.tokenSecret(tokenid), encodeSecret(hashTokenSecret(value)));
+        changes.put(KEYS.tokenSecret(tokenid), encodeSecret(storedSecret(ctx, value)));
       return value !== undefined ? { token, value } : { token };
     },
     change,
@@ -201,4 +201,9 @@ function tokenOf(
   const token = config.tokens.get(tokenid);
   if (!token) throw refusal(`no such token '${name}' for user '${user}'`);
   return token;
+}
+
+/** A token secret as the store keeps it: hashed, or plain where Proxmox's files need it. */
+function storedSecret(ctx: ServiceContext, value: string): string {
+  return ctx.store.plainTokenSecrets === true ? value : hashTokenSecret(value);
 }

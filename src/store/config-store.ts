@@ -57,6 +57,12 @@ export interface ConfigStore {
   readonly url: string;
   /** False for stores that can never take writes (a Proxmox directory). */
   readonly writable: boolean;
+  /**
+   * API token secrets are kept as the secret itself, as Proxmox keeps them in
+   * priv/token.cfg, which a node's /etc/pve written live must stay readable for: Proxmox
+   * compares the plain secret. Every other store keeps only a salted hash.
+   */
+  readonly plainTokenSecrets?: boolean;
   snapshot(): Promise<StoreSnapshot>;
   /**
    * Applies the operations atomically if every condition holds and returns the new

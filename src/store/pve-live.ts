@@ -63,6 +63,7 @@ interface SidecarEntry {
 export class PveLiveStore implements ConfigStore {
   readonly url: string;
   readonly writable = true;
+  readonly plainTokenSecrets = true;
   private readonly files: PveDirStore;
   private readonly pollMs: number;
   private readonly lockOptions: CfsLockOptions;

@@ -17,7 +17,9 @@ import { openStore } from '../../src/store/open.js';
 import { PveLiveStore } from '../../src/store/pve-live.js';
 import { makePveDir, type PveDir } from '../support/pve-dir.js';
 import { proxmoxPasswordCheck } from '../support/pve-auth.js';
-import { parseUserId } from '../../src/model/ids.js';
+import { runOracle } from '../support/api-schema.js';
+import { createToken, updateToken } from '../../src/services/tokens.js';
+import { parseTokenId, parseTokenName, parseUserId } from '../../src/model/ids.js';
 import { storeContext } from '../../src/services/context.js';
 import { setPasswordHashKind } from '../../src/services/settings.js';
 import { changePassword, createUser } from '../../src/services/users.js';
@@ -269,6 +271,30 @@ describe('pve-dir live store', () => {
         { user: 'pat@pve', password: 'wrong' },
       ]),
       ['ok', 'ok', 'invalid credentials'],
+    );
+  });
+
+  it('keeps the secrets of tokens it creates as Proxmox does, so the nodes accept them', async () => {
+    fresh();
+    const ctx = storeContext(open());
+    const made = await createToken(ctx, parseUserId('alice@pve'), parseTokenName('ci'));
+    const regenerated = await updateToken(ctx, parseTokenId('alice@pve!ci'), { regenerate: true });
+    assert.notEqual(regenerated.value, made.value);
+    const tokenCfg = readFileSync(join(dir.path, 'priv', 'token.cfg'), 'utf8');
+    assert.equal(tokenCfg, `alice@pve!ci ${regenerated.value ?? ''}\n`);
+    const files = {
+      'user.cfg': readFileSync(join(dir.path, 'user.cfg'), 'utf8'),
+      'priv/token.cfg': tokenCfg,
+    };
+    assert.deepEqual(
+      runOracle({
+        files,
+        queries: [
+          { op: 'verify_token', value: `alice@pve!ci=${regenerated.value ?? ''}` },
+          { op: 'verify_token', value: `alice@pve!ci=${made.value}` },
+        ],
+      }),
+      [{ tokenid: 'alice@pve!ci' }, { error: 'invalid token value!\n' }],
     );
   });
 });
