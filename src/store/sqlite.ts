@@ -5,7 +5,7 @@
  * survives a crash of the process or the machine. A table of recent changes lets watchers,
  * in this process or another one, replay what they missed.
  */
-import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync, readSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { TesseraError } from '../errors.js';
@@ -273,6 +273,7 @@ function openDatabase(file: string): Database.Database {
       // WAL and shared-memory files the same mode.
       closeSync(openSync(file, 'a', 0o600));
       chmodSync(file, 0o600);
+      refuseForeignFile(file);
     }
     const db = new Database(file);
     db.pragma('journal_mode = WAL');
@@ -285,6 +286,26 @@ function openDatabase(file: string): Database.Database {
     return db;
   } catch (err) {
     throw storeError(file, err);
+  }
+}
+
+const SQLITE_HEADER = Buffer.from('SQLite format 3\0', 'latin1');
+
+/**
+ * A file that is not empty must begin with SQLite's header. SQLite itself reads a file
+ * shorter than its header as a new database and then replays a write-ahead log left beside
+ * it: a database overwritten with something else would come back from the log's pages alone,
+ * partly or wholly depending on when the log was last checkpointed.
+ */
+function refuseForeignFile(file: string): void {
+  const fd = openSync(file, 'r');
+  try {
+    const head = Buffer.alloc(SQLITE_HEADER.length);
+    const read = readSync(fd, head, 0, head.length, 0);
+    if (read > 0 && !(read === head.length && head.equals(SQLITE_HEADER)))
+      throw new Error('file is not a database');
+  } finally {
+    closeSync(fd);
   }
 }
 
