@@ -78,6 +78,15 @@ export async function sealedStore(store: ConfigStore, keyDirectory: string): Pro
   return new SealedStore(store, storeKeySource(keyDirectory));
 }
 
+/** The directory of a `pve-dir:` store written live (`?state=`), or `undefined`. */
+export function liveProxmoxDir(url: string | undefined): string | undefined {
+  if (url === undefined) return undefined;
+  const [scheme, rest] = splitScheme(url);
+  if (scheme !== 'pve-dir') return undefined;
+  const [dir, query] = splitQuery(rest);
+  return query !== undefined && dir !== '' ? resolve(dir) : undefined;
+}
+
 function splitQuery(rest: string): [string, string | undefined] {
   const mark = rest.indexOf('?');
   return mark < 0 ? [rest, undefined] : [rest.slice(0, mark), rest.slice(mark + 1)];

@@ -16,30 +16,9 @@ import { storeContext } from '../../src/services/context.js';
 import { assemble } from '../../src/store/assemble.js';
 import { openStore } from '../../src/store/open.js';
 import { repoRoot } from '../support/conformance.js';
+import { AT_A_TERMINAL } from '../support/terminal.js';
 
 const TESSERA = join(repoRoot, 'bin', 'tessera');
-
-/** Runs `tessera` at a pseudo-terminal, answering each password prompt with `answers`. */
-const AT_A_TERMINAL = `
-import os, pty, sys
-answers = sys.argv[2].split('\\n')
-pid, fd = pty.fork()
-if pid == 0:
-    os.execv(sys.argv[1], [sys.argv[1]] + sys.argv[3:])
-seen = b''
-while True:
-    try:
-        chunk = os.read(fd, 1024)
-    except OSError:
-        break
-    if not chunk:
-        break
-    seen += chunk
-    if seen.endswith(b'password: ') and answers:
-        os.write(fd, answers.pop(0).encode() + b'\\r')
-sys.stdout.write(seen.decode('utf-8', 'replace'))
-sys.exit(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))
-`;
 
 describe('tessera passwd', () => {
   const dir = mkdtempSync(join(tmpdir(), 'tessera-passwd-'));

@@ -26,32 +26,10 @@ import { encodeTfaUser, KEYS } from '../../src/store/codec.js';
 import { openStore } from '../../src/store/open.js';
 import { hotpCode } from '../../src/tfa/totp.js';
 import { repoRoot } from '../support/conformance.js';
+import { AT_A_TERMINAL } from '../support/terminal.js';
 
 const TESSERA = join(repoRoot, 'bin', 'tessera');
 const secret = Buffer.from('48656c6c6f21deadbeef', 'hex');
-
-/** Runs `tessera` at a pseudo-terminal, typing `answer` at the password prompt. */
-const AT_A_TERMINAL = `
-import os, pty, sys
-answer = sys.argv[2]
-pid, fd = pty.fork()
-if pid == 0:
-    os.execv(sys.argv[1], [sys.argv[1]] + sys.argv[3:])
-seen = b''
-while True:
-    try:
-        chunk = os.read(fd, 1024)
-    except OSError:
-        break
-    if not chunk:
-        break
-    seen += chunk
-    if seen.endswith(b'password: ') and answer is not None:
-        os.write(fd, answer.encode() + b'\\r')
-        answer = None
-sys.stdout.write(seen.decode('utf-8', 'replace'))
-sys.exit(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))
-`;
 
 describe('tessera ticket', { timeout: 60_000 }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'tessera-ticket-'));

@@ -9,7 +9,7 @@ import { DEFAULT_RETENTION, type Retention } from '../../diagnostics/events.js';
 import { TesseraError } from '../../errors.js';
 import { isLoopbackHost } from '../../model/host.js';
 import { PROXMOX_LOCKOUT } from '../../services/tfa.js';
-import { dataDirectory } from '../../store/open.js';
+import { dataDirectory, liveProxmoxDir } from '../../store/open.js';
 import { startServer } from '../../server.js';
 import { signalled } from '../../server/stop.js';
 import { noMoreArgs, stringOption, type CommandContext } from '../context.js';
@@ -189,7 +189,6 @@ export async function serveCommand(ctx: CommandContext): Promise<number> {
  * when the directory has them: its tickets then work on every node, and theirs here.
  */
 function liveClusterDir(storeUrl: string | undefined): string | undefined {
-  const live = /^pve-dir:([^?]+)\?(?:.*&)?state=/.exec(storeUrl ?? '');
-  const dir = live?.[1];
+  const dir = liveProxmoxDir(storeUrl);
   return dir !== undefined && existsSync(join(dir, 'priv', 'authkey.key')) ? dir : undefined;
 }

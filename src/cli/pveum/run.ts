@@ -16,7 +16,7 @@ import { permissionTable } from './permission-table.js';
 import type { PveumCommand } from './table.js';
 import { failureText } from './failure.js';
 import { longUsage, shortUsage } from './usage.js';
-import { commandSchema, operationParams } from './schema.js';
+import { commandSchema, operationParams, SECRET_PARAMS } from './schema.js';
 
 export const PROGRAM = 'tessera';
 
@@ -40,9 +40,6 @@ const FORMAT_OPTIONS: Readonly<Record<string, GetoptOption>> = {
   quiet: { flag: true, list: false },
   'human-readable': { flag: true, list: false },
 };
-
-/** Parameters whose values are secrets: never taken from the command line (`ps` shows it). */
-const SECRET_PARAMS = new Set(['password']);
 
 export const EXIT_FAILURE = 255;
 

@@ -10,6 +10,9 @@ import type { Schema } from '../../api/params.js';
 import { TOKENID_DOC, USERID_DOC } from '../../api/routes/param-docs.js';
 import type { PveumCommand } from './table.js';
 
+/** Parameters whose values are secrets: never taken from the command line (`ps` shows it). */
+export const SECRET_PARAMS: ReadonlySet<string> = new Set(['password']);
+
 export function commandSchema(command: PveumCommand, operation: Operation): Schema {
   if (command.tokenOfUser !== true) return operation.schema;
   return {

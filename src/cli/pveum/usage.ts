@@ -7,7 +7,7 @@ import type { Operation } from '../../api/operation.js';
 import type { ParamSpec } from '../../api/params.js';
 import type { PveumCommand } from './table.js';
 import { textWrap } from './text-wrap.js';
-import { commandSchema } from './schema.js';
+import { commandSchema, SECRET_PARAMS } from './schema.js';
 
 /** Proxmox's type text: `<string>`, `<boolean>`, `<integer> (0 - N)` or the schema's own. */
 export function typeText(spec: ParamSpec): string {
@@ -50,13 +50,6 @@ export function shortUsage(program: string, command: PveumCommand, operation: Op
   return `${line}\n`;
 }
 
-/**
- * Parameters the command line never takes as values (run.ts's SECRET_PARAMS): help shows
- * them as Proxmox shows its interactive parameters, `--password <password>`, and says how
- * they are read instead.
- */
-const INTERACTIVE = new Set(['password']);
-
 export const INTERACTIVE_NOTE =
   'Give --password alone: it is read from the terminal (asked twice) or from standard ' +
   'input, never taken as a value on the command line, where ps and the shell history ' +
@@ -75,7 +68,9 @@ const PLACE_NOTE =
   "server's certificate (its SHA-256 fingerprint).";
 
 function describe(name: string, style: 'arg' | 'option', spec: ParamSpec): string {
-  const interactive = style === 'option' && INTERACTIVE.has(name);
+  // Secrets show as Proxmox shows its interactive parameters, `--password <password>`, with
+  // how they are read instead.
+  const interactive = style === 'option' && SECRET_PARAMS.has(name);
   const display = style === 'arg' ? `<${name}>` : `--${name}`;
   const type = interactive ? `<${name}>` : typeText(spec);
   const defaultText = spec.default !== undefined ? `   (default=${String(spec.default)})` : '';
