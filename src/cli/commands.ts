@@ -33,9 +33,9 @@ export const GLOBAL_OPTIONS: Readonly<Record<string, OptionSpec>> = {
     value: 'url',
     description:
       'Where the configuration is: sqlite:<file> (default: sqlite:$TESSERA_DATA_DIR/tessera.db, ' +
-      './data when unset), etcd://host:port[,host:port...], memory:, pve-dir:<dir> ' +
-      '(a Proxmox directory such as /etc/pve, read-only), or pve-dir:<dir>?state=<file> ' +
-      "(/etc/pve read and written live beside pveum; Tessera's own state in the SQLite <file>).",
+      './data when unset), etcd://host:port[,host:port...], memory:, or pve-dir:<dir> ' +
+      '(a Proxmox directory such as /etc/pve, read and written live beside pveum; ' +
+      "Tessera's own state in $TESSERA_DATA_DIR/pve-state.db, or in <file> with ?state=<file>).",
   },
   'output-format': {
     type: 'string',

@@ -73,6 +73,8 @@ export interface AuditContext {
   readonly webauthnEnabled?: boolean;
   /** How many principals may hold an all-powerful role on `/` (default {@link DEFAULT_POWERFUL_PRINCIPALS}). */
   readonly powerfulPrincipals?: number;
+  /** The Proxmox directory the store writes live (`pve-dir:`), whose shadow.cfg stays crypt(3). */
+  readonly liveProxmoxDir?: string;
 }
 
 /** Break-glass accounts plus a spare: more than this many holders of Administrator on `/` is flagged. */
@@ -127,7 +129,7 @@ export function auditConfiguration(snapshot: AccessSnapshot, context: AuditConte
     () => userWithAcl(snapshot, 'disabled', context.now),
     () => userWithAcl(snapshot, 'expired', context.now),
     () => realmWithoutTfa(snapshot),
-    () => legacyPasswordHash(snapshot),
+    () => legacyPasswordHash(snapshot, context.liveProxmoxDir),
   ];
   const findings = checks.flatMap((check) => {
     const result = check();
@@ -451,7 +453,10 @@ function realmWithoutTfa(snapshot: AccessSnapshot): Finding[] {
 /** crypt(3) MD5, SHA-256 and SHA-512: fast hashes, cheap to brute-force if the file leaks. */
 const LEGACY_HASH = /^\$(1|5|6)\$/;
 
-function legacyPasswordHash(snapshot: AccessSnapshot): Finding | undefined {
+function legacyPasswordHash(
+  snapshot: AccessSnapshot,
+  liveProxmoxDir: string | undefined,
+): Finding | undefined {
   const found: string[] = [];
   for (const [name, hash] of snapshot.shadow) {
     const userid = `${name}@pve` as UserId;
@@ -459,6 +464,16 @@ function legacyPasswordHash(snapshot: AccessSnapshot): Finding | undefined {
   }
   if (found.length === 0) return undefined;
   const users = found.sort(compareCodePoints).join(', ');
+  if (liveProxmoxDir !== undefined)
+    return finding('legacy_password_hash', 'low', found, {
+      title: 'Passwords stored as crypt hashes',
+      detail:
+        `These pve users have a crypt(3) hash: ${users}. Live on ${liveProxmoxDir}, every pve ` +
+        'password is a crypt hash, as Proxmox keeps them in priv/shadow.cfg.',
+      fix:
+        'Keep priv/shadow.cfg readable by root only and pve passwords long, or move these ' +
+        'users to a directory realm; argon2id needs a store of its own (docs/deployment.md).',
+    });
   // Why: under sha512-crypt the crypt hashes are chosen, so that Proxmox can verify an export;
   // the advice is then the setting, not a login that would keep the hash.
   if (snapshot.passwordHash === 'sha512-crypt')

@@ -14,6 +14,12 @@ export const STORE_SCHEMES = [
   'pve-dir:<dir>[?state=<file>]',
 ] as const;
 
+/**
+ * Live on a Proxmox directory without `?state=`, Tessera's own keys go to this file in the
+ * data directory, created by the first write.
+ */
+export const PVE_STATE_FILE = 'pve-state.db';
+
 /** `$TESSERA_DATA_DIR`, or `./data`. */
 export function dataDirectory(env: NodeJS.ProcessEnv = process.env): string {
   const dir = env['TESSERA_DATA_DIR'];
@@ -31,13 +37,18 @@ export async function openStore(url: string = defaultStoreUrl()): Promise<Config
       const [dir, query] = splitQuery(rest);
       if (dir === '')
         throw invalid('store', "pve-dir: expects a directory, as in 'pve-dir:/etc/pve'");
-      if (query === undefined) return new (await import('./pve-dir.js')).PveDirStore(resolve(dir));
-      const state = pveDirState(query);
-      const sidecar = await sealedStore(
-        new (await import('./sqlite.js')).SqliteStore(resolve(state)),
-        dirname(resolve(state)),
+      const state = resolve(
+        query === undefined ? join(dataDirectory(), PVE_STATE_FILE) : pveDirState(query),
       );
-      return new (await import('./pve-live.js')).PveLiveStore(resolve(dir), sidecar);
+      const [{ LazyStore }, { SqliteStore }, { PveLiveStore }] = await Promise.all([
+        import('./lazy-store.js'),
+        import('./sqlite.js'),
+        import('./pve-live.js'),
+      ]);
+      const sidecar = new LazyStore(state, () =>
+        sealedStore(new SqliteStore(state), dirname(state)),
+      );
+      return new PveLiveStore(resolve(dir), sidecar);
     }
     case 'sqlite':
       if (rest === '')
@@ -78,13 +89,13 @@ export async function sealedStore(store: ConfigStore, keyDirectory: string): Pro
   return new SealedStore(store, storeKeySource(keyDirectory));
 }
 
-/** The directory of a `pve-dir:` store written live (`?state=`), or `undefined`. */
+/** The directory of a `pve-dir:` store (always written live), or `undefined`. */
 export function liveProxmoxDir(url: string | undefined): string | undefined {
   if (url === undefined) return undefined;
   const [scheme, rest] = splitScheme(url);
   if (scheme !== 'pve-dir') return undefined;
-  const [dir, query] = splitQuery(rest);
-  return query !== undefined && dir !== '' ? resolve(dir) : undefined;
+  const [dir] = splitQuery(rest);
+  return dir !== '' ? resolve(dir) : undefined;
 }
 
 function splitQuery(rest: string): [string, string | undefined] {

@@ -14,7 +14,15 @@ import { serializeTokenCfg } from '../formats/token-cfg.js';
 import { serializeUserCfg } from '../formats/user-cfg.js';
 import type { RealmId } from '../model/ids.js';
 import { assemble } from './assemble.js';
-import { decodePassword, decodeSecret, parseKey, type EntityKind } from './codec.js';
+import { PASSWORD_HASH_SETTING } from '../model/password-hash.js';
+import {
+  decodePassword,
+  decodeSecret,
+  encodeSetting,
+  KEYS,
+  parseKey,
+  type EntityKind,
+} from './codec.js';
 import type { StoreEntry } from './config-store.js';
 import { fileLockId } from './cfs-lock.js';
 import { realmPasswordFiles } from './pve-dir.js';
@@ -32,6 +40,29 @@ const FILE_OF_KIND: Partial<Record<EntityKind, string>> = {
   tfa: 'priv/tfa.cfg',
   datacenter: 'datacenter.cfg',
 };
+
+/**
+ * Settings the files decide rather than the sidecar: Proxmox checks priv/shadow.cfg with
+ * crypt(3), so live on its directory every new password is a SHA-512-crypt hash, whatever
+ * the sidecar kept from before (the store's `password-hash` reads `sha512-crypt` and takes
+ * no other value).
+ */
+export const SETTINGS_OF_FILES: ReadonlyMap<string, string> = new Map([
+  [KEYS.setting(PASSWORD_HASH_SETTING), encodeSetting('sha512-crypt')],
+]);
+
+/** Refuses a change of a setting the files decide; `true` when the operation changes nothing. */
+export function isSettingOfFilesKept(key: string, value: string | undefined): boolean {
+  const fixed = SETTINGS_OF_FILES.get(key);
+  if (fixed === undefined) return false;
+  if (value === fixed) return true;
+  throw new TesseraError(
+    'rejected',
+    `${PASSWORD_HASH_SETTING}: live on a Proxmox directory it stays sha512-crypt: ` +
+      'Proxmox checks the hashes in priv/shadow.cfg with crypt(3)',
+    { field: PASSWORD_HASH_SETTING },
+  );
+}
 
 /** The file below the directory that holds `key`, or `undefined` for Tessera's own keys. */
 export function fileOfKey(key: string): string | undefined {

@@ -1,9 +1,10 @@
 /**
- * `pve-dir:<dir>?state=<file>`: live mode on a node's /etc/pve. The access configuration
+ * `pve-dir:<dir>[?state=<file>]`: live mode on a node's /etc/pve. The access configuration
  * stays in Proxmox's own files, read and written in place next to pveum and the GUI;
  * Tessera's own keys (events, sessions, tasks, server keys, ...), which no Proxmox file can
- * hold, live in a sidecar store (a sealed SQLite file). One ConfigStore over both, with one
- * revision counter of this process:
+ * hold, live in a sidecar store (a sealed SQLite file, `pve-state.db` in the data directory
+ * unless `state=` names one, created by the first write). One ConfigStore over both, with
+ * one revision counter of this process:
  *
  * - A file key's revision is the counter's value when this process first saw the key's
  *   current content, so equal revisions mean equal content: a change pveum made between a
@@ -36,8 +37,10 @@ import { conflictError } from './memory.js';
 import {
   assertProxmoxReadable,
   fileOfKey,
+  isSettingOfFilesKept,
   locksFor,
   renderFiles,
+  SETTINGS_OF_FILES,
   stageFiles,
 } from './pve-files.js';
 import { PVE_FILES, PveDirStore } from './pve-dir.js';
@@ -109,7 +112,9 @@ export class PveLiveStore implements ConfigStore {
   transact(conditions: readonly Condition[], operations: readonly Operation[]): Promise<number> {
     return this.serial(async () => {
       if (!this.loaded) await this.refreshSidecar();
-      const ops = lastOperationPerKey(operations);
+      const ops = lastOperationPerKey(operations).filter(
+        (op) => !isSettingOfFilesKept(op.key, op.op === 'put' ? op.value : undefined),
+      );
       for (const op of ops) if (op.op === 'put') assertProxmoxReadable(op.key, op.value);
       const written = new Set<string>();
       for (const op of ops) {
@@ -138,7 +143,7 @@ export class PveLiveStore implements ConfigStore {
     await this.refreshFiles();
     const sidecarConditions: Condition[] = [];
     for (const condition of conditions) {
-      if (fileOfKey(condition.key) !== undefined) {
+      if (fromFiles(condition.key)) {
         const current = this.fileEntries.get(condition.key)?.revision ?? 0;
         if (current !== condition.revision) throw conflictError(condition.key);
         continue;
@@ -259,6 +264,7 @@ export class PveLiveStore implements ConfigStore {
     const { config, diagnostics } = this.files.parse(texts);
     this.diagnostics = diagnostics;
     const now = encodeAccessConfig(config);
+    for (const [key, value] of SETTINGS_OF_FILES) now.set(key, value);
     const changes: Change[] = [];
     for (const [key, value] of now)
       if (this.fileEntries.get(key)?.value !== value) changes.push({ key, value });
@@ -289,6 +295,7 @@ export class PveLiveStore implements ConfigStore {
     const fresh: [string, string | undefined, number][] = [];
     for (const change of changes) {
       const [key, , stateRevision] = change;
+      if (SETTINGS_OF_FILES.has(key)) continue;
       // Why: a batch another process committed before one of ours can arrive after it.
       if ((this.sidecarSeen.get(key) ?? 0) >= stateRevision) continue;
       this.sidecarSeen.set(key, stateRevision);
@@ -361,6 +368,11 @@ export class PveLiveStore implements ConfigStore {
     for (const seen of this.sidecarSeen.values()) if (seen > max) max = seen;
     return max;
   }
+}
+
+/** Keys whose entries come from the files (and their revisions from this process's reads). */
+function fromFiles(key: string): boolean {
+  return fileOfKey(key) !== undefined || SETTINGS_OF_FILES.has(key);
 }
 
 function sameTexts(

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { generateKeyPairSync, verify } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, utimesSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -120,7 +120,7 @@ describe('serve --pve-keys', () => {
     }
   });
 
-  it('live on a node’s directory, follows its keys without being told', async () => {
+  it('live on a node’s directory (`pve-dir:` alone), follows its keys without being told', async () => {
     const live = makePveDir({
       'user.cfg':
         'user:root@pam:1:0::::::\nuser:ops@pve:1:0::::::\n\nacl:1:/:ops@pve:Administrator:\n',
@@ -132,12 +132,8 @@ describe('serve --pve-keys', () => {
     });
     utimesSync(join(live.path, 'authkey.pub'), now - 600, now - 600);
     const port = await freePort();
-    const state = join(dataDir, 'live-state.db');
-    const server = start(dataDir, port, [
-      '--http',
-      '--store',
-      `pve-dir:${live.path}?state=${state}`,
-    ]);
+    // Without `?state=`: Tessera's own keys go to the data directory.
+    const server = start(dataDir, port, ['--http', '--store', `pve-dir:${live.path}`]);
     try {
       await server.ready;
       assert.match(server.output(), /following the cluster's ticket keys in /);
@@ -149,6 +145,7 @@ describe('serve --pve-keys', () => {
       assert.equal(response.status, 200);
       const { ticket } = ((await response.json()) as { data: { ticket: string } }).data;
       assert.ok(signedBy(ticket, first.pub), ticket);
+      assert.ok(existsSync(join(dataDir, 'pve-state.db')));
     } finally {
       assert.equal(await stop(server.child), 0);
       live.remove();

@@ -7,7 +7,8 @@
  * second, pveum on its next read.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { parseUserCfg } from '../../src/formats/user-cfg.js';
@@ -17,8 +18,7 @@ import { createGroup } from '../../src/services/groups.js';
 import { createUser, updateUser } from '../../src/services/users.js';
 import type { AccessSnapshot } from '../../src/store/snapshot.js';
 import { LiveAccess } from '../../src/store/live.js';
-import { MemoryStore } from '../../src/store/memory.js';
-import { PveLiveStore } from '../../src/store/pve-live.js';
+import { openStore } from '../../src/store/open.js';
 import { makePveDir } from '../support/pve-dir.js';
 import { runPveumPmxcfs } from '../support/pveum-pmxcfs.js';
 
@@ -46,12 +46,19 @@ describe('pve-dir live store next to pveum', () => {
       'pam: pam\n\tcomment Linux PAM standard authentication\n\n' +
       'pve: pve\n\tcomment Proxmox VE authentication server\n\n',
   });
+  const dataDir = mkdtempSync(join(tmpdir(), 'tessera-live-data-'));
+  const savedDataDir = process.env['TESSERA_DATA_DIR'];
   after(() => {
     dir.remove();
+    rmSync(dataDir, { recursive: true, force: true });
+    if (savedDataDir === undefined) delete process.env['TESSERA_DATA_DIR'];
+    else process.env['TESSERA_DATA_DIR'] = savedDataDir;
   });
 
   it('loses nothing, tears nothing, and each side sees the other', async () => {
-    const store = new PveLiveStore(dir.path, new MemoryStore(), { pollMs: 100 });
+    // The store as `--store pve-dir:<dir>` opens it: Tessera's own keys in the data directory.
+    process.env['TESSERA_DATA_DIR'] = dataDir;
+    const store = await openStore(`pve-dir:${dir.path}`);
     const live = await LiveAccess.open(store);
     const ctx = liveContext(live);
     try {
@@ -131,6 +138,8 @@ describe('pve-dir live store next to pveum', () => {
       assert.equal(users.find((u) => u.userid === 'pa0@pve')?.comment, 'set by tessera');
       assert.equal(users.find((u) => u.userid === 't0@pve')?.comment, 'set by pveum');
       for (const i of range(N)) assert.ok(users.some((u) => u.userid === `t${String(i)}@pve`));
+      // Tessera's audit events went to the sidecar, none into the Proxmox directory.
+      assert.ok(existsSync(join(dataDir, 'pve-state.db')));
     } finally {
       await live.close();
     }

@@ -11,6 +11,7 @@ import {
   inspectCertificate,
   type CertificateFacts,
 } from '../../diagnostics/audit.js';
+import { liveProxmoxDir } from '../../store/open.js';
 import type { Api } from '../app.js';
 
 function servedCertificate(socket: unknown): CertificateFacts | undefined {
@@ -29,8 +30,10 @@ export function auditRoutes(api: Api): void {
     if (!checks.has('/access', 'Sys.Audit')) throw forbidden('/access, Sys.Audit');
     const certificate = servedCertificate(request.raw.socket);
     const webauthn = api.options.webauthn;
+    const live = liveProxmoxDir(api.options.live.store.url);
     return auditConfiguration(snapshot, {
       now,
+      ...(live !== undefined ? { liveProxmoxDir: live } : {}),
       ...(certificate !== undefined ? { certificate } : {}),
       // An explicitly configured relying party means WebAuthn is meant to be used.
       webauthnEnabled:

@@ -14,7 +14,7 @@ import {
   type Finding,
 } from '../../diagnostics/audit.js';
 import { invalid } from '../../errors.js';
-import { dataDirectory } from '../../store/open.js';
+import { dataDirectory, liveProxmoxDir } from '../../store/open.js';
 import { loadSnapshot, noMoreArgs, stringOption, type CommandContext } from '../context.js';
 import { printJson } from '../output.js';
 
@@ -67,9 +67,11 @@ export async function auditCommand(ctx: CommandContext): Promise<number> {
   noMoreArgs(ctx, 0);
   const cert = certificate(ctx);
   const snapshot = await loadSnapshot(ctx);
+  const live = liveProxmoxDir(ctx.storeUrl);
   const findings = auditConfiguration(snapshot, {
     now: Math.floor(Date.now() / 1000),
     ...(cert !== undefined ? { certificate: cert } : {}),
+    ...(live !== undefined ? { liveProxmoxDir: live } : {}),
   });
   if (ctx.format === 'text') ctx.io.out(render(findings));
   else printJson(ctx.io, ctx.format, findings);
