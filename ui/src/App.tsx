@@ -132,7 +132,8 @@ export function App(): ReactNode {
     );
 
   const pages = PAGES.filter((p) => p.show(session));
-  const page = pages.find((p) => p.route === route) ?? pages[0];
+  // A page's own sub-routes (`/admin/users/<userid>`) are the page's to show.
+  const page = pages.find((p) => p.route === route || route.startsWith(`${p.route}/`)) ?? pages[0];
   const logout = (): void => {
     clearSession();
     setSession(undefined);
