@@ -16,6 +16,8 @@ export function UserForm(
     readonly user: UserRow | undefined;
     readonly groups: readonly string[];
     readonly realms: readonly RealmRow[];
+    /** Follows the form, apart from it: the separate "Set password". */
+    readonly after?: ReactNode;
   },
 ): ReactNode {
   const { user } = props;
@@ -97,6 +99,7 @@ export function UserForm(
       submit={submit}
       onCancel={props.onCancel}
       onSubmit={save}
+      after={props.after}
     >
       {user === undefined ? (
         <div className="row">

@@ -1,6 +1,7 @@
 /**
  * Users: the list (`GET /access/users?full=1`), creating and editing users with their groups,
- * enabling and disabling, unlocking a TFA lockout, logging out everywhere, deleting.
+ * setting a password, enabling and disabling, unlocking a TFA lockout, logging out
+ * everywhere, deleting; `#/admin/users/<userid>` shows one user (UserDetail).
  */
 import type { ReactNode } from 'react';
 import { api, itemPath } from '../../api.js';
@@ -14,7 +15,14 @@ import { DeleteRowButton, ListPageView, useListPage } from './list-page.js';
 import { useLoad } from './load.js';
 import { groupsOf, loadUsers, type GroupRow, type RealmRow, type UserRow } from './resources.js';
 import { UserForm } from './UserForm.js';
+import { useRoute } from '../../router.js';
+import { maySetPassword, SetPassword } from './SetPassword.js';
+import { UserDetail, userRoute } from './UserDetail.js';
 import { realmOf } from './userid.js';
+
+function realmType(user: UserRow): string {
+  return user['realm-type'] ?? realmOf(user.userid);
+}
 
 function tfaLock(user: UserRow): string {
   const parts: string[] = [];
@@ -26,7 +34,12 @@ function tfaLock(user: UserRow): string {
 }
 
 const COLUMNS: readonly Column<UserRow>[] = [
-  { key: 'userid', title: 'User ID', value: (u) => u.userid },
+  {
+    key: 'userid',
+    title: 'User ID',
+    value: (u) => u.userid,
+    render: (u) => <a href={`#${userRoute(u.userid)}`}>{u.userid}</a>,
+  },
   {
     key: 'name',
     title: 'Name',
@@ -47,7 +60,27 @@ const COLUMNS: readonly Column<UserRow>[] = [
 
 type Editing = { readonly mode: 'create' } | { readonly mode: 'edit'; readonly user: UserRow };
 
-export function AdminUsers({ session }: PageProps): ReactNode {
+const DETAIL = '/admin/users/';
+
+export function AdminUsers(props: PageProps): ReactNode {
+  const route = useRoute();
+  if (route.startsWith(DETAIL)) {
+    const userid = decoded(route.slice(DETAIL.length));
+    if (userid !== undefined)
+      return <UserDetail key={userid} session={props.session} userid={userid} />;
+  }
+  return <UserList {...props} />;
+}
+
+function decoded(text: string): string | undefined {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function UserList({ session }: PageProps): ReactNode {
   const page = useListPage<UserRow, Editing>('users', loadUsers);
   const groups = useLoad('groups', () =>
     api<GroupRow[]>('GET', '/access/groups').catch(() => [] as GroupRow[]),
@@ -120,6 +153,12 @@ export function AdminUsers({ session }: PageProps): ReactNode {
           user={editing.mode === 'edit' ? editing.user : undefined}
           groups={(groups.data ?? []).map((g) => g.groupid)}
           realms={realms.data ?? []}
+          after={
+            editing.mode === 'edit' &&
+            maySetPassword(session, editing.user.userid, realmType(editing.user)) ? (
+              <SetPassword session={session} userid={editing.user.userid} />
+            ) : undefined
+          }
           onCancel={page.cancel}
           onDone={(text) => {
             page.finish(text);
