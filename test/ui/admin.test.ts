@@ -190,10 +190,10 @@ describe('web interface: administration pages', () => {
     });
     assert.equal(response.status, 200);
 
-    // Deleting asks first.
-    await page.getByRole('button', { name: 'Delete ci' }).click();
-    await page.getByRole('dialog').getByRole('button', { name: 'Delete token' }).click();
-    await page.getByText('Token ci deleted.').waitFor();
+    // Revoking asks first.
+    await page.getByRole('button', { name: 'Revoke admin@pve!ci' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Revoke token' }).click();
+    await page.getByText('Token admin@pve!ci revoked.').waitFor();
     const gone = await fetch(new URL('/api2/json/access/permissions', server.url), {
       headers: { Authorization: `PVEAPIToken=admin@pve!ci=${secret}` },
     });

@@ -15,6 +15,7 @@ import { AdminPools } from './pages/admin/Pools.js';
 import { AdminRealms } from './pages/admin/Realms.js';
 import { AdminRoles } from './pages/admin/Roles.js';
 import { AdminTokens } from './pages/admin/Tokens.js';
+import { AdminTwoFactor } from './pages/admin/TwoFactor.js';
 import { AdminUsers } from './pages/admin/Users.js';
 import { ConfirmButton } from './pages/admin/buttons.js';
 import { Login } from './pages/Login.js';
@@ -78,6 +79,13 @@ const PAGES: readonly Page[] = [
     title: 'API tokens',
     show: () => true,
     render: (p) => <AdminTokens {...p} />,
+  },
+  {
+    // Others' factors, as GET /access/tfa shows them; everyone has their own on My account.
+    route: '/admin/tfa',
+    title: 'Two Factor',
+    show: (s) => can(s, 'access', 'User.Modify') || can(s, 'dc', 'Sys.Audit'),
+    render: (p) => <AdminTwoFactor {...p} />,
   },
   {
     route: '/admin/diagnostics',

@@ -3,7 +3,7 @@ import { useState, type ReactNode } from 'react';
 import { Message } from '../../components/Form.js';
 import { Panel } from '../../components/Panel.js';
 
-/** What `POST .../token/{tokenid}` answers. */
+/** What `POST .../token/{tokenid}` answers, and `PUT` with `regenerate=1`. */
 export interface Created {
   readonly 'full-tokenid': string;
   readonly value: string;
@@ -12,12 +12,18 @@ export interface Created {
 /** The new token's secret: shown this once, with a Copy button. */
 export function TokenSecret(props: {
   readonly created: Created;
+  /** What happened to the token: made, or given a new secret. */
+  readonly done?: 'created' | 'regenerated';
   readonly onClose: () => void;
 }): ReactNode {
   const [copied, setCopied] = useState<{ text: string; ok: boolean } | undefined>();
   const { created } = props;
   return (
-    <Panel title={`Token ${created['full-tokenid']} created`} focus className="secret-box">
+    <Panel
+      title={`Token ${created['full-tokenid']} ${props.done ?? 'created'}`}
+      focus
+      className="secret-box"
+    >
       <div className="message warning" role="alert">
         Copy the secret now: it is shown only this once and cannot be read again.
       </div>
