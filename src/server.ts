@@ -35,6 +35,7 @@ import { preloadWebauthn, type WebauthnSettings } from './tfa/webauthn.js';
 import type { Io } from './server/io.js';
 import {
   announceBootstrapPassword,
+  bootstrapPasswordFile,
   remindBootstrapPassword,
   warnAboutWaysIn,
 } from './server/notices.js';
@@ -198,6 +199,7 @@ export async function startServer(settings: ServerSettings, io: Io): Promise<Run
       live,
       node: nodeName,
       tasks,
+      bootstrapPasswordFile: bootstrapPasswordFile(settings.dataDir),
       // Refused and failed changes; accepted ones are written with the change itself.
       audit: {
         record: (event) => {

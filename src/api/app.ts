@@ -76,6 +76,8 @@ export interface ApiOptions {
   readonly node?: string;
   /** Where tasks run and are read (default: tasks over `live`, of this node). */
   readonly tasks?: TaskManager;
+  /** The file `serve` wrote the bootstrap administrator's password to (for the notices). */
+  readonly bootstrapPasswordFile?: string;
 }
 
 export interface Context<S extends Schema> {

@@ -12,6 +12,7 @@ import { doctorRoutes } from './routes/doctor.js';
 import { explainRoutes } from './routes/explain.js';
 import { jobRoutes } from './routes/jobs.js';
 import { loginRoutes } from './routes/logins.js';
+import { noticeRoutes } from './routes/notices.js';
 import { changeRoutes } from './routes/changes.js';
 import { groupOperations } from './routes/groups.js';
 import { openidRoutes } from './routes/openid.js';
@@ -65,6 +66,7 @@ export async function buildApi(
     auditRoutes,
     loginRoutes,
     changeRoutes,
+    noticeRoutes,
     taskRoutes,
     jobRoutes,
   ])

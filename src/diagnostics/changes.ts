@@ -17,6 +17,7 @@ export function changeQuery(
     readonly entity?: string | undefined;
     readonly id?: string | undefined;
     readonly since?: string | undefined;
+    readonly until?: string | undefined;
     readonly limit?: number | undefined;
   },
   nowMs: number,
@@ -24,6 +25,9 @@ export function changeQuery(
   const since = parseSince(input.since ?? '7d', nowMs);
   if (since === undefined)
     throw invalid('since', `expected 30m, 2h, 7d or an ISO date, not '${input.since ?? ''}'`);
+  const until = input.until === undefined ? undefined : parseSince(input.until, nowMs);
+  if (until === undefined && input.until !== undefined)
+    throw invalid('until', `expected 30m, 2h, 7d or an ISO date, not '${input.until}'`);
   if (input.entity !== undefined && !isChangeEntity(input.entity))
     throw invalid('entity', `expected one of ${CHANGE_ENTITIES.join(', ')}, not '${input.entity}'`);
   const limit = input.limit ?? DEFAULT_CHANGES;
@@ -31,6 +35,7 @@ export function changeQuery(
     throw invalid('limit', `expected a positive number, not '${String(input.limit)}'`);
   return {
     since,
+    ...(until !== undefined ? { until } : {}),
     limit: Math.min(limit, MAX_CHANGES),
     ...(input.user !== undefined ? { user: input.user } : {}),
     ...(input.entity !== undefined ? { entity: input.entity } : {}),

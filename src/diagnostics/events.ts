@@ -131,16 +131,21 @@ export interface EventQuery {
   readonly user?: string;
   /** Unix time in milliseconds. */
   readonly since?: number;
+  /** Unix time in milliseconds: events up to and including it. */
+  readonly until?: number;
+  readonly outcome?: AuthEvent['outcome'];
   readonly limit?: number;
 }
 
 export async function readEvents(store: ConfigStore, query: EventQuery = {}): Promise<AuthEvent[]> {
   const snapshot = await store.snapshot();
   const since = query.since !== undefined ? String(query.since).padStart(13, '0') : '';
+  const until = query.until !== undefined ? String(query.until).padStart(13, '0') : undefined;
   const events: AuthEvent[] = [];
   for (const [key, entry] of snapshot.entries) {
     if (!key.startsWith(EVENT_PREFIX)) continue;
-    if (key.slice(EVENT_PREFIX.length, EVENT_PREFIX.length + 13) < since) continue;
+    const stamp = key.slice(EVENT_PREFIX.length, EVENT_PREFIX.length + 13);
+    if (stamp < since || (until !== undefined && stamp > until)) continue;
     let event: StoredEvent;
     try {
       event = JSON.parse(entry.value) as StoredEvent;
@@ -150,6 +155,7 @@ export async function readEvents(store: ConfigStore, query: EventQuery = {}): Pr
     // Change events share the keys; only authentication events are asked for here.
     if (event.kind === 'change') continue;
     if (query.user !== undefined && !matchesUser(event, query.user)) continue;
+    if (query.outcome !== undefined && event.outcome !== query.outcome) continue;
     events.push(event);
   }
   events.sort((a, b) => a.time - b.time);

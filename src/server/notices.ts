@@ -13,13 +13,18 @@ import type { Io } from './io.js';
 
 const ADMIN_PASSWORD_FILE = 'admin-password';
 
+/** Where the first start's password is kept in `dataDir`. */
+export function bootstrapPasswordFile(dataDir: string): string {
+  return join(dataDir, ADMIN_PASSWORD_FILE);
+}
+
 /** The first start's password, shown once and kept in an owner-only file. */
 export async function announceBootstrapPassword(
   io: Io,
   dataDir: string,
   password: string,
 ): Promise<void> {
-  const file = join(dataDir, ADMIN_PASSWORD_FILE);
+  const file = bootstrapPasswordFile(dataDir);
   await writeFile(file, `${password}\n`, { mode: 0o600 });
   io.out(
     `Bootstrap administrator ${BOOTSTRAP_ADMIN}, password: ${password}\n` +
@@ -33,7 +38,7 @@ export async function remindBootstrapPassword(
   services: ServiceContext,
   dataDir: string,
 ): Promise<void> {
-  const file = join(dataDir, ADMIN_PASSWORD_FILE);
+  const file = bootstrapPasswordFile(dataDir);
   let password: string;
   try {
     password = (await readFile(file, 'utf8')).trim();

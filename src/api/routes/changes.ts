@@ -17,6 +17,7 @@ export function changeRoutes(api: Api): void {
       entity: { type: 'string', optional: true, maxLength: 32 },
       id: { type: 'string', optional: true, maxLength: 256 },
       since: { type: 'string', optional: true, maxLength: 64 },
+      until: { type: 'string', optional: true, maxLength: 64 },
       limit: { type: 'integer', optional: true, minimum: 1 },
     },
     async ({ params, checks }) => {
@@ -29,6 +30,7 @@ export function changeRoutes(api: Api): void {
             entity: params.entity,
             id: params.id,
             since: params.since,
+            until: params.until,
             limit: params.limit,
           },
           Date.now(),

@@ -10,7 +10,7 @@ import { CHANGE_ENTITIES } from '../../../../src/model/change-entities.js';
 import { Report, ReportFilters, SinceField } from './Report.js';
 
 /** As `ChangeEvent` in src/model/events.ts (which the interface cannot import: it names errors). */
-interface ChangeEvent {
+export interface ChangeEvent {
   time: number;
   node: string;
   actor: string;
@@ -29,13 +29,13 @@ interface ChangeEvent {
 const ANY = '';
 
 /** Who asked: the user, the token if one was used, and the client address. */
-function who(e: ChangeEvent): string {
+export function who(e: ChangeEvent): string {
   const actor = e.token !== undefined ? `${e.actor} (token ${e.token})` : e.actor;
   return `${actor} from ${e.rhost}`;
 }
 
 /** The fields given, `name=value` each; lists comma-separated, as `tessera changes` prints them. */
-function fieldList(e: ChangeEvent): string {
+export function fieldList(e: ChangeEvent): string {
   return Object.entries(e.fields)
     .map(([name, value]) => `${name}=${Array.isArray(value) ? value.join(',') : String(value)}`)
     .join(' ');

@@ -10,7 +10,7 @@ import type { PageProps } from '../page.js';
 import { ChangeTrail } from './ChangeTrail.js';
 import { Report, ReportFilters, SinceField } from './Report.js';
 
-interface LoginEvent {
+export interface LoginEvent {
   time: number;
   node: string;
   outcome: 'success' | 'failure';
