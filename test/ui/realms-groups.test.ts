@@ -190,6 +190,16 @@ describe('web interface: realms and groups', () => {
   });
 
   it('keeps a value the form cannot show, and clears it when asked', async () => {
+    // Written in another order by another client: saving other settings leaves it as written.
+    await call('PUT', '/access/domains/corp', { tfa: 'type=oath,digits=7,step=45' });
+    await page.getByRole('button', { name: 'Edit corp' }).click();
+    assert.equal(await page.getByLabel(TFA).inputValue(), 'oath');
+    assert.equal(await page.getByLabel('Digits', { exact: true }).inputValue(), '7');
+    await page.getByLabel('Comment').fill('LDAP');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByText('Realm corp saved.').waitFor();
+    assert.equal(await storedTfa(), 'type=oath,digits=7,step=45');
+
     await call('PUT', '/access/domains/corp', { tfa: 'type=oath,digits=6,id=legacy' });
     await page.getByRole('button', { name: 'Edit corp' }).click();
     assert.equal(await page.getByLabel(TFA).inputValue(), 'keep');

@@ -5,7 +5,7 @@ import { Checkbox, FieldError, Input, Select, useSubmit } from '../../components
 import { FormPanel, type FormEvents } from './FormPanel.js';
 import { RealmConnectionTest } from './RealmConnectionTest.js';
 import { RealmTfaFields } from './RealmTfa.js';
-import { formatTfa, parseTfa, tfaErrors, type TfaChoice } from './realm-tfa.js';
+import { formatTfa, parseTfa, sameChoice, tfaErrors, type TfaChoice } from './realm-tfa.js';
 import {
   isRealmType,
   OPTIONS,
@@ -81,6 +81,8 @@ export function RealmForm(
       const spec = OPTIONS[name];
       if (!spec) continue;
       if (spec.kind === 'tfa') {
+        // Untouched, the stored text stays as it is, in whatever order it was written.
+        if (editing && sameChoice(tfa, parsedTfa.choice)) continue;
         const value = formatTfa(tfa, parsedTfa.kept?.value);
         if (value === (editing ? storedTfa : '')) continue;
         if (value === '') deletions.push(name);

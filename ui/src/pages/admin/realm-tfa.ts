@@ -112,3 +112,10 @@ export function formatTfa(choice: TfaChoice, kept: string | undefined): string {
   }
   return parts.join(',');
 }
+
+/** Whether two choices write the same settings (the hidden settings of other types aside). */
+export function sameChoice(a: TfaChoice, b: TfaChoice): boolean {
+  if (a.mode !== b.mode) return false;
+  if (a.mode === 'none' || a.mode === 'keep') return true;
+  return SETTINGS[a.mode].every((name) => a[name].trim() === b[name].trim());
+}
