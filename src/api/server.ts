@@ -8,6 +8,7 @@ import { accessRoutes } from './routes/access.js';
 import { aclOperations } from './routes/acl.js';
 import { auditRoutes } from './routes/audit.js';
 import { domainOperations } from './routes/domains.js';
+import { realmCheckRoutes } from './routes/realm-check.js';
 import { doctorRoutes } from './routes/doctor.js';
 import { explainRoutes } from './routes/explain.js';
 import { jobRoutes } from './routes/jobs.js';
@@ -57,6 +58,7 @@ export async function buildApi(
     roleOperations,
     aclOperations,
     domainOperations,
+    realmCheckRoutes,
     realmSyncRoutes,
     poolOperations,
     tfaOperations,

@@ -90,7 +90,7 @@ function option(type: RealmType, name: string, value: string | number | boolean)
   }
 }
 
-function checkOptions(type: RealmType, raw: RawOptions): Map<RealmOptionName, OptionValue> {
+export function checkOptions(type: RealmType, raw: RawOptions): Map<RealmOptionName, OptionValue> {
   const out = new Map<RealmOptionName, OptionValue>();
   for (const [name, value] of Object.entries(raw))
     out.set(name as RealmOptionName, option(type, name, value));
@@ -120,13 +120,13 @@ export interface RealmResult {
 /** Realm types whose settings decide who a user is: a server or provider of their own. */
 const IDENTITY_TYPES: readonly RealmType[] = ['ldap', 'ad', 'openid'];
 /** Settings that change nothing about how users log in. */
-const HARMLESS_OPTIONS: readonly string[] = ['comment', 'default'];
+export const HARMLESS_OPTIONS: readonly string[] = ['comment', 'default'];
 
 /**
  * Whoever changes how a directory or OpenID realm identifies its users could log in as any
  * of them: that needs at least the privileges of each (docs/compatibility.md).
  */
-async function mayDecideIdentities(
+export async function mayDecideIdentities(
   auth: Authorization,
   realm: RealmId,
   type: RealmType | undefined,
@@ -201,13 +201,13 @@ export interface UpdateRealm {
   readonly checkConnection?: boolean;
 }
 
-interface MergedRealm {
+export interface MergedRealm {
   readonly config: RealmConfig;
   readonly dropPassword: boolean;
 }
 
 /** The realm with `input` applied, checked against Proxmox's rules for changes. */
-function mergeRealm(current: RealmConfig, input: UpdateRealm): MergedRealm {
+export function mergeRealm(current: RealmConfig, input: UpdateRealm): MergedRealm {
   const { type } = current;
   const updates = checkOptions(type, input.options ?? {});
   const { required, fixed } = REALM_TYPE_OPTIONS[type];

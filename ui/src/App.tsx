@@ -43,7 +43,11 @@ const PAGES: readonly Page[] = [
   {
     route: '/admin/groups',
     title: 'Groups',
-    show: (s) => can(s, 'access', 'Group.Allocate') || can(s, 'dc', 'Sys.Audit'),
+    // User.Modify: members are changed from the group page.
+    show: (s) =>
+      can(s, 'access', 'Group.Allocate') ||
+      can(s, 'access', 'User.Modify') ||
+      can(s, 'dc', 'Sys.Audit'),
     render: (p) => <AdminGroups {...p} />,
   },
   {

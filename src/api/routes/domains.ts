@@ -59,7 +59,8 @@ function optionParam(schema: OptionSchema): ParamSpec {
   }
 }
 
-const OPTIONS: Record<string, ParamSpec> = Object.fromEntries(
+/** The realm options as parameters, for the routes that take a realm's settings. */
+export const OPTIONS: Record<string, ParamSpec> = Object.fromEntries(
   Object.entries(REALM_OPTIONS).map(([name, schema]) => [
     name,
     optionParam(schema as OptionSchema),
@@ -83,7 +84,8 @@ function wireValue(value: string | number | boolean): string | number {
   return typeof value === 'boolean' ? (value ? 1 : 0) : value;
 }
 
-function options(raw: Record<string, unknown>): RawOptions {
+/** The realm options among a request's parameters. */
+export function options(raw: Record<string, unknown>): RawOptions {
   const out: Record<string, string | number | boolean> = {};
   for (const [name, value] of Object.entries(raw))
     if (

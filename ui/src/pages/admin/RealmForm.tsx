@@ -3,6 +3,9 @@ import { useState, type ReactNode } from 'react';
 import { api, ApiError, itemPath, type Params } from '../../api.js';
 import { Checkbox, FieldError, Input, Select, useSubmit } from '../../components/Form.js';
 import { FormPanel, type FormEvents } from './FormPanel.js';
+import { RealmConnectionTest } from './RealmConnectionTest.js';
+import { RealmTfaFields } from './RealmTfa.js';
+import { formatTfa, parseTfa, sameChoice, tfaErrors, type TfaChoice } from './realm-tfa.js';
 import {
   isRealmType,
   OPTIONS,
@@ -24,6 +27,9 @@ function textOf(raw: string | number | undefined): string {
 
 const CREATABLE: readonly RealmType[] = ['ldap', 'ad', 'openid'];
 
+/** Options that change nothing about how a realm connects: a connection test leaves them out. */
+const NOT_CONNECTION: readonly string[] = ['tfa', 'comment', 'default'];
+
 /**
  * Adding a realm (LDAP, Active Directory, OpenID Connect) or editing one with the options of
  * its type; only what changed is sent, an emptied option as `delete`.
@@ -44,6 +50,9 @@ export function RealmForm(
   const [bools, setBools] = useState<Readonly<Record<string, boolean>>>({});
   const submit = useSubmit();
   const form = TYPE_FORMS[type];
+  const storedTfa = textOf(config?.['tfa']);
+  const [parsedTfa] = useState(() => parseTfa(storedTfa));
+  const [tfa, setTfa] = useState<TfaChoice>(parsedTfa.choice);
 
   const initialText = (name: string): string =>
     OPTIONS[name]?.kind === 'password' ? '' : textOf(config?.[name]);
@@ -54,20 +63,32 @@ export function RealmForm(
   const text = (name: string): string => values[name] ?? initialText(name);
   const bool = (name: string): boolean => bools[name] ?? initialBool(name);
 
-  const save = async (): Promise<void> => {
+  const requireOptions = (): void => {
     const missing = Object.fromEntries(
       form.required
         .filter((name) => !(editing && form.fixed.includes(name)) && text(name).trim() === '')
         .map((name) => [name, 'this option is required']),
     );
-    if (!editing && realmid.trim() === '') missing['realm'] = 'enter a name for the realm';
     if (Object.keys(missing).length > 0)
       throw new ApiError(400, 'Parameter verification failed.', missing);
+  };
+
+  /** What the form changes: options to set (all that are filled in, when adding) and to delete. */
+  const changes = (): { params: Record<string, string | boolean>; deletions: string[] } => {
     const params: Record<string, string | boolean> = {};
     const deletions: string[] = [];
     for (const name of optionsOf(type)) {
       const spec = OPTIONS[name];
       if (!spec) continue;
+      if (spec.kind === 'tfa') {
+        // Untouched, the stored text stays as it is, in whatever order it was written.
+        if (editing && sameChoice(tfa, parsedTfa.choice)) continue;
+        const value = formatTfa(tfa, parsedTfa.kept?.value);
+        if (value === (editing ? storedTfa : '')) continue;
+        if (value === '') deletions.push(name);
+        else params[name] = value;
+        continue;
+      }
       if (spec.kind === 'bool') {
         const value = bool(name);
         const before = editing ? initialBool(name) : (spec.default ?? false);
@@ -84,6 +105,16 @@ export function RealmForm(
       if (value === '') deletions.push(name);
       else params[name] = value;
     }
+    return { params, deletions };
+  };
+
+  const save = async (): Promise<void> => {
+    const errors = { ...tfaErrors(tfa) };
+    if (!editing && realmid.trim() === '') errors['realm'] = 'enter a name for the realm';
+    if (Object.keys(errors).length > 0)
+      throw new ApiError(400, 'Parameter verification failed.', errors);
+    requireOptions();
+    const { params, deletions } = changes();
     if (!editing) {
       const id = realmid.trim();
       await api('POST', DOMAINS, { realm: id, type, ...params });
@@ -103,8 +134,35 @@ export function RealmForm(
     props.onDone(`Realm ${realm.realm} saved.`);
   };
 
+  /** The settings a connection test tries: a stored realm's changes, or all of a new one's. */
+  const testParams = (): Params => {
+    requireOptions();
+    const { params, deletions } = changes();
+    // Settings that do not touch the connection stay out: they would only widen what the
+    // test must be allowed (see docs/realms.md).
+    const connection = Object.fromEntries(
+      Object.entries(params).filter(([name]) => !NOT_CONNECTION.includes(name)),
+    );
+    const kept = deletions.filter((name) => !NOT_CONNECTION.includes(name));
+    return {
+      ...(editing ? { realm: realm.realm } : { type }),
+      ...connection,
+      ...(kept.length > 0 ? { delete: kept.join(',') } : {}),
+    };
+  };
+
   const field = (name: string): ReactNode => {
     const spec = OPTIONS[name];
+    if (spec?.kind === 'tfa')
+      return (
+        <RealmTfaFields
+          key={name}
+          choice={tfa}
+          onChange={setTfa}
+          kept={parsedTfa.kept}
+          errors={submit.errors}
+        />
+      );
     if (!spec || spec.kind === 'bool') return null;
     const required = form.required.includes(name);
     const label = `${spec.label}${required ? ' (required)' : ''}`;
@@ -158,6 +216,11 @@ export function RealmForm(
       submitText={editing ? 'Save' : 'Add realm'}
       onCancel={props.onCancel}
       onSubmit={save}
+      after={
+        type === 'ldap' || type === 'ad' || type === 'openid' ? (
+          <RealmConnectionTest type={type} params={testParams} />
+        ) : undefined
+      }
     >
       {!editing ? (
         <div className="row">
@@ -185,7 +248,9 @@ export function RealmForm(
       {form.sections.map(([title, names]) => (
         <fieldset className="checklist" key={title}>
           <legend>{title}</legend>
-          <div className="row">{names.map(field)}</div>
+          <div className="row">
+            {names.filter((name) => OPTIONS[name]?.kind !== 'tfa').map(field)}
+          </div>
           {names
             .filter((name) => OPTIONS[name]?.kind === 'bool')
             .map((name) => (
@@ -200,6 +265,7 @@ export function RealmForm(
                 <FieldError error={submit.errors[name]} />
               </div>
             ))}
+          {names.filter((name) => OPTIONS[name]?.kind === 'tfa').map(field)}
         </fieldset>
       ))}
     </FormPanel>

@@ -37,18 +37,35 @@ type Doing =
   | { readonly mode: 'edit'; readonly realm: RealmRow }
   | { readonly mode: 'sync'; readonly realm: RealmRow };
 
-export function AdminRealms(_props: PageProps): ReactNode {
+const REALM_PATH = '/access/realm';
+
+export function AdminRealms({ session }: PageProps): ReactNode {
+  // Proxmox: changing realms takes Realm.Allocate on /access/realm; syncing one,
+  // Realm.AllocateUser on the realm (and User.Modify on the groups it writes). A login's
+  // `cap` never carries Realm.* (Proxmox's compute_api_permission): the caller's own
+  // privileges on /access/realm say it. Until they are known, nothing is offered.
+  const mine = useLoad(`realm-privileges:${session.username}`, () =>
+    api<Record<string, Record<string, number>>>('GET', '/access/permissions', {
+      path: REALM_PATH,
+    }),
+  );
+  const held = (privilege: string): boolean =>
+    session.username === 'root@pam' || mine.data?.[REALM_PATH]?.[privilege] === 1;
+  const allocate = held('Realm.Allocate');
+  const sync = held('Realm.AllocateUser');
   const page = useListPage<RealmRow, Doing>('realms', () => api<RealmRow[]>('GET', DOMAINS));
 
   const actions = (r: RealmRow): ReactNode => (
     <>
-      <EditButton
-        id={r.realm}
-        onClick={() => {
-          page.start({ mode: 'edit', realm: r });
-        }}
-      />
-      {r.type === 'ldap' || r.type === 'ad' ? (
+      {allocate ? (
+        <EditButton
+          id={r.realm}
+          onClick={() => {
+            page.start({ mode: 'edit', realm: r });
+          }}
+        />
+      ) : null}
+      {sync && (r.type === 'ldap' || r.type === 'ad') ? (
         <RowButton
           text="Sync"
           name={`Sync ${r.realm}`}
@@ -57,7 +74,7 @@ export function AdminRealms(_props: PageProps): ReactNode {
           }}
         />
       ) : null}
-      {r.type !== 'pam' && r.type !== 'pve' ? (
+      {allocate && r.type !== 'pam' && r.type !== 'pve' ? (
         <DeleteRowButton
           page={page}
           kind="realm"
@@ -76,7 +93,7 @@ export function AdminRealms(_props: PageProps): ReactNode {
   return (
     <ListPageView
       page={page}
-      add={{ text: 'Add realm', form: { mode: 'create' } }}
+      add={allocate ? { text: 'Add realm', form: { mode: 'create' } } : undefined}
       form={(doing) =>
         doing.mode === 'create' ? (
           <RealmForm

@@ -85,7 +85,7 @@ export function SimpleResourcePage<R extends { readonly comment?: string }>(prop
   );
 }
 
-function SimpleForm<R extends { readonly comment?: string }>(
+export function SimpleForm<R extends { readonly comment?: string }>(
   props: FormEvents & {
     readonly spec: SimpleResource<R>;
     readonly row: R | undefined;

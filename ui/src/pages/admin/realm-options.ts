@@ -7,7 +7,8 @@ export type RealmType = 'pam' | 'pve' | 'ldap' | 'ad' | 'openid';
 
 export interface OptionSpec {
   readonly label: string;
-  readonly kind: 'text' | 'number' | 'password' | 'bool' | 'select';
+  /** `tfa`: the realm's second factor, a choice with its settings (RealmTfa.tsx). */
+  readonly kind: 'text' | 'number' | 'password' | 'bool' | 'select' | 'tfa';
   readonly choices?: readonly string[];
   /** A boolean's value when the option is not set. */
   readonly default?: boolean;
@@ -17,11 +18,7 @@ export interface OptionSpec {
 export const OPTIONS: Readonly<Record<string, OptionSpec>> = {
   comment: { label: 'Comment', kind: 'text' },
   default: { label: 'Default realm on the login page', kind: 'bool', default: false },
-  tfa: {
-    label: 'Required second factor',
-    kind: 'text',
-    hint: 'type=oath (TOTP) or type=yubico,id=…,key=…,url=…; empty for none.',
-  },
+  tfa: { label: 'Required second factor', kind: 'tfa' },
   domain: { label: 'Domain', kind: 'text', hint: 'The AD domain, for example example.com.' },
   server1: { label: 'Server', kind: 'text', hint: 'Host name or IP address.' },
   server2: { label: 'Fallback server', kind: 'text' },
