@@ -9,7 +9,13 @@ import { hostname } from 'node:os';
 import { AuditLogFile, AuthLogFile, authLogLine } from './api/auth-log.js';
 import { VERSION } from './api/routes/access.js';
 import { buildApi } from './api/server.js';
-import { ensureCertificate, readTls } from './api/tls.js';
+import {
+  describeCertificate,
+  ensureCertificate,
+  readCheckedTls,
+  readTls,
+  useCertificate,
+} from './api/tls.js';
 import { LoginThrottle, type ThrottleOptions } from './auth/throttle.js';
 import { ThrottleShare } from './auth/throttle-share.js';
 import { HeartbeatPublisher } from './diagnostics/heartbeat.js';
@@ -39,6 +45,7 @@ import {
   remindBootstrapPassword,
   warnAboutWaysIn,
 } from './server/notices.js';
+import { Reloads } from './server/reload.js';
 import { STOP_BUDGET_MS, stopWithin } from './server/stop.js';
 
 export interface ServerSettings {
@@ -68,6 +75,8 @@ export interface ServerSettings {
 
 export interface RunningServer {
   readonly storeUrl: string;
+  /** What SIGHUP and SIGUSR1 take again (src/server/reload.ts). */
+  readonly reloads: Reloads;
   /** Stops within a budget; `false` when the store's last writes had to be given up. */
   stop(): Promise<boolean>;
 }
@@ -119,12 +128,13 @@ export async function startServer(settings: ServerSettings, io: Io): Promise<Run
   if (follower === undefined) await rotate();
   const rotation = follower === undefined ? setInterval(() => void rotate(), 60_000) : undefined;
 
-  const tls =
+  const tlsFiles =
     settings.tls === 'none'
       ? undefined
-      : await readTls(
-          settings.tls === 'self-signed' ? await ensureCertificate(settings.dataDir) : settings.tls,
-        );
+      : settings.tls === 'self-signed'
+        ? await ensureCertificate(settings.dataDir)
+        : settings.tls;
+  const tls = tlsFiles === undefined ? undefined : await readTls(tlsFiles);
   const offlineTfa = new OfflineTfa();
   offlineTfa.start(services, 5_000, (err) => {
     io.err(
@@ -229,8 +239,26 @@ export async function startServer(settings: ServerSettings, io: Io): Promise<Run
   await preloadWebauthn();
   await app.listen({ host: settings.host, port: settings.port });
 
+  const reloads = new Reloads();
+  if (tlsFiles !== undefined) {
+    let served = tls?.cert;
+    reloads.add({
+      what: 'the HTTPS certificate',
+      kind: 'all',
+      run: async () => {
+        const material = await readCheckedTls(tlsFiles);
+        if (served !== undefined && material.cert.equals(served))
+          return `the HTTPS certificate in ${tlsFiles.cert} is unchanged`;
+        useCertificate(app.server, material);
+        served = material.cert;
+        return `new connections get the certificate in ${tlsFiles.cert}: ${describeCertificate(material.cert)}`;
+      },
+    });
+  }
+
   return {
     storeUrl: live.store.url,
+    reloads,
     stop: () =>
       stopWithin(STOP_BUDGET_MS, io, [
         {

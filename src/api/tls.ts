@@ -4,10 +4,12 @@
  * pve-ssl.pem. OpenSSL, which every Debian system has, makes it.
  */
 import { execFile } from 'node:child_process';
+import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { Server as TlsServer } from 'node:tls';
 import { promisify } from 'node:util';
 
 export interface TlsFiles {
@@ -75,4 +77,47 @@ export interface TlsMaterial {
 
 export async function readTls(files: { cert: string; key: string }): Promise<TlsMaterial> {
   return { cert: await readFile(files.cert), key: await readFile(files.key) };
+}
+
+/**
+ * Reads a certificate and its key and checks that they belong together, naming the file at
+ * fault: a certificate replaced before its key (or the other way round) must not take the
+ * running server down with it.
+ */
+export async function readCheckedTls(files: { cert: string; key: string }): Promise<TlsMaterial> {
+  const material = await readTls(files);
+  let certificate: X509Certificate;
+  try {
+    certificate = new X509Certificate(material.cert);
+  } catch (err) {
+    throw new Error(`${files.cert}: not a PEM certificate (${(err as Error).message})`, {
+      cause: err,
+    });
+  }
+  let key: KeyObject;
+  try {
+    key = createPrivateKey(material.key);
+  } catch (err) {
+    throw new Error(`${files.key}: not a PEM private key (${(err as Error).message})`, {
+      cause: err,
+    });
+  }
+  if (!certificate.checkPrivateKey(key))
+    throw new Error(`${files.key} is not the key of the certificate in ${files.cert}`);
+  return material;
+}
+
+/**
+ * The server's certificate for new connections from now on; connections already open keep
+ * theirs (TLS has no way to change it within one), so none is dropped.
+ */
+export function useCertificate(server: unknown, material: TlsMaterial): void {
+  if (!(server instanceof TlsServer)) throw new Error('the server does not speak HTTPS');
+  server.setSecureContext({ ...TLS_SETTINGS, ...material });
+}
+
+/** The subject, issuer dates and SHA-256 fingerprint of a PEM certificate, for messages. */
+export function describeCertificate(cert: Buffer): string {
+  const x509 = new X509Certificate(cert);
+  return `${x509.subject.replace(/\n/g, ', ')}, valid until ${new Date(x509.validTo).toISOString()}, SHA-256 ${x509.fingerprint256}`;
 }

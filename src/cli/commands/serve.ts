@@ -1,6 +1,7 @@
 /**
  * `tessera serve`: checks its options, starts the server through the composition root
- * (src/server.ts), says where it listens, and stops it on SIGTERM or SIGINT.
+ * (src/server.ts), says where it listens, reloads on SIGHUP and SIGUSR1 (src/server/reload.ts),
+ * and stops it on SIGTERM or SIGINT.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,6 +12,7 @@ import { isLoopbackHost } from '../../model/host.js';
 import { PROXMOX_LOCKOUT } from '../../services/tfa.js';
 import { dataDirectory, liveProxmoxDir } from '../../store/open.js';
 import { startServer } from '../../server.js';
+import { reloadOnSignals } from '../../server/reload.js';
 import { signalled } from '../../server/stop.js';
 import { noMoreArgs, stringOption, type CommandContext } from '../context.js';
 
@@ -178,7 +180,9 @@ export async function serveCommand(ctx: CommandContext): Promise<number> {
       `Open that URL in a browser for the web interface.\n`,
   );
 
+  const stopReloading = reloadOnSignals(server.reloads, ctx.io);
   await signalled();
+  stopReloading();
   const stopped = await server.stop();
   ctx.io.out(stopped ? 'Tessera stopped\n' : 'Tessera stopped without waiting for the store\n');
   return 0;

@@ -1,0 +1,132 @@
+/**
+ * `serve` takes a replaced certificate on SIGHUP without dropping a connection: new
+ * connections get the new certificate, a keep-alive connection opened before goes on with
+ * its own, and a certificate whose key does not match is refused with the old one kept.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { X509Certificate } from 'node:crypto';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connect, type TLSSocket } from 'node:tls';
+import { after, describe, it } from 'node:test';
+import { freePort, start, stop } from '../support/serve.js';
+
+function makeCertificate(dir: string, name: string): { cert: string; key: string } {
+  const cert = join(dir, `${name}.crt`);
+  const key = join(dir, `${name}.key`);
+  execFileSync('openssl', [
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-keyout',
+    key,
+    '-out',
+    cert,
+    '-days',
+    '30',
+    '-subj',
+    `/CN=${name}`,
+    '-addext',
+    'subjectAltName=DNS:localhost,IP:127.0.0.1',
+  ]);
+  return { cert, key };
+}
+
+/** A TLS connection to the server and the subject of the certificate it was given. */
+async function open(port: number): Promise<{ socket: TLSSocket; subject: string }> {
+  const socket = connect({ host: '127.0.0.1', port, rejectUnauthorized: false });
+  await new Promise<void>((resolve, reject) => {
+    socket.once('secureConnect', resolve);
+    socket.once('error', reject);
+  });
+  const raw = socket.getPeerX509Certificate();
+  assert.ok(raw instanceof X509Certificate);
+  return { socket, subject: raw.subject };
+}
+
+/** One HTTP/1.1 request on an open socket, kept alive; resolves with the status line. */
+function request(socket: TLSSocket): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let answer = '';
+    const onData = (chunk: Buffer): void => {
+      answer += chunk.toString();
+      if (!answer.includes('\r\n\r\n')) return;
+      const length = Number(/content-length: (\d+)/i.exec(answer)?.[1] ?? '0');
+      if (answer.length - answer.indexOf('\r\n\r\n') - 4 < length) return;
+      socket.off('data', onData);
+      resolve(answer.slice(0, answer.indexOf('\r\n')));
+    };
+    socket.on('data', onData);
+    socket.once('error', reject);
+    socket.write(
+      'GET /api2/json/version HTTP/1.1\r\nHost: localhost\r\nConnection: keep-alive\r\n\r\n',
+    );
+  });
+}
+
+async function until(test: () => boolean, what: string): Promise<void> {
+  const started = Date.now();
+  while (!test()) {
+    if (Date.now() - started > 5000) assert.fail(`not within 5 s: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+describe('serve: SIGHUP takes a replaced certificate', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tessera-reload-'));
+  after(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('serves the new certificate to new connections and keeps the open ones', async () => {
+    const first = makeCertificate(dir, 'first');
+    const second = makeCertificate(dir, 'second');
+    const other = makeCertificate(dir, 'other');
+    const live = { cert: join(dir, 'live.crt'), key: join(dir, 'live.key') };
+    copyFileSync(first.cert, live.cert);
+    copyFileSync(first.key, live.key);
+    const port = await freePort();
+    const server = start(join(dir, 'data'), port, ['--cert', live.cert, '--key', live.key]);
+    try {
+      await server.ready;
+      const before = await open(port);
+      assert.equal(before.subject, 'CN=first');
+      assert.match(await request(before.socket), /^HTTP\/1.1 401 /);
+
+      copyFileSync(second.cert, live.cert);
+      copyFileSync(second.key, live.key);
+      server.child.kill('SIGHUP');
+      await until(
+        () => server.output().includes('new connections get the certificate'),
+        'the reload is reported',
+      );
+      assert.match(server.output(), /CN=second, valid until \S+, SHA-256 [0-9A-F:]+/);
+      const after = await open(port);
+      assert.equal(after.subject, 'CN=second');
+      // The connection opened before the reload goes on (with its certificate).
+      assert.match(await request(before.socket), /^HTTP\/1.1 401 /);
+      after.socket.destroy();
+
+      // A certificate whose key is not the one beside it: refused, the running one stays.
+      copyFileSync(other.cert, live.cert);
+      server.child.kill('SIGHUP');
+      await until(
+        () => server.output().includes('not reloaded, the previous one stays'),
+        'the refusal is reported',
+      );
+      assert.match(server.output(), /live\.key is not the key of the certificate in .*live\.crt/);
+      const still = await open(port);
+      assert.equal(still.subject, 'CN=second');
+      still.socket.destroy();
+      before.socket.destroy();
+    } finally {
+      assert.equal(await stop(server.child), 0);
+    }
+  });
+});
