@@ -57,7 +57,7 @@ export function Table<T>(props: {
   return (
     <div className="table-wrap">
       <label className="filter">
-        Filter {caption.toLowerCase()}
+        Filter {inSentence(caption)}
         <input
           type="search"
           value={filter}
@@ -114,4 +114,12 @@ export function Table<T>(props: {
       </table>
     </div>
   );
+}
+
+/** A caption within a sentence: "Users" -> "users", but "API tokens" stays as it is. */
+function inSentence(caption: string): string {
+  const first = caption.split(' ')[0] ?? '';
+  return first.length > 1 && first === first.toUpperCase()
+    ? caption
+    : caption.charAt(0).toLowerCase() + caption.slice(1);
 }
