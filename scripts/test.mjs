@@ -15,6 +15,8 @@ await ensureSystemPackages([
   { command: 'etcd', package: 'etcd-server' },
   { command: 'etcdctl', package: 'etcd-client' },
   { command: 'fail2ban-regex', package: 'fail2ban' },
+  // An ACME server that validates HTTP-01 for real (test/support/pebble.ts).
+  { command: 'pebble', package: 'pebble' },
   { command: 'openssl', package: 'openssl' },
   { test: '/usr/bin/python3 -c "import proxmoxer, requests"', package: 'python3-proxmoxer' },
   { test: '/usr/bin/python3 -c "import requests"', package: 'python3-requests' },

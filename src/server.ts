@@ -46,6 +46,8 @@ import {
   warnAboutWaysIn,
 } from './server/notices.js';
 import { Reloads } from './server/reload.js';
+import { acmeStartingFiles, startAcme } from './server/acme/start.js';
+import type { AcmeSettings } from './server/acme/renewer.js';
 import { STOP_BUDGET_MS, stopWithin } from './server/stop.js';
 
 export interface ServerSettings {
@@ -71,6 +73,8 @@ export interface ServerSettings {
    * own: read at start, re-read when the files change (checked every `pollMs`).
    */
   readonly pveKeys?: { readonly dir: string; readonly pollMs: number };
+  /** Get and renew the certificate by ACME (src/server/acme/); replaces `tls`'s files. */
+  readonly acme?: AcmeSettings;
 }
 
 export interface RunningServer {
@@ -131,9 +135,11 @@ export async function startServer(settings: ServerSettings, io: Io): Promise<Run
   const tlsFiles =
     settings.tls === 'none'
       ? undefined
-      : settings.tls === 'self-signed'
-        ? await ensureCertificate(settings.dataDir)
-        : settings.tls;
+      : settings.acme !== undefined
+        ? await acmeStartingFiles(settings.acme, settings.dataDir, Date.now())
+        : settings.tls === 'self-signed'
+          ? await ensureCertificate(settings.dataDir)
+          : settings.tls;
   const tls = tlsFiles === undefined ? undefined : await readTls(tlsFiles);
   const offlineTfa = new OfflineTfa();
   offlineTfa.start(services, 5_000, (err) => {
@@ -240,7 +246,11 @@ export async function startServer(settings: ServerSettings, io: Io): Promise<Run
   await app.listen({ host: settings.host, port: settings.port });
 
   const reloads = new Reloads();
-  if (tlsFiles !== undefined) {
+  const acme =
+    settings.acme === undefined
+      ? undefined
+      : await startAcme(settings.acme, settings.dataDir, app.server, reloads, io);
+  if (tlsFiles !== undefined && acme === undefined) {
     let served = tls?.cert;
     reloads.add({
       what: 'the HTTPS certificate',
@@ -263,7 +273,10 @@ export async function startServer(settings: ServerSettings, io: Io): Promise<Run
       stopWithin(STOP_BUDGET_MS, io, [
         {
           what: 'the requests in progress',
-          run: () => app.close(),
+          run: async () => {
+            await acme?.stop();
+            await app.close();
+          },
           giveUp: () => {
             app.server.closeAllConnections();
           },

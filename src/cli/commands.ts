@@ -99,6 +99,39 @@ export const COMMANDS: readonly CommandSpec[] = [
         type: 'boolean',
         description: 'Plain HTTP, only on a loopback address (behind a local TLS proxy).',
       },
+      'acme-domain': {
+        type: 'string',
+        value: 'name,...',
+        description:
+          'Get and renew the certificate for these names by ACME (HTTP-01), kept in the data directory.',
+      },
+      'acme-directory': {
+        type: 'string',
+        value: 'url',
+        description: "The ACME server's directory (default Let's Encrypt's).",
+      },
+      'acme-email': {
+        type: 'string',
+        value: 'address',
+        description: 'The contact of the ACME account (expiry notices).',
+      },
+      'acme-http': {
+        type: 'string',
+        value: 'host:port',
+        description: 'Where the HTTP-01 responder listens (default 0.0.0.0:80).',
+      },
+      'acme-ca': {
+        type: 'string',
+        value: 'file',
+        description:
+          "The CA (PEM) of the ACME server's own HTTPS certificate, for a private ACME server.",
+      },
+      'acme-renew-days': {
+        type: 'string',
+        value: 'days',
+        description:
+          'Renew this many days before expiry (default 30, or a third of the lifetime if shorter).',
+      },
       'trusted-proxy': {
         type: 'string',
         value: 'cidr,...',

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -629,6 +629,40 @@ describe('doctor', () => {
       );
       assert.equal(c.status, 'warn');
       assert.match(text(c), /this host's name backup7 is not among the certificate's names/);
+    });
+
+    it('says how each kind of certificate is renewed when it expires within 30 days', async () => {
+      const { store } = await world();
+      let c = check(
+        await doctor(store, { certificate: { kind: 'file', cert: expiring.cert } }),
+        'https_certificate',
+      );
+      assert.match(c.fix ?? '', /--cert and --key and send serve SIGHUP/);
+      // serve --acme-domain presents the ACME certificate in the data directory.
+      const data = await mkdtemp(join(dir, 'data-'));
+      await mkdir(join(data, 'acme'));
+      await run('cp', [expiring.cert, join(data, 'acme', 'certificate.pem')]);
+      await run('cp', [expiring.key, join(data, 'acme', 'certificate.key')]);
+      c = check(
+        await doctor(store, { certificate: { kind: 'data-dir', dir: data } }),
+        'https_certificate',
+      );
+      assert.equal(c.status, 'warn');
+      assert.match(text(c), /acme\/certificate\.pem \(ACME\): subject/);
+      assert.match(text(c), /expires in (9|10) days/);
+      assert.match(
+        c.fix ?? '',
+        /^serve --acme-domain renews it by itself from 30 days before expiry/,
+      );
+      c = check(
+        await doctor(store, {
+          certificate: { kind: 'data-dir', dir: data },
+          now: () => NOW + 11 * DAY,
+        }),
+        'https_certificate',
+      );
+      assert.equal(c.status, 'fail');
+      assert.match(c.fix ?? '', /look for 'ACME order \.\.\. failed' in serve's log/);
     });
 
     it('warns before expiry, fails once expired, and fails on a key of another certificate', async () => {

@@ -15,6 +15,7 @@ import { startServer } from '../../server.js';
 import { reloadOnSignals } from '../../server/reload.js';
 import { signalled } from '../../server/stop.js';
 import { noMoreArgs, stringOption, type CommandContext } from '../context.js';
+import { acmeOptions } from './serve-acme.js';
 
 /** `--throttle off` or `--throttle <failures>/<window s>/<ban s>`. */
 function throttleOption(value: string | undefined): ThrottleOptions | false {
@@ -142,6 +143,7 @@ export async function serveCommand(ctx: CommandContext): Promise<number> {
       field: 'pve-keys',
     });
   const pollSeconds = countOption(ctx, 'pve-keys-poll', 5);
+  const acme = acmeOptions(ctx);
 
   const server = await startServer(
     {
@@ -170,6 +172,7 @@ export async function serveCommand(ctx: CommandContext): Promise<number> {
       ...(pveKeysDir !== undefined
         ? { pveKeys: { dir: pveKeysDir, pollMs: pollSeconds * 1000 } }
         : {}),
+      ...(acme !== undefined ? { acme } : {}),
     },
     ctx.io,
   );

@@ -11,6 +11,8 @@ import { isIP } from 'node:net';
 import { join } from 'node:path';
 import type { AccessSnapshot } from '../../store/snapshot.js';
 import { webauthnSettings } from '../../tfa/webauthn.js';
+import { existsSync } from 'node:fs';
+import { acmeFiles } from '../../model/acme-files.js';
 import { EXPIRY_WARN_MS } from './realms.js';
 import {
   fail,
@@ -29,7 +31,17 @@ export interface ServedCertificate {
   /** Problems found while loading it (unreadable, key not matching). */
   readonly problems: readonly Finding[];
   readonly plainHttp: boolean;
+  /** How this certificate is renewed, for the fix of an expiry warning. */
+  readonly renew?: string;
 }
+
+/** How each kind of certificate is renewed. */
+const RENEW = {
+  acme: "serve --acme-domain renews it by itself from 30 days before expiry (a third of the lifetime for short ones): look for 'ACME order ... failed' in serve's log, fix the cause, and send serve SIGHUP to try at once",
+  file: 'put the renewed certificate and key in place of the files given to --cert and --key and send serve SIGHUP (new connections get it, open ones are kept), or let serve renew by ACME (--acme-domain)',
+  selfSigned:
+    'remove tessera.crt and tessera.key from the data directory and restart serve to make a new self-signed one, or use a certificate from your CA or ACME',
+} as const;
 
 const TRUSTED_CERTIFICATE =
   'use a certificate from your CA or ACME (serve --cert <file> --key <file>), or make the clients trust this one';
@@ -78,8 +90,18 @@ export async function loadCertificate(source: CertificateSource): Promise<Served
       };
     case 'file':
     case 'data-dir': {
-      const file = source.kind === 'file' ? source.cert : join(source.dir, 'tessera.crt');
-      const keyFile = source.kind === 'file' ? source.key : join(source.dir, 'tessera.key');
+      // serve --acme-domain presents the ACME certificate once there is one.
+      const acme = source.kind === 'data-dir' ? acmeFiles(source.dir) : undefined;
+      const ordered = acme !== undefined && existsSync(acme.cert);
+      const file =
+        source.kind === 'file'
+          ? source.cert
+          : ordered
+            ? acme.cert
+            : join(source.dir, 'tessera.crt');
+      const keyFile =
+        source.kind === 'file' ? source.key : ordered ? acme.key : join(source.dir, 'tessera.key');
+      const renew = source.kind === 'file' ? RENEW.file : ordered ? RENEW.acme : RENEW.selfSigned;
       let certificate: X509Certificate;
       try {
         certificate = new X509Certificate(await readFile(file));
@@ -115,9 +137,10 @@ export async function loadCertificate(source: CertificateSource): Promise<Served
           : undefined;
       return {
         certificate,
-        where: file,
+        where: ordered ? `${file} (ACME)` : file,
         problems: key && key.status !== 'ok' ? [key] : [],
         plainHttp: false,
+        renew,
       };
     }
   }
@@ -197,12 +220,15 @@ export function httpsCertificate(
     findings.push(
       fail(
         `expired on ${isoTime(to)} (${duration(now - to)} ago): clients refuse it`,
-        'renew the certificate',
+        served.renew ?? 'renew the certificate',
       ),
     );
   else if (to - now < EXPIRY_WARN_MS)
     findings.push(
-      warn(`expires in ${duration(to - now)} (${isoTime(to)})`, 'renew the certificate'),
+      warn(
+        `expires in ${duration(to - now)} (${isoTime(to)})`,
+        served.renew ?? 'renew the certificate',
+      ),
     );
   else findings.push(ok(`valid until ${isoTime(to)} (${duration(to - now)} left)`));
 
