@@ -8,6 +8,9 @@
 import { hostname } from 'node:os';
 import { AuditLogFile, AuthLogFile, authLogLine } from './api/auth-log.js';
 import { VERSION } from './api/routes/access.js';
+import { createApp } from './api/app.js';
+import { registerHealth } from './api/health.js';
+import { observeRequests, registerMetrics } from './api/metrics.js';
 import { buildApi } from './api/server.js';
 import {
   describeCertificate,
@@ -18,7 +21,10 @@ import {
 } from './api/tls.js';
 import { LoginThrottle, type ThrottleOptions } from './auth/throttle.js';
 import { ThrottleShare } from './auth/throttle-share.js';
+import { hashScheduler } from './auth/password.js';
 import { HeartbeatPublisher } from './diagnostics/heartbeat.js';
+import { ServerMetrics } from './diagnostics/metrics.js';
+import { Readiness } from './diagnostics/readiness.js';
 import { EventLog, type Retention } from './diagnostics/events.js';
 import { isTesseraError } from './errors.js';
 import { pamSupport } from './realms/pam.js';
@@ -45,6 +51,7 @@ import {
   remindBootstrapPassword,
   warnAboutWaysIn,
 } from './server/notices.js';
+import { readMetricsToken } from './server/metrics-token.js';
 import { Reloads } from './server/reload.js';
 import { acmeStartingFiles, startAcme } from './server/acme/start.js';
 import type { AcmeSettings } from './server/acme/renewer.js';
@@ -75,6 +82,14 @@ export interface ServerSettings {
   readonly pveKeys?: { readonly dir: string; readonly pollMs: number };
   /** Get and renew the certificate by ACME (src/server/acme/); replaces `tls`'s files. */
   readonly acme?: AcmeSettings;
+  /**
+   * `GET /metrics`: on a listen address of its own, or on the API's port behind the token in
+   * `tokenFile` (or both). Undefined: no metrics.
+   */
+  readonly metrics?: {
+    readonly listen?: { readonly host: string; readonly port: number };
+    readonly tokenFile?: string;
+  };
 }
 
 export interface RunningServer {
@@ -87,6 +102,8 @@ export interface RunningServer {
 
 export async function startServer(settings: ServerSettings, io: Io): Promise<RunningServer> {
   const storeUrl = settings.storeUrl ?? defaultStoreUrl();
+  const tokenFile = settings.metrics?.tokenFile;
+  let metricsToken = tokenFile === undefined ? undefined : await readMetricsToken(tokenFile);
   // Before anything is opened: opening the store or a log may create files there.
   const dataDir = inspectDataDir(settings.dataDir, storeUrl);
   refuseBlankDatabase(dataDir);
@@ -206,6 +223,19 @@ export async function startServer(settings: ServerSettings, io: Io): Promise<Run
     },
   );
   if (live.store.writable) scheduler.start();
+  const readiness = new Readiness(live.store, {
+    onChange: (state, previous) => {
+      if (state.ready) {
+        if (!previous.ready && previous.reason !== 'starting')
+          io.err('tessera: ready again: the store takes writes\n');
+      } else if (state.reason !== 'stopping') io.err(`tessera: not ready: ${state.reason}\n`);
+    },
+  });
+  await readiness.start();
+  const metrics =
+    settings.metrics === undefined
+      ? undefined
+      : new ServerMetrics({ live, readiness, hashQueue: () => hashScheduler.waiting });
   const realmOf = (user: string): { realm?: string } => {
     const at = user.lastIndexOf('@');
     return at > 0 ? { realm: user.slice(at + 1).split('!')[0] ?? '' } : {};
@@ -229,10 +259,12 @@ export async function startServer(settings: ServerSettings, io: Io): Promise<Run
       ...(settings.pamService !== undefined ? { pamService: settings.pamService } : {}),
       ...(settings.loginDelayMs !== undefined ? { authFailureDelayMs: settings.loginDelayMs } : {}),
       onAuthSuccess: (event) => {
-        events.record({ ...event, outcome: 'success', ...realmOf(event.user) });
+        metrics?.loginSucceeded(event);
+        events.record({ ...withoutFactor(event), outcome: 'success', ...realmOf(event.user) });
       },
       onAuthFailure: (event) => {
-        events.record({ ...event, outcome: 'failure', ...realmOf(event.user) });
+        metrics?.authFailed(event);
+        events.record({ ...withoutFactor(event), outcome: 'failure', ...realmOf(event.user) });
         io.err(`${authLogLine(event)}\n`);
         authLog?.write(event);
         auditLog?.write(event);
@@ -241,6 +273,19 @@ export async function startServer(settings: ServerSettings, io: Io): Promise<Run
     tls,
     settings.trustedProxies,
   );
+  registerHealth(app, readiness);
+  const token = (): Buffer | undefined => metricsToken;
+  let metricsApp: Awaited<ReturnType<typeof createApp>> | undefined;
+  if (metrics !== undefined) {
+    observeRequests(app, metrics);
+    const listen = settings.metrics?.listen;
+    if (listen !== undefined) {
+      // Plain HTTP, for a scraper on loopback or a management network (docs/monitoring.md).
+      metricsApp = await createApp();
+      registerMetrics(metricsApp, metrics, token);
+      await metricsApp.listen(listen);
+    } else registerMetrics(app, metrics, token);
+  }
   // Before the first request: no WebAuthn login waits for the library to load.
   await preloadWebauthn();
   await app.listen({ host: settings.host, port: settings.port });
@@ -266,6 +311,16 @@ export async function startServer(settings: ServerSettings, io: Io): Promise<Run
     });
   }
 
+  if (tokenFile !== undefined)
+    reloads.add({
+      what: 'the metrics token',
+      kind: 'all',
+      run: async () => {
+        metricsToken = await readMetricsToken(tokenFile);
+        return `scrapes of /metrics need the token in ${tokenFile}`;
+      },
+    });
+
   return {
     storeUrl: live.store.url,
     reloads,
@@ -274,8 +329,10 @@ export async function startServer(settings: ServerSettings, io: Io): Promise<Run
         {
           what: 'the requests in progress',
           run: async () => {
+            readiness.stop();
+            metrics?.stop();
             await acme?.stop();
-            await app.close();
+            await Promise.all([app.close(), metricsApp?.close()]);
           },
           giveUp: () => {
             app.server.closeAllConnections();
@@ -310,6 +367,13 @@ export async function startServer(settings: ServerSettings, io: Io): Promise<Run
         },
       ]),
   };
+}
+
+/** The stored events' fields are a contract (docs/audit-trail.md): the answered factor stays out. */
+function withoutFactor<T extends { secondFactor?: unknown }>(event: T): Omit<T, 'secondFactor'> {
+  const copy = { ...event };
+  delete copy.secondFactor;
+  return copy;
 }
 
 /** Takes the cluster's keys and follows them. */

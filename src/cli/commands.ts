@@ -201,6 +201,18 @@ export const COMMANDS: readonly CommandSpec[] = [
         value: 's',
         description: 'How often --pve-keys checks the files for a rotation (default 5).',
       },
+      'metrics-listen': {
+        type: 'string',
+        value: 'host:port',
+        description:
+          'Serve Prometheus metrics at /metrics on this address, plain HTTP (docs/monitoring.md).',
+      },
+      'metrics-token-file': {
+        type: 'string',
+        value: 'file',
+        description:
+          'Serve /metrics on the API port (or --metrics-listen) only with this bearer token.',
+      },
     },
     load: async () => (await import('./commands/serve.js')).serveCommand,
   },

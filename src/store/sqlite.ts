@@ -5,7 +5,7 @@
  * survives a crash of the process or the machine. A table of recent changes lets watchers,
  * in this process or another one, replay what they missed.
  */
-import { chmodSync, closeSync, mkdirSync, openSync, readSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { TesseraError } from '../errors.js';
@@ -57,6 +57,8 @@ export class SqliteStore implements ConfigStore {
   private readonly pollIntervalMs: number;
   private readonly historyRevisions: number;
   private readonly statements;
+  /** The opened file's device and inode: whether the path still names it. */
+  private readonly identity: string | undefined;
 
   constructor(
     readonly file: string,
@@ -66,6 +68,7 @@ export class SqliteStore implements ConfigStore {
     this.pollIntervalMs = options.pollIntervalMs ?? 50;
     this.historyRevisions = options.historyRevisions ?? 10_000;
     this.db = openDatabase(file);
+    this.identity = file === ':memory:' ? undefined : fileIdentity(file);
     this.statements = {
       revision: this.db
         .prepare<[], number>("SELECT value FROM meta WHERE name = 'revision'")
@@ -182,6 +185,10 @@ export class SqliteStore implements ConfigStore {
 
   canWrite(): Promise<void> {
     try {
+      // A file deleted or replaced under the running process still takes writes through the
+      // open handle, and they are lost at the next start: that is no store to write to.
+      if (this.identity !== undefined && fileIdentity(this.file) !== this.identity)
+        throw new Error('the database file was removed or replaced since it was opened');
       // IMMEDIATE takes the write lock (waiting out the busy timeout), and nothing is written.
       this.db.transaction(() => undefined).immediate();
       return Promise.resolve();
@@ -287,6 +294,11 @@ function openDatabase(file: string): Database.Database {
   } catch (err) {
     throw storeError(file, err);
   }
+}
+
+function fileIdentity(file: string): string | undefined {
+  const stat = statSync(file, { throwIfNoEntry: false });
+  return stat === undefined ? undefined : `${String(stat.dev)}:${String(stat.ino)}`;
 }
 
 const SQLITE_HEADER = Buffer.from('SQLite format 3\0', 'latin1');

@@ -39,16 +39,14 @@ function throttleOption(value: string | undefined): ThrottleOptions | false {
   };
 }
 
-function listenAddress(value: string): { host: string; port: number } {
+function listenAddress(value: string, field = 'listen'): { host: string; port: number } {
   const match = /^(?:\[([0-9a-fA-F:]+)\]|([^:]*)):(\d{1,5})$/.exec(value);
   const port = Number(match?.[3]);
   if (!match || port < 1 || port > 65_535)
     throw new TesseraError(
       'usage',
-      `--listen expects host:port (as in 0.0.0.0:8006), not '${value}'`,
-      {
-        field: 'listen',
-      },
+      `--${field} expects host:port (as in ${field === 'listen' ? '0.0.0.0:8006' : '127.0.0.1:9106'}), not '${value}'`,
+      { field },
     );
   return { host: match[1] ?? (match[2] === '' ? '0.0.0.0' : (match[2] ?? '0.0.0.0')), port };
 }
@@ -144,6 +142,21 @@ export async function serveCommand(ctx: CommandContext): Promise<number> {
     });
   const pollSeconds = countOption(ctx, 'pve-keys-poll', 5);
   const acme = acmeOptions(ctx);
+  const metricsListen = stringOption(ctx, 'metrics-listen');
+  const metricsTokenFile = stringOption(ctx, 'metrics-token-file');
+  if (metricsTokenFile === '')
+    throw new TesseraError('usage', '--metrics-token-file expects a file', {
+      field: 'metrics-token-file',
+    });
+  const metrics =
+    metricsListen === undefined && metricsTokenFile === undefined
+      ? undefined
+      : {
+          ...(metricsListen !== undefined
+            ? { listen: listenAddress(metricsListen, 'metrics-listen') }
+            : {}),
+          ...(metricsTokenFile !== undefined ? { tokenFile: metricsTokenFile } : {}),
+        };
 
   const server = await startServer(
     {
@@ -173,6 +186,7 @@ export async function serveCommand(ctx: CommandContext): Promise<number> {
         ? { pveKeys: { dir: pveKeysDir, pollMs: pollSeconds * 1000 } }
         : {}),
       ...(acme !== undefined ? { acme } : {}),
+      ...(metrics !== undefined ? { metrics } : {}),
     },
     ctx.io,
   );

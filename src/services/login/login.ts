@@ -33,7 +33,7 @@ import type { Realm, RealmEnvironment } from '../../realms/realm.js';
 import type { AccessSnapshot } from '../../store/snapshot.js';
 import { actingAs, type ServiceContext } from '../context.js';
 import { renewPasswordHash } from '../users.js';
-import type { AuthEventSink } from './events.js';
+import type { AuthEventSink, SecondFactorKind } from './events.js';
 import {
   boundedPassword,
   checkPassword,
@@ -96,11 +96,19 @@ export async function login(deps: LoginDeps, request: LoginRequest): Promise<Log
   const claimed =
     request.realm === undefined ? request.username : `${request.username}@${request.realm}`;
   const now = deps.now();
+  const attempt: Attempt = {};
   try {
     throttle(deps, request.address, claimed, now);
     return request.tfaChallenge === undefined
-      ? await passwordStep(deps, request, claimed, now)
-      : await answerStep(deps, request, request.tfaChallenge, claimed, now);
+      ? await passwordStep(withAttempt(deps, attempt), request, claimed, now, attempt)
+      : await answerStep(
+          withAttempt(deps, attempt),
+          request,
+          request.tfaChallenge,
+          claimed,
+          now,
+          attempt,
+        );
   } catch (err) {
     if (!(err instanceof AuthFailure)) throw err;
     // Refused before the password was looked at: not a guess, not counted.
@@ -112,9 +120,42 @@ export async function login(deps: LoginDeps, request: LoginRequest): Promise<Log
       user: claimed,
       cause: err.code,
       reason: err.message,
+      ...(attempt.secondFactor !== undefined ? { secondFactor: attempt.secondFactor } : {}),
     });
     throw err;
   }
+}
+
+/** What a login learned on the way that its events report: the second factor answered. */
+interface Attempt {
+  secondFactor?: SecondFactorKind | undefined;
+}
+
+const SECOND_FACTOR_KINDS: readonly string[] = ['totp', 'webauthn', 'recovery', 'yubico'];
+
+/** The kind an answer (`<type>:<value>`) names, if it is one Tessera knows. */
+function answeredKind(answer: string): SecondFactorKind | undefined {
+  const type = answer.slice(0, Math.max(0, answer.indexOf(':')));
+  return SECOND_FACTOR_KINDS.includes(type) ? (type as SecondFactorKind) : undefined;
+}
+
+/** The success event carries the second factor the attempt answered. */
+function withAttempt(deps: LoginDeps, attempt: Attempt): LoginDeps {
+  return {
+    ...deps,
+    events: {
+      failed: (event) => {
+        deps.events.failed(event);
+      },
+      succeeded: (event) => {
+        deps.events.succeeded(
+          attempt.secondFactor === undefined
+            ? event
+            : { ...event, secondFactor: attempt.secondFactor },
+        );
+      },
+    },
+  };
 }
 
 /** Step: too many failures from this address, or for this user, refuse before any work. */
@@ -131,6 +172,7 @@ async function passwordStep(
   request: LoginRequest,
   claimed: string,
   now: number,
+  attempt: Attempt,
 ): Promise<LoginResult> {
   boundedPassword(request.password);
   const { snapshot, engine } = deps.view();
@@ -161,6 +203,7 @@ async function passwordStep(
     // Unlike Proxmox, a correct answer ends the login here instead of asking again.
     if (!challenge) throw new AuthFailure('no such challenge', 'tfa_challenge_invalid');
     const answer = /^\d+$/.test(otp) ? `totp:${otp}` : otp;
+    attempt.secondFactor = answeredKind(answer);
     await answerChallenge(snapshot, factors, userid, challenge, answer, now);
   } else if (challenge) {
     // A partial ticket, bound to this user, that only step two accepts.
@@ -193,6 +236,7 @@ async function answerStep(
   partialTicket: string,
   claimed: string,
   now: number,
+  attempt: Attempt,
 ): Promise<LoginResult> {
   if (request.otp !== undefined)
     throw new AuthFailure(
@@ -204,6 +248,7 @@ async function answerStep(
   const userid = asUserId(claimed);
   if (userid === undefined)
     throw new AuthFailure(`invalid user name '${claimed}'`, 'invalid_username');
+  attempt.secondFactor = answeredKind(request.password);
   await checkSecondFactor(
     snapshot,
     keys,
