@@ -158,6 +158,7 @@ export async function serveCommand(ctx: CommandContext): Promise<number> {
       throttle,
       authLogPath: stringOption(ctx, 'auth-log'),
       auditLogPath: stringOption(ctx, 'audit-log'),
+      accessLogPath: stringOption(ctx, 'access-log'),
       pamService,
       loginDelayMs: loginDelay === undefined ? undefined : Number(loginDelay) * 1000,
       webauthn: {
