@@ -3,11 +3,13 @@
  * query string in it; and a rotation (rename, SIGUSR1) that loses no line.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { repoRoot } from '../support/conformance.js';
 import { freePort, start, stop } from '../support/serve.js';
 
 interface Answer {
@@ -221,6 +223,50 @@ describe('serve --access-log', () => {
         /authentication failure; rhost=127.0.0.1 user=admin@pve/,
       );
       assert.equal(readFileSync(`${authLog}.1`, 'utf8'), '');
+    } finally {
+      if (server.child.exitCode === null) await stop(server.child);
+    }
+  });
+
+  it('is rotated by contrib/logrotate/tessera, whose postrotate signal serve answers', async () => {
+    const logs = join(dir, 'logs');
+    mkdirSync(logs, { mode: 0o750 });
+    const port = await freePort();
+    const server = start(join(dir, 'data-logrotate'), port, [
+      '--http',
+      '--access-log',
+      join(logs, 'access.log'),
+    ]);
+    try {
+      await server.ready;
+      const pid = String(server.child.pid);
+      const owner = execFileSync('id', ['-un'], { encoding: 'utf8' }).trim();
+      const group = execFileSync('id', ['-gn'], { encoding: 'utf8' }).trim();
+      // The shipped file, moved to this directory, its owner and the process to signal.
+      const shipped = readFileSync(join(repoRoot, 'contrib', 'logrotate', 'tessera'), 'utf8');
+      const config = shipped
+        .replaceAll('/var/log/tessera', logs)
+        .replace('create 0640 tessera tessera', `create 0640 ${owner} ${group}`)
+        .replace(
+          /systemctl kill --signal=USR1 --kill-whom=main tessera\.service/,
+          `kill -USR1 ${pid}`,
+        );
+      assert.notEqual(config, shipped.replaceAll('/var/log/tessera', logs));
+      assert.match(config, new RegExp(`kill -USR1 ${pid}`));
+      writeFileSync(join(dir, 'logrotate.conf'), config, { mode: 0o644 });
+      for (let i = 0; i < 5; i += 1) await call(port, 'GET', '/api2/json/version');
+      execFileSync('/usr/sbin/logrotate', [
+        '--force',
+        '--state',
+        join(dir, 'logrotate.state'),
+        join(dir, 'logrotate.conf'),
+      ]);
+      await until(() => server.output().includes('tessera: reopened'), 'the reopen is reported');
+      for (let i = 0; i < 3; i += 1) await call(port, 'GET', '/api2/json/version');
+      await stop(server.child);
+      // delaycompress: the first rotation stays plain text.
+      assert.equal(lines(join(logs, 'access.log.1')).length, 5);
+      assert.equal(lines(join(logs, 'access.log')).length, 3);
     } finally {
       if (server.child.exitCode === null) await stop(server.child);
     }
