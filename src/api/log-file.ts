@@ -14,6 +14,8 @@ export const LOG_BUFFER_BYTES = 1024 * 1024;
 
 export class LogFile {
   private stream: WriteStream;
+  /** Called after each write to the current stream: where a failed write is noticed. */
+  private written: (err?: Error | null) => void = () => undefined;
   private dropped = 0;
   private failed = false;
 
@@ -31,12 +33,16 @@ export class LogFile {
   private open(): WriteStream {
     this.failed = false;
     const stream = createWriteStream(this.path, { flags: 'a', mode: 0o640 });
-    stream.on('error', (err) => {
-      // The stream is destroyed by now; what was buffered is gone, and reported once.
-      if (stream !== this.stream || this.failed) return;
+    const failed = (err: Error | null | undefined): void => {
+      // The stream is destroyed by now; what was buffered is gone, and said once.
+      if (err === null || err === undefined || stream !== this.stream || this.failed) return;
       this.failed = true;
       this.onError(err);
-    });
+    };
+    // A failed open is an 'error' event only; a failed write reaches its callback as well,
+    // and the event may not come at all once the stream is ending.
+    stream.on('error', failed);
+    this.written = failed;
     return stream;
   }
 
@@ -50,10 +56,11 @@ export class LogFile {
     if (this.dropped > 0) {
       this.stream.write(
         `tessera: ${String(this.dropped)} line(s) dropped while the disk did not keep up\n`,
+        this.written,
       );
       this.dropped = 0;
     }
-    this.stream.write(line);
+    this.stream.write(line, this.written);
   }
 
   /** Opens the path again (a new file if it was moved away); the old file gets its lines. */

@@ -172,6 +172,8 @@ describe('serve --access-log', () => {
     const port = await freePort();
     const server = start(join(dir, 'data-rotate'), port, [
       '--http',
+      '--login-delay',
+      '0',
       '--access-log',
       log,
       '--auth-log',
@@ -234,6 +236,8 @@ describe('serve --access-log', () => {
     const port = await freePort();
     const server = start(join(dir, 'data-logrotate'), port, [
       '--http',
+      '--login-delay',
+      '0',
       '--access-log',
       join(logs, 'access.log'),
     ]);
@@ -269,6 +273,34 @@ describe('serve --access-log', () => {
       assert.equal(lines(join(logs, 'access.log')).length, 3);
     } finally {
       if (server.child.exitCode === null) await stop(server.child);
+    }
+  });
+
+  it('on a full disk says so once and goes on answering', async () => {
+    const port = await freePort();
+    const server = start(join(dir, 'data-full'), port, [
+      '--http',
+      '--login-delay',
+      '0',
+      '--access-log',
+      '/dev/full',
+    ]);
+    try {
+      await server.ready;
+      for (let i = 0; i < 5; i += 1)
+        assert.equal((await call(port, 'GET', '/api2/json/version')).status, 401);
+      await until(
+        () => server.output().includes('/dev/full: lines dropped'),
+        'the failure is said',
+      );
+      for (let i = 0; i < 5; i += 1)
+        assert.equal((await call(port, 'GET', '/api2/json/version')).status, 401);
+      assert.equal(
+        server.output().match(/lines dropped until the file is reopened: ENOSPC/g)?.length,
+        1,
+      );
+    } finally {
+      assert.equal(await stop(server.child), 0);
     }
   });
 });
