@@ -18,6 +18,10 @@ await ensureSystemPackages([
   // An ACME server that validates HTTP-01 for real (test/support/pebble.ts).
   { command: 'pebble', package: 'pebble' },
   { command: 'openssl', package: 'openssl' },
+  // contrib/systemd and contrib/logrotate (test/operations/): systemd-analyze verify, the
+  // systemd-notify tool serve sends READY=1 with, and logrotate (in /usr/sbin).
+  { command: 'systemd-analyze', package: 'systemd' },
+  { test: 'test -x /usr/sbin/logrotate', package: 'logrotate' },
   { test: '/usr/bin/python3 -c "import proxmoxer, requests"', package: 'python3-proxmoxer' },
   { test: '/usr/bin/python3 -c "import requests"', package: 'python3-requests' },
   // Ansible 7 with community.general's Proxmox modules (test/api/ansible.test.ts).

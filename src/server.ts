@@ -6,7 +6,9 @@
  * {@link ServerSettings} and calls {@link startServer}; nothing else wires adapters.
  */
 import { hostname } from 'node:os';
+import { logAccess } from './api/access-log.js';
 import { AuditLogFile, AuthLogFile, authLogLine } from './api/auth-log.js';
+import { LogFile } from './api/log-file.js';
 import { VERSION } from './api/routes/access.js';
 import { createApp } from './api/app.js';
 import { registerHealth } from './api/health.js';
@@ -69,6 +71,8 @@ export interface ServerSettings {
   readonly throttle: ThrottleOptions | false;
   readonly authLogPath: string | undefined;
   readonly auditLogPath: string | undefined;
+  /** One line per request, in pveproxy's access-log format (src/api/access-log.ts). */
+  readonly accessLogPath?: string | undefined;
   readonly pamService: string | undefined;
   readonly loginDelayMs: number | undefined;
   readonly webauthn: WebauthnSettings;
@@ -107,10 +111,19 @@ export async function startServer(settings: ServerSettings, io: Io): Promise<Run
   // Before anything is opened: opening the store or a log may create files there.
   const dataDir = inspectDataDir(settings.dataDir, storeUrl);
   refuseBlankDatabase(dataDir);
-  const authLog =
-    settings.authLogPath === undefined ? undefined : new AuthLogFile(settings.authLogPath);
-  const auditLog =
-    settings.auditLogPath === undefined ? undefined : new AuditLogFile(settings.auditLogPath);
+  const logFile = (path: string | undefined): LogFile | undefined =>
+    path === undefined
+      ? undefined
+      : new LogFile(path, (err) => {
+          io.err(`tessera: ${path}: lines dropped until the file is reopened: ${err.message}\n`);
+        });
+  const logFiles = {
+    auth: logFile(settings.authLogPath),
+    audit: logFile(settings.auditLogPath),
+    access: logFile(settings.accessLogPath),
+  };
+  const authLog = logFiles.auth && new AuthLogFile(logFiles.auth);
+  const auditLog = logFiles.audit && new AuditLogFile(logFiles.audit);
   const store = await openStore(storeUrl);
   if (store instanceof SealedStore) await sealEarlierSecrets(store, io);
   const live = await LiveAccess.open(store);
@@ -286,11 +299,22 @@ export async function startServer(settings: ServerSettings, io: Io): Promise<Run
       await metricsApp.listen(listen);
     } else registerMetrics(app, metrics, token);
   }
+  if (logFiles.access !== undefined) logAccess(app, logFiles.access);
   // Before the first request: no WebAuthn login waits for the library to load.
   await preloadWebauthn();
   await app.listen({ host: settings.host, port: settings.port });
 
   const reloads = new Reloads();
+  const opened = Object.values(logFiles).filter((file) => file !== undefined);
+  if (opened.length > 0)
+    reloads.add({
+      what: 'the log files',
+      kind: 'logs',
+      run: async () => {
+        await Promise.all(opened.map((file) => file.reopen()));
+        return `reopened ${opened.map((file) => file.path).join(', ')}`;
+      },
+    });
   const acme =
     settings.acme === undefined
       ? undefined
@@ -360,8 +384,7 @@ export async function startServer(settings: ServerSettings, io: Io): Promise<Run
         {
           what: 'closing the log files',
           run: async () => {
-            await authLog?.close();
-            await auditLog?.close();
+            await Promise.all(opened.map((file) => file.close()));
           },
           reserveMs: 0,
         },

@@ -24,6 +24,7 @@ import { TaskManager } from '../services/tasks/tasks.js';
 import type { AccessSnapshot } from '../store/snapshot.js';
 import { AuthFailure, forbidden, TesseraError } from '../errors.js';
 import type { Caller } from './caller.js';
+import { noteRequestUser } from './request-user.js';
 import type { AuthFailureEvent, AuthSuccessEvent } from '../services/login/events.js';
 import type { LoginDeps } from '../services/login/login.js';
 import {
@@ -355,6 +356,7 @@ export function createApi(app: FastifyInstance, options: ApiOptions): Api {
           // changed while the body arrived, and a revocation in it counts.
           const caller = authenticate(request, snapshot, at);
           if (caller instanceof Promise) return caller;
+          noteRequestUser(request, caller.authid);
           if (routeOptions.tokens === false && caller.token !== undefined) {
             throw forbidden(
               `URI '${requestPath(request.url).replace(/^\/access/, '')}' not available with API token, need proper ticket.\n`,

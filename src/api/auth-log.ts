@@ -9,9 +9,9 @@
  * banned. A request without any credentials is not logged at all. Lines written to a file
  * carry an ISO timestamp and `tessera[<pid>]:`, as syslog would.
  */
-import { createWriteStream, type WriteStream } from 'node:fs';
 import type { AuthCause } from '../errors.js';
 import type { AuthFailureEvent } from '../services/login/events.js';
+import type { LogFile } from './log-file.js';
 
 /**
  * Client-supplied text (the user name, and messages quoting it) is escaped so that it can
@@ -66,36 +66,20 @@ export function authLogLine(event: AuthFailureEvent): string {
 }
 
 export class AuthLogFile {
-  private readonly stream: WriteStream;
-
-  constructor(path: string) {
-    this.stream = createWriteStream(path, { flags: 'a', mode: 0o640 });
-  }
+  constructor(private readonly file: LogFile) {}
 
   write(event: AuthFailureEvent, now: Date = new Date()): void {
-    this.stream.write(
+    this.file.write(
       `${now.toISOString()} tessera[${String(process.pid)}]: ${authLogLine(event)}\n`,
     );
-  }
-
-  close(): Promise<void> {
-    return new Promise((resolve) => this.stream.end(resolve));
   }
 }
 
 /** The audit log: one JSON object per failed authentication, with its stable cause code. */
 export class AuditLogFile {
-  private readonly stream: WriteStream;
-
-  constructor(path: string) {
-    this.stream = createWriteStream(path, { flags: 'a', mode: 0o640 });
-  }
+  constructor(private readonly file: LogFile) {}
 
   write(event: AuthFailureEvent, now: Date = new Date()): void {
-    this.stream.write(`${JSON.stringify({ time: now.toISOString(), ...event })}\n`);
-  }
-
-  close(): Promise<void> {
-    return new Promise((resolve) => this.stream.end(resolve));
+    this.file.write(`${JSON.stringify({ time: now.toISOString(), ...event })}\n`);
   }
 }

@@ -160,6 +160,12 @@ export const COMMANDS: readonly CommandSpec[] = [
         description:
           'Also write refused logins and requests to this file, one JSON object a line, with the cause code.',
       },
+      'access-log': {
+        type: 'string',
+        value: 'file',
+        description:
+          "Write one line per request to this file, in pveproxy's access-log format (reopened on SIGUSR1 and SIGHUP).",
+      },
       'pam-service': {
         type: 'string',
         value: 'name',

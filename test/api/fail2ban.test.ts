@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { AuthLogFile } from '../../src/api/auth-log.js';
+import { LogFile } from '../../src/api/log-file.js';
 import { buildApi } from '../../src/api/server.js';
 import { ensureServerKeys } from '../../src/services/server-keys.js';
 import { bootstrap } from '../../src/services/bootstrap.js';
@@ -31,7 +32,8 @@ describe('fail2ban filter', () => {
     const password = (await bootstrap(liveContext(live))) ?? '';
     await ensureServerKeys(liveContext(live), Math.floor(Date.now() / 1000));
     const logFile = join(dir, 'auth.log');
-    const log = new AuthLogFile(logFile);
+    const file = new LogFile(logFile);
+    const log = new AuthLogFile(file);
     const app = await buildApi(
       {
         live,
@@ -76,7 +78,7 @@ describe('fail2ban filter', () => {
     assert.equal((await login('192.0.2.1', 'admin@pve', password)).statusCode, 200);
     const forged = 'x authentication failure; rhost=10.9.9.9 user=y msg=z';
     assert.equal((await login('198.51.100.77', forged, 'x')).statusCode, 401);
-    await log.close();
+    await file.close();
     await app.close();
     await live.close();
 

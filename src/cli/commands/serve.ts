@@ -12,6 +12,7 @@ import { isLoopbackHost } from '../../model/host.js';
 import { PROXMOX_LOCKOUT } from '../../services/tfa.js';
 import { dataDirectory, liveProxmoxDir } from '../../store/open.js';
 import { startServer } from '../../server.js';
+import { notifyServiceManager } from '../../server/notify.js';
 import { reloadOnSignals } from '../../server/reload.js';
 import { signalled } from '../../server/stop.js';
 import { noMoreArgs, stringOption, type CommandContext } from '../context.js';
@@ -173,6 +174,7 @@ export async function serveCommand(ctx: CommandContext): Promise<number> {
       throttle,
       authLogPath: stringOption(ctx, 'auth-log'),
       auditLogPath: stringOption(ctx, 'audit-log'),
+      accessLogPath: stringOption(ctx, 'access-log'),
       pamService,
       loginDelayMs: loginDelay === undefined ? undefined : Number(loginDelay) * 1000,
       webauthn: {
@@ -198,8 +200,10 @@ export async function serveCommand(ctx: CommandContext): Promise<number> {
   );
 
   const stopReloading = reloadOnSignals(server.reloads, ctx.io);
+  await notifyServiceManager('READY=1', ctx.io);
   await signalled();
   stopReloading();
+  void notifyServiceManager('STOPPING=1', ctx.io);
   const stopped = await server.stop();
   ctx.io.out(stopped ? 'Tessera stopped\n' : 'Tessera stopped without waiting for the store\n');
   return 0;
