@@ -19,7 +19,7 @@ import {
 import { basename, dirname, join } from 'node:path';
 import { rejected, TesseraError } from '../errors.js';
 import { serializeBackup, type BackupContent } from './backup-file.js';
-import type { ConfigStore } from './config-store.js';
+import type { ConfigStore, StoreSnapshot } from './config-store.js';
 import { sealedKeyId } from './sealed.js';
 import { backupSqlite, readSqliteBackup, removeDatabase } from './sqlite-backup.js';
 
@@ -118,7 +118,7 @@ export async function backupStore(
   options: { readonly force: boolean; readonly now?: Date },
 ): Promise<BackupResult> {
   refuseExisting(file, options.force);
-  const snapshot = await store.snapshot();
+  const snapshot = await readPinned(store);
   const content: BackupContent = {
     revision: snapshot.revision,
     entries: new Map([...snapshot.entries].map(([key, entry]) => [key, entry.value])),
@@ -145,6 +145,20 @@ export async function backupStore(
     sha256: header.sha256,
     sealedWith: sealedKeys(content.entries.values()),
   };
+}
+
+/**
+ * etcd pins every page of a large read to one revision; a secret written meanwhile compacts
+ * the history up to it (etcd.ts), and the pinned read then fails. Read again, a few times.
+ */
+async function readPinned(store: ConfigStore): Promise<StoreSnapshot> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await store.snapshot();
+    } catch (err) {
+      if (attempt >= 5 || !(err instanceof Error) || !err.message.includes('compacted')) throw err;
+    }
+  }
 }
 
 function syncFile(file: string): void {
