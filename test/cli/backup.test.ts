@@ -332,6 +332,20 @@ describe('backup and restore', { timeout: 240_000 }, () => {
       const refused = await runCli('--store', target.url, 'restore', file);
       assert.equal(refused.status, 1);
       assert.match(refused.stderr, /holds a configuration/);
+
+      // The keys are the same in every store: the etcd backup restores into SQLite as well.
+      const machineC = join(work, 'c');
+      mkdirSync(machineC);
+      copyFileSync(join(work, 'etcd-node', 'store.key'), join(machineC, 'store.key'));
+      const intoSqlite = await runCli(
+        '--store',
+        `sqlite:${join(machineC, 'tessera.db')}`,
+        'restore',
+        file,
+      );
+      assert.equal(intoSqlite.status, 0, intoSqlite.stderr);
+      const sqlite = sqliteEntries(join(machineC, 'tessera.db'));
+      for (const [key, value] of content.entries) assert.equal(sqlite.entries.get(key), value, key);
     } finally {
       writer.running = false;
       for (const store of stores) await store.close();
