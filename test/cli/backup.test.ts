@@ -131,7 +131,7 @@ describe('backup and restore', { timeout: 240_000 }, () => {
       // The writer went on after the copy: the copy must not hold what came later.
       const after = writer.acknowledged().length;
       while (writer.acknowledged().length < after + 5)
-        await new Promise((resolve) => setImmediate(resolve));
+        await new Promise((resolve) => setTimeout(resolve, 10));
     } finally {
       await stopWriter(writer.child);
     }
