@@ -3,8 +3,9 @@
  * (format, checksum, count, SQLite's integrity), every sealed value is opened with the store
  * key the target will use (a wrong or missing key stops here) and every value decoded as
  * the codec expects; then the target is checked (no process has a SQLite file open, no
- * configuration in it unless forced). Only then is it replaced: a SQLite file by a rename, any
- * other store by one transaction that deletes its keys and puts the backup's.
+ * configuration in it unless forced). Only then is it replaced: a SQLite file by a new one
+ * renamed into place, any other store by one transaction that deletes its keys and puts the
+ * backup's.
  */
 import {
   closeSync,
@@ -27,12 +28,7 @@ import { damaged, parseBackup, type BackupContent } from './backup-file.js';
 import { isConfigurationKey } from './codec.js';
 import type { ConfigStore, Operation, StoreEntry } from './config-store.js';
 import { isSealed, sealedKeyId, unseal } from './sealed.js';
-import {
-  claimSqliteTarget,
-  finishRestoredCopy,
-  readSqliteBackup,
-  removeDatabase,
-} from './sqlite-backup.js';
+import { claimSqliteTarget, readSqliteBackup, removeDatabase } from './sqlite-backup.js';
 import { SqliteStore } from './sqlite.js';
 import type { StoreKeySource } from './store-key.js';
 
@@ -125,11 +121,11 @@ function refuseConfiguration(store: string, count: number, force: boolean): void
 }
 
 /** Reads and checks a backup of either kind; a SQLite one through a copy made in `workDir`. */
-function readBackup(file: string, copy: string): { content: BackupContent; sqlite: boolean } {
+function readBackup(file: string, copy: string): { content: BackupContent } {
   if (isSqliteFile(file)) {
     // The checks open the file for writing: they run on a copy, never on the backup itself.
     copyFileSync(file, copy);
-    return { content: readSqliteBackup(copy, file).content, sqlite: true };
+    return { content: readSqliteBackup(copy, file).content };
   }
   let text: string;
   try {
@@ -141,7 +137,7 @@ function readBackup(file: string, copy: string): { content: BackupContent; sqlit
       { field: 'file' },
     );
   }
-  return { content: parseBackup(file, text), sqlite: false };
+  return { content: parseBackup(file, text) };
 }
 
 function sealedWith(content: BackupContent): string[] {
@@ -154,9 +150,10 @@ function sealedWith(content: BackupContent): string[] {
 }
 
 /**
- * Restores into the SQLite file `target`, which no process may have open. A SQLite backup
- * becomes the file as it is (same revision); a text backup is written into a new file in
- * one transaction.
+ * Restores into the SQLite file `target`, which no process may have open. The new file is
+ * written afresh from the checked keys in one transaction, whatever the backup's kind: pages
+ * of a SQLite backup are not taken over, so damage in them that leaves every key and value
+ * intact (a search key in a b-tree's inner page) stays behind.
  */
 export async function restoreSqlite(
   file: string,
@@ -169,19 +166,21 @@ export async function restoreSqlite(
   const aside = asideOf(target);
   let done = false;
   try {
-    const { content, sqlite } = readBackup(file, aside);
+    let content: BackupContent;
+    try {
+      content = readBackup(file, aside).content;
+    } finally {
+      removeDatabase(aside);
+    }
     checkBackupOpens(file, content, options.keys);
     const { configurationKeys } = claimSqliteTarget(target);
     refuseConfiguration(`sqlite:${target}`, configurationKeys, options.force);
-    let storeRevision = content.revision;
-    if (sqlite) finishRestoredCopy(aside);
-    else {
-      const store = new SqliteStore(aside);
-      try {
-        storeRevision = await store.transact([], puts(content));
-      } finally {
-        await store.close();
-      }
+    const store = new SqliteStore(aside);
+    let storeRevision: number;
+    try {
+      storeRevision = await store.transact([], puts(content));
+    } finally {
+      await store.close();
     }
     // A log or shared-memory file left of the old database must not meet the new one.
     rmSync(`${target}-wal`, { force: true });
