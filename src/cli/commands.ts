@@ -468,6 +468,37 @@ export const COMMANDS: readonly CommandSpec[] = [
     load: async () => (await import('./commands/transfer.js')).importCommand,
   },
   {
+    words: ['backup'],
+    args: ['<file>'],
+    summary: 'Copies the store at one revision into a new file (secrets stay sealed).',
+    details:
+      "SQLite stores are copied with SQLite's online backup while serve goes on writing; etcd " +
+      'stores are read at one revision into a text file with the revision, the key count and a ' +
+      'SHA-256. The file is owner-only (0600). Secrets in it stay sealed with the store key: ' +
+      'restoring, here or on another machine, needs that key too (docs/backup.md).',
+    options: {
+      force: { type: 'boolean', description: 'Replace the file if it exists.' },
+    },
+    load: async () => (await import('./commands/backup.js')).backupCommand,
+  },
+  {
+    words: ['restore'],
+    args: ['<file>'],
+    summary: 'Puts the store back from a backup, after checking it whole.',
+    details:
+      'The backup is checked first (SQLite integrity, format, checksum, key count, every value ' +
+      'decoded, every sealed secret opened with the store key this store uses); a damaged copy or ' +
+      'another key writes nothing. A SQLite store must not be open in another process (stop ' +
+      'serve first); an etcd store is replaced in one transaction.',
+    options: {
+      force: {
+        type: 'boolean',
+        description: 'Replace a store that holds a configuration.',
+      },
+    },
+    load: async () => (await import('./commands/backup.js')).restoreCommand,
+  },
+  {
     words: ['export'],
     args: [],
     summary: 'Writes the configuration as Proxmox files (token secrets stay behind).',

@@ -23,7 +23,16 @@ export interface AuthEvent {
 export type { ChangeEntity } from './change-entities.js';
 
 export type ChangeAction =
-  'create' | 'update' | 'delete' | 'regenerate' | 'sync' | 'unlock' | 'import' | 'logout';
+  | 'create'
+  | 'update'
+  | 'delete'
+  | 'regenerate'
+  | 'sync'
+  | 'unlock'
+  | 'import'
+  | 'logout'
+  | 'backup'
+  | 'restore';
 
 /** A value of a changed field; secrets only ever appear as `(set)` or `(changed)`. */
 export type ChangeValue = string | number | boolean | null | readonly string[];

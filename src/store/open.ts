@@ -89,6 +89,39 @@ export async function sealedStore(store: ConfigStore, keyDirectory: string): Pro
   return new SealedStore(store, storeKeySource(keyDirectory));
 }
 
+/** Where a `--store` URL points, without opening anything: for backup and restore. */
+export type StoreLocation =
+  | { readonly kind: 'sqlite'; readonly file: string }
+  | { readonly kind: 'etcd'; readonly hosts: string }
+  | { readonly kind: 'memory' | 'pve-dir' };
+
+export function storeLocation(url: string = defaultStoreUrl()): StoreLocation {
+  const [scheme, rest] = splitScheme(url);
+  switch (scheme) {
+    case 'sqlite':
+      if (rest === '') break;
+      return { kind: 'sqlite', file: resolve(rest) };
+    case 'etcd': {
+      const hosts = rest.replace(/^\/\//, '').replace(/\/$/, '');
+      if (hosts === '') break;
+      return { kind: 'etcd', hosts };
+    }
+    case 'memory':
+    case 'pve-dir':
+      return { kind: scheme };
+  }
+  throw invalid('store', `unknown store '${url}': expected ${STORE_SCHEMES.join(', ')}`);
+}
+
+/**
+ * The etcd adapter itself, without the sealing wrapper: backup and restore move sealed values
+ * as they are stored.
+ */
+export async function openEtcdUnsealed(hosts: string): Promise<ConfigStore> {
+  const { EtcdStore, parseEtcdHosts } = await import('./etcd.js');
+  return new EtcdStore(parseEtcdHosts(hosts));
+}
+
 /** The directory of a `pve-dir:` store (always written live), or `undefined`. */
 export function liveProxmoxDir(url: string | undefined): string | undefined {
   if (url === undefined) return undefined;

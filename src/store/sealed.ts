@@ -33,6 +33,14 @@ export function isSealed(value: string): boolean {
   return value.startsWith(PREFIX);
 }
 
+/** The id of the store key a sealed value was sealed with, or `undefined` for a plain value. */
+export function sealedKeyId(value: string): string | undefined {
+  if (!isSealed(value)) return undefined;
+  const rest = value.slice(PREFIX.length);
+  const dollar = rest.indexOf('$');
+  return dollar < 0 ? rest : rest.slice(0, dollar);
+}
+
 export function seal(key: StoreKey, name: string, value: string): string {
   const nonce = randomBytes(NONCE);
   const cipher = createCipheriv('aes-256-gcm', key.bytes, nonce);
