@@ -30,6 +30,9 @@ export interface SqliteOptions {
   readonly historyRevisions?: number;
 }
 
+/** How long a write waits for another process's write lock before it fails. */
+const BUSY_TIMEOUT_MS = 5000;
+
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
   INSERT OR IGNORE INTO meta (name, value) VALUES ('schema', 1), ('revision', 0), ('compacted', 0);
@@ -189,11 +192,26 @@ export class SqliteStore implements ConfigStore {
       // open handle, and they are lost at the next start: that is no store to write to.
       if (this.identity !== undefined && fileIdentity(this.file) !== this.identity)
         throw new Error('the database file was removed or replaced since it was opened');
-      // IMMEDIATE takes the write lock (waiting out the busy timeout), and nothing is written.
-      this.db.transaction(() => undefined).immediate();
+      this.tryWriteLock();
       return Promise.resolve();
     } catch (err) {
       return Promise.reject(storeError(this.file, err));
+    }
+  }
+
+  /**
+   * IMMEDIATE takes the write lock, and nothing is written. Without waiting: the check runs
+   * on the event loop (readiness asks every few seconds), and a lock another process holds
+   * means a writer is at work, which says the database takes writes.
+   */
+  private tryWriteLock(): void {
+    this.db.pragma('busy_timeout = 0');
+    try {
+      this.db.transaction(() => undefined).immediate();
+    } catch (err) {
+      if ((err as { code?: unknown }).code !== 'SQLITE_BUSY') throw err;
+    } finally {
+      this.db.pragma(`busy_timeout = ${String(BUSY_TIMEOUT_MS)}`);
     }
   }
 
@@ -285,7 +303,7 @@ function openDatabase(file: string): Database.Database {
     const db = new Database(file);
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
-    db.pragma('busy_timeout = 5000');
+    db.pragma(`busy_timeout = ${String(BUSY_TIMEOUT_MS)}`);
     // Deleted rows (old secrets among them) are overwritten with zeros, not left in free
     // pages of the file.
     db.pragma('secure_delete = ON');
