@@ -5,13 +5,13 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { X509Certificate } from 'node:crypto';
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connect, type TLSSocket } from 'node:tls';
+import type { TLSSocket } from 'node:tls';
 import { after, describe, it } from 'node:test';
 import { freePort, start, stop } from '../support/serve.js';
+import { keepAliveGet, openTls } from '../support/tls-connection.js';
 
 function makeCertificate(dir: string, name: string): { cert: string; key: string } {
   const cert = join(dir, `${name}.crt`);
@@ -38,37 +38,13 @@ function makeCertificate(dir: string, name: string): { cert: string; key: string
   return { cert, key };
 }
 
-/** A TLS connection to the server and the subject of the certificate it was given. */
+/** A connection that accepts any certificate, and the subject of the one it was given. */
 async function open(port: number): Promise<{ socket: TLSSocket; subject: string }> {
-  const socket = connect({ host: '127.0.0.1', port, rejectUnauthorized: false });
-  await new Promise<void>((resolve, reject) => {
-    socket.once('secureConnect', resolve);
-    socket.once('error', reject);
-  });
-  const raw = socket.getPeerX509Certificate();
-  assert.ok(raw instanceof X509Certificate);
-  return { socket, subject: raw.subject };
+  const { socket, peer } = await openTls(port, { rejectUnauthorized: false });
+  return { socket, subject: peer.subject };
 }
 
-/** One HTTP/1.1 request on an open socket, kept alive; resolves with the status line. */
-function request(socket: TLSSocket): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let answer = '';
-    const onData = (chunk: Buffer): void => {
-      answer += chunk.toString();
-      if (!answer.includes('\r\n\r\n')) return;
-      const length = Number(/content-length: (\d+)/i.exec(answer)?.[1] ?? '0');
-      if (answer.length - answer.indexOf('\r\n\r\n') - 4 < length) return;
-      socket.off('data', onData);
-      resolve(answer.slice(0, answer.indexOf('\r\n')));
-    };
-    socket.on('data', onData);
-    socket.once('error', reject);
-    socket.write(
-      'GET /api2/json/version HTTP/1.1\r\nHost: localhost\r\nConnection: keep-alive\r\n\r\n',
-    );
-  });
-}
+const request = (socket: TLSSocket): Promise<string> => keepAliveGet(socket, '/api2/json/version');
 
 async function until(test: () => boolean, what: string): Promise<void> {
   const started = Date.now();

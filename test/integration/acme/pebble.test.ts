@@ -6,46 +6,23 @@
  * restart serves the stored certificate at once without ordering.
  */
 import assert from 'node:assert/strict';
-import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { connect, type TLSSocket } from 'node:tls';
+import type { TLSSocket } from 'node:tls';
 import { startPebble, type Pebble } from '../../support/pebble.js';
 import { freePort, start, stop } from '../../support/serve.js';
+import { keepAliveGet, openTls } from '../../support/tls-connection.js';
 
 /** A verified TLS connection (servername localhost) and the certificate it was given. */
 async function open(port: number, root: Buffer): Promise<{ socket: TLSSocket; cert: string }> {
-  const socket = connect({ host: '127.0.0.1', port, servername: 'localhost', ca: root });
-  await new Promise<void>((resolve, reject) => {
-    socket.once('secureConnect', resolve);
-    socket.once('error', reject);
-  });
-  const peer = socket.getPeerX509Certificate();
-  assert.ok(peer instanceof X509Certificate);
+  const { socket, peer } = await openTls(port, { servername: 'localhost', ca: root });
   return { socket, cert: peer.fingerprint256 };
 }
 
-/** One HTTP/1.1 request on an open socket, kept alive; resolves with the status line. */
-function request(socket: TLSSocket): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let answer = '';
-    const onData = (chunk: Buffer): void => {
-      answer += chunk.toString();
-      if (!answer.includes('\r\n\r\n')) return;
-      const length = Number(/content-length: (\d+)/i.exec(answer)?.[1] ?? '0');
-      if (answer.length - answer.indexOf('\r\n\r\n') - 4 < length) return;
-      socket.off('data', onData);
-      resolve(answer.slice(0, answer.indexOf('\r\n')));
-    };
-    socket.on('data', onData);
-    socket.once('error', reject);
-    socket.write(
-      'GET /api2/json/access/domains HTTP/1.1\r\nHost: localhost\r\nConnection: keep-alive\r\n\r\n',
-    );
-  });
-}
+const request = (socket: TLSSocket): Promise<string> =>
+  keepAliveGet(socket, '/api2/json/access/domains');
 
 /** Waits for a line of serve's output (the order's outcome is only known from there). */
 async function until(test: () => boolean, what: () => string): Promise<void> {
