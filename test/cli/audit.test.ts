@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Finding } from '../../src/diagnostics/audit.js';
 import { runCli } from '../support/cli.js';
+import { useTemporaryDataDir, type TemporaryDataDir } from '../support/data-dir.js';
 import { makePveDir, type PveDir } from '../support/pve-dir.js';
 
 const USER_CFG = [
@@ -45,8 +46,8 @@ function makeCertificate(dir: string, name: string, days: number): string {
 describe('tessera audit', () => {
   let dir: PveDir;
   let store: string;
+  let data: TemporaryDataDir;
   let dataDir: string;
-  const savedDataDir = process.env['TESSERA_DATA_DIR'];
   before(() => {
     dir = makePveDir({
       'user.cfg': USER_CFG,
@@ -55,14 +56,12 @@ describe('tessera audit', () => {
     });
     store = `pve-dir:${dir.path}`;
     // An empty data directory: no certificate unless a test puts one there.
-    dataDir = mkdtempSync(join(tmpdir(), 'tessera-data-'));
-    process.env['TESSERA_DATA_DIR'] = dataDir;
+    data = useTemporaryDataDir();
+    dataDir = data.path;
   });
   after(() => {
     dir.remove();
-    rmSync(dataDir, { recursive: true, force: true });
-    if (savedDataDir === undefined) delete process.env['TESSERA_DATA_DIR'];
-    else process.env['TESSERA_DATA_DIR'] = savedDataDir;
+    data.remove();
   });
 
   it('prints the findings as a list, most severe first, and exits 1', async () => {

@@ -5,16 +5,7 @@
  * Proxmox checks them, without a setting.
  */
 import assert from 'node:assert/strict';
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parseUserId } from '../../src/model/ids.js';
@@ -23,6 +14,7 @@ import { changePassword } from '../../src/services/users.js';
 import { openStore } from '../../src/store/open.js';
 import { runCli } from '../support/cli.js';
 import { proxmoxPasswordCheck } from '../support/pve-auth.js';
+import { useTemporaryDataDir, type TemporaryDataDir } from '../support/data-dir.js';
 import { makePveDir, type PveDir } from '../support/pve-dir.js';
 
 const USER_CFG =
@@ -53,22 +45,20 @@ function tree(dir: string): Map<string, string> {
 
 describe('--store pve-dir:<dir> without state=', () => {
   let dir: PveDir;
+  let data: TemporaryDataDir;
   let dataDir: string;
   let store: string;
-  const savedDataDir = process.env['TESSERA_DATA_DIR'];
   before(() => {
     dir = makePveDir({ 'user.cfg': USER_CFG, 'domains.cfg': DOMAINS_CFG });
     // As on every node: doctor's write check takes a lock there and leaves it as it was.
     mkdirSync(join(dir.path, 'priv', 'lock'), { recursive: true });
     store = `pve-dir:${dir.path}`;
-    dataDir = mkdtempSync(join(tmpdir(), 'tessera-live-data-'));
-    process.env['TESSERA_DATA_DIR'] = dataDir;
+    data = useTemporaryDataDir();
+    dataDir = data.path;
   });
   after(() => {
     dir.remove();
-    rmSync(dataDir, { recursive: true, force: true });
-    if (savedDataDir === undefined) delete process.env['TESSERA_DATA_DIR'];
-    else process.env['TESSERA_DATA_DIR'] = savedDataDir;
+    data.remove();
   });
 
   it('writes nothing for commands that only read', async () => {

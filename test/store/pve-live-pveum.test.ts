@@ -7,8 +7,7 @@
  * second, pveum on its next read.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { parseUserCfg } from '../../src/formats/user-cfg.js';
@@ -19,6 +18,7 @@ import { createUser, updateUser } from '../../src/services/users.js';
 import type { AccessSnapshot } from '../../src/store/snapshot.js';
 import { LiveAccess } from '../../src/store/live.js';
 import { openStore } from '../../src/store/open.js';
+import { useTemporaryDataDir } from '../support/data-dir.js';
 import { makePveDir } from '../support/pve-dir.js';
 import { runPveumPmxcfs } from '../support/pveum-pmxcfs.js';
 
@@ -46,18 +46,15 @@ describe('pve-dir live store next to pveum', () => {
       'pam: pam\n\tcomment Linux PAM standard authentication\n\n' +
       'pve: pve\n\tcomment Proxmox VE authentication server\n\n',
   });
-  const dataDir = mkdtempSync(join(tmpdir(), 'tessera-live-data-'));
-  const savedDataDir = process.env['TESSERA_DATA_DIR'];
+  // The store as `--store pve-dir:<dir>` opens it: Tessera's own keys in the data directory.
+  const data = useTemporaryDataDir();
+  const dataDir = data.path;
   after(() => {
     dir.remove();
-    rmSync(dataDir, { recursive: true, force: true });
-    if (savedDataDir === undefined) delete process.env['TESSERA_DATA_DIR'];
-    else process.env['TESSERA_DATA_DIR'] = savedDataDir;
+    data.remove();
   });
 
   it('loses nothing, tears nothing, and each side sees the other', async () => {
-    // The store as `--store pve-dir:<dir>` opens it: Tessera's own keys in the data directory.
-    process.env['TESSERA_DATA_DIR'] = dataDir;
     const store = await openStore(`pve-dir:${dir.path}`);
     const live = await LiveAccess.open(store);
     const ctx = liveContext(live);
