@@ -2,21 +2,14 @@
  * The user's second factors (`GET /access/tfa/{userid}`), each with a Delete button that
  * asks for the current password in a modal dialog before `DELETE /access/tfa/{userid}/{id}`.
  */
-import { useEffect, useId, useRef, useState, type ReactNode } from 'react';
+import { useState, type ReactNode } from 'react';
 import { api, itemPath } from '../../api.js';
-import { Message, useSubmit } from '../../components/Form.js';
+import { Message } from '../../components/Form.js';
 import { Panel } from '../../components/Panel.js';
-import { SubmitButton, SubmitForm } from '../../components/SubmitForm.js';
 import { Table, type Column } from '../../components/Table.js';
 import type { Session } from '../../session.js';
-import {
-  CurrentPassword,
-  formatTime,
-  tfaPath,
-  typeName,
-  useCurrentPassword,
-  type TfaEntry,
-} from './common.js';
+import { formatTime, tfaPath, typeName, type TfaEntry } from './common.js';
+import { PasswordDialog } from './PasswordDialog.js';
 
 const COLUMNS: readonly Column<TfaEntry>[] = [
   { key: 'type', title: 'Type', value: (e) => typeName(e.type) },
@@ -76,13 +69,25 @@ export function Factors(props: {
         />
       ) : null}
       {deleting ? (
-        <DeleteDialog
+        <PasswordDialog
           session={props.session}
-          entry={deleting}
+          question={`Delete ${entryName(deleting)}?`}
+          detail={
+            deleting.type === 'recovery'
+              ? 'All remaining recovery keys stop working.'
+              : 'It cannot be used to log in any more.'
+          }
+          confirm="Delete"
+          danger
+          change={(current) =>
+            api('DELETE', itemPath(tfaPath(props.session.username), deleting.id), {
+              password: current,
+            })
+          }
           onClose={() => {
             setDeleting(undefined);
           }}
-          onDeleted={() => {
+          onDone={() => {
             setDone(`${entryName(deleting)} deleted.`);
             setDeleting(undefined);
             props.onChange();
@@ -90,62 +95,5 @@ export function Factors(props: {
         />
       ) : null}
     </Panel>
-  );
-}
-
-function DeleteDialog(props: {
-  readonly session: Session;
-  readonly entry: TfaEntry;
-  readonly onClose: () => void;
-  readonly onDeleted: () => void;
-}): ReactNode {
-  const { session, entry } = props;
-  const ref = useRef<HTMLDialogElement>(null);
-  const titleId = useId();
-  const password = useCurrentPassword('password');
-  const submit = useSubmit();
-
-  useEffect(() => {
-    const dialog = ref.current;
-    if (dialog && !dialog.open) dialog.showModal();
-    return () => {
-      dialog?.close();
-    };
-  }, []);
-
-  return (
-    <dialog ref={ref} aria-labelledby={titleId} onClose={props.onClose}>
-      <SubmitForm
-        submit={submit}
-        onSubmit={async () => {
-          await password.send((current) =>
-            api('DELETE', itemPath(tfaPath(session.username), entry.id), { password: current }),
-          );
-          props.onDeleted();
-        }}
-      >
-        <h2 id={titleId}>Delete {entryName(entry)}?</h2>
-        <p>
-          {entry.type === 'recovery'
-            ? 'All remaining recovery keys stop working.'
-            : 'It cannot be used to log in any more.'}
-        </p>
-        <Message text={submit.message} />
-        <CurrentPassword session={session} password={password} errors={submit.errors} />
-        <div className="row">
-          <SubmitButton submit={submit} className="danger">
-            Delete
-          </SubmitButton>
-          <button
-            type="button"
-            onClick={() => {
-              ref.current?.close();
-            }}
-          >
-            Cancel
-          </button>
-        </div>
-      </SubmitForm>
-    </dialog>
   );
 }
