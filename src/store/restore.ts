@@ -51,16 +51,20 @@ export interface RestoreOptions {
 
 const SQLITE_HEADER = Buffer.from('SQLite format 3\0', 'latin1');
 
+function unreadable(file: string, err: unknown): TesseraError {
+  return new TesseraError(
+    'invalid_value',
+    `backup ${file}: ${err instanceof Error ? err.message : String(err)}`,
+    { field: 'file' },
+  );
+}
+
 function isSqliteFile(file: string): boolean {
   let fd: number;
   try {
     fd = openSync(file, 'r');
   } catch (err) {
-    throw new TesseraError(
-      'invalid_value',
-      `backup ${file}: ${err instanceof Error ? err.message : String(err)}`,
-      { field: 'file' },
-    );
+    throw unreadable(file, err);
   }
   try {
     const head = Buffer.alloc(SQLITE_HEADER.length);
@@ -120,24 +124,20 @@ function refuseConfiguration(store: string, count: number, force: boolean): void
     );
 }
 
-/** Reads and checks a backup of either kind; a SQLite one through a copy made in `workDir`. */
-function readBackup(file: string, copy: string): { content: BackupContent } {
+/** Reads and checks a backup of either kind; a SQLite one through its copy at `copy`. */
+function readBackup(file: string, copy: string): BackupContent {
   if (isSqliteFile(file)) {
     // The checks open the file for writing: they run on a copy, never on the backup itself.
     copyFileSync(file, copy);
-    return { content: readSqliteBackup(copy, file).content };
+    return readSqliteBackup(copy, file).content;
   }
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw new TesseraError(
-      'invalid_value',
-      `backup ${file}: ${err instanceof Error ? err.message : String(err)}`,
-      { field: 'file' },
-    );
+    throw unreadable(file, err);
   }
-  return { content: parseBackup(file, text) };
+  return parseBackup(file, text);
 }
 
 function sealedWith(content: BackupContent): string[] {
@@ -168,7 +168,7 @@ export async function restoreSqlite(
   try {
     let content: BackupContent;
     try {
-      content = readBackup(file, aside).content;
+      content = readBackup(file, aside);
     } finally {
       removeDatabase(aside);
     }
@@ -220,7 +220,7 @@ export async function restoreStore(
   const workDir = mkdtempSync(join(tmpdir(), 'tessera-restore-'));
   let content: BackupContent;
   try {
-    content = readBackup(file, join(workDir, 'backup.db')).content;
+    content = readBackup(file, join(workDir, 'backup.db'));
   } finally {
     rmSync(workDir, { recursive: true, force: true });
   }

@@ -4,39 +4,14 @@
  * its own, and a certificate whose key does not match is refused with the old one kept.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import { after, describe, it } from 'node:test';
+import { selfSignedCertificate } from '../support/certificate.js';
 import { freePort, start, stop } from '../support/serve.js';
 import { keepAliveGet, openTls } from '../support/tls-connection.js';
-
-function makeCertificate(dir: string, name: string): { cert: string; key: string } {
-  const cert = join(dir, `${name}.crt`);
-  const key = join(dir, `${name}.key`);
-  execFileSync('openssl', [
-    'req',
-    '-x509',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:prime256v1',
-    '-nodes',
-    '-keyout',
-    key,
-    '-out',
-    cert,
-    '-days',
-    '30',
-    '-subj',
-    `/CN=${name}`,
-    '-addext',
-    'subjectAltName=DNS:localhost,IP:127.0.0.1',
-  ]);
-  return { cert, key };
-}
 
 /** A connection that accepts any certificate, and the subject of the one it was given. */
 async function open(port: number): Promise<{ socket: TLSSocket; subject: string }> {
@@ -61,9 +36,9 @@ describe('serve: SIGHUP takes a replaced certificate', () => {
   });
 
   it('serves the new certificate to new connections and keeps the open ones', async () => {
-    const first = makeCertificate(dir, 'first');
-    const second = makeCertificate(dir, 'second');
-    const other = makeCertificate(dir, 'other');
+    const first = selfSignedCertificate(dir, 'first', 30);
+    const second = selfSignedCertificate(dir, 'second', 30);
+    const other = selfSignedCertificate(dir, 'other', 30);
     const live = { cert: join(dir, 'live.crt'), key: join(dir, 'live.key') };
     copyFileSync(first.cert, live.cert);
     copyFileSync(first.key, live.key);

@@ -3,12 +3,12 @@
  * validates HTTP-01 challenges for real: `httpPort` is where it fetches the challenge (the
  * responder under test), and names resolve through this machine's resolver (`localhost`).
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { get } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { selfSignedCertificate } from './certificate.js';
 import { freePort } from './serve.js';
 
 export interface Pebble {
@@ -23,26 +23,7 @@ export interface Pebble {
 
 export async function startPebble(httpPort: number): Promise<Pebble> {
   const dir = await mkdtemp(join(tmpdir(), 'tessera-pebble-'));
-  const tlsCa = join(dir, 'pebble-tls.crt');
-  await promisify(execFile)('openssl', [
-    'req',
-    '-x509',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:prime256v1',
-    '-nodes',
-    '-keyout',
-    join(dir, 'pebble-tls.key'),
-    '-out',
-    tlsCa,
-    '-days',
-    '2',
-    '-subj',
-    '/CN=pebble',
-    '-addext',
-    'subjectAltName=DNS:localhost,IP:127.0.0.1',
-  ]);
+  const tls = selfSignedCertificate(dir, 'pebble-tls', 2);
   const [acmePort, managementPort, tlsPort] = [
     await freePort(),
     await freePort(),
@@ -54,8 +35,8 @@ export async function startPebble(httpPort: number): Promise<Pebble> {
       pebble: {
         listenAddress: `127.0.0.1:${String(acmePort)}`,
         managementListenAddress: `127.0.0.1:${String(managementPort)}`,
-        certificate: tlsCa,
-        privateKey: join(dir, 'pebble-tls.key'),
+        certificate: tls.cert,
+        privateKey: tls.key,
         httpPort,
         tlsPort,
         ocspResponderURL: '',
@@ -87,10 +68,10 @@ export async function startPebble(httpPort: number): Promise<Pebble> {
       reject(new Error(`pebble exited with ${String(code)}: ${output}`));
     });
   });
-  const ca = await readFile(tlsCa);
+  const ca = await readFile(tls.cert);
   return {
     directory: `https://127.0.0.1:${String(acmePort)}/dir`,
-    tlsCa,
+    tlsCa: tls.cert,
     root: () =>
       new Promise((resolve, reject) => {
         get(`https://127.0.0.1:${String(managementPort)}/roots/0`, { ca }, (res) => {
